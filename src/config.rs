@@ -1,0 +1,55 @@
+//! Runtime configuration: one struct, every field documented, defaults visible.
+//!
+//! Each field is settable by a command-line flag or by an environment variable with the
+//! `PLAYBOOK_` prefix (see `crate::cli`); flags win over the environment.
+
+use std::path::PathBuf;
+
+/// Prefix of every environment variable Playbook reads.
+pub const ENV_PREFIX: &str = "PLAYBOOK_";
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_CONTENT_DIR: &str = "./playbooks";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server binds (`PLAYBOOK_ADDR`, default `127.0.0.1:8080`).
+    /// Port 0 asks the OS for a free port; `Application::port` tells which.
+    pub addr: String,
+    /// Directory of the sled store and the search index (`PLAYBOOK_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// Directory of the Markdown content and the optional `tiers.yaml` / `scenarios.yaml`
+    /// (`PLAYBOOK_CONTENT_DIR`, default `./playbooks`).
+    pub content_dir: PathBuf,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: DEFAULT_ADDR.to_owned(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            content_dir: PathBuf::from(DEFAULT_CONTENT_DIR),
+            workers: 0,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests: a free port on loopback, the given directories, one worker.
+    pub fn for_tests(data_dir: impl Into<PathBuf>, content_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            addr: "127.0.0.1:0".to_owned(),
+            data_dir: data_dir.into(),
+            content_dir: content_dir.into(),
+            workers: 1,
+        }
+    }
+
+    /// Where sled keeps its files, below the data directory.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+}

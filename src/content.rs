@@ -1,0 +1,310 @@
+//! The content loader: reads the content directory (Markdown files and the optional
+//! `tiers.yaml` / `scenarios.yaml`), parses each file with the domain parser and applies the
+//! rules that span files (unique ids, lessons pointing at a course, translations at an original).
+//!
+//! It only reads. What to do with the result — upsert into the store, keep the last good
+//! version of a broken file — is decided by `crate::store::Store::sync_files`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::domain::content::{parse_content, ContentError, ContentItem, Kind};
+use crate::domain::taxonomy::Taxonomy;
+
+/// What a pass over the content directory found.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    pub taxonomy: Taxonomy,
+    /// Valid items, in path order.
+    pub items: Vec<ContentItem>,
+    /// Every problem, in path order.
+    pub problems: Vec<ContentError>,
+    /// Paths (relative, `/`-separated) of Markdown files that failed: their stored versions stay.
+    pub failed_paths: Vec<String>,
+}
+
+/// Errors that stop loading altogether (as opposed to problems in single files).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("content directory {0} does not exist or is not a directory: pass --content-dir or set PLAYBOOK_CONTENT_DIR")]
+    MissingDir(String),
+}
+
+/// How a path is shown in messages: as given on the command line, without a leading `./`.
+fn display_path(dir: &Path, relative: &str) -> String {
+    let joined = dir.join(relative);
+    let shown = joined.to_string_lossy().replace('\\', "/");
+    shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
+}
+
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('_')
+}
+
+/// Reads the taxonomy files of `dir`, falling back to the built-in ones; problems in them are
+/// reported and the built-in defaults are used.
+fn load_taxonomy(dir: &Path, problems: &mut Vec<ContentError>) -> Taxonomy {
+    let read = |name: &str, default: &'static str, problems: &mut Vec<ContentError>| -> String {
+        let path = dir.join(name);
+        if !path.is_file() {
+            return default.to_owned();
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(ContentError {
+                    file: display_path(dir, name),
+                    field: None,
+                    line: None,
+                    message: format!("cannot read: {e}; using the built-in {name}"),
+                });
+                default.to_owned()
+            }
+        }
+    };
+    let tiers = read("tiers.yaml", Taxonomy::default_tiers_yaml(), problems);
+    let scenarios = read(
+        "scenarios.yaml",
+        Taxonomy::default_scenarios_yaml(),
+        problems,
+    );
+    match Taxonomy::parse(&tiers, &scenarios) {
+        Ok(taxonomy) => taxonomy,
+        Err(errors) => {
+            for error in errors {
+                problems.push(ContentError {
+                    file: display_path(dir, error.file),
+                    field: Some(error.field.clone()).filter(|f| !f.is_empty()),
+                    line: None,
+                    message: format!(
+                        "{error} (the built-in {} is used until this is fixed)",
+                        error.file
+                    ),
+                });
+            }
+            Taxonomy::default()
+        }
+    }
+}
+
+/// Lists the Markdown files below `dir`, sorted, as paths relative to `dir`.
+fn markdown_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut files: Vec<(String, PathBuf)> = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0 || !is_hidden(&entry.file_name().to_string_lossy())
+        })
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            if !(name.ends_with(".md") || name.ends_with(".markdown")) {
+                return None;
+            }
+            let relative = entry.path().strip_prefix(dir).ok()?;
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            Some((relative, entry.path().to_path_buf()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Loads and validates the whole content directory.
+pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::MissingDir(dir.display().to_string()));
+    }
+    let mut problems = Vec::new();
+    let taxonomy = load_taxonomy(dir, &mut problems);
+    let mut items = Vec::new();
+    let mut failed_paths = Vec::new();
+    for (relative, path) in markdown_files(dir) {
+        let shown = display_path(dir, &relative);
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    problems.push(file_problem(
+                        &shown,
+                        "not UTF-8 text: save the file with UTF-8 encoding",
+                    ));
+                    failed_paths.push(relative);
+                    continue;
+                }
+            },
+            Err(e) => {
+                problems.push(file_problem(&shown, &format!("cannot read: {e}")));
+                failed_paths.push(relative);
+                continue;
+            }
+        };
+        match parse_content(&shown, &relative, &text, &taxonomy) {
+            Ok(item) => items.push(item),
+            Err(mut errors) => {
+                problems.append(&mut errors);
+                failed_paths.push(relative);
+            }
+        }
+    }
+    check_across_files(dir, &mut items, &mut problems, &mut failed_paths);
+    problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    Ok(LoadReport {
+        taxonomy,
+        items,
+        problems,
+        failed_paths,
+    })
+}
+
+fn file_problem(file: &str, message: &str) -> ContentError {
+    ContentError {
+        file: file.to_owned(),
+        field: None,
+        line: None,
+        message: message.to_owned(),
+    }
+}
+
+/// Rules that need all items: unique ids, lessons name an existing course, translations name an
+/// existing original. A failing item is dropped from `items` and its path marked failed.
+fn check_across_files(
+    dir: &Path,
+    items: &mut Vec<ContentItem>,
+    problems: &mut Vec<ContentError>,
+    failed_paths: &mut Vec<String>,
+) {
+    let mut first_path_of_id: HashMap<String, String> = HashMap::new();
+    let mut rejected = vec![false; items.len()];
+    for (index, item) in items.iter().enumerate() {
+        if let Some(first) = first_path_of_id.get(&item.id) {
+            problems.push(ContentError {
+                file: display_path(dir, item.source_path()),
+                field: Some("id".into()),
+                line: None,
+                message: format!(
+                    "id: duplicate id {:?}, already used by {}: give one of them another `id:`",
+                    item.id,
+                    display_path(dir, first)
+                ),
+            });
+            rejected[index] = true;
+        } else {
+            first_path_of_id.insert(item.id.clone(), item.source_path().to_owned());
+        }
+    }
+    let kinds: HashMap<&str, Kind> = items.iter().map(|i| (i.id.as_str(), i.kind)).collect();
+    let mut more = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        if let Some(course) = &item.course {
+            if kinds.get(course.as_str()) != Some(&Kind::Course) {
+                more.push((index, "course", format!("course: no course with id {course:?} (a lesson must name the `id` of a course item)")));
+            }
+        }
+        if let Some(original) = &item.translation_of {
+            if !kinds.contains_key(original.as_str()) || original == &item.id {
+                more.push((
+                    index,
+                    "translation_of",
+                    format!("translation_of: no item with id {original:?} to translate"),
+                ));
+            }
+        }
+    }
+    for (index, field, message) in more {
+        problems.push(ContentError {
+            file: display_path(dir, items[index].source_path()),
+            field: Some(field.into()),
+            line: None,
+            message,
+        });
+        rejected[index] = true;
+    }
+    let mut index = 0;
+    items.retain(|item| {
+        let keep = !rejected[index];
+        index += 1;
+        if !keep {
+            failed_paths.push(item.source_path().to_owned());
+        }
+        keep
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, path: &str, text: &str) {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_files_and_keep_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "a.md",
+            "---\nid: x\nkind: playbook\ntitle: A\n---\n",
+        );
+        write(
+            dir.path(),
+            "b.md",
+            "---\nid: x\nkind: playbook\ntitle: B\n---\n",
+        );
+        let report = load_dir(dir.path()).unwrap();
+        assert_eq!(report.items.len(), 1);
+        assert_eq!(report.items[0].title, "A");
+        assert_eq!(report.failed_paths, ["b.md"]);
+        assert!(report.problems[0].message.contains("a.md"));
+    }
+
+    #[test]
+    fn hidden_and_underscored_files_are_skipped_and_taxonomy_files_override() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".git/x.md", "junk");
+        write(dir.path(), "_drafts/x.md", "junk");
+        write(
+            dir.path(),
+            "scenarios.yaml",
+            "scenarios:\n  - {id: demo-day, zh: 演示日, en: Demo day}\n",
+        );
+        write(
+            dir.path(),
+            "p.md",
+            "---\nkind: playbook\ntitle: P\nscenarios: [demo-day]\n---\n",
+        );
+        let report = load_dir(dir.path()).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.items.len(), 1);
+        assert_eq!(report.taxonomy.scenarios.len(), 1);
+    }
+
+    #[test]
+    fn a_lesson_of_an_unknown_course_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "l.md",
+            "---\nkind: lesson\ntitle: L\ncourse: nope\norder: 1\n---\n",
+        );
+        let report = load_dir(dir.path()).unwrap();
+        assert!(report.items.is_empty());
+        assert_eq!(report.problems[0].field.as_deref(), Some("course"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("gbk.md"), [0xb0, 0xa1, 0xff]).unwrap();
+        let report = load_dir(dir.path()).unwrap();
+        assert!(report.problems[0].message.contains("UTF-8"));
+        assert_eq!(report.failed_paths, ["gbk.md"]);
+    }
+}

@@ -1,0 +1,19 @@
+//! Playbook: a sales knowledge and playbook server.
+//!
+//! Layers, from the inside out (see ARCHITECTURE.md):
+//! - [`domain`]: content items, taxonomy, coverage, accounts — pure, no I/O;
+//! - [`render`]: Markdown → sanitised HTML and plain text;
+//! - [`content`]: reads the content directory; [`store`]: sled, the source of truth;
+//! - [`library`]: the application core handlers call;
+//! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod domain;
+pub mod library;
+pub mod render;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,140 @@
+//! Wiring: opens the store, loads and syncs the content directory, binds the listener and builds
+//! the HTTP server. `Application::port` tells which port was bound, so tests can ask for port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::content::load_dir;
+use crate::domain::content::ContentError;
+use crate::library::Library;
+use crate::store::Store;
+use crate::web::{configure, security_headers, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    library: Arc<Library>,
+}
+
+impl Application {
+    /// Opens the store, syncs the content directory into it and binds `config.addr`.
+    ///
+    /// Problems in content files do not stop the server: they are logged, listed at `/problems`,
+    /// and the last good stored version of each broken item keeps being served.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+        let store = Store::open(&config.store_dir())?;
+        let library = match load_dir(&config.content_dir) {
+            Ok(report) => {
+                for problem in &report.problems {
+                    tracing::error!("{problem}");
+                }
+                let (library, summary) = Library::from_load(store, report)?;
+                tracing::info!(
+                    added = summary.added,
+                    updated = summary.updated,
+                    unchanged = summary.unchanged,
+                    removed = summary.removed,
+                    kept_last_good = summary.kept_last_good,
+                    "content directory {} synced",
+                    config.content_dir.display()
+                );
+                library
+            }
+            Err(e) => {
+                tracing::error!("{e}; serving what the store holds");
+                Library::without_content(
+                    store,
+                    ContentError {
+                        file: config.content_dir.display().to_string(),
+                        field: None,
+                        line: None,
+                        message: e.to_string(),
+                    },
+                )
+            }
+        };
+        let library = Arc::new(library);
+
+        let listener = TcpListener::bind(&config.addr).with_context(|| {
+            format!(
+                "cannot listen on {}: is the port in use? pass --addr or set PLAYBOOK_ADDR",
+                config.addr
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            library: library.clone(),
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(security_headers())
+                .wrap(middleware::NormalizePath::trim())
+                .wrap(middleware::Logger::new("%r %s %Dms"))
+                .configure(configure)
+        })
+        .shutdown_timeout(10);
+        if config.workers > 0 {
+            server = server.workers(config.workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(
+            "Playbook listening on http://{}:{port}",
+            listener_host(&config.addr)
+        );
+        Ok(Application {
+            port,
+            server,
+            library,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server gracefully (tests; signals are handled by actix).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until Ctrl-C / SIGTERM (handled by actix: in-flight requests finish), then
+    /// flushes and closes the store. When this returns, the data directory is free to reopen.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        self.library.store().flush()?;
+        // Worker threads drop their copies of the state as they wind down; wait for them so the
+        // store's file lock is released before we report that we stopped.
+        let mut library = self.library;
+        for _ in 0..100 {
+            match Arc::try_unwrap(library) {
+                Ok(library) => {
+                    drop(library);
+                    tracing::info!("stopped; store flushed and closed");
+                    return Ok(());
+                }
+                Err(shared) => {
+                    library = shared;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+        tracing::warn!("stopped; store flushed, but still referenced by a worker");
+        Ok(())
+    }
+}
+
+fn listener_host(addr: &str) -> &str {
+    addr.rsplit_once(':').map(|(host, _)| host).unwrap_or(addr)
+}

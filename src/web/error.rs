@@ -1,0 +1,177 @@
+//! The one application error, rendered as JSON `{"error":{"code","message"}}` under `/api/v1/`
+//! and as an HTML page elsewhere. Internal causes are logged with their chain, never shown.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+use crate::domain::Lang;
+use crate::library::LibraryError;
+use crate::web::i18n::Ui;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A resource that does not exist (or that the viewer may not know exists).
+    #[error("{0}")]
+    NotFound(String),
+    /// A request the client must change; `code` is stable and documented in the README.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// Anything else; the cause is logged and the client sees a generic message.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
+        AppError::Internal(error.into())
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound(_) => "not_found",
+            AppError::BadRequest { code, .. } => code,
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the user is told; never an internal cause.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => {
+                "internal error: the server logged the details; please try again or tell an administrator".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+    }
+}
+
+impl From<LibraryError> for AppError {
+    fn from(error: LibraryError) -> AppError {
+        match error {
+            LibraryError::NotFound(_) => AppError::NotFound(error.to_string()),
+            LibraryError::Store(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> AppError {
+        AppError::internal(error)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log();
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.public_message(),
+            },
+        })
+    }
+}
+
+/// An [`AppError`] on a page: the same error, rendered as HTML in the viewer's language.
+#[derive(Debug)]
+pub struct PageError {
+    pub error: AppError,
+    pub lang: Lang,
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+/// Turns any error convertible to [`AppError`] into a [`PageError`] in `lang`.
+pub trait OrPage<T> {
+    fn or_page(self, lang: Lang) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, lang: Lang) -> Result<T, PageError> {
+        self.map_err(|e| PageError {
+            error: e.into(),
+            lang,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: crate::web::pages::PageContext,
+    title: &'a str,
+    status: u16,
+    message: String,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.error.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.error.log();
+        let ui = Ui::for_lang(self.lang);
+        let status = self.status_code();
+        let page = ErrorPage {
+            ctx: crate::web::pages::PageContext::new(self.lang, "/", 0),
+            title: if status == StatusCode::NOT_FOUND {
+                ui.not_found_title
+            } else {
+                ui.error_title
+            },
+            status: status.as_u16(),
+            message: self.error.public_message(),
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                HttpResponse::build(status)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(self.error.public_message())
+            }
+        }
+    }
+}

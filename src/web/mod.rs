@@ -1,0 +1,74 @@
+//! The web layer: the route table, pages, JSON API and error rendering.
+//!
+//! Only this module knows HTTP status codes and templates. Handlers are thin: extract, call one
+//! function of the library, wrap the answer as JSON or a page.
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use crate::library::Library;
+use crate::web::error::{AppError, PageError};
+
+/// Shared by every worker.
+pub struct AppState {
+    pub library: Arc<Library>,
+}
+
+/// Security headers on every response: no inline or foreign scripts, no framing, no sniffing.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+/// The one route table: pages at `/…`, JSON at `/api/v1/…`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(api::healthz))
+        .route("/static/{name}", web::get().to(assets::serve_asset))
+        .service(
+            web::scope("/api/v1")
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::bad_request("invalid_query", err.to_string()).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    AppError::bad_request("invalid_path", err.to_string()).into()
+                }))
+                .route("/content", web::get().to(api::list_content))
+                .route("/content/{id}", web::get().to(api::get_content))
+                .route("/coverage", web::get().to(api::get_coverage))
+                .route("/problems", web::get().to(api::list_problems))
+                .default_service(web::to(not_found)),
+        )
+        .route("/", web::get().to(pages::show_home))
+        .route("/content/{id}", web::get().to(pages::show_content))
+        .route("/coverage", web::get().to(pages::show_coverage))
+        .route("/problems", web::get().to(pages::show_problems))
+        .route("/lang/{lang}", web::get().to(pages::switch_lang))
+        .default_service(web::to(not_found));
+}
+
+/// Unknown routes: JSON under `/api/`, an HTML page elsewhere.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let error = AppError::NotFound(format!("nothing at {}", req.path()));
+    if req.path().starts_with("/api/") {
+        error.error_response()
+    } else {
+        PageError {
+            error,
+            lang: i18n::request_lang(&req),
+        }
+        .error_response()
+    }
+}

@@ -1,0 +1,2 @@
+// Playbook — progressive enhancement only: every page works without this file.
+"use strict";

@@ -1,0 +1,172 @@
+//! Real-browser tests: headless Debian Chromium driven over WebDriver by chromedriver.
+//!
+//! `.ci/run` installs `chromium` and `chromium-driver` when they are missing; these tests fail
+//! (they do not skip) when the browser is absent, so a broken install cannot pass unnoticed.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::spawn_app;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A chromedriver process and a browser session; both end when this is dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts chromedriver and a headless Chromium window of the given width.
+pub async fn browser(width: u32, height: u32) -> Browser {
+    assert!(
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
+        "browser tests need {CHROMIUM} and {CHROMEDRIVER}: run `bash .ci/run` (it installs them) or `apt-get install chromium chromium-driver`"
+    );
+    let port = free_port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().expect("profile dir").keep();
+    let capabilities = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},{height}"),
+                "--lang=zh-CN",
+            ],
+            // The UI language follows Accept-Language; the tests read the Chinese UI.
+            "prefs": { "intl.accept_languages": "zh-CN,zh" }
+        }
+    });
+    let capabilities = match capabilities {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("a JSON object literal"),
+    };
+    let mut last_error = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Browser { client, driver },
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("cannot start a Chromium session: {last_error:?}");
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test]
+async fn a_person_opens_the_home_page_a_playbook_and_the_coverage_matrix() {
+    let app = spawn_app().await;
+    let browser = browser(1280, 900).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/")).await.unwrap();
+    assert!(c.title().await.unwrap().contains("Playbook"));
+    let heading = text_of(c, ".hero h1").await;
+    assert!(heading.contains("Playbook"), "{heading}");
+
+    // Follow the playbook link the way a person would: by its visible text.
+    c.find(Locator::LinkText("战略客户日常拜访"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/content/strategic-routine-visit"));
+    assert_eq!(text_of(c, "article h1").await, "战略客户日常拜访");
+    let badges = text_of(c, ".meta").await;
+    assert!(
+        badges.contains("重要(战略)客户") && badges.contains("日常拜访"),
+        "{badges}"
+    );
+    let cells = c
+        .find_all(Locator::Css(".markdown table td"))
+        .await
+        .unwrap();
+    assert_eq!(cells.len(), 2);
+
+    c.find(Locator::LinkText("覆盖矩阵"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(c, "h1").await, "场景覆盖矩阵");
+    let gap_cells = c.find_all(Locator::Css("td.gap")).await.unwrap();
+    assert_eq!(gap_cells.len(), 46);
+    let first_row = text_of(c, "tbody tr[data-tier=strategic]").await;
+    assert!(first_row.contains("战略客户日常拜访"), "{first_row}");
+
+    // Switch the UI to English with the visible switch.
+    c.find(Locator::Css(".lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(c, "h1").await, "Scenario coverage");
+
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn injected_scripts_do_not_run_in_the_browser() {
+    let app = spawn_app().await;
+    let browser = browser(1024, 768).await;
+    let c = &browser.client;
+    c.goto(&app.url("/content/script-case")).await.unwrap();
+    let pwned = c
+        .execute("return window.__pwned === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, serde_json::Value::Bool(false));
+    assert!(text_of(c, ".markdown").await.contains("客户逾期 95 天"));
+    browser.client.clone().close().await.unwrap();
+}
