@@ -36,6 +36,8 @@ enum Command {
     Serve(ServeArgs),
     /// Validate every content file; exit non-zero listing every error.
     Check(ContentDirArg),
+    /// Rebuild the search index from the store (the server must be stopped).
+    Reindex(DirsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +52,14 @@ struct ContentDirArg {
     /// Directory of the Markdown content (and optional tiers.yaml / scenarios.yaml).
     #[arg(long, env = "PLAYBOOK_CONTENT_DIR", default_value = DEFAULT_CONTENT_DIR)]
     content_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct DirsArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    #[command(flatten)]
+    content_dir: ContentDirArg,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +95,7 @@ pub fn run() -> ExitCode {
         None => serve(cli.serve.into_config()),
         Some(Command::Serve(args)) => serve(args.into_config()),
         Some(Command::Check(args)) => check(&args.content_dir),
+        Some(Command::Reindex(args)) => reindex(args),
     }
 }
 
@@ -96,6 +107,28 @@ fn serve(config: Config) -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn reindex(args: DirsArgs) -> ExitCode {
+    let config = Config {
+        data_dir: args.data_dir.data_dir,
+        content_dir: args.content_dir.content_dir,
+        ..Config::default()
+    };
+    let started = std::time::Instant::now();
+    match crate::startup::reindex(&config) {
+        Ok(count) => {
+            println!(
+                "search index rebuilt: {count} items in {:.1?}",
+                started.elapsed()
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -116,12 +149,11 @@ fn check(content_dir: &std::path::Path) -> ExitCode {
             let counts = crate::domain::content::count_by_kind(&report.items);
             let counts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
             let summary = format!(
-                "{}: {} valid items ({}), {} problems in {} files",
+                "{}: {} valid items ({}), {} problems",
                 content_dir.display(),
                 report.items.len(),
                 counts.join(", "),
                 report.problems.len(),
-                report.failed_paths.len()
             );
             if report.problems.is_empty() {
                 println!("{summary}");

@@ -52,4 +52,10 @@ impl Config {
     pub fn store_dir(&self) -> PathBuf {
         self.data_dir.join("store")
     }
+
+    /// Where the search index lives, below the data directory. Derived data: deleting it is
+    /// safe, it is rebuilt from the store at the next start.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
 }

@@ -13,6 +13,7 @@ pub mod content;
 pub mod domain;
 pub mod library;
 pub mod render;
+pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

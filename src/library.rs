@@ -1,22 +1,63 @@
 //! The library: the application core the web handlers call.
 //!
-//! It joins the store (source of truth), the taxonomy and the problems found in the content
-//! directory, and answers questions in domain terms. It knows nothing of HTTP or templates.
+//! It joins the store (source of truth), the search index (derived), the taxonomy and the
+//! problems found in the content directory, and answers questions in domain terms. It knows
+//! nothing of HTTP or templates.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::content::LoadReport;
+use serde::Serialize;
+
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::coverage::{coverage, Coverage};
 use crate::domain::taxonomy::Taxonomy;
-use crate::store::{Store, StoreError, SyncSummary};
+use crate::search::index::{Filters, SearchIndex, SearchRequest, SearchResults, Visibility};
+use crate::search::indexer::Indexer;
+use crate::search::query::parse;
+use crate::store::{Store, StoreError};
+
+/// Longest accepted search query, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Results per page when the client does not say.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Most results per page.
+pub const MAX_LIMIT: usize = 50;
+/// Deepest page start: beyond it, refine the query instead.
+pub const MAX_OFFSET: usize = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     #[error("no content item with id {0:?}")]
     NotFound(String),
+    /// A request parameter the caller must change; `code` is stable.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] crate::search::index::SearchError),
+}
+
+/// Search parameters as they arrive, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub tier: Option<String>,
+    pub scenario: Option<String>,
+    pub tag: Option<String>,
+    pub lang: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// A query that found nothing, with how often it was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MissSummary {
+    pub query: String,
+    pub count: usize,
+    pub last_at: String,
 }
 
 /// Everything a request needs, shared by all workers.
@@ -24,31 +65,25 @@ pub struct Library {
     store: Store,
     taxonomy: Arc<Taxonomy>,
     problems: Vec<ContentError>,
+    index: Arc<SearchIndex>,
+    indexer: Indexer,
 }
 
 impl Library {
-    /// Syncs the loaded content directory into the store and returns the library.
-    pub fn from_load(
+    /// A library over a synced store and an index that has caught up with it.
+    pub fn new(
         store: Store,
-        report: LoadReport,
-    ) -> Result<(Library, SyncSummary), StoreError> {
-        let summary = store.sync_files(&report.items, &report.failed_paths)?;
-        Ok((
-            Library {
-                store,
-                taxonomy: Arc::new(report.taxonomy),
-                problems: report.problems,
-            },
-            summary,
-        ))
-    }
-
-    /// A library over what the store holds when the content directory could not be read.
-    pub fn without_content(store: Store, problem: ContentError) -> Library {
+        taxonomy: Taxonomy,
+        problems: Vec<ContentError>,
+        index: Arc<SearchIndex>,
+    ) -> Library {
+        let indexer = Indexer::spawn(store.clone(), index.clone(), tier_ids(&taxonomy));
         Library {
             store,
-            taxonomy: Arc::new(Taxonomy::default()),
-            problems: vec![problem],
+            taxonomy: Arc::new(taxonomy),
+            problems,
+            index,
+            indexer,
         }
     }
 
@@ -58,6 +93,15 @@ impl Library {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Wakes the indexer after a write to content.
+    pub fn content_changed(&self) {
+        self.indexer.notify();
     }
 
     /// Problems found in the content directory at start.
@@ -114,4 +158,138 @@ impl Library {
         let items = self.store.list_content()?;
         Ok(coverage(&items, &self.taxonomy))
     }
+
+    /// Validates the parameters and searches what a reader may see. A query that finds nothing
+    /// is recorded as a miss.
+    pub fn search(&self, params: &SearchParams) -> Result<SearchResults, LibraryError> {
+        let request = self.search_request(params)?;
+        let results = self.index.search(&request)?;
+        let q = params.q.as_deref().unwrap_or("").trim();
+        if results.total == 0 && !q.is_empty() {
+            if let Err(e) = self.store.record_search_miss(q) {
+                tracing::warn!(error = %e, "could not record a search miss");
+            }
+        }
+        Ok(results)
+    }
+
+    fn search_request(&self, params: &SearchParams) -> Result<SearchRequest, LibraryError> {
+        let invalid = |code: &'static str, message: String| LibraryError::Invalid { code, message };
+        let q = params.q.as_deref().unwrap_or("");
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(invalid(
+                "query_too_long",
+                format!("q: the query has {} characters; at most {MAX_QUERY_CHARS} are searched — shorten it", q.chars().count()),
+            ));
+        }
+        let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(invalid(
+                "invalid_limit",
+                format!("limit: {limit} is out of range (1–{MAX_LIMIT})"),
+            ));
+        }
+        let offset = params.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(invalid(
+                "invalid_offset",
+                format!(
+                    "offset: {offset} is beyond {MAX_OFFSET}; refine the query or filters instead"
+                ),
+            ));
+        }
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let kind = nonempty(&params.kind);
+        if let Some(kind) = &kind {
+            if Kind::parse(kind).is_none() {
+                return Err(invalid(
+                    "invalid_kind",
+                    format!("kind: unknown kind {kind:?} (expected one of playbook, case, course, lesson)"),
+                ));
+            }
+        }
+        let tier = nonempty(&params.tier);
+        if let Some(tier) = &tier {
+            if !self.taxonomy.all_tier_ids().contains(&tier.as_str()) {
+                return Err(invalid(
+                    "invalid_tier",
+                    format!(
+                        "tier: unknown tier {tier:?} (expected one of {})",
+                        self.taxonomy.all_tier_ids().join(", ")
+                    ),
+                ));
+            }
+        }
+        let scenario = nonempty(&params.scenario);
+        if let Some(scenario) = &scenario {
+            if !self.taxonomy.is_scenario(scenario) {
+                return Err(invalid(
+                    "invalid_scenario",
+                    format!(
+                        "scenario: unknown scenario {scenario:?} (expected one of {})",
+                        self.taxonomy.scenario_ids().join(", ")
+                    ),
+                ));
+            }
+        }
+        let lang = nonempty(&params.lang);
+        if let Some(lang) = &lang {
+            if crate::domain::Lang::parse(lang).is_none() {
+                return Err(invalid(
+                    "invalid_lang",
+                    format!("lang: unknown language {lang:?} (expected zh or en)"),
+                ));
+            }
+        }
+        Ok(SearchRequest {
+            query: parse(q),
+            filters: Filters {
+                kind,
+                tier,
+                scenario,
+                tag: nonempty(&params.tag),
+                lang,
+                account: None,
+            },
+            limit,
+            offset,
+            visibility: Visibility::Published,
+        })
+    }
+
+    /// Queries that found nothing, most frequent first, over the latest `window` misses.
+    pub fn search_misses(&self, window: usize) -> Result<Vec<MissSummary>, LibraryError> {
+        let mut by_query: HashMap<String, MissSummary> = HashMap::new();
+        for miss in self.store.recent_search_misses(window)? {
+            by_query
+                .entry(miss.query.clone())
+                .and_modify(|s| s.count += 1)
+                .or_insert(MissSummary {
+                    query: miss.query,
+                    count: 1,
+                    last_at: miss.at,
+                });
+        }
+        let mut misses: Vec<MissSummary> = by_query.into_values().collect();
+        misses.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| b.last_at.cmp(&a.last_at))
+        });
+        Ok(misses)
+    }
+}
+
+/// The tiers an "every tier" item is filed under in the index: all tiers of all presets.
+pub fn tier_ids(taxonomy: &Taxonomy) -> Vec<String> {
+    taxonomy
+        .all_tier_ids()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }

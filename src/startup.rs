@@ -11,7 +11,10 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::content::load_dir;
 use crate::domain::content::ContentError;
-use crate::library::Library;
+use crate::domain::taxonomy::Taxonomy;
+use crate::library::{tier_ids, Library};
+use crate::search::index::{Fresh, SearchIndex};
+use crate::search::indexer;
 use crate::store::Store;
 use crate::web::{configure, security_headers, AppState};
 
@@ -22,7 +25,7 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the store, syncs the content directory into it and binds `config.addr`.
+    /// Opens the library (store, content, index) and binds `config.addr`.
     ///
     /// Problems in content files do not stop the server: they are logged, listed at `/problems`,
     /// and the last good stored version of each broken item keeps being served.
@@ -33,37 +36,7 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
-        let store = Store::open(&config.store_dir())?;
-        let library = match load_dir(&config.content_dir) {
-            Ok(report) => {
-                for problem in &report.problems {
-                    tracing::error!("{problem}");
-                }
-                let (library, summary) = Library::from_load(store, report)?;
-                tracing::info!(
-                    added = summary.added,
-                    updated = summary.updated,
-                    unchanged = summary.unchanged,
-                    removed = summary.removed,
-                    kept_last_good = summary.kept_last_good,
-                    "content directory {} synced",
-                    config.content_dir.display()
-                );
-                library
-            }
-            Err(e) => {
-                tracing::error!("{e}; serving what the store holds");
-                Library::without_content(
-                    store,
-                    ContentError {
-                        file: config.content_dir.display().to_string(),
-                        field: None,
-                        line: None,
-                        message: e.to_string(),
-                    },
-                )
-            }
-        };
+        let library = open_library(&config)?;
         let library = Arc::new(library);
 
         let listener = TcpListener::bind(&config.addr).with_context(|| {
@@ -133,6 +106,71 @@ impl Application {
         tracing::warn!("stopped; store flushed, but still referenced by a worker");
         Ok(())
     }
+}
+
+/// Opens the store, syncs the content directory into it, and brings the search index up to
+/// date (rebuilding it when it is missing, unreadable or of an old schema).
+pub fn open_library(config: &Config) -> anyhow::Result<Library> {
+    let store = Store::open(&config.store_dir())?;
+    let (taxonomy, problems) = match load_dir(&config.content_dir) {
+        Ok(report) => {
+            for problem in &report.problems {
+                tracing::error!("{problem}");
+            }
+            let summary = store.sync_files(&report.items, &report.failed_paths)?;
+            tracing::info!(
+                added = summary.added,
+                updated = summary.updated,
+                unchanged = summary.unchanged,
+                removed = summary.removed,
+                kept_last_good = summary.kept_last_good,
+                "content directory {} synced",
+                config.content_dir.display()
+            );
+            (report.taxonomy, report.problems)
+        }
+        Err(e) => {
+            tracing::error!("{e}; serving what the store holds");
+            let problem = ContentError {
+                file: config.content_dir.display().to_string(),
+                field: None,
+                line: None,
+                message: e.to_string(),
+            };
+            (Taxonomy::default(), vec![problem])
+        }
+    };
+    let (index, fresh) = SearchIndex::open(&config.index_dir())?;
+    let tiers = tier_ids(&taxonomy);
+    match fresh {
+        Fresh::Yes(reason) => {
+            let started = std::time::Instant::now();
+            let count = indexer::rebuild(&store, &index, &tiers)?;
+            tracing::info!(
+                "search index rebuilt ({reason}): {count} items in {:?}",
+                started.elapsed()
+            );
+        }
+        Fresh::No => {
+            let applied = indexer::catch_up(&store, &index, &tiers)?;
+            if applied > 0 {
+                tracing::info!("search index caught up with {applied} stored changes");
+            }
+        }
+    }
+    Ok(Library::new(store, taxonomy, problems, Arc::new(index)))
+}
+
+/// Rebuilds the search index from the store (`playbook reindex`).
+pub fn reindex(config: &Config) -> anyhow::Result<usize> {
+    let store = Store::open(&config.store_dir())?;
+    let taxonomy = load_dir(&config.content_dir)
+        .map(|report| report.taxonomy)
+        .unwrap_or_default();
+    let (index, _) = SearchIndex::open(&config.index_dir())?;
+    let count = indexer::rebuild(&store, &index, &tier_ids(&taxonomy))?;
+    store.flush()?;
+    Ok(count)
 }
 
 fn listener_host(addr: &str) -> &str {

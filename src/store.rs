@@ -9,11 +9,18 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use crate::domain::content::{ContentItem, Source};
 
 /// Tree `content`: key = item id (UTF-8), value = JSON [`StoredContent`].
 pub const CONTENT_TREE: &str = "content";
+/// Tree `outbox`: key = change sequence number (u64 big-endian), value = id of the content item
+/// that changed. Written in the same transaction as the change; the search indexer applies
+/// entries in order and prunes those its index has committed (see `crate::search`).
+pub const OUTBOX_TREE: &str = "outbox";
+/// Tree `search_misses`: key = sequence number (u64 big-endian), value = JSON [`SearchMiss`].
+pub const SEARCH_MISSES_TREE: &str = "search_misses";
 /// Tree `meta`: key = setting name, value = UTF-8 text.
 pub const META_TREE: &str = "meta";
 /// Key in [`META_TREE`] holding the layout version of the store.
@@ -55,10 +62,20 @@ pub struct SyncSummary {
     pub kept_last_good: usize,
 }
 
+/// A query that found nothing, kept so trainers can see what content is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchMiss {
+    pub query: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     content: sled::Tree,
+    outbox: sled::Tree,
+    misses: sled::Tree,
 }
 
 fn now_rfc3339() -> String {
@@ -92,7 +109,14 @@ impl Store {
             }
         }
         let content = db.open_tree(CONTENT_TREE)?;
-        Ok(Store { db, content })
+        let outbox = db.open_tree(OUTBOX_TREE)?;
+        let misses = db.open_tree(SEARCH_MISSES_TREE)?;
+        Ok(Store {
+            db,
+            content,
+            outbox,
+            misses,
+        })
     }
 
     /// Writes everything buffered to disk.
@@ -139,8 +163,107 @@ impl Store {
             key: item.id.clone(),
             source,
         })?;
-        self.content.insert(item.id.as_bytes(), bytes)?;
+        self.change_content(&item.id, Some(bytes))
+    }
+
+    fn delete_content(&self, id: &str) -> Result<(), StoreError> {
+        self.change_content(id, None)
+    }
+
+    /// Writes or removes one item and records the change in the outbox, atomically: the search
+    /// index can never miss a change that the store holds.
+    fn change_content(&self, id: &str, value: Option<Vec<u8>>) -> Result<(), StoreError> {
+        let seq = self.db.generate_id()? + 1;
+        (&self.content, &self.outbox)
+            .transaction(|(content, outbox)| {
+                match &value {
+                    Some(bytes) => content.insert(id.as_bytes(), bytes.as_slice())?,
+                    None => content.remove(id.as_bytes())?,
+                };
+                outbox.insert(&seq.to_be_bytes(), id.as_bytes())?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(e) => StoreError::Sled(e),
+                TransactionError::Abort(()) => StoreError::Sled(sled::Error::Unsupported(
+                    "content transaction aborted".into(),
+                )),
+            })
+    }
+
+    /// Removes an item, durably.
+    pub fn remove_content(&self, id: &str) -> Result<(), StoreError> {
+        self.delete_content(id)?;
+        self.flush()
+    }
+
+    /// Outbox entries with a sequence number above `after`, oldest first: `(seq, item id)`.
+    pub fn outbox_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>, StoreError> {
+        self.outbox
+            .range((after.saturating_add(1)).to_be_bytes()..)
+            .take(limit)
+            .map(|entry| {
+                let (key, value) = entry?;
+                Ok((
+                    decode_seq(&key),
+                    String::from_utf8_lossy(&value).into_owned(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The highest sequence number in the outbox, or 0 when it is empty.
+    pub fn outbox_head(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .outbox
+            .last()?
+            .map(|(key, _)| decode_seq(&key))
+            .unwrap_or(0))
+    }
+
+    /// Drops outbox entries up to and including `seq`: the index has committed them.
+    pub fn prune_outbox(&self, seq: u64) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for entry in self.outbox.range(..=seq.to_be_bytes()) {
+            let (key, _) = entry?;
+            batch.remove(key);
+        }
+        self.outbox.apply_batch(batch)?;
         Ok(())
+    }
+
+    /// Records a query that found nothing. Not flushed on its own: losing the last half second
+    /// of misses in a crash costs nothing that matters.
+    pub fn record_search_miss(&self, query: &str) -> Result<(), StoreError> {
+        let seq = self.db.generate_id()?;
+        let miss = SearchMiss {
+            query: query.to_owned(),
+            at: now_rfc3339(),
+        };
+        let bytes = serde_json::to_vec(&miss).map_err(|source| StoreError::Corrupt {
+            tree: SEARCH_MISSES_TREE,
+            key: seq.to_string(),
+            source,
+        })?;
+        self.misses.insert(seq.to_be_bytes(), bytes)?;
+        Ok(())
+    }
+
+    /// The most recent `limit` misses, newest first.
+    pub fn recent_search_misses(&self, limit: usize) -> Result<Vec<SearchMiss>, StoreError> {
+        self.misses
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|entry| {
+                let (key, value) = entry?;
+                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                    tree: SEARCH_MISSES_TREE,
+                    key: decode_seq(&key).to_string(),
+                    source,
+                })
+            })
+            .collect()
     }
 
     /// Brings the file-sourced items in line with a fresh load of the content directory:
@@ -164,7 +287,7 @@ impl Store {
             if failed.contains(path.as_str()) {
                 summary.kept_last_good += 1;
             } else {
-                self.content.remove(stored.id.as_bytes())?;
+                self.delete_content(&stored.id)?;
                 summary.removed += 1;
             }
         }
@@ -186,6 +309,13 @@ impl Store {
         self.flush()?;
         Ok(summary)
     }
+}
+
+fn decode_seq(key: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[8 - n..].copy_from_slice(&key[key.len() - n..]);
+    u64::from_be_bytes(bytes)
 }
 
 fn decode_content(key: &[u8], bytes: &[u8]) -> Result<StoredContent, StoreError> {
@@ -230,6 +360,22 @@ mod tests {
         let summary = store.sync_files(&[], &["a.md".to_owned()]).unwrap();
         assert_eq!(summary.kept_last_good, 1);
         assert_eq!(store.get_content("a").unwrap().unwrap().title, "Good");
+    }
+
+    #[test]
+    fn every_change_lands_in_the_outbox_in_order_and_pruning_drops_applied_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.put_content(&item("a.md", "a", "A")).unwrap();
+        store.put_content(&item("b.md", "b", "B")).unwrap();
+        store.remove_content("a").unwrap();
+        let entries = store.outbox_after(0, 10).unwrap();
+        let ids: Vec<&str> = entries.iter().map(|(_, id)| id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "a"]);
+        assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        store.prune_outbox(entries[1].0).unwrap();
+        assert_eq!(store.outbox_after(0, 10).unwrap(), entries[2..]);
+        assert_eq!(store.outbox_head().unwrap(), entries[2].0);
     }
 
     #[test]

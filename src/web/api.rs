@@ -4,7 +4,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::content::{ContentError, ContentItem, Kind};
+use crate::library::{MissSummary, SearchParams};
 use crate::render::render_html;
+use crate::search::index::SearchResults;
 use crate::web::error::AppError;
 use crate::web::AppState;
 
@@ -108,3 +110,48 @@ pub async fn get_coverage(
 pub async fn list_problems(state: web::Data<AppState>) -> web::Json<Vec<ContentError>> {
     web::Json(state.library.problems().to_vec())
 }
+
+/// `GET /api/v1/search` parameters; unknown parameters are rejected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub tier: Option<String>,
+    pub scenario: Option<String>,
+    pub tag: Option<String>,
+    pub lang: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+impl SearchQuery {
+    pub fn to_params(&self) -> SearchParams {
+        SearchParams {
+            q: self.q.clone(),
+            kind: self.kind.clone(),
+            tier: self.tier.clone(),
+            scenario: self.scenario.clone(),
+            tag: self.tag.clone(),
+            lang: self.lang.clone(),
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<SearchResults>, AppError> {
+    Ok(web::Json(state.library.search(&query.to_params())?))
+}
+
+pub async fn list_search_misses(
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<MissSummary>>, AppError> {
+    Ok(web::Json(state.library.search_misses(MISS_WINDOW)?))
+}
+
+/// How many recent misses the summary looks at.
+pub const MISS_WINDOW: usize = 5_000;

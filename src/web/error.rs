@@ -65,7 +65,9 @@ impl From<LibraryError> for AppError {
     fn from(error: LibraryError) -> AppError {
         match error {
             LibraryError::NotFound(_) => AppError::NotFound(error.to_string()),
+            LibraryError::Invalid { code, message } => AppError::BadRequest { code, message },
             LibraryError::Store(e) => AppError::internal(e),
+            LibraryError::Search(e) => AppError::internal(e),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod search_page;
 
 use std::sync::Arc;
 
@@ -49,12 +50,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/content/{id}", web::get().to(api::get_content))
                 .route("/coverage", web::get().to(api::get_coverage))
                 .route("/problems", web::get().to(api::list_problems))
+                .route("/search", web::get().to(api::search))
+                .route("/search/misses", web::get().to(api::list_search_misses))
                 .default_service(web::to(not_found)),
         )
         .route("/", web::get().to(pages::show_home))
         .route("/content/{id}", web::get().to(pages::show_content))
         .route("/coverage", web::get().to(pages::show_coverage))
         .route("/problems", web::get().to(pages::show_problems))
+        .route("/search", web::get().to(search_page::show_search))
+        .route(
+            "/search/misses",
+            web::get().to(search_page::show_search_misses),
+        )
         .route("/lang/{lang}", web::get().to(pages::switch_lang))
         .default_service(web::to(not_found));
 }

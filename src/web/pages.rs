@@ -35,7 +35,7 @@ impl PageContext {
         }
     }
 
-    fn for_request(req: &HttpRequest, state: &AppState, lang: Lang) -> PageContext {
+    pub fn for_request(req: &HttpRequest, state: &AppState, lang: Lang) -> PageContext {
         let path = match req.query_string() {
             "" => req.path().to_owned(),
             query => format!("{}?{}", req.path(), query),

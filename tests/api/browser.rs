@@ -170,3 +170,53 @@ async fn injected_scripts_do_not_run_in_the_browser() {
     assert!(text_of(c, ".markdown").await.contains("客户逾期 95 天"));
     browser.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_person_types_a_chinese_query_applies_a_facet_and_sees_the_right_hits() {
+    let app = spawn_app().await;
+    let browser = browser(1280, 900).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/search")).await.unwrap();
+    let input = c.find(Locator::Css("input[name=q]")).await.unwrap();
+    input.send_keys("回款").await.unwrap();
+    c.find(Locator::Css(".search-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let titles = hit_titles(c).await;
+    assert!(titles.contains(&"KA渠道回款复盘".to_owned()), "{titles:?}");
+    assert!(titles.contains(&"回款催收阶梯".to_owned()), "{titles:?}");
+
+    // Narrow to cases with the facet, as a person would: click "案例".
+    let facet = c
+        .find(Locator::XPath(
+            "//a[contains(@class,'facet-value')][starts-with(normalize-space(.),'案例')]",
+        ))
+        .await
+        .unwrap();
+    facet.click().await.unwrap();
+    let titles = hit_titles(c).await;
+    assert_eq!(titles, ["KA渠道回款复盘"]);
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or("")
+        .contains("kind=case"));
+    let marked = text_of(c, ".snippet mark").await;
+    assert_eq!(marked, "回款");
+    browser.client.clone().close().await.unwrap();
+}
+
+async fn hit_titles(c: &Client) -> Vec<String> {
+    let mut titles = Vec::new();
+    for element in c.find_all(Locator::Css(".hit-title")).await.unwrap() {
+        titles.push(element.text().await.unwrap());
+    }
+    titles
+}

@@ -87,7 +87,7 @@ async fn healthz_reports_ok_and_the_number_of_items() {
     let (status, body) = app.get_json("/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["content_items"], 9);
+    assert_eq!(body["content_items"], 11);
     assert_eq!(body["content_problems"], 0);
 }
 

@@ -96,6 +96,18 @@ impl TestApp {
         self.get_json("/api/v1/coverage").await
     }
 
+    pub async fn search(&self, query: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .get(self.url("/api/v1/search"))
+            .query(query)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
     /// Stops the server gracefully and waits until the store is flushed and released.
     pub async fn stop(self) {
         self.handle.stop(true).await;

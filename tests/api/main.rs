@@ -6,3 +6,4 @@ mod content;
 mod errors;
 mod helpers;
 mod pages;
+mod search;

@@ -1,0 +1,477 @@
+//! The tantivy index: open (or rebuild when missing, unreadable or of an old schema), apply
+//! changes through the one writer, and answer searches through a reader that reloads on commit.
+//!
+//! Every commit carries a payload `{schema_version, applied_seq}`: the store's outbox sequence
+//! number up to which the index is complete. That number is how the index catches up after a
+//! crash (see `crate::search::indexer`).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::{Schema, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::domain::content::ContentItem;
+use crate::render::plain_text;
+use crate::search::query::{build_text_query, with_filters, ParsedQuery};
+use crate::search::schema::{self, build_schema, Fields, SCHEMA_VERSION};
+use crate::search::tokenizer::{query_analyzer, register_tokenizers};
+
+/// Memory the writer may buffer before it flushes a segment.
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+/// Characters of body text in a snippet.
+const SNIPPET_CHARS: usize = 160;
+/// How many values of each facet are counted.
+const FACET_SIZE: u32 = 40;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("search index writer lock poisoned")]
+    Poisoned,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CommitPayload {
+    schema_version: u32,
+    applied_seq: u64,
+}
+
+/// Which items a searcher may see. Roles arrive with the security issue; until then every
+/// reader sees published items only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Published,
+    Everything,
+}
+
+/// Keyword filters; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub kind: Option<String>,
+    pub tier: Option<String>,
+    pub scenario: Option<String>,
+    pub tag: Option<String>,
+    pub lang: Option<String>,
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: ParsedQuery,
+    pub filters: Filters,
+    pub limit: usize,
+    pub offset: usize,
+    pub visibility: Visibility,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    /// Escaped text with `<mark>` around matches: safe to embed as HTML.
+    pub snippet: String,
+    pub tiers: Vec<String>,
+    pub scenarios: Vec<String>,
+    pub tags: Vec<String>,
+    pub lang: String,
+    pub url: String,
+    #[serde(skip)]
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Counts per value of `kind`, `tiers`, `scenarios`, `tags`, `lang` over all matches.
+    pub facets: std::collections::BTreeMap<&'static str, Vec<FacetCount>>,
+}
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    applied_seq: AtomicU64,
+    dir: PathBuf,
+}
+
+/// Why an index had to be created afresh; the caller then rebuilds it from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fresh {
+    No,
+    Yes(String),
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it afresh (and saying why) when it is missing,
+    /// unreadable or built with another schema version.
+    pub fn open(dir: &Path) -> Result<(SearchIndex, Fresh), SearchError> {
+        let schema = build_schema();
+        let io = |source| SearchError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let existing = dir.join("meta.json").is_file();
+        let (index, fresh) = if existing {
+            match open_checked(dir, &schema) {
+                Ok(index) => (index, Fresh::No),
+                Err(reason) => {
+                    std::fs::remove_dir_all(dir).map_err(io)?;
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                    (Index::create_in_dir(dir, schema)?, Fresh::Yes(reason))
+                }
+            }
+        } else {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir).map_err(io)?;
+            }
+            std::fs::create_dir_all(dir).map_err(io)?;
+            (
+                Index::create_in_dir(dir, schema)?,
+                Fresh::Yes("no index yet".into()),
+            )
+        };
+        register_tokenizers(index.tokenizers());
+        let applied_seq = match fresh {
+            Fresh::No => read_payload(&index).map(|p| p.applied_seq).unwrap_or(0),
+            Fresh::Yes(_) => 0,
+        };
+        let fields = Fields::from_schema(&index.schema())?;
+        let writer = index.writer(WRITER_HEAP_BYTES)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok((
+            SearchIndex {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                analyzer: query_analyzer(),
+                applied_seq: AtomicU64::new(applied_seq),
+                dir: dir.to_path_buf(),
+            },
+            fresh,
+        ))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The store's outbox sequence number up to which this index is complete.
+    pub fn applied_seq(&self) -> u64 {
+        self.applied_seq.load(Ordering::SeqCst)
+    }
+
+    /// Number of documents visible to searches.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Every indexed id (for consistency checks and tests).
+    pub fn all_ids(&self) -> Result<Vec<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut ids = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(1)
+                .map_err(|e| SearchError::Tantivy(e.into()))?;
+            for doc_id in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc_id)?;
+                if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                    ids.push(id.to_owned());
+                }
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Replaces or deletes items and commits, recording `applied_seq`. `tier_ids` are the
+    /// taxonomy's tiers, used for items that apply to every tier.
+    pub fn apply(
+        &self,
+        upserts: &[ContentItem],
+        deletes: &[String],
+        applied_seq: u64,
+        tier_ids: &[String],
+    ) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        for id in deletes.iter().chain(upserts.iter().map(|i| &i.id)) {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for item in upserts {
+            writer.add_document(self.document(item, tier_ids))?;
+        }
+        self.commit(&mut writer, applied_seq)
+    }
+
+    /// Drops everything and indexes `items` afresh.
+    pub fn rebuild<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a ContentItem>,
+        applied_seq: u64,
+        tier_ids: &[String],
+    ) -> Result<usize, SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        writer.delete_all_documents()?;
+        let mut count = 0;
+        for item in items {
+            writer.add_document(self.document(item, tier_ids))?;
+            count += 1;
+        }
+        self.commit(&mut writer, applied_seq)?;
+        Ok(count)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, applied_seq: u64) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(&CommitPayload {
+            schema_version: SCHEMA_VERSION,
+            applied_seq,
+        })
+        .unwrap_or_default();
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.applied_seq.store(applied_seq, Ordering::SeqCst);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn document(&self, item: &ContentItem, tier_ids: &[String]) -> TantivyDocument {
+        let f = &self.fields;
+        let mut document = doc!(
+            f.id => item.id.as_str(),
+            f.title => item.title.as_str(),
+            f.body => plain_text(&item.body),
+            f.kind => item.kind.as_str(),
+            f.lang => item.lang.as_str(),
+            f.status => item.status.as_str(),
+        );
+        if let Some(summary) = &item.summary {
+            document.add_text(f.body, summary);
+        }
+        let tiers: &[String] = if item.tiers.is_empty() {
+            tier_ids
+        } else {
+            &item.tiers
+        };
+        for tier in tiers {
+            document.add_text(f.tiers, tier);
+        }
+        for tier in &item.tiers {
+            document.add_text(f.own_tiers, tier);
+        }
+        for scenario in &item.scenarios {
+            document.add_text(f.scenarios, scenario);
+        }
+        for tag in &item.tags {
+            document.add_text(f.tags, tag);
+        }
+        if let Some(account) = &item.account {
+            document.add_text(f.account, account);
+        }
+        document
+    }
+
+    /// Runs a search. Never blocks on indexing: it uses the last committed searcher.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let f = &self.fields;
+        let mut analyzer = self.analyzer.clone();
+        let text_query = build_text_query(&request.query, f, &mut analyzer);
+        let mut filters = Vec::new();
+        let filter_fields = [
+            (f.kind, &request.filters.kind),
+            (f.tiers, &request.filters.tier),
+            (f.scenarios, &request.filters.scenario),
+            (f.tags, &request.filters.tag),
+            (f.lang, &request.filters.lang),
+            (f.account, &request.filters.account),
+        ];
+        for (field, value) in filter_fields {
+            if let Some(value) = value {
+                filters.push((field, vec![value.clone()]));
+            }
+        }
+        if request.visibility == Visibility::Published {
+            filters.push((f.status, vec!["published".to_owned()]));
+        }
+        let snippet_query = text_query.as_ref().map(|q| q.box_clone());
+        let query = with_filters(text_query, filters);
+
+        let searcher = self.reader.searcher();
+        let aggregations: Aggregations = serde_json::from_value(serde_json::json!({
+            schema::KIND: { "terms": { "field": schema::KIND, "size": FACET_SIZE } },
+            schema::TIERS: { "terms": { "field": schema::TIERS, "size": FACET_SIZE } },
+            schema::SCENARIOS: { "terms": { "field": schema::SCENARIOS, "size": FACET_SIZE } },
+            schema::TAGS: { "terms": { "field": schema::TAGS, "size": FACET_SIZE } },
+            schema::LANG: { "terms": { "field": schema::LANG, "size": FACET_SIZE } },
+        }))
+        .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+        let facet_collector =
+            AggregationCollector::from_aggs(aggregations, AggregationLimitsGuard::default());
+        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let (total, top_docs, aggregation_results) =
+            searcher.search(&*query, &(Count, top, facet_collector))?;
+
+        let snippets = match &snippet_query {
+            Some(q) => {
+                let mut generator = SnippetGenerator::create(&searcher, &**q, f.body)?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                Some(generator)
+            }
+            None => None,
+        };
+        let mut hits = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let text = |field| first_text(&document, field);
+            let body = text(f.body);
+            let snippet = snippets
+                .as_ref()
+                .map(|g| {
+                    let mut snippet = g.snippet(&body);
+                    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+                    snippet
+                })
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_html())
+                .unwrap_or_else(|| escape_html(&leading_chars(&body, SNIPPET_CHARS)));
+            let id = text(f.id);
+            hits.push(Hit {
+                url: format!("/content/{id}"),
+                id,
+                kind: text(f.kind),
+                title: text(f.title),
+                snippet,
+                tiers: all_texts(&document, f.own_tiers),
+                scenarios: all_texts(&document, f.scenarios),
+                tags: all_texts(&document, f.tags),
+                lang: text(f.lang),
+                score,
+            });
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets: facet_counts(&aggregation_results),
+        })
+    }
+}
+
+fn open_checked(dir: &Path, expected: &Schema) -> Result<Index, String> {
+    let index = Index::open_in_dir(dir).map_err(|e| format!("unreadable ({e})"))?;
+    let payload = read_payload(&index);
+    match payload {
+        Some(p) if p.schema_version == SCHEMA_VERSION => {}
+        Some(p) => {
+            return Err(format!(
+                "schema version {} (this build uses {SCHEMA_VERSION})",
+                p.schema_version
+            ))
+        }
+        None => return Err("no commit payload (unfinished or foreign index)".into()),
+    }
+    if &index.schema() != expected {
+        return Err("schema differs from this build".into());
+    }
+    Ok(index)
+}
+
+fn read_payload(index: &Index) -> Option<CommitPayload> {
+    let metas = index.load_metas().ok()?;
+    serde_json::from_str(metas.payload.as_deref()?).ok()
+}
+
+fn first_text(document: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    document
+        .get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn all_texts(document: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    document
+        .get_all(field)
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn leading_chars(text: &str, n: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(n) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// Escapes text for HTML (element content and attribute values).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn facet_counts(
+    results: &tantivy::aggregation::agg_result::AggregationResults,
+) -> std::collections::BTreeMap<&'static str, Vec<FacetCount>> {
+    let json = serde_json::to_value(results).unwrap_or_default();
+    let mut facets = std::collections::BTreeMap::new();
+    for name in [
+        schema::KIND,
+        schema::TIERS,
+        schema::SCENARIOS,
+        schema::TAGS,
+        schema::LANG,
+    ] {
+        let counts = json[name]["buckets"]
+            .as_array()
+            .map(|buckets| {
+                buckets
+                    .iter()
+                    .filter_map(|b| {
+                        Some(FacetCount {
+                            value: b["key"].as_str()?.to_owned(),
+                            count: b["doc_count"].as_u64()?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        facets.insert(name, counts);
+    }
+    facets
+}

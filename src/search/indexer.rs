@@ -1,0 +1,113 @@
+//! Keeps the index in step with the store.
+//!
+//! Every content change is written to the store together with an outbox entry (one sled
+//! transaction). The indexer applies outbox entries in order, commits the index with the last
+//! applied sequence number in the commit payload, then prunes the outbox up to it. After a crash
+//! at any point, the next start finds the entries the index has not committed and applies them:
+//! replaying an entry is harmless, since it indexes the item's *current* stored state.
+
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::search::index::{SearchError, SearchIndex};
+use crate::store::{Store, StoreError};
+
+/// Outbox entries applied per index commit.
+const BATCH: usize = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// Applies every outbox entry the index has not committed yet. Returns how many were applied.
+pub fn catch_up(
+    store: &Store,
+    index: &SearchIndex,
+    tier_ids: &[String],
+) -> Result<usize, IndexerError> {
+    let mut applied = 0;
+    loop {
+        let entries = store.outbox_after(index.applied_seq(), BATCH)?;
+        let Some(&(last_seq, _)) = entries.last() else {
+            return Ok(applied);
+        };
+        let mut ids: Vec<String> = entries.into_iter().map(|(_, id)| id).collect();
+        applied += ids.len();
+        ids.sort();
+        ids.dedup();
+        let mut upserts = Vec::new();
+        let mut deletes = Vec::new();
+        for id in ids {
+            match store.get_content(&id)? {
+                Some(item) => upserts.push(item),
+                None => deletes.push(id),
+            }
+        }
+        index.apply(&upserts, &deletes, last_seq, tier_ids)?;
+        store.prune_outbox(last_seq)?;
+    }
+}
+
+/// Re-creates the index from everything in the store, then applies changes made meanwhile.
+pub fn rebuild(
+    store: &Store,
+    index: &SearchIndex,
+    tier_ids: &[String],
+) -> Result<usize, IndexerError> {
+    let head = store.outbox_head()?;
+    let items = store.list_content()?;
+    let count = index.rebuild(&items, head, tier_ids)?;
+    store.prune_outbox(head)?;
+    catch_up(store, index, tier_ids)?;
+    Ok(count)
+}
+
+/// The background indexer: one thread, woken after each write, that runs [`catch_up`].
+/// Searches never wait for it; they read the last committed state.
+pub struct Indexer {
+    wake: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Indexer {
+    pub fn spawn(store: Store, index: Arc<SearchIndex>, tier_ids: Vec<String>) -> Indexer {
+        let (wake, wakes) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("indexer".into())
+            .spawn(move || {
+                while wakes.recv().is_ok() {
+                    while wakes.try_recv().is_ok() {}
+                    if let Err(e) = catch_up(&store, &index, &tier_ids) {
+                        tracing::error!(error = %e, "indexing failed; it is retried on the next write and at start");
+                    }
+                }
+            })
+            .ok();
+        Indexer {
+            wake: Some(wake),
+            thread,
+        }
+    }
+
+    /// Asks the indexer to apply pending changes soon.
+    pub fn notify(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.send(());
+        }
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread after its current batch.
+        self.wake.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

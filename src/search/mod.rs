@@ -1,0 +1,18 @@
+//! Full-text search: a tantivy index derived from the store.
+//!
+//! - [`tokenizer`]: Chinese + English analysis (jieba, Traditional→Simplified, width folding,
+//!   English stemming);
+//! - [`schema`]: field and tokenizer names, the schema version;
+//! - [`query`]: the user's query language (words, "phrases", prefix while typing);
+//! - [`index`]: open/rebuild, the one writer, searches with snippets and facet counts;
+//! - [`indexer`]: the outbox-driven catch-up that keeps the index in step with the store.
+//!
+//! The store is the source of truth: the index can be deleted at any time and is rebuilt at
+//! the next start (`playbook reindex` does it on demand). This module never imports the web
+//! layer.
+
+pub mod index;
+pub mod indexer;
+pub mod query;
+pub mod schema;
+pub mod tokenizer;

@@ -1,0 +1,305 @@
+//! The user's query language, kept small on purpose: words (all must match), `"quoted phrases"`
+//! (words in that order), and search-as-you-type — the last word, when the user has not typed a
+//! space after it yet, also matches as a prefix. Nothing else is syntax: `+`, `-`, `:`,
+//! parentheses and `AND`/`OR` are ordinary text, so no input can produce a parse error.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+use crate::search::schema::{Fields, TITLE_BOOST};
+
+/// One part of a parsed query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clause {
+    /// A bare word (which may still analyse into several tokens, e.g. `客户分级`).
+    Word(String),
+    /// A quoted phrase.
+    Phrase(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedQuery {
+    pub clauses: Vec<Clause>,
+    /// The last clause is a word still being typed: also match it as a prefix.
+    pub last_is_prefix: bool,
+}
+
+impl ParsedQuery {
+    pub fn is_empty(&self) -> bool {
+        self.clauses.is_empty()
+    }
+}
+
+/// Splits the raw query into words and phrases. An unclosed quote runs to the end.
+pub fn parse(raw: &str) -> ParsedQuery {
+    let mut clauses = Vec::new();
+    let mut rest = raw;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        if let Some(after_quote) = rest.strip_prefix(['"', '“', '”', '「']) {
+            let end = after_quote
+                .find(['"', '“', '”', '」'])
+                .unwrap_or(after_quote.len());
+            let phrase = after_quote[..end].trim();
+            if !phrase.is_empty() {
+                clauses.push(Clause::Phrase(phrase.to_owned()));
+            }
+            let skip = after_quote[end..]
+                .chars()
+                .next()
+                .map(char::len_utf8)
+                .unwrap_or(0);
+            rest = &after_quote[end + skip..];
+        } else {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '“' | '”' | '「'))
+                .unwrap_or(rest.len());
+            clauses.push(Clause::Word(rest[..end].to_owned()));
+            rest = &rest[end..];
+        }
+    }
+    let last_is_prefix =
+        matches!(clauses.last(), Some(Clause::Word(_))) && !raw.ends_with(char::is_whitespace);
+    ParsedQuery {
+        clauses,
+        last_is_prefix,
+    }
+}
+
+/// Tokens of `text` under `analyzer`, cut into groups of adjacent tokens, each with positions
+/// relative to the group's first token. Tokens are adjacent when no position lies between
+/// them (a Han token spans one position per character, a Latin token one position), so a
+/// stop word or punctuation splits groups: `VIP客户的回款` gives `[vip 客户]` and `[回款]`.
+/// A group must match as a phrase; separate groups only all have to appear.
+fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Vec<(usize, String)>> {
+    let mut groups: Vec<Vec<(usize, String)>> = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    let mut group_start = 0;
+    let mut covered_to = 0;
+    while let Some(token) = stream.next() {
+        let span = if token.text.chars().next().is_some_and(is_han) {
+            token.text.chars().count()
+        } else {
+            1
+        };
+        match groups.last_mut() {
+            Some(group) if token.position <= covered_to => {
+                group.push((token.position - group_start, token.text.clone()));
+            }
+            _ => {
+                group_start = token.position;
+                groups.push(vec![(0, token.text.clone())]);
+            }
+        }
+        covered_to = covered_to.max(token.position + span);
+    }
+    groups
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+fn terms_query(field: Field, tokens: &[(usize, String)]) -> Box<dyn Query> {
+    if tokens.len() == 1 {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, &tokens[0].1),
+            IndexRecordOption::WithFreqsAndPositions,
+        ))
+    } else {
+        Box::new(PhraseQuery::new_with_offset(
+            tokens
+                .iter()
+                .map(|(pos, text)| (*pos, Term::from_field_text(field, text)))
+                .collect(),
+        ))
+    }
+}
+
+/// Title (boosted) or body: the best of the two scores.
+fn title_or_body(fields: &Fields, per_field: impl Fn(Field) -> Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(DisjunctionMaxQuery::new(vec![
+        Box::new(BoostQuery::new(per_field(fields.title), TITLE_BOOST)),
+        per_field(fields.body),
+    ]))
+}
+
+/// A prefix applies to the last word when it ends in a single Latin token of at least two
+/// characters (English or pinyin being typed). Chinese needs no prefix: every two-character
+/// piece of a longer indexed word is already a term.
+fn prefix_token(tokens: &[(usize, String)], raw_word: &str) -> Option<String> {
+    let tail: String = raw_word
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_lowercase();
+    (tokens.len() == 1 && tail.len() >= 2 && !tail.chars().all(|c| c.is_ascii_digit()))
+        .then_some(tail)
+}
+
+/// All tokens of a phrase with positions relative to the first, gaps kept.
+fn phrase_positions(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut tokens = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    let mut first = None;
+    while let Some(token) = stream.next() {
+        let base = *first.get_or_insert(token.position);
+        tokens.push((token.position - base, token.text.clone()));
+    }
+    tokens
+}
+
+/// Builds the text part of a search. `None` when the query has no searchable token (empty, or
+/// only punctuation and stop words): the caller then lists by filters alone.
+pub fn build_text_query(
+    parsed: &ParsedQuery,
+    fields: &Fields,
+    analyzer: &mut TextAnalyzer,
+) -> Option<Box<dyn Query>> {
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let last = parsed.clauses.len().saturating_sub(1);
+    for (index, clause) in parsed.clauses.iter().enumerate() {
+        let (text, is_phrase) = match clause {
+            Clause::Word(w) => (w, false),
+            Clause::Phrase(p) => (p, true),
+        };
+        let mut groups = analyse(analyzer, text);
+        if is_phrase && groups.len() > 1 {
+            // A quoted phrase keeps its word order across stop words and spaces.
+            groups = vec![phrase_positions(analyzer, text)];
+        }
+        let group_count = groups.len();
+        for (group_index, tokens) in groups.into_iter().enumerate() {
+            let exact = title_or_body(fields, |field| terms_query(field, &tokens));
+            let typing_this = !is_phrase
+                && index == last
+                && parsed.last_is_prefix
+                && group_index + 1 == group_count;
+            let prefix = typing_this.then(|| prefix_token(&tokens, text)).flatten();
+            let query = match prefix {
+                Some(prefix) => {
+                    // The raw letters typed so far, and their stem: "negotiat" stems to
+                    // "negoti", which is how "negotiation" was indexed.
+                    let mut alternatives = vec![(Occur::Should, exact)];
+                    // A long partial word may run past its stem ("negotiat" vs "negoti"): two
+                    // letters less still narrows well.
+                    let mut prefixes = vec![tokens[0].1.clone()];
+                    if prefix.len() >= 6 {
+                        prefixes.push(prefix[..prefix.len() - 2].to_owned());
+                    }
+                    if !prefixes.contains(&prefix) {
+                        prefixes.push(prefix);
+                    }
+                    for prefix in prefixes {
+                        let as_prefix = title_or_body(fields, |field| {
+                            let mut q = PhrasePrefixQuery::new_with_offset(vec![(
+                                0,
+                                Term::from_field_text(field, &prefix),
+                            )]);
+                            q.set_max_expansions(200);
+                            Box::new(q)
+                        });
+                        alternatives.push((Occur::Should, as_prefix));
+                    }
+                    Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>
+                }
+                None => exact,
+            };
+            musts.push((Occur::Must, query));
+        }
+    }
+    match musts.len() {
+        0 => None,
+        _ => Some(Box::new(BooleanQuery::new(musts))),
+    }
+}
+
+/// Combines the text query (if any) with keyword filters, each a set of accepted values.
+pub fn with_filters(
+    text: Option<Box<dyn Query>>,
+    filters: Vec<(Field, Vec<String>)>,
+) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    match text {
+        Some(text) => clauses.push((Occur::Must, text)),
+        None => clauses.push((Occur::Must, Box::new(AllQuery))),
+    }
+    for (field, values) in filters {
+        if values.is_empty() {
+            clauses.push((Occur::Must, Box::new(EmptyQuery)));
+            continue;
+        }
+        let alternatives: Vec<(Occur, Box<dyn Query>)> = values
+            .iter()
+            .map(|value| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        // Filters must not change the ranking: a constant score of 0 only restricts.
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(
+                Box::new(BooleanQuery::new(alternatives)),
+                0.0,
+            )),
+        ));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(q: &ParsedQuery) -> Vec<String> {
+        q.clauses
+            .iter()
+            .map(|c| match c {
+                Clause::Word(w) => w.clone(),
+                Clause::Phrase(p) => format!("\"{p}\""),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_and_quoted_phrases_are_split_and_syntax_characters_are_text() {
+        let q = parse("回款 \"催收 流程\" a+b:(c) ");
+        assert_eq!(words(&q), ["回款", "\"催收 流程\"", "a+b:(c)"]);
+        assert!(!q.last_is_prefix, "a trailing space ends the word");
+    }
+
+    #[test]
+    fn the_last_word_is_a_prefix_while_it_is_being_typed() {
+        assert!(parse("cross sel").last_is_prefix);
+        assert!(!parse("cross \"sell\"").last_is_prefix);
+    }
+
+    #[test]
+    fn an_unclosed_quote_runs_to_the_end_and_chinese_quotes_work() {
+        assert_eq!(words(&parse("\"大客户 管理")), ["\"大客户 管理\""]);
+        assert_eq!(words(&parse("“回款催收”")), ["\"回款催收\""]);
+    }
+
+    #[test]
+    fn an_empty_or_blank_query_has_no_clauses() {
+        assert!(parse("").is_empty());
+        assert!(parse("   ").is_empty());
+        assert!(parse("\"\"").is_empty());
+    }
+}

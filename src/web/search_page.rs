@@ -1,0 +1,228 @@
+//! The search page and the page of searches that found nothing.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::domain::content::Kind;
+use crate::domain::Lang;
+use crate::library::{MissSummary, DEFAULT_LIMIT};
+use crate::search::index::{Hit, SearchResults};
+use crate::web::api::{SearchQuery, MISS_WINDOW};
+use crate::web::error::{OrPage, PageError};
+use crate::web::i18n::Ui;
+use crate::web::pages::{html, Badge, PageContext};
+use crate::web::AppState;
+
+/// One countable value of a facet, with the link that toggles it.
+pub struct FacetValue {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub selected: bool,
+}
+
+pub struct FacetGroup {
+    pub title: &'static str,
+    pub values: Vec<FacetValue>,
+}
+
+pub struct HitView {
+    pub url: String,
+    pub title: String,
+    pub kind_label: &'static str,
+    /// Escaped text with `<mark>`, produced by the index.
+    pub snippet: String,
+    pub badges: Vec<Badge>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub ctx: PageContext,
+    pub q: String,
+    pub total: usize,
+    pub hits: Vec<HitView>,
+    pub facets: Vec<FacetGroup>,
+    pub has_filters: bool,
+    pub clear_filters_href: String,
+    pub previous_href: Option<String>,
+    pub next_href: Option<String>,
+    pub searched: bool,
+    /// Current filters as hidden form fields, so a new query keeps them.
+    pub hidden: Vec<(&'static str, String)>,
+}
+
+/// The page's parameters as `(name, value)` pairs, for building links.
+fn pairs(query: &SearchQuery) -> Vec<(&'static str, String)> {
+    let mut pairs = Vec::new();
+    for (name, value) in [
+        ("q", &query.q),
+        ("kind", &query.kind),
+        ("tier", &query.tier),
+        ("scenario", &query.scenario),
+        ("tag", &query.tag),
+        ("lang", &query.lang),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            pairs.push((name, value.to_owned()));
+        }
+    }
+    pairs
+}
+
+fn href(pairs: &[(&'static str, String)]) -> String {
+    match serde_urlencoded::to_string(pairs) {
+        Ok(query) if !query.is_empty() => format!("/search?{query}"),
+        _ => "/search".to_owned(),
+    }
+}
+
+/// The link that sets `name` to `value`, or removes it when it is already set; back to page 1.
+fn toggle(base: &[(&'static str, String)], name: &'static str, value: &str) -> (String, bool) {
+    let selected = base.iter().any(|(n, v)| *n == name && v == value);
+    let mut next: Vec<(&'static str, String)> =
+        base.iter().filter(|(n, _)| *n != name).cloned().collect();
+    if !selected {
+        next.push((name, value.to_owned()));
+    }
+    (href(&next), selected)
+}
+
+fn facet_groups(
+    results: &SearchResults,
+    base: &[(&'static str, String)],
+    state: &AppState,
+    lang: Lang,
+) -> Vec<FacetGroup> {
+    let ui = Ui::for_lang(lang);
+    let taxonomy = state.library.taxonomy();
+    let label = |facet: &str, value: &str| -> String {
+        match facet {
+            "kind" => Kind::parse(value)
+                .map(|k| ui.kind(k).to_owned())
+                .unwrap_or_else(|| value.to_owned()),
+            "tiers" => taxonomy.tier_label(value, lang).to_owned(),
+            "scenarios" => taxonomy.scenario_label(value, lang).to_owned(),
+            "lang" => match value {
+                "zh" => ui.lang_zh.to_owned(),
+                "en" => ui.lang_en.to_owned(),
+                other => other.to_owned(),
+            },
+            _ => value.to_owned(),
+        }
+    };
+    [
+        ("kind", "kind", ui.facet_kind),
+        ("tiers", "tier", ui.tiers),
+        ("scenarios", "scenario", ui.scenarios),
+        ("tags", "tag", ui.tags),
+        ("lang", "lang", ui.facet_lang),
+    ]
+    .into_iter()
+    .filter_map(|(facet, param, title)| {
+        let counts = results.facets.get(facet)?;
+        let values: Vec<FacetValue> = counts
+            .iter()
+            .map(|c| {
+                let (href, selected) = toggle(base, param, &c.value);
+                FacetValue {
+                    label: label(facet, &c.value),
+                    count: c.count,
+                    href,
+                    selected,
+                }
+            })
+            .collect();
+        (!values.is_empty()).then_some(FacetGroup { title, values })
+    })
+    .collect()
+}
+
+fn hit_view(hit: Hit, state: &AppState, lang: Lang) -> HitView {
+    let ui = Ui::for_lang(lang);
+    let taxonomy = state.library.taxonomy();
+    let mut badges: Vec<Badge> = hit
+        .tiers
+        .iter()
+        .map(|t| Badge {
+            class: "tier",
+            label: taxonomy.tier_label(t, lang).to_owned(),
+            value: t.clone(),
+        })
+        .collect();
+    badges.extend(hit.scenarios.iter().map(|s| Badge {
+        class: "scenario",
+        label: taxonomy.scenario_label(s, lang).to_owned(),
+        value: s.clone(),
+    }));
+    HitView {
+        kind_label: Kind::parse(&hit.kind).map(|k| ui.kind(k)).unwrap_or(""),
+        url: hit.url,
+        title: hit.title,
+        snippet: hit.snippet,
+        badges,
+    }
+}
+
+pub async fn show_search(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let results = state.library.search(&query.to_params()).or_page(lang)?;
+    let base = pairs(&query);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let offset = query.offset.unwrap_or(0);
+    let page_href = |offset: usize| {
+        let mut with_offset = base.clone();
+        if offset > 0 {
+            with_offset.push(("offset", offset.to_string()));
+        }
+        href(&with_offset)
+    };
+    let has_filters = base.iter().any(|(n, _)| *n != "q");
+    let q = query.q.clone().unwrap_or_default();
+    html(&SearchPage {
+        facets: facet_groups(&results, &base, &state, lang),
+        clear_filters_href: href(
+            &base
+                .iter()
+                .filter(|(n, _)| *n == "q")
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
+        previous_href: (offset > 0).then(|| page_href(offset.saturating_sub(limit))),
+        next_href: (offset + limit < results.total).then(|| page_href(offset + limit)),
+        hidden: base.iter().filter(|(n, _)| *n != "q").cloned().collect(),
+        searched: !base.is_empty(),
+        has_filters,
+        total: results.total,
+        hits: results
+            .hits
+            .into_iter()
+            .map(|h| hit_view(h, &state, lang))
+            .collect(),
+        q,
+        ctx,
+    })
+    .or_page(lang)
+}
+
+#[derive(Template)]
+#[template(path = "misses.html")]
+pub struct MissesPage {
+    pub ctx: PageContext,
+    pub misses: Vec<MissSummary>,
+}
+
+pub async fn show_search_misses(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let misses = state.library.search_misses(MISS_WINDOW).or_page(lang)?;
+    html(&MissesPage { ctx, misses }).or_page(lang)
+}
