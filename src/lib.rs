@@ -7,6 +7,7 @@
 //! - [`library`]: the application core handlers call;
 //! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod content;

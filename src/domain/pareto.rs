@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::account::Account;
 use crate::domain::tiering::{
-    percent_count, Indicator, ModelError, ResolvedCut, TierAssignment, TierModel,
+    percent_count, Indicator, ModelError, ResolvedCut, ResolvedModel, TierAssignment, TierModel,
 };
 
 /// One point of the concentration curve: `x` = cumulative % of accounts counted from the top
@@ -246,6 +246,18 @@ pub fn tier_bands(model: &TierModel, n: usize) -> Result<Vec<TierBand>, ModelErr
         .map(|t| (t.id.clone(), t.label_zh.clone(), t.label_en.clone()))
         .collect();
     Ok(bands(labels, &counts, n))
+}
+
+/// Bands from the number of accounts per computed tier (best tier first), for any cut method:
+/// the form a large recompute uses, which keeps counts rather than explained assignments.
+pub fn tier_bands_from_counts(model: &ResolvedModel, counts: &[usize]) -> Vec<TierBand> {
+    let n = counts.iter().sum();
+    let labels = model
+        .tiers()
+        .iter()
+        .map(|t| (t.id.clone(), t.label_zh.clone(), t.label_en.clone()))
+        .collect();
+    bands(labels, counts, n)
 }
 
 /// Bands from computed tiers (`computed_tier`, overrides ignored), for any cut method. Tiers are

@@ -1740,9 +1740,11 @@ impl ResolvedModel {
         TierRun {
             model: self,
             accounts,
-            standing,
-            scores,
-            parts,
+            table: TierTable {
+                standing,
+                scores,
+                parts,
+            },
         }
     }
 
@@ -1857,26 +1859,30 @@ struct RuleParts {
 pub struct TierRun<'a> {
     model: &'a ResolvedModel,
     accounts: &'a [Account],
+    table: TierTable,
+}
+
+/// The owned data of a [`TierRun`], without the borrows of the model and the accounts, so that
+/// an application can keep the result of a recompute beside the accounts it was computed from
+/// (e.g. in a shared snapshot) and still render explanations on demand with
+/// [`TierTable::assignment`].
+pub struct TierTable {
     standing: Vec<Standing>,
     scores: Scores,
     parts: RuleParts,
 }
 
-impl TierRun<'_> {
+impl TierTable {
+    /// Number of accounts in the run.
     pub fn len(&self) -> usize {
-        self.accounts.len()
+        self.standing.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty()
+        self.standing.is_empty()
     }
 
-    /// Computed tier of account `i` (overrides not applied). Panics if `i` is out of range.
-    pub fn computed_tier(&self, i: usize) -> &TierDef {
-        &self.model.tiers[self.standing[i].tier]
-    }
-
-    /// Position of the computed tier, 0 = best.
+    /// Position of the computed tier of account `i`, 0 = best. Panics if `i` is out of range.
     pub fn tier_index(&self, i: usize) -> usize {
         self.standing[i].tier
     }
@@ -1893,10 +1899,81 @@ impl TierRun<'_> {
         100.0 * self.standing[i].lower as f64 / self.len() as f64
     }
 
+    /// The full, explained assignment of account `i`. `model` and `accounts` must be the ones
+    /// the table was computed from ([`ResolvedModel::run`]). Panics if `i` is out of range.
+    pub fn assignment(
+        &self,
+        model: &ResolvedModel,
+        accounts: &[Account],
+        i: usize,
+        overrides: &HashMap<String, TierOverride>,
+    ) -> TierAssignment {
+        TierRun::view(model, accounts, self).assignment(i, overrides)
+    }
+}
+
+impl<'a> TierRun<'a> {
+    /// Gives back the owned table (see [`TierTable`]).
+    pub fn into_table(self) -> TierTable {
+        self.table
+    }
+
+    fn view(
+        model: &'a ResolvedModel,
+        accounts: &'a [Account],
+        table: &'a TierTable,
+    ) -> TierView<'a> {
+        debug_assert_eq!(accounts.len(), table.len());
+        TierView {
+            model,
+            accounts,
+            table,
+        }
+    }
+
+    fn as_view(&self) -> TierView<'_> {
+        TierView {
+            model: self.model,
+            accounts: self.accounts,
+            table: &self.table,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// Computed tier of account `i` (overrides not applied). Panics if `i` is out of range.
+    pub fn computed_tier(&self, i: usize) -> &TierDef {
+        &self.model.tiers[self.table.standing[i].tier]
+    }
+
+    /// Position of the computed tier, 0 = best.
+    pub fn tier_index(&self, i: usize) -> usize {
+        self.table.tier_index(i)
+    }
+
+    pub fn score(&self, i: usize) -> Option<f64> {
+        self.table.score(i)
+    }
+
+    pub fn rank(&self, i: usize) -> usize {
+        self.table.rank(i)
+    }
+
+    pub fn percentile(&self, i: usize) -> f64 {
+        self.table.percentile(i)
+    }
+
     /// Builds every assignment, in input order.
     pub fn assignments(&self, overrides: &HashMap<String, TierOverride>) -> Vec<TierAssignment> {
+        let view = self.as_view();
         (0..self.len())
-            .map(|i| self.assignment(i, overrides))
+            .map(|i| view.assignment(i, overrides))
             .collect()
     }
 
@@ -1906,11 +1983,25 @@ impl TierRun<'_> {
         i: usize,
         overrides: &HashMap<String, TierOverride>,
     ) -> TierAssignment {
+        self.as_view().assignment(i, overrides)
+    }
+}
+
+/// A run's table with the model and accounts it was computed from: renders explanations.
+struct TierView<'a> {
+    model: &'a ResolvedModel,
+    accounts: &'a [Account],
+    table: &'a TierTable,
+}
+
+impl TierView<'_> {
+    fn assignment(&self, i: usize, overrides: &HashMap<String, TierOverride>) -> TierAssignment {
         let acc = &self.accounts[i];
-        let st = &self.standing[i];
+        let st = &self.table.standing[i];
         let model = self.model;
-        let score = self.scores.score[i];
+        let score = self.table.scores.score[i];
         let contributions = self
+            .table
             .scores
             .parts
             .iter()
@@ -1966,7 +2057,7 @@ impl TierRun<'_> {
             computed_tier: computed.id.clone(),
             score,
             rank: st.rank,
-            percentile: self.percentile(i),
+            percentile: self.table.percentile(i),
             contributions,
             rule,
             r#override: ov.cloned(),
@@ -1975,7 +2066,7 @@ impl TierRun<'_> {
     }
 
     fn rule_text(&self, st: &Standing, score: Option<f64>) -> Rule {
-        let p = &self.parts;
+        let p = &self.table.parts;
         let Some(s) = score else {
             return p.unscored.clone();
         };
@@ -2148,6 +2239,40 @@ pub fn tier_changes(
         .collect())
 }
 
+/// Tier changes between two runs given as `(account id, tier id)` pairs **sorted by id**
+/// (byte order, as a sorted store returns them), in linear time and without building maps: the
+/// form a recompute over a million accounts uses. Same rules as [`tier_changes`]: unchanged
+/// accounts are left out, accounts only in `previous` are not reported, `up` is toward the
+/// model's first tier. Order follows `current`.
+pub fn tier_changes_sorted<'a>(
+    model: &ResolvedModel,
+    previous: impl IntoIterator<Item = (&'a str, &'a str)>,
+    current: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<TierChange> {
+    let mut previous = previous.into_iter().peekable();
+    let mut changes = Vec::new();
+    for (id, tier) in current {
+        while previous.next_if(|(p, _)| *p < id).is_some() {}
+        let before = previous.next_if(|(p, _)| *p == id).map(|(_, t)| t);
+        let direction = match before {
+            None => Direction::New,
+            Some(p) if p == tier => continue,
+            Some(p) => match (model.tier_index(p), model.tier_index(tier)) {
+                (Some(from), Some(to)) if to < from => Direction::Up,
+                (Some(_), Some(_)) => Direction::Down,
+                _ => Direction::Changed,
+            },
+        };
+        changes.push(TierChange {
+            account_id: id.to_string(),
+            from: before.map(str::to_string),
+            to: tier.to_string(),
+            direction,
+        });
+    }
+    changes
+}
+
 // ------------------------------------------------------------------------------------------
 // Tests
 // ------------------------------------------------------------------------------------------
@@ -2156,6 +2281,41 @@ pub fn tier_changes(
 mod tests {
     use super::*;
     use crate::domain::account::Money;
+
+    #[test]
+    fn sorted_tier_changes_match_the_map_based_ones() {
+        let model = TierModel::default().resolve().unwrap();
+        let previous = [
+            ("a", "major"),
+            ("b", "small"),
+            ("c", "strategic"),
+            ("z", "small"),
+        ];
+        let current = [
+            ("a", "strategic"),
+            ("b", "small"),
+            ("bb", "ordinary"),
+            ("c", "major"),
+            ("d", "gone-tier"),
+        ];
+        let changes = tier_changes_sorted(&model, previous, current);
+        let seen: Vec<(&str, Option<&str>, Direction)> = changes
+            .iter()
+            .map(|c| (c.account_id.as_str(), c.from.as_deref(), c.direction))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("a", Some("major"), Direction::Up),
+                ("bb", None, Direction::New),
+                ("c", Some("strategic"), Direction::Down),
+                ("d", None, Direction::New),
+            ]
+        );
+        let previous = [("d", "small")];
+        let changes = tier_changes_sorted(&model, previous, [("d", "gone-tier")]);
+        assert_eq!(changes[0].direction, Direction::Changed);
+    }
 
     fn acc(id: &str, f: impl FnOnce(&mut Indicators)) -> Account {
         let mut indicators = Indicators::default();
