@@ -155,6 +155,11 @@ impl TierState {
         self.resolved.tiers()
     }
 
+    /// How every score is computed, normalisation included.
+    pub fn score_rule(&self) -> Rule {
+        self.resolved.explain_score()
+    }
+
     /// Regions and owners that occur, sorted, for filters.
     pub fn regions(&self) -> &[String] {
         &self.regions
@@ -270,6 +275,7 @@ pub struct AccountRow {
 
 /// Filters and paging of the account list. Empty strings mean "any".
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountFilter {
     pub tier: Option<String>,
     pub region: Option<String>,

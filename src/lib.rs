@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod demo;
 pub mod domain;
 pub mod library;
 pub mod render;
