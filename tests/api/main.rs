@@ -1,6 +1,7 @@
 //! The integration tests: one binary, each test starts the real server on port 0 with its own
 //! temporary data directory (see `helpers::spawn_app`).
 
+mod accounts;
 mod browser;
 mod content;
 mod errors;
