@@ -215,7 +215,7 @@ fn company_name(
     revenue: i64,
     used: &mut std::collections::HashSet<String>,
 ) -> (String, String, &'static str) {
-    loop {
+    for attempt in 0.. {
         let place = rng.pick(PLACES);
         let brand = rng.pick(BRANDS);
         let (trade, industry) = *rng.pick(TRADES);
@@ -225,7 +225,12 @@ fn company_name(
                 break suffix;
             }
         };
-        let name = format!("{place}{brand}{trade}{suffix}");
+        // The word lists give about 100,000 distinct names; larger demo files number the rest.
+        let name = if attempt < 8 {
+            format!("{place}{brand}{trade}{suffix}")
+        } else {
+            format!("{place}{brand}{trade}{}号{suffix}", used.len())
+        };
         if used.insert(name.clone()) {
             let alias = if rng.chance(0.5) {
                 format!("{brand}{trade};{place}{brand}")
@@ -235,6 +240,7 @@ fn company_name(
             return (name, alias, industry);
         }
     }
+    unreachable!("a numbered name is always new")
 }
 
 #[cfg(test)]
