@@ -3,6 +3,7 @@
 
 mod accounts;
 mod browser;
+mod cli;
 mod content;
 mod errors;
 mod helpers;
