@@ -13,7 +13,11 @@ fn playbook() -> Command {
 fn import_accounts_lists_every_rejected_row_and_exits_1_when_some_rows_fail() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("accounts.csv");
-    std::fs::write(&file, "id,name,revenue,备注\nA,甲,100,x\nB,乙,abc,y\nC,丙,300,z\n").unwrap();
+    std::fs::write(
+        &file,
+        "id,name,revenue,备注\nA,甲,100,x\nB,乙,abc,y\nC,丙,300,z\n",
+    )
+    .unwrap();
 
     let output = playbook()
         .args(["import", "accounts"])
@@ -26,7 +30,10 @@ fn import_accounts_lists_every_rejected_row_and_exits_1_when_some_rows_fail() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("2 imported (new), 0 updated, 1 rejected"), "{stdout}");
+    assert!(
+        stdout.contains("2 imported (new), 0 updated, 1 rejected"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("row 3, column \"revenue\", value \"abc\": "),
         "{stderr}"
