@@ -4,7 +4,8 @@
 //! - [`domain`]: content items, taxonomy, coverage, accounts — pure, no I/O;
 //! - [`render`]: Markdown → sanitised HTML and plain text;
 //! - [`content`]: reads the content directory; [`store`]: sled, the source of truth;
-//! - [`library`]: the application core handlers call;
+//! - [`library`]: the application core for content; [`accounts`]: the application core for
+//!   accounts and their (derived, in-memory) tiers; [`demo`]: deterministic demo accounts;
 //! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
 
 pub mod accounts;
