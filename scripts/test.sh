@@ -22,5 +22,8 @@ cargo fmt --check
 echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 
-echo "==> cargo test"
-cargo test --all-targets
+echo "==> benchmarks, quick smoke pass (cargo bench runs them in full)"
+cargo test --benches
+
+echo "==> cargo test (unit, integration and browser tests)"
+cargo test --lib --bins --tests

@@ -1,4 +1,5 @@
-//! The `playbook` command line: `serve` (the default), `check`.
+//! The `playbook` command line: `serve` (the default), `check`, `import accounts`,
+//! `demo accounts`.
 //!
 //! Every flag has a `PLAYBOOK_…` environment variable; this module turns them into a
 //! [`Config`] and hands over to `crate::startup` or the content loader.
@@ -8,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_ADDR, DEFAULT_CONTENT_DIR, DEFAULT_DATA_DIR};
+use crate::config::{
+    Config, DEFAULT_ADDR, DEFAULT_CONTENT_DIR, DEFAULT_DATA_DIR, DEFAULT_MAX_IMPORT_MB,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +41,45 @@ enum Command {
     Check(ContentDirArg),
     /// Rebuild the search index from the store (the server must be stopped).
     Reindex(DirsArgs),
+    /// Import data into the store (the server must be stopped).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import customer accounts from a CSV export (UTF-8 or GB18030, English or Chinese
+    /// headers). Exit status: 0 every row imported, 1 some rows rejected (the others are
+    /// stored), 2 nothing imported (unreadable file, bad header, store in use).
+    Accounts(ImportAccountsArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportAccountsArgs {
+    /// The CSV file.
+    file: PathBuf,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Write deterministic demo accounts (generated + the 12 showcase accounts) as CSV to
+    /// standard output.
+    Accounts(DemoAccountsArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoAccountsArgs {
+    /// Number of generated accounts (the 12 showcase accounts come on top).
+    #[arg(long, default_value_t = crate::demo::DEFAULT_COUNT)]
+    count: usize,
+    /// Seed of the generator: the same seed gives the same file.
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +116,12 @@ struct ServeArgs {
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "PLAYBOOK_WORKERS", default_value_t = 0)]
     workers: usize,
+    /// Load the demo accounts on start when the account store is empty.
+    #[arg(long, env = "PLAYBOOK_DEMO")]
+    demo: bool,
+    /// Largest body of POST /api/v1/accounts/import, in MiB.
+    #[arg(long, env = "PLAYBOOK_MAX_IMPORT_MB", default_value_t = DEFAULT_MAX_IMPORT_MB)]
+    max_import_mb: usize,
 }
 
 impl ServeArgs {
@@ -83,6 +131,8 @@ impl ServeArgs {
             data_dir: self.data_dir.data_dir,
             content_dir: self.content_dir.content_dir,
             workers: self.workers,
+            demo: self.demo,
+            max_import_bytes: self.max_import_mb.saturating_mul(1024 * 1024),
         }
     }
 }
@@ -96,6 +146,109 @@ pub fn run() -> ExitCode {
         Some(Command::Serve(args)) => serve(args.into_config()),
         Some(Command::Check(args)) => check(&args.content_dir),
         Some(Command::Reindex(args)) => reindex(args),
+        Some(Command::Import(ImportCommand::Accounts(args))) => {
+            import_accounts(&args.file, &args.data_dir.data_dir)
+        }
+        Some(Command::Demo(DemoCommand::Accounts(args))) => {
+            print!("{}", crate::demo::accounts_csv(args.count, args.seed));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `playbook import accounts FILE`: streams the file into the store with a progress bar,
+/// prints every rejected row as it is found and a summary at the end.
+fn import_accounts(file: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    let nothing_imported = ExitCode::from(2);
+    let input = match std::fs::File::open(file) {
+        Ok(input) => input,
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", file.display());
+            return nothing_imported;
+        }
+    };
+    let config = Config {
+        data_dir: data_dir.to_owned(),
+        ..Config::default()
+    };
+    if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
+        eprintln!("error: cannot create {}: {e}", config.data_dir.display());
+        return nothing_imported;
+    }
+    let store = match crate::store::Store::open(&config.store_dir()) {
+        Ok(store) => store,
+        Err(crate::store::StoreError::Open { path, .. }) => {
+            eprintln!(
+                "error: the store in {path} is in use, probably by a running playbook server: \
+                 stop the server or use POST /api/v1/accounts/import"
+            );
+            return nothing_imported;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return nothing_imported;
+        }
+    };
+    let book = match crate::accounts::AccountBook::open(store) {
+        Ok(book) => book,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return nothing_imported;
+        }
+    };
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = ProgressBar::new(size).with_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut rejected_rows = 0usize;
+    let mut print_error = |error: &crate::domain::import::RowError| {
+        rejected_rows += 1;
+        progress.suspend(|| eprintln!("{}: {error}", file.display()));
+    };
+    let result = book.import_csv(progress.wrap_read(input), "import", &mut print_error);
+    progress.finish_and_clear();
+    match result {
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            nothing_imported
+        }
+        Ok(report) => {
+            for warning in &report.warnings {
+                eprintln!("{}: warning: {warning}", file.display());
+            }
+            println!(
+                "{}: {} imported (new), {} updated, {} rejected ({} problems listed above); read as {}",
+                file.display(),
+                report.imported,
+                report.updated,
+                report.rejected,
+                rejected_rows,
+                report.encoding
+            );
+            let tiers: Vec<String> = report
+                .tiers
+                .tiers
+                .iter()
+                .map(|t| format!("{} {}", t.count, t.tier))
+                .collect();
+            println!(
+                "tiers of {} accounts: {} (recompute #{} in {} ms)",
+                report.tiers.accounts,
+                tiers.join(", "),
+                report.tiers.seq,
+                report.tiers.millis
+            );
+            if report.rejected == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
     }
 }
 

@@ -11,6 +11,8 @@ pub const ENV_PREFIX: &str = "PLAYBOOK_";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_CONTENT_DIR: &str = "./playbooks";
+/// Default largest body of `POST /api/v1/accounts/import`, in MiB.
+pub const DEFAULT_MAX_IMPORT_MB: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -24,6 +26,12 @@ pub struct Config {
     pub content_dir: PathBuf,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Load the demo accounts on start when the account store is empty (`PLAYBOOK_DEMO`,
+    /// default off). Existing accounts are never overwritten.
+    pub demo: bool,
+    /// Largest CSV body accepted by `POST /api/v1/accounts/import`, in bytes
+    /// (`PLAYBOOK_MAX_IMPORT_MB`, default 200 MiB). Larger files: `playbook import accounts`.
+    pub max_import_bytes: usize,
 }
 
 impl Default for Config {
@@ -33,18 +41,23 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             content_dir: PathBuf::from(DEFAULT_CONTENT_DIR),
             workers: 0,
+            demo: false,
+            max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
         }
     }
 }
 
 impl Config {
-    /// A configuration for tests: a free port on loopback, the given directories, one worker.
+    /// A configuration for tests: a free port on loopback, the given directories, one worker,
+    /// no demo accounts.
     pub fn for_tests(data_dir: impl Into<PathBuf>, content_dir: impl Into<PathBuf>) -> Config {
         Config {
             addr: "127.0.0.1:0".to_owned(),
             data_dir: data_dir.into(),
             content_dir: content_dir.into(),
             workers: 1,
+            demo: false,
+            max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
         }
     }
 

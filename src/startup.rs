@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
+use crate::accounts::AccountBook;
 use crate::config::Config;
 use crate::content::load_dir;
 use crate::domain::content::ContentError;
@@ -22,6 +23,7 @@ pub struct Application {
     port: u16,
     server: Server,
     library: Arc<Library>,
+    accounts: Arc<AccountBook>,
 }
 
 impl Application {
@@ -36,7 +38,9 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
-        let library = open_library(&config)?;
+        let store = Store::open(&config.store_dir())?;
+        let accounts = Arc::new(open_accounts(store.clone(), config.demo)?);
+        let library = open_library(&config, store)?;
         let library = Arc::new(library);
 
         let listener = TcpListener::bind(&config.addr).with_context(|| {
@@ -48,6 +52,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             library: library.clone(),
+            accounts: accounts.clone(),
+            max_import_bytes: config.max_import_bytes,
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -70,6 +76,7 @@ impl Application {
             port,
             server,
             library,
+            accounts,
         })
     }
 
@@ -89,19 +96,15 @@ impl Application {
         self.library.store().flush()?;
         // Worker threads drop their copies of the state as they wind down; wait for them so the
         // store's file lock is released before we report that we stopped.
-        let mut library = self.library;
+        let (library, accounts) = (self.library, self.accounts);
         for _ in 0..100 {
-            match Arc::try_unwrap(library) {
-                Ok(library) => {
-                    drop(library);
-                    tracing::info!("stopped; store flushed and closed");
-                    return Ok(());
-                }
-                Err(shared) => {
-                    library = shared;
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
+            if Arc::strong_count(&library) == 1 && Arc::strong_count(&accounts) == 1 {
+                drop(library);
+                drop(accounts);
+                tracing::info!("stopped; store flushed and closed");
+                return Ok(());
             }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         tracing::warn!("stopped; store flushed, but still referenced by a worker");
         Ok(())
@@ -110,8 +113,7 @@ impl Application {
 
 /// Opens the store, syncs the content directory into it, and brings the search index up to
 /// date (rebuilding it when it is missing, unreadable or of an old schema).
-pub fn open_library(config: &Config) -> anyhow::Result<Library> {
-    let store = Store::open(&config.store_dir())?;
+pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
     let (taxonomy, problems) = match load_dir(&config.content_dir) {
         Ok(report) => {
             for problem in &report.problems {
@@ -171,6 +173,26 @@ pub fn reindex(config: &Config) -> anyhow::Result<usize> {
     let count = indexer::rebuild(&store, &index, &tier_ids(&taxonomy))?;
     store.flush()?;
     Ok(count)
+}
+
+/// Opens the account book (computing the tiers) and, with `demo`, loads the demo accounts
+/// through the real importer when the account store is empty — never over existing accounts.
+fn open_accounts(store: Store, demo: bool) -> anyhow::Result<AccountBook> {
+    let book = AccountBook::open(store).context("cannot compute the account tiers")?;
+    if demo && book.state().is_empty() {
+        let csv = crate::demo::accounts_csv(crate::demo::DEFAULT_COUNT, crate::demo::DEFAULT_SEED);
+        let report = book.import_csv(csv.as_bytes(), "demo", &mut |error| {
+            tracing::error!("demo accounts: {error}");
+        })?;
+        tracing::info!(
+            imported = report.imported,
+            rejected = report.rejected,
+            "demo accounts loaded (the account store was empty)"
+        );
+    } else if demo {
+        tracing::info!("demo accounts not loaded: the account store already holds accounts");
+    }
+    Ok(book)
 }
 
 fn listener_host(addr: &str) -> &str {

@@ -6,7 +6,10 @@
 pub mod account;
 pub mod content;
 pub mod coverage;
+pub mod import;
+pub mod pareto;
 pub mod taxonomy;
+pub mod tiering;
 
 use serde::{Deserialize, Serialize};
 

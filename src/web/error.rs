@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
+use crate::accounts::AccountsError;
 use crate::domain::Lang;
 use crate::library::LibraryError;
 use crate::web::i18n::Ui;
@@ -18,6 +19,12 @@ pub enum AppError {
     /// A request the client must change; `code` is stable and documented in the README.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A request body over the configured limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// A request body of a type the route does not take.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Anything else; the cause is logged and the client sees a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -40,6 +47,8 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::BadRequest { code, .. } => code,
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal",
         }
     }
@@ -72,6 +81,23 @@ impl From<LibraryError> for AppError {
     }
 }
 
+impl From<AccountsError> for AppError {
+    fn from(error: AccountsError) -> AppError {
+        let message = error.to_string();
+        match error {
+            AccountsError::NotFound(_) => AppError::NotFound(message),
+            AccountsError::InvalidModel(_) => AppError::bad_request("invalid_tier_model", message),
+            AccountsError::InvalidOverride(_) => AppError::bad_request("invalid_override", message),
+            AccountsError::InvalidCsv(_) => AppError::bad_request("invalid_csv", message),
+            AccountsError::InvalidIndicator(_) => {
+                AppError::bad_request("invalid_indicator", message)
+            }
+            AccountsError::InvalidFilter(_) => AppError::bad_request("invalid_filter", message),
+            AccountsError::Store(e) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> AppError {
         AppError::internal(error)
@@ -94,6 +120,8 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

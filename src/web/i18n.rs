@@ -6,8 +6,23 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
+use crate::domain::account::CreditRating;
 use crate::domain::content::{Kind, Outcome};
+use crate::domain::tiering::{Direction, Indicator};
 use crate::domain::Lang;
+
+/// The figures a Pareto page puts into words (amounts already formatted for display).
+pub struct ParetoFigures {
+    pub indicator: Indicator,
+    pub total: String,
+    pub top20_count: usize,
+    pub top20_share: Option<f64>,
+    pub accounts_for_80pct: Option<usize>,
+    pub accounts_for_80pct_share: f64,
+    pub gini: Option<f64>,
+    pub bottom10_count: usize,
+    pub bottom10_sum: String,
+}
 
 /// Name of the cookie that remembers the chosen UI language.
 pub const LANG_COOKIE: &str = "lang";
@@ -115,8 +130,6 @@ pub struct Ui {
     pub facet_lang: &'static str,
     pub lang_zh: &'static str,
     pub lang_en: &'static str,
-    pub previous_page: &'static str,
-    pub next_page: &'static str,
     pub remove_filter: &'static str,
     pub misses_title: &'static str,
     pub misses_intro: &'static str,
@@ -124,6 +137,57 @@ pub struct Ui {
     pub query: &'static str,
     pub times: &'static str,
     pub last_asked: &'static str,
+    pub nav_accounts: &'static str,
+    pub nav_pareto: &'static str,
+    pub accounts_title: &'static str,
+    pub accounts_intro: &'static str,
+    pub filter_tier: &'static str,
+    pub filter_region: &'static str,
+    pub filter_owner: &'static str,
+    pub any: &'static str,
+    pub apply_filter: &'static str,
+    pub col_name: &'static str,
+    pub col_score: &'static str,
+    pub col_rank: &'static str,
+    pub col_percentile: &'static str,
+    pub col_industry: &'static str,
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
+    pub no_accounts: &'static str,
+    pub export_csv: &'static str,
+    pub overridden: &'static str,
+    pub figures: &'static str,
+    pub tier_explanation: &'static str,
+    pub computed_tier: &'static str,
+    pub contributions: &'static str,
+    pub col_indicator: &'static str,
+    pub col_raw: &'static str,
+    pub col_normalised: &'static str,
+    pub col_weight: &'static str,
+    pub col_points: &'static str,
+    pub rule: &'static str,
+    pub score_rule: &'static str,
+    pub override_title: &'static str,
+    pub override_none: &'static str,
+    pub override_by: &'static str,
+    pub override_at: &'static str,
+    pub override_reason: &'static str,
+    pub override_submit: &'static str,
+    pub override_remove: &'static str,
+    pub override_help: &'static str,
+    pub last_change: &'static str,
+    pub no_change: &'static str,
+    pub not_recorded: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub aliases: &'static str,
+    pub no_score: &'static str,
+    pub pareto_title: &'static str,
+    pub pareto_intro: &'static str,
+    pub pareto_chart_label: &'static str,
+    pub equal_share: &'static str,
+    pub pareto_no_values: &'static str,
+    pub key_figures: &'static str,
 }
 
 pub static ZH: Ui = Ui {
@@ -184,8 +248,6 @@ pub static ZH: Ui = Ui {
     facet_lang: "语言",
     lang_zh: "中文",
     lang_en: "英文",
-    previous_page: "上一页",
-    next_page: "下一页",
     remove_filter: "去掉此筛选",
     misses_title: "没有结果的搜索",
     misses_intro: "销售搜过却没找到的词：这里就是内容缺口，培训师可以据此补充作战手册。",
@@ -193,6 +255,57 @@ pub static ZH: Ui = Ui {
     query: "搜索词",
     times: "次数",
     last_asked: "最近一次",
+    nav_accounts: "客户",
+    nav_pareto: "二八分析",
+    accounts_title: "客户与分级",
+    accounts_intro: "按当前分级模型计算的客户层级，排名靠前的在前。点客户名称查看分级依据。",
+    filter_tier: "层级",
+    filter_region: "区域",
+    filter_owner: "负责人",
+    any: "全部",
+    apply_filter: "筛选",
+    col_name: "客户名称",
+    col_score: "得分",
+    col_rank: "排名",
+    col_percentile: "百分位",
+    col_industry: "行业",
+    previous_page: "上一页",
+    next_page: "下一页",
+    no_accounts: "没有符合条件的客户。可用 playbook import accounts 或 POST /api/v1/accounts/import 导入客户。",
+    export_csv: "导出分级 CSV",
+    overridden: "人工调整",
+    figures: "经营指标",
+    tier_explanation: "分级依据",
+    computed_tier: "计算层级",
+    contributions: "各指标贡献",
+    col_indicator: "指标",
+    col_raw: "记录值",
+    col_normalised: "归一化",
+    col_weight: "权重",
+    col_points: "得分贡献",
+    rule: "规则",
+    score_rule: "得分计算方式",
+    override_title: "人工调整层级",
+    override_none: "当前没有人工调整。",
+    override_by: "调整人",
+    override_at: "时间",
+    override_reason: "原因",
+    override_submit: "保存调整",
+    override_remove: "取消调整",
+    override_help: "主管可按实际情况调整客户层级，须写明原因；重新计算时保留调整。",
+    last_change: "最近一次层级变化",
+    no_change: "尚无层级变化记录。",
+    not_recorded: "未记录",
+    yes: "是",
+    no: "否",
+    aliases: "别名",
+    no_score: "无得分",
+    pareto_title: "二八分析（帕累托）",
+    pareto_intro: "曲线把客户按指标从高到低排列：横轴是客户累计占比，纵轴是指标累计占比。色带是各客户层级所占的客户区间。",
+    pareto_chart_label: "帕累托曲线与客户层级色带",
+    equal_share: "均分线",
+    pareto_no_values: "没有可分析的数值：所选指标合计不为正，或尚无客户。",
+    key_figures: "关键数字",
 };
 
 pub static EN: Ui = Ui {
@@ -251,8 +364,6 @@ pub static EN: Ui = Ui {
     facet_lang: "Language",
     lang_zh: "Chinese",
     lang_en: "English",
-    previous_page: "Previous",
-    next_page: "Next",
     remove_filter: "remove this filter",
     misses_title: "Searches that found nothing",
     misses_intro: "What reps searched for and did not find: each is a content gap a trainer can fill.",
@@ -260,6 +371,57 @@ pub static EN: Ui = Ui {
     query: "Query",
     times: "Times",
     last_asked: "Last asked",
+    nav_accounts: "Accounts",
+    nav_pareto: "Pareto",
+    accounts_title: "Accounts and tiers",
+    accounts_intro: "Each account's tier under the current tier model, best rank first. Open an account to see why it sits where it does.",
+    filter_tier: "Tier",
+    filter_region: "Region",
+    filter_owner: "Owner",
+    any: "Any",
+    apply_filter: "Filter",
+    col_name: "Name",
+    col_score: "Score",
+    col_rank: "Rank",
+    col_percentile: "Percentile",
+    col_industry: "Industry",
+    previous_page: "Previous",
+    next_page: "Next",
+    no_accounts: "No accounts match. Import accounts with playbook import accounts or POST /api/v1/accounts/import.",
+    export_csv: "Export tiers as CSV",
+    overridden: "overridden",
+    figures: "Figures",
+    tier_explanation: "Why this tier",
+    computed_tier: "Computed tier",
+    contributions: "Contribution of each indicator",
+    col_indicator: "Indicator",
+    col_raw: "Recorded",
+    col_normalised: "Normalised",
+    col_weight: "Weight",
+    col_points: "Points",
+    rule: "Rule",
+    score_rule: "How scores are computed",
+    override_title: "Tier override",
+    override_none: "No override.",
+    override_by: "By",
+    override_at: "At",
+    override_reason: "Reason",
+    override_submit: "Save override",
+    override_remove: "Remove override",
+    override_help: "A manager may set an account's tier by hand with a reason; recomputes keep it.",
+    last_change: "Last tier change",
+    no_change: "No tier change recorded yet.",
+    not_recorded: "not recorded",
+    yes: "yes",
+    no: "no",
+    aliases: "Aliases",
+    no_score: "no score",
+    pareto_title: "Pareto analysis (80/20)",
+    pareto_intro: "The curve ranks accounts from the largest value down: the x axis is the cumulative share of accounts, the y axis the cumulative share of the value. The coloured bands are the tiers' share of accounts.",
+    pareto_chart_label: "Pareto curve with tier bands",
+    equal_share: "equal share",
+    pareto_no_values: "Nothing to draw: the indicator's total is not positive, or there are no accounts yet.",
+    key_figures: "Key figures",
 };
 
 impl Ui {
@@ -281,6 +443,149 @@ impl Ui {
             (_, Kind::Course) => "Course",
             (_, Kind::Lesson) => "Lesson",
         }
+    }
+
+    fn zh(&self) -> bool {
+        self.lang == "zh"
+    }
+
+    /// The name of an account indicator.
+    pub fn indicator(&self, indicator: Indicator) -> &'static str {
+        if self.zh() {
+            return indicator.label_zh();
+        }
+        match indicator {
+            Indicator::Revenue => "Revenue",
+            Indicator::Profit => "Profit",
+            Indicator::Collected => "Collected payments",
+            Indicator::Transactions => "Transactions",
+            Indicator::CooperationYears => "Years of cooperation",
+            Indicator::OverdueDays => "Overdue days",
+            Indicator::ProductLines => "Product lines",
+            Indicator::PotentialCustomer => "Customer score",
+            Indicator::PotentialService => "Service score",
+            Indicator::Referral => "Referral",
+        }
+    }
+
+    pub fn credit(&self, credit: CreditRating) -> &'static str {
+        match (self.zh(), credit) {
+            (true, CreditRating::Good) => "良好",
+            (true, CreditRating::Fair) => "一般",
+            (true, CreditRating::Poor) => "较差",
+            (true, CreditRating::None) => "无信用",
+            (false, CreditRating::Good) => "good",
+            (false, CreditRating::Fair) => "fair",
+            (false, CreditRating::Poor) => "poor",
+            (false, CreditRating::None) => "no credit",
+        }
+    }
+
+    pub fn flag(&self, label: &str) -> &'static str {
+        match (self.zh(), label) {
+            (true, "picky") => "挑剔",
+            (true, "strict") => "严格",
+            (false, "picky") => "Picky",
+            (false, "strict") => "Strict",
+            _ => "",
+        }
+    }
+
+    pub fn direction(&self, direction: Direction) -> &'static str {
+        match (self.zh(), direction) {
+            (true, Direction::Up) => "升级",
+            (true, Direction::Down) => "降级",
+            (true, Direction::New) => "首次分级",
+            (true, Direction::Changed) => "层级变更",
+            (false, Direction::Up) => "moved up",
+            (false, Direction::Down) => "moved down",
+            (false, Direction::New) => "first tiered",
+            (false, Direction::Changed) => "changed",
+        }
+    }
+
+    /// "Showing 1–50 of 2,012 accounts".
+    pub fn showing(&self, from: usize, to: usize, total: usize) -> String {
+        if self.zh() {
+            format!("共 {total} 个客户，当前第 {from}–{to} 个")
+        } else {
+            format!("Showing {from}–{to} of {total} accounts")
+        }
+    }
+
+    pub fn pareto_x_axis(&self, indicator: Indicator) -> String {
+        if self.zh() {
+            format!("客户累计占比（按{}从高到低）", indicator.label_zh())
+        } else {
+            format!(
+                "Cumulative share of accounts (by {}, largest first)",
+                self.indicator(indicator).to_lowercase()
+            )
+        }
+    }
+
+    pub fn pareto_y_axis(&self, indicator: Indicator) -> String {
+        if self.zh() {
+            format!("{}累计占比", indicator.label_zh())
+        } else {
+            format!(
+                "Cumulative share of {}",
+                self.indicator(indicator).to_lowercase()
+            )
+        }
+    }
+
+    /// The key figures of a Pareto analysis in words. Amounts are already formatted.
+    pub fn pareto_sentences(&self, figures: &ParetoFigures) -> Vec<String> {
+        let ind = self.indicator(figures.indicator);
+        let mut out = Vec::new();
+        let zh = self.zh();
+        if let Some(share) = figures.top20_share {
+            out.push(if zh {
+                format!(
+                    "前 20% 的客户（{} 家）贡献了 {share:.1}% 的{ind}。",
+                    figures.top20_count
+                )
+            } else {
+                format!(
+                    "The top 20% of accounts ({}) hold {share:.1}% of {}.",
+                    figures.top20_count,
+                    ind.to_lowercase()
+                )
+            });
+        }
+        if let Some(count) = figures.accounts_for_80pct {
+            out.push(if zh {
+                format!(
+                    "只需 {count} 家客户（占 {:.1}%）即达到{ind}总额的 80%。",
+                    figures.accounts_for_80pct_share
+                )
+            } else {
+                format!(
+                    "{count} accounts ({:.1}% of all) make up 80% of the total.",
+                    figures.accounts_for_80pct_share
+                )
+            });
+        }
+        if let Some(gini) = figures.gini {
+            out.push(if zh {
+                format!("基尼系数 {gini:.2}（0 为完全平均，1 为全部集中在一家）。")
+            } else {
+                format!("Gini coefficient {gini:.2} (0 = evenly spread, 1 = all in one account).")
+            });
+        }
+        out.push(if zh {
+            format!(
+                "{ind}总额 {}；最末 10% 的客户（{} 家）合计 {}。",
+                figures.total, figures.bottom10_count, figures.bottom10_sum
+            )
+        } else {
+            format!(
+                "Total {}; the bottom 10% of accounts ({}) add up to {}.",
+                figures.total, figures.bottom10_count, figures.bottom10_sum
+            )
+        });
+        out
     }
 
     pub fn outcome(&self, outcome: Outcome) -> &'static str {

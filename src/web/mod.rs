@@ -5,21 +5,27 @@
 
 pub mod api;
 pub mod assets;
+pub mod chart;
 pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod search_page;
+pub mod upload;
 
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
+use crate::accounts::AccountBook;
 use crate::library::Library;
 use crate::web::error::{AppError, PageError};
 
 /// Shared by every worker.
 pub struct AppState {
     pub library: Arc<Library>,
+    pub accounts: Arc<AccountBook>,
+    /// Largest body of `POST /api/v1/accounts/import`, in bytes.
+    pub max_import_bytes: usize,
 }
 
 /// Security headers on every response: no inline or foreign scripts, no framing, no sniffing.
@@ -49,9 +55,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/content", web::get().to(api::list_content))
                 .route("/content/{id}", web::get().to(api::get_content))
                 .route("/coverage", web::get().to(api::get_coverage))
+                .app_data(web::JsonConfig::default().error_handler(|err, _| {
+                    AppError::bad_request("invalid_json", err.to_string()).into()
+                }))
                 .route("/problems", web::get().to(api::list_problems))
                 .route("/search", web::get().to(api::search))
                 .route("/search/misses", web::get().to(api::list_search_misses))
+                .route("/accounts", web::get().to(api::list_accounts))
+                .route("/accounts/import", web::post().to(api::import_accounts))
+                .route("/accounts/{id}", web::get().to(api::get_account))
+                .route("/accounts/{id}/override", web::put().to(api::put_override))
+                .route(
+                    "/accounts/{id}/override",
+                    web::delete().to(api::delete_override),
+                )
+                .route("/tier-model", web::get().to(api::get_tier_model))
+                .route("/tier-model", web::put().to(api::put_tier_model))
+                .route("/tier-changes", web::get().to(api::list_tier_changes))
+                .route("/pareto", web::get().to(api::get_pareto))
+                .route("/tiers.csv", web::get().to(api::export_tiers_csv))
                 .default_service(web::to(not_found)),
         )
         .route("/", web::get().to(pages::show_home))
@@ -63,6 +85,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/search/misses",
             web::get().to(search_page::show_search_misses),
         )
+        .route("/accounts", web::get().to(pages::show_accounts))
+        .route("/accounts/{id}", web::get().to(pages::show_account))
+        .route(
+            "/accounts/{id}/override",
+            web::post().to(pages::submit_override),
+        )
+        .route(
+            "/accounts/{id}/override/delete",
+            web::post().to(pages::submit_override_removal),
+        )
+        .route("/pareto", web::get().to(pages::show_pareto))
         .route("/lang/{lang}", web::get().to(pages::switch_lang))
         .default_service(web::to(not_found));
 }

@@ -6,13 +6,20 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::accounts::{
+    AccountDetail, AccountFilter, AccountPage, OverrideRequest, ParetoView, TierState,
+};
 use crate::domain::content::{ContentItem, Kind};
 use crate::domain::coverage::Coverage;
+use crate::domain::pareto::TierBand;
 use crate::domain::taxonomy::Taxonomy;
+use crate::domain::tiering::Indicator;
 use crate::domain::Lang;
 use crate::render::render_html;
+use crate::web::api::ParetoQuery;
+use crate::web::chart::LorenzChart;
 use crate::web::error::{AppError, OrPage, PageError};
-use crate::web::i18n::{Ui, LANG_COOKIE};
+use crate::web::i18n::{ParetoFigures, Ui, LANG_COOKIE};
 use crate::web::AppState;
 
 /// What every page needs for the frame in `base.html`.
@@ -400,4 +407,529 @@ pub async fn switch_lang(
         .insert_header((header::LOCATION, next))
         .cookie(cookie)
         .finish())
+}
+
+// ------------------------------------------------------------------------------------------
+// Accounts, tiers and the Pareto picture
+// ------------------------------------------------------------------------------------------
+
+/// Money in fen as yuan with thousands separators: `¥1,234,567` or `-¥3,000.50`.
+pub fn format_yuan(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let (yuan, cents) = (abs / 100, abs % 100);
+    let digits = yuan.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if cents == 0 {
+        format!("{sign}¥{grouped}")
+    } else {
+        format!("{sign}¥{grouped}.{cents:02}")
+    }
+}
+
+fn format_score(score: Option<f64>, ui: &Ui) -> String {
+    score.map_or_else(|| ui.no_score.to_owned(), |s| format!("{s:.2}"))
+}
+
+/// Percent-encodes a path segment (account ids may hold any printable character).
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn tier_label(def: &crate::domain::tiering::TierDef, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => def.label_zh.clone(),
+        Lang::En => def.label_en.clone(),
+    }
+}
+
+/// An option of a filter or form select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn choices(values: &[String], selected: &str) -> Vec<Choice> {
+    values
+        .iter()
+        .map(|v| Choice {
+            value: v.clone(),
+            label: v.clone(),
+            selected: v == selected,
+        })
+        .collect()
+}
+
+pub struct AccountRowView {
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    pub tier_label: String,
+    pub score: String,
+    pub rank: usize,
+    pub region: String,
+    pub owner: String,
+    pub overridden: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+pub struct AccountsPage {
+    pub ctx: PageContext,
+    pub tiers: Vec<Choice>,
+    pub regions: Vec<Choice>,
+    pub owners: Vec<Choice>,
+    pub rows: Vec<AccountRowView>,
+    pub showing: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+fn accounts_page(
+    ctx: PageContext,
+    state: &TierState,
+    filter: &AccountFilter,
+    page: AccountPage,
+) -> AccountsPage {
+    let lang = ctx.lang;
+    let ui = ctx.ui;
+    let selected = |v: &Option<String>| v.clone().unwrap_or_default();
+    let link = |offset: usize| {
+        let mut query = vec![format!("offset={offset}")];
+        for (key, value) in [
+            ("tier", &filter.tier),
+            ("region", &filter.region),
+            ("owner", &filter.owner),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                query.push(format!("{key}={}", path_segment(value)));
+            }
+        }
+        if let Some(limit) = filter.limit {
+            query.push(format!("limit={limit}"));
+        }
+        format!("/accounts?{}", query.join("&"))
+    };
+    let end = page.offset + page.accounts.len();
+    AccountsPage {
+        tiers: state
+            .tiers()
+            .iter()
+            .map(|t| Choice {
+                value: t.id.clone(),
+                label: tier_label(t, lang),
+                selected: filter.tier.as_deref() == Some(t.id.as_str()),
+            })
+            .collect(),
+        regions: choices(state.regions(), &selected(&filter.region)),
+        owners: choices(state.owners(), &selected(&filter.owner)),
+        rows: page
+            .accounts
+            .into_iter()
+            .map(|row| AccountRowView {
+                tier_label: match lang {
+                    Lang::Zh => row.tier_zh,
+                    Lang::En => row.tier_en,
+                },
+                score: format_score(row.score, ui),
+                id: row.id,
+                name: row.name,
+                tier: row.tier,
+                rank: row.rank,
+                region: row.region.unwrap_or_default(),
+                owner: row.owner.unwrap_or_default(),
+                overridden: row.overridden,
+            })
+            .collect(),
+        showing: ui.showing((page.offset + 1).min(end), end, page.total),
+        previous: (page.offset > 0).then(|| link(page.offset.saturating_sub(page.limit))),
+        next: (end < page.total).then(|| link(end)),
+        ctx,
+    }
+}
+
+pub async fn show_accounts(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    query: web::Query<AccountFilter>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let page = state.accounts.list(&query).or_page(lang)?;
+    html(&accounts_page(ctx, &state.accounts.state(), &query, page)).or_page(lang)
+}
+
+pub struct ContributionView {
+    pub indicator: String,
+    pub raw: String,
+    pub normalised: String,
+    pub weight: String,
+    pub points: String,
+}
+
+pub struct OverrideView {
+    pub tier_label: String,
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+    pub applied: bool,
+}
+
+pub struct ChangeView {
+    pub direction: &'static str,
+    pub from: String,
+    pub to: String,
+    pub at: String,
+}
+
+/// The account page: figures, tier explanation, override. Issue 5 extends it into the
+/// briefing, so its parts are plain fields a template can add sections around.
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPageView {
+    pub ctx: PageContext,
+    pub id: String,
+    pub name: String,
+    pub aliases: String,
+    pub industry: String,
+    pub region: String,
+    pub owner: String,
+    pub tier: String,
+    pub tier_label: String,
+    pub computed_tier_label: String,
+    pub score: String,
+    pub rank: usize,
+    pub accounts: usize,
+    pub percentile: String,
+    pub figures: Vec<(String, String)>,
+    pub flags: Vec<&'static str>,
+    pub contributions: Vec<ContributionView>,
+    pub rule: String,
+    pub score_rule: String,
+    pub override_info: Option<OverrideView>,
+    pub tier_choices: Vec<Choice>,
+    pub last_change: Option<ChangeView>,
+}
+
+fn account_page(ctx: PageContext, state: &TierState, detail: AccountDetail) -> AccountPageView {
+    let lang = ctx.lang;
+    let ui = ctx.ui;
+    let label_of = |id: &str| {
+        state
+            .tiers()
+            .iter()
+            .find(|t| t.id == id)
+            .map_or_else(|| id.to_owned(), |t| tier_label(t, lang))
+    };
+    let text = |rule: &crate::domain::tiering::Rule| match lang {
+        Lang::Zh => rule.zh.clone(),
+        Lang::En => rule.en.clone(),
+    };
+    let ind = &detail.account.indicators;
+    let money = |m: Option<crate::domain::account::Money>| {
+        m.map_or_else(
+            || ui.not_recorded.to_owned(),
+            |m| format_yuan(i128::from(m.minor())),
+        )
+    };
+    let number = |n: Option<String>| n.unwrap_or_else(|| ui.not_recorded.to_owned());
+    let yes_no = |b: Option<bool>| b.map_or(ui.not_recorded, |b| if b { ui.yes } else { ui.no });
+    let figures = vec![
+        (
+            ui.indicator(Indicator::Revenue).to_owned(),
+            money(ind.revenue),
+        ),
+        (
+            ui.indicator(Indicator::Profit).to_owned(),
+            money(ind.profit),
+        ),
+        (
+            ui.indicator(Indicator::Collected).to_owned(),
+            money(ind.collected),
+        ),
+        (
+            ui.indicator(Indicator::Transactions).to_owned(),
+            number(ind.transactions.map(|v| v.to_string())),
+        ),
+        (
+            ui.indicator(Indicator::CooperationYears).to_owned(),
+            number(ind.cooperation_years.map(|v| v.to_string())),
+        ),
+        (
+            ui.indicator(Indicator::OverdueDays).to_owned(),
+            number(ind.overdue_days.map(|v| v.to_string())),
+        ),
+        (
+            ui.indicator(Indicator::ProductLines).to_owned(),
+            number(ind.product_lines.map(|v| v.to_string())),
+        ),
+        (
+            match lang {
+                Lang::Zh => "信用等级",
+                Lang::En => "Credit",
+            }
+            .to_owned(),
+            ind.credit
+                .map_or(ui.not_recorded, |c| ui.credit(c))
+                .to_owned(),
+        ),
+        (
+            ui.indicator(Indicator::Referral).to_owned(),
+            yes_no(ind.referral).to_owned(),
+        ),
+        (
+            ui.indicator(Indicator::PotentialCustomer).to_owned(),
+            number(ind.potential_customer.map(|v| v.to_string())),
+        ),
+        (
+            ui.indicator(Indicator::PotentialService).to_owned(),
+            number(ind.potential_service.map(|v| v.to_string())),
+        ),
+    ];
+    let mut flags = Vec::new();
+    if ind.picky == Some(true) {
+        flags.push(ui.flag("picky"));
+    }
+    if ind.strict == Some(true) {
+        flags.push(ui.flag("strict"));
+    }
+    let assignment = &detail.tier;
+    AccountPageView {
+        id: detail.account.id.clone(),
+        name: detail.account.name.clone(),
+        aliases: detail.account.aliases.join(" / "),
+        industry: detail.account.industry.clone().unwrap_or_default(),
+        region: detail.account.region.clone().unwrap_or_default(),
+        owner: detail.account.owner.clone().unwrap_or_default(),
+        tier: assignment.tier.clone(),
+        tier_label: label_of(&assignment.tier),
+        computed_tier_label: label_of(&assignment.computed_tier),
+        score: format_score(assignment.score, ui),
+        rank: assignment.rank,
+        accounts: state.len(),
+        percentile: format!("{:.1}", assignment.percentile),
+        figures,
+        flags,
+        contributions: assignment
+            .contributions
+            .iter()
+            .map(|c| ContributionView {
+                indicator: ui.indicator(c.indicator).to_owned(),
+                raw: c
+                    .raw
+                    .map_or_else(|| ui.not_recorded.to_owned(), |v| format!("{v}")),
+                normalised: c.normalised.map_or_else(String::new, |v| format!("{v:.2}")),
+                weight: format!("{:.2}", c.weight),
+                points: format!("{:.2}", c.points),
+            })
+            .collect(),
+        rule: text(&assignment.rule),
+        score_rule: text(&detail.score_rule),
+        override_info: assignment.r#override.as_ref().map(|o| OverrideView {
+            tier_label: label_of(&o.tier),
+            by: o.by.clone(),
+            at: o.at.clone(),
+            reason: o.reason.clone(),
+            applied: assignment.override_applied,
+        }),
+        tier_choices: state
+            .tiers()
+            .iter()
+            .map(|t| Choice {
+                value: t.id.clone(),
+                label: tier_label(t, lang),
+                selected: t.id == assignment.tier,
+            })
+            .collect(),
+        last_change: detail.last_change.as_ref().map(|c| ChangeView {
+            direction: ui.direction(c.direction),
+            from: c.from.as_deref().map(label_of).unwrap_or_default(),
+            to: label_of(&c.to),
+            at: c.at.clone(),
+        }),
+        ctx,
+    }
+}
+
+pub async fn show_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let detail = state.accounts.account(&id).or_page(lang)?;
+    html(&account_page(ctx, &state.accounts.state(), detail)).or_page(lang)
+}
+
+/// The override form of the account page. Fields default to empty so the core's messages
+/// (e.g. "reason: … required") reach the user.
+#[derive(serde::Deserialize)]
+pub struct OverrideForm {
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    by: String,
+}
+
+fn back_to_account(id: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/accounts/{}", path_segment(id))))
+        .finish()
+}
+
+pub async fn submit_override(
+    state: web::Data<AppState>,
+    lang: Lang,
+    id: web::Path<String>,
+    form: web::Form<OverrideForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let request = OverrideRequest {
+        tier: form.tier,
+        reason: form.reason,
+    };
+    let (book, account_id) = (state.accounts.clone(), id.clone());
+    web::block(move || book.set_override(&account_id, request, &form.by))
+        .await
+        .map_err(AppError::internal)
+        .or_page(lang)?
+        .or_page(lang)?;
+    Ok(back_to_account(&id))
+}
+
+pub async fn submit_override_removal(
+    state: web::Data<AppState>,
+    lang: Lang,
+    id: web::Path<String>,
+    form: web::Form<OverrideForm>,
+) -> Result<HttpResponse, PageError> {
+    let (book, account_id, by) = (state.accounts.clone(), id.clone(), form.into_inner().by);
+    web::block(move || book.remove_override(&account_id, &by))
+        .await
+        .map_err(AppError::internal)
+        .or_page(lang)?
+        .or_page(lang)?;
+    Ok(back_to_account(&id))
+}
+
+pub struct BandLegend {
+    pub tier: String,
+    pub label: String,
+    pub count: usize,
+    pub share: String,
+}
+
+#[derive(Template)]
+#[template(path = "pareto.html")]
+pub struct ParetoPage {
+    pub ctx: PageContext,
+    pub indicators: Vec<Choice>,
+    pub indicator_label: &'static str,
+    pub sentences: Vec<String>,
+    pub chart: Option<LorenzChart>,
+    pub x_axis: String,
+    pub y_axis: String,
+    pub legend: Vec<BandLegend>,
+}
+
+fn pareto_page(ctx: PageContext, view: ParetoView) -> ParetoPage {
+    let lang = ctx.lang;
+    let ui = ctx.ui;
+    let p = &view.pareto;
+    let amount = |v: i128| {
+        if view.indicator.is_money() {
+            format_yuan(v)
+        } else if view.indicator == Indicator::CooperationYears {
+            format!("{:.2}", v as f64 / 100.0)
+        } else {
+            v.to_string()
+        }
+    };
+    let figures = ParetoFigures {
+        indicator: view.indicator,
+        total: amount(p.total),
+        top20_count: p.top20_count,
+        top20_share: p.top20_share,
+        accounts_for_80pct: p.accounts_for_80pct,
+        accounts_for_80pct_share: p
+            .accounts_for_80pct
+            .map_or(0.0, |c| 100.0 * c as f64 / p.n.max(1) as f64),
+        gini: p.gini,
+        bottom10_count: p.bottom10_count,
+        bottom10_sum: amount(p.bottom10_sum),
+    };
+    let bands: Vec<(TierBand, String)> = view
+        .bands
+        .iter()
+        .map(|b| {
+            let label = match lang {
+                Lang::Zh => b.label_zh.clone(),
+                Lang::En => b.label_en.clone(),
+            };
+            (b.clone(), label)
+        })
+        .collect();
+    let chart = (!p.curve.is_empty()).then(|| {
+        LorenzChart::new(
+            &p.curve,
+            &bands,
+            p.accounts_for_80pct
+                .map(|c| 100.0 * c as f64 / p.n.max(1) as f64),
+        )
+    });
+    ParetoPage {
+        indicators: Indicator::ALL
+            .iter()
+            .map(|i| Choice {
+                value: i.name().to_owned(),
+                label: ui.indicator(*i).to_owned(),
+                selected: *i == view.indicator,
+            })
+            .collect(),
+        indicator_label: ui.indicator(view.indicator),
+        sentences: ui.pareto_sentences(&figures),
+        chart,
+        x_axis: ui.pareto_x_axis(view.indicator),
+        y_axis: ui.pareto_y_axis(view.indicator),
+        legend: bands
+            .into_iter()
+            .map(|(b, label)| BandLegend {
+                share: format!("{:.1}%", b.x_end - b.x_start),
+                tier: b.tier,
+                label,
+                count: b.count,
+            })
+            .collect(),
+        ctx,
+    }
+}
+
+pub async fn show_pareto(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    query: web::Query<ParetoQuery>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let indicator = query.indicator.as_deref().unwrap_or("revenue");
+    let view = state.accounts.pareto(indicator).or_page(lang)?;
+    html(&pareto_page(ctx, view)).or_page(lang)
 }

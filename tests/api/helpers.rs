@@ -32,8 +32,27 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the server over `content_dir`, keeping its store in `data_dir` (the caller owns it,
 /// so a test can restart the server on the same data).
 pub async fn spawn_app_with(data_dir: &Path, content_dir: &Path) -> TestApp {
+    spawn_app_configured(data_dir, content_dir, |_| {}).await
+}
+
+/// Starts the server over the fixture content with a fresh data directory and a changed
+/// configuration (e.g. demo accounts on, a small import limit).
+pub async fn spawn_app_with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut app = spawn_app_configured(data.path(), &fixture_content(), change).await;
+    app._data = Some(data);
+    app
+}
+
+/// Starts the server with its store in `data_dir` and a changed configuration.
+pub async fn spawn_app_configured(
+    data_dir: &Path,
+    content_dir: &Path,
+    change: impl FnOnce(&mut Config),
+) -> TestApp {
     playbook::telemetry::init("warn");
-    let config = Config::for_tests(data_dir, content_dir);
+    let mut config = Config::for_tests(data_dir, content_dir);
+    change(&mut config);
     let application = Application::build(config)
         .await
         .expect("application builds");
@@ -106,6 +125,97 @@ impl TestApp {
             .expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.expect("a JSON body"))
+    }
+
+    async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("a JSON body");
+        (status, body)
+    }
+
+    /// `POST /api/v1/accounts/import` with a `text/csv` body.
+    pub async fn import_accounts(&self, csv: impl Into<Vec<u8>>) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url("/api/v1/accounts/import"))
+            .header("Content-Type", "text/csv")
+            .body(csv.into())
+            .send()
+            .await
+            .expect("request");
+        Self::json_of(response).await
+    }
+
+    pub async fn get_tier_model(&self) -> (u16, serde_json::Value) {
+        self.get_json("/api/v1/tier-model").await
+    }
+
+    pub async fn put_tier_model(&self, json: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .put(self.url("/api/v1/tier-model"))
+            .header("Content-Type", "application/json")
+            .body(json.to_owned())
+            .send()
+            .await
+            .expect("request");
+        Self::json_of(response).await
+    }
+
+    /// `GET /api/v1/accounts?{query}`.
+    pub async fn list_accounts(&self, query: &str) -> (u16, serde_json::Value) {
+        self.get_json(&format!("/api/v1/accounts?{query}")).await
+    }
+
+    pub async fn get_account(&self, id: &str) -> (u16, serde_json::Value) {
+        self.get_json(&format!("/api/v1/accounts/{id}")).await
+    }
+
+    pub async fn put_override(
+        &self,
+        id: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .put(self.url(&format!("/api/v1/accounts/{id}/override")))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        Self::json_of(response).await
+    }
+
+    pub async fn delete_override(&self, id: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .delete(self.url(&format!("/api/v1/accounts/{id}/override?by=li.na")))
+            .send()
+            .await
+            .expect("request");
+        Self::json_of(response).await
+    }
+
+    pub async fn tier_changes(&self, limit: usize) -> (u16, serde_json::Value) {
+        self.get_json(&format!("/api/v1/tier-changes?limit={limit}"))
+            .await
+    }
+
+    pub async fn pareto(&self, indicator: &str) -> (u16, serde_json::Value) {
+        self.get_json(&format!("/api/v1/pareto?indicator={indicator}"))
+            .await
+    }
+
+    /// `GET /api/v1/tiers.csv`: status, content type and the raw bytes.
+    pub async fn tiers_csv(&self) -> (u16, String, Vec<u8>) {
+        let response = self.get("/api/v1/tiers.csv").await;
+        let status = response.status().as_u16();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().await.expect("a body").to_vec();
+        (status, content_type, bytes)
     }
 
     /// Stops the server gracefully and waits until the store is flushed and released.

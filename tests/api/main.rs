@@ -1,7 +1,9 @@
 //! The integration tests: one binary, each test starts the real server on port 0 with its own
 //! temporary data directory (see `helpers::spawn_app`).
 
+mod accounts;
 mod browser;
+mod cli;
 mod content;
 mod errors;
 mod helpers;

@@ -4,6 +4,17 @@
 //! type leaks out of this module. Every method that changes data flushes before it returns, so a
 //! caller that acknowledges a write after `Ok` never acknowledges something a crash could undo.
 //! The store never imports the web layer or the search index.
+//!
+//! Content lives here; accounts, the tier model, overrides and the tier history live in
+//! [`accounts`] (same `Store`, more trees).
+
+mod accounts;
+
+pub use accounts::{
+    RecomputeRecord, RecordedChange, SnapshotInput, TierSnapshot, UpsertCounts, ACCOUNTS_TREE,
+    OVERRIDES_TREE, TIER_CHANGES_BY_ACCOUNT_TREE, TIER_CHANGES_TREE, TIER_MODEL_KEY,
+    TIER_RUNS_TREE, TIER_SNAPSHOT_TREE,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -40,6 +51,12 @@ pub enum StoreError {
         key: String,
         source: serde_json::Error,
     },
+    #[error("stored value {key:?} in tree {tree} cannot be written: {message}")]
+    Encode {
+        tree: &'static str,
+        key: String,
+        message: String,
+    },
     #[error("the store in {path} has layout version {found}, newer than this build understands ({SCHEMA_VERSION}); upgrade playbook")]
     TooNew { path: String, found: u32 },
 }
@@ -73,12 +90,20 @@ pub struct SearchMiss {
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
+    meta: sled::Tree,
     content: sled::Tree,
     outbox: sled::Tree,
     misses: sled::Tree,
+    accounts: sled::Tree,
+    overrides: sled::Tree,
+    tier_snapshot: sled::Tree,
+    tier_runs: sled::Tree,
+    tier_changes: sled::Tree,
+    tier_changes_by_account: sled::Tree,
 }
 
-fn now_rfc3339() -> String {
+/// The current time as RFC 3339 (UTC), as stored in records.
+pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -108,14 +133,18 @@ impl Store {
                 db.flush()?;
             }
         }
-        let content = db.open_tree(CONTENT_TREE)?;
-        let outbox = db.open_tree(OUTBOX_TREE)?;
-        let misses = db.open_tree(SEARCH_MISSES_TREE)?;
         Ok(Store {
+            content: db.open_tree(CONTENT_TREE)?,
+            outbox: db.open_tree(OUTBOX_TREE)?,
+            misses: db.open_tree(SEARCH_MISSES_TREE)?,
+            accounts: db.open_tree(ACCOUNTS_TREE)?,
+            overrides: db.open_tree(OVERRIDES_TREE)?,
+            tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
+            tier_runs: db.open_tree(TIER_RUNS_TREE)?,
+            tier_changes: db.open_tree(TIER_CHANGES_TREE)?,
+            tier_changes_by_account: db.open_tree(TIER_CHANGES_BY_ACCOUNT_TREE)?,
+            meta,
             db,
-            content,
-            outbox,
-            misses,
         })
     }
 

@@ -1,0 +1,912 @@
+//! The account book: the application core for customer accounts and their tiers.
+//!
+//! It joins the store (accounts, tier model, overrides and tier history — the source of truth)
+//! and the pure tiering engine. Tiers are **derived data**: the book holds the result of the
+//! last recompute in memory ([`TierState`], behind an `RwLock<Arc<…>>` so readers never wait for
+//! a recompute) and recomputes at start, after an import, after a tier-model change and after an
+//! override. Each recompute compares the tiers in force with the previous ones and records the
+//! changes; only that comparison's input (a compact snapshot) and its output are stored.
+//!
+//! Writers (import, model, overrides) are serialised by one mutex; each holds it for its write
+//! and the recompute that follows, so the state always matches the store. Core functions take
+//! the acting user (`by`) so permissions can be checked here once users exist.
+//! This module knows nothing of HTTP or templates.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::account::Account;
+use crate::domain::import::{read_accounts, IgnoredColumn, ImportError, RowError};
+use crate::domain::pareto::{pareto_for, tier_bands_from_counts, Pareto, TierBand};
+use crate::domain::tiering::{
+    tier_changes_sorted, Direction, Indicator, ModelError, ResolvedModel, Rule, TierAssignment,
+    TierChange, TierDef, TierModel, TierOverride, TierTable,
+};
+use crate::store::{now_rfc3339, RecomputeRecord, RecordedChange, Store, StoreError};
+
+/// Rows written to the store per batch (one sled batch and one flush each).
+pub const IMPORT_BATCH_ROWS: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("no account with id {0:?}")]
+    NotFound(String),
+    #[error("{0}")]
+    InvalidModel(ModelError),
+    #[error("{0}")]
+    InvalidOverride(String),
+    #[error("{0}")]
+    InvalidCsv(ImportError),
+    #[error("{0}")]
+    InvalidIndicator(String),
+    #[error("{0}")]
+    InvalidFilter(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The tiers of every account as of one recompute, with what is needed to explain them.
+pub struct TierState {
+    /// Every account, sorted by id (byte order, as the store lists them).
+    accounts: Arc<Vec<Account>>,
+    model: Arc<TierModel>,
+    resolved: Arc<ResolvedModel>,
+    table: Arc<TierTable>,
+    overrides: Arc<HashMap<String, TierOverride>>,
+    /// Index of the tier in force (override applied) per account.
+    in_force: Vec<u16>,
+    /// Account positions, best rank first (ties by id).
+    by_rank: Vec<u32>,
+    /// Accounts per tier in force, best tier first.
+    counts: Vec<usize>,
+    /// Accounts per computed tier (overrides ignored), for the Pareto bands.
+    computed_counts: Vec<usize>,
+    regions: Vec<String>,
+    owners: Vec<String>,
+    seq: u64,
+    computed_at: String,
+    millis: u64,
+}
+
+impl TierState {
+    fn build(
+        accounts: Arc<Vec<Account>>,
+        model: Arc<TierModel>,
+        resolved: Arc<ResolvedModel>,
+        overrides: Arc<HashMap<String, TierOverride>>,
+        table: Option<Arc<TierTable>>,
+    ) -> TierState {
+        let table =
+            table.unwrap_or_else(|| Arc::new(resolved.run(accounts.as_slice()).into_table()));
+        let tier_count = resolved.tiers().len();
+        let mut counts = vec![0; tier_count];
+        let mut computed_counts = vec![0; tier_count];
+        let in_force: Vec<u16> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, account)| {
+                let computed = table.tier_index(i);
+                computed_counts[computed] += 1;
+                let tier = if overrides.is_empty() {
+                    computed
+                } else {
+                    overrides
+                        .get(&account.id)
+                        .and_then(|o| resolved.tier_index(&o.tier))
+                        .unwrap_or(computed)
+                };
+                counts[tier] += 1;
+                u16::try_from(tier).unwrap_or(u16::MAX)
+            })
+            .collect();
+        // Accounts are sorted by id, so a stable sort by rank keeps ties in id order.
+        let mut by_rank: Vec<u32> = (0..accounts.len() as u32).collect();
+        by_rank.sort_by_key(|&i| table.rank(i as usize));
+        let mut regions = BTreeSet::new();
+        let mut owners = BTreeSet::new();
+        for account in accounts.iter() {
+            if let Some(region) = &account.region {
+                if !regions.contains(region.as_str()) {
+                    regions.insert(region.clone());
+                }
+            }
+            if let Some(owner) = &account.owner {
+                if !owners.contains(owner.as_str()) {
+                    owners.insert(owner.clone());
+                }
+            }
+        }
+        TierState {
+            accounts,
+            model,
+            resolved,
+            table,
+            overrides,
+            in_force,
+            by_rank,
+            counts,
+            computed_counts,
+            regions: regions.into_iter().collect(),
+            owners: owners.into_iter().collect(),
+            seq: 0,
+            computed_at: String::new(),
+            millis: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    pub fn model(&self) -> &TierModel {
+        &self.model
+    }
+
+    /// Tiers of the model, best first.
+    pub fn tiers(&self) -> &[TierDef] {
+        self.resolved.tiers()
+    }
+
+    /// How every score is computed, normalisation included.
+    pub fn score_rule(&self) -> Rule {
+        self.resolved.explain_score()
+    }
+
+    /// Regions and owners that occur, sorted, for filters.
+    pub fn regions(&self) -> &[String] {
+        &self.regions
+    }
+
+    pub fn owners(&self) -> &[String] {
+        &self.owners
+    }
+
+    fn tier_id(&self, i: usize) -> &str {
+        self.tier_def(i).id.as_str()
+    }
+
+    fn tier_def(&self, i: usize) -> &TierDef {
+        let tiers = self.resolved.tiers();
+        tiers
+            .get(usize::from(self.in_force[i]))
+            .unwrap_or(&tiers[tiers.len() - 1])
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.accounts
+            .binary_search_by(|a| a.id.as_str().cmp(id))
+            .ok()
+    }
+
+    /// `(account id, tier id in force)` in id order.
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), self.tier_id(i)))
+    }
+
+    fn row(&self, i: usize) -> AccountRow {
+        let account = &self.accounts[i];
+        let tier = self.tier_def(i);
+        AccountRow {
+            id: account.id.clone(),
+            name: account.name.clone(),
+            industry: account.industry.clone(),
+            region: account.region.clone(),
+            owner: account.owner.clone(),
+            tier: tier.id.clone(),
+            tier_zh: tier.label_zh.clone(),
+            tier_en: tier.label_en.clone(),
+            score: self.table.score(i),
+            rank: self.table.rank(i),
+            percentile: self.table.percentile(i),
+            overridden: self.overrides.contains_key(&account.id),
+        }
+    }
+
+    /// Tier counts in force, best tier first.
+    pub fn summary(&self) -> TierSummary {
+        TierSummary {
+            seq: self.seq,
+            computed_at: self.computed_at.clone(),
+            millis: self.millis,
+            accounts: self.len(),
+            tiers: self
+                .resolved
+                .tiers()
+                .iter()
+                .zip(&self.counts)
+                .map(|(t, &count)| TierCount {
+                    tier: t.id.clone(),
+                    label_zh: t.label_zh.clone(),
+                    label_en: t.label_en.clone(),
+                    count,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How many accounts each tier holds after a recompute.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierSummary {
+    /// Recompute sequence number (0 before the first recorded one).
+    pub seq: u64,
+    pub computed_at: String,
+    pub millis: u64,
+    pub accounts: usize,
+    pub tiers: Vec<TierCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierCount {
+    pub tier: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub count: usize,
+}
+
+/// One account as a list entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub owner: Option<String>,
+    /// Tier in force (override applied).
+    pub tier: String,
+    pub tier_zh: String,
+    pub tier_en: String,
+    pub score: Option<f64>,
+    pub rank: usize,
+    pub percentile: f64,
+    pub overridden: bool,
+}
+
+/// Filters and paging of the account list. Empty strings mean "any".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountFilter {
+    pub tier: Option<String>,
+    pub region: Option<String>,
+    pub owner: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// Default and largest page sizes of the account list.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 1_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountPage {
+    /// Accounts matching the filters.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// Best rank first.
+    pub accounts: Vec<AccountRow>,
+}
+
+/// One account with its tier and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountDetail {
+    pub account: Account,
+    pub tier: TierAssignment,
+    pub tier_zh: String,
+    pub tier_en: String,
+    /// How every score is computed (normalisation included).
+    pub score_rule: Rule,
+    /// The last recorded tier change of this account.
+    pub last_change: Option<RecordedChange>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// Rows stored under an id that was new.
+    pub imported: usize,
+    /// Rows that replaced a stored account with the same id.
+    pub updated: usize,
+    /// Rows not stored (each has one or more entries in the errors).
+    pub rejected: usize,
+    pub ignored_columns: Vec<IgnoredColumn>,
+    pub warnings: Vec<String>,
+    /// The encoding the file was read in.
+    pub encoding: &'static str,
+    /// Tiers after the recompute that followed.
+    pub tiers: TierSummary,
+}
+
+/// A manager's override request; the acting user is passed separately.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OverrideRequest {
+    pub tier: String,
+    pub reason: String,
+}
+
+/// The Pareto picture of one indicator with the tier bands.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParetoView {
+    pub indicator: Indicator,
+    /// `fen` for money indicators (total and bottom10_sum are in fen), else the indicator's
+    /// own unit (`cooperation_years` in hundredths of a year).
+    pub unit: &'static str,
+    #[serde(flatten)]
+    pub pareto: Pareto,
+    /// Tiers as bands of the x axis (share of accounts, best tier first), from computed tiers.
+    pub bands: Vec<TierBand>,
+}
+
+/// Accounts, the tier model and overrides, with tiers derived in memory.
+pub struct AccountBook {
+    store: Store,
+    state: RwLock<Arc<TierState>>,
+    writer: Mutex<()>,
+}
+
+impl AccountBook {
+    /// Loads accounts, model and overrides from the store and computes the tiers, recording the
+    /// changes against the snapshot of the last run (e.g. after an import from the command
+    /// line while the server was stopped).
+    pub fn open(store: Store) -> Result<AccountBook, AccountsError> {
+        let model = store.tier_model()?.unwrap_or_default();
+        let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
+        let accounts = Arc::new(store.list_accounts()?);
+        let overrides = Arc::new(store.overrides()?);
+        let started = Instant::now();
+        let state = TierState::build(
+            accounts,
+            Arc::new(model),
+            Arc::new(resolved),
+            overrides,
+            None,
+        );
+        let mut state = state;
+        let previous = store.tier_snapshot()?;
+        if previous.is_some() || !state.is_empty() {
+            let changes = match &previous {
+                Some(snapshot) => {
+                    tier_changes_sorted(&state.resolved, snapshot.pairs(), state.pairs())
+                }
+                None => tier_changes_sorted(&state.resolved, std::iter::empty(), state.pairs()),
+            };
+            record(&store, &mut state, &changes, "start", started)?;
+        }
+        Ok(AccountBook {
+            store,
+            state: RwLock::new(Arc::new(state)),
+            writer: Mutex::new(()),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current tiers. Cheap: clones an `Arc`.
+    pub fn state(&self) -> Arc<TierState> {
+        self.state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Recomputes from the given parts (the rest taken from the current state) and commits.
+    fn recompute(
+        &self,
+        trigger: &str,
+        accounts: Option<Arc<Vec<Account>>>,
+        model: Option<(TierModel, ResolvedModel)>,
+        overrides: Option<HashMap<String, TierOverride>>,
+    ) -> Result<Arc<TierState>, AccountsError> {
+        let started = Instant::now();
+        let current = self.state();
+        let same_scores = accounts.is_none() && model.is_none();
+        let accounts = accounts.unwrap_or_else(|| current.accounts.clone());
+        let (model, resolved) = match model {
+            Some((model, resolved)) => (Arc::new(model), Arc::new(resolved)),
+            None => (current.model.clone(), current.resolved.clone()),
+        };
+        let overrides = overrides.map_or_else(|| current.overrides.clone(), Arc::new);
+        let table = same_scores.then(|| current.table.clone());
+        let state = TierState::build(accounts, model, resolved, overrides, table);
+        let mut state = state;
+        let changes = tier_changes_sorted(&state.resolved, current.pairs(), state.pairs());
+        record(&self.store, &mut state, &changes, trigger, started)?;
+        let state = Arc::new(state);
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = state.clone();
+        Ok(state)
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Imports a CSV export (see `domain::import` for what it accepts), storing valid rows in
+    /// batches of [`IMPORT_BATCH_ROWS`], then recomputes the tiers. Every problem of every
+    /// rejected row is passed to `on_error` as it is found (the file is streamed, never held in
+    /// memory). A header problem stores nothing and is an error.
+    pub fn import_csv(
+        &self,
+        input: impl Read,
+        trigger: &str,
+        on_error: &mut dyn FnMut(&RowError),
+    ) -> Result<ImportReport, AccountsError> {
+        let _writer = self.lock_writer();
+        let mut rows = read_accounts(input).map_err(AccountsError::InvalidCsv)?;
+        let ignored_columns = rows.ignored_columns().to_vec();
+        let warnings = rows.warnings().to_vec();
+        let encoding = rows.encoding().label();
+        let (mut imported, mut updated, mut rejected) = (0, 0, 0);
+        let mut batch = Vec::with_capacity(IMPORT_BATCH_ROWS);
+        let mut write = |batch: &mut Vec<Account>| -> Result<(), AccountsError> {
+            let counts = self.store.upsert_accounts(batch)?;
+            imported += counts.new;
+            updated += counts.updated;
+            batch.clear();
+            Ok(())
+        };
+        for row in rows.by_ref() {
+            match row {
+                Ok(parsed) => {
+                    batch.push(parsed.account);
+                    if batch.len() == IMPORT_BATCH_ROWS {
+                        write(&mut batch)?;
+                    }
+                }
+                Err(errors) => {
+                    rejected += 1;
+                    errors.iter().for_each(&mut *on_error);
+                }
+            }
+        }
+        if !batch.is_empty() {
+            write(&mut batch)?;
+        }
+        let state = if imported + updated > 0 {
+            let accounts = Arc::new(self.store.list_accounts()?);
+            self.recompute(trigger, Some(accounts), None, None)?
+        } else {
+            self.state()
+        };
+        Ok(ImportReport {
+            imported,
+            updated,
+            rejected,
+            ignored_columns,
+            warnings,
+            encoding,
+            tiers: state.summary(),
+        })
+    }
+
+    /// Replaces the tier model (JSON text, see the README), stores it durably and recomputes.
+    /// `by` is the acting user (checked against roles once users exist).
+    pub fn set_model_json(&self, json: &str, by: &str) -> Result<Arc<TierState>, AccountsError> {
+        let model = TierModel::from_json(json).map_err(AccountsError::InvalidModel)?;
+        let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
+        let _writer = self.lock_writer();
+        self.store.put_tier_model(&model)?;
+        tracing::info!(by, "tier model changed");
+        self.recompute("tier_model", None, Some((model, resolved)), None)
+    }
+
+    /// Overrides an account's tier with a reason, durably, and recomputes.
+    pub fn set_override(
+        &self,
+        account_id: &str,
+        request: OverrideRequest,
+        by: &str,
+    ) -> Result<AccountDetail, AccountsError> {
+        let _writer = self.lock_writer();
+        let state = self.state();
+        state
+            .position(account_id)
+            .ok_or_else(|| AccountsError::NotFound(account_id.to_owned()))?;
+        let tier = request.tier.trim();
+        if state.resolved.tier_index(tier).is_none() {
+            let known: Vec<&str> = state.tiers().iter().map(|t| t.id.as_str()).collect();
+            return Err(AccountsError::InvalidOverride(format!(
+                "tier: unknown tier {tier:?} (expected one of {})",
+                known.join(", ")
+            )));
+        }
+        let reason = request.reason.trim();
+        if reason.is_empty() {
+            return Err(AccountsError::InvalidOverride(
+                "reason: say why this account is overridden (required)".to_owned(),
+            ));
+        }
+        let by = by.trim();
+        if by.is_empty() {
+            return Err(AccountsError::InvalidOverride(
+                "by: name who overrides the tier (required)".to_owned(),
+            ));
+        }
+        let value = TierOverride {
+            tier: tier.to_owned(),
+            reason: reason.to_owned(),
+            by: by.to_owned(),
+            at: now_rfc3339(),
+        };
+        self.store.put_override(account_id, &value)?;
+        let mut overrides = (*state.overrides).clone();
+        overrides.insert(account_id.to_owned(), value);
+        self.recompute("override", None, None, Some(overrides))?;
+        drop(_writer);
+        self.account(account_id)
+    }
+
+    /// Removes an account's override (if any), durably, and recomputes.
+    pub fn remove_override(
+        &self,
+        account_id: &str,
+        by: &str,
+    ) -> Result<AccountDetail, AccountsError> {
+        let _writer = self.lock_writer();
+        let state = self.state();
+        state
+            .position(account_id)
+            .ok_or_else(|| AccountsError::NotFound(account_id.to_owned()))?;
+        if self.store.remove_override(account_id)?.is_some() {
+            tracing::info!(by, account_id, "tier override removed");
+            let mut overrides = (*state.overrides).clone();
+            overrides.remove(account_id);
+            self.recompute("override", None, None, Some(overrides))?;
+        }
+        drop(_writer);
+        self.account(account_id)
+    }
+
+    /// An account with its explained tier and last change.
+    pub fn account(&self, id: &str) -> Result<AccountDetail, AccountsError> {
+        let state = self.state();
+        let i = state
+            .position(id)
+            .ok_or_else(|| AccountsError::NotFound(id.to_owned()))?;
+        let tier = state
+            .table
+            .assignment(&state.resolved, &state.accounts, i, &state.overrides);
+        let def = state.tier_def(i);
+        Ok(AccountDetail {
+            account: state.accounts[i].clone(),
+            tier_zh: def.label_zh.clone(),
+            tier_en: def.label_en.clone(),
+            tier,
+            score_rule: state.resolved.explain_score(),
+            last_change: self.store.last_change(id)?,
+        })
+    }
+
+    /// Accounts filtered by tier in force, region and owner, best rank first, one page.
+    pub fn list(&self, filter: &AccountFilter) -> Result<AccountPage, AccountsError> {
+        let state = self.state();
+        let wanted = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let tier = match wanted(&filter.tier) {
+            None => None,
+            Some(tier) => Some(state.resolved.tier_index(&tier).ok_or_else(|| {
+                let known: Vec<&str> = state.tiers().iter().map(|t| t.id.as_str()).collect();
+                AccountsError::InvalidFilter(format!(
+                    "tier: unknown tier {tier:?} (expected one of {})",
+                    known.join(", ")
+                ))
+            })?),
+        };
+        let region = wanted(&filter.region);
+        let owner = wanted(&filter.owner);
+        let limit = filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        let offset = filter.offset.unwrap_or(0);
+        let matches = state.by_rank.iter().map(|&i| i as usize).filter(|&i| {
+            let account = &state.accounts[i];
+            tier.is_none_or(|t| usize::from(state.in_force[i]) == t)
+                && region
+                    .as_deref()
+                    .is_none_or(|r| account.region.as_deref() == Some(r))
+                && owner
+                    .as_deref()
+                    .is_none_or(|o| account.owner.as_deref() == Some(o))
+        });
+        let mut total = 0;
+        let mut accounts = Vec::new();
+        for i in matches {
+            if total >= offset && accounts.len() < limit {
+                accounts.push(state.row(i));
+            }
+            total += 1;
+        }
+        Ok(AccountPage {
+            total,
+            offset,
+            limit,
+            accounts,
+        })
+    }
+
+    /// The Pareto figures of one indicator (`revenue`, `profit`, …) with the tier bands.
+    pub fn pareto(&self, indicator: &str) -> Result<ParetoView, AccountsError> {
+        let indicator = Indicator::parse(indicator.trim()).ok_or_else(|| {
+            let known: Vec<&str> = Indicator::ALL.iter().map(|i| i.name()).collect();
+            AccountsError::InvalidIndicator(format!(
+                "indicator: unknown indicator {indicator:?} (expected one of {})",
+                known.join(", ")
+            ))
+        })?;
+        let state = self.state();
+        Ok(ParetoView {
+            indicator,
+            unit: if indicator.is_money() {
+                "fen"
+            } else if indicator == Indicator::CooperationYears {
+                "hundredths of a year"
+            } else {
+                "count"
+            },
+            pareto: pareto_for(&state.accounts, indicator),
+            bands: tier_bands_from_counts(&state.resolved, &state.computed_counts),
+        })
+    }
+
+    /// The most recent recorded tier changes, newest first.
+    pub fn recent_changes(&self, limit: usize) -> Result<Vec<RecordedChange>, AccountsError> {
+        Ok(self.store.recent_changes(limit)?)
+    }
+}
+
+/// Records a recompute durably (its changes, the snapshot when anything changed, the run) and
+/// stamps the state with its sequence number and time.
+fn record(
+    store: &Store,
+    state: &mut TierState,
+    changes: &[TierChange],
+    trigger: &str,
+    started: Instant,
+) -> Result<(), AccountsError> {
+    let count = |d: Direction| changes.iter().filter(|c| c.direction == d).count();
+    let last = store.last_recompute()?;
+    state.seq = last.as_ref().map_or(1, |r| r.seq + 1);
+    state.computed_at = now_rfc3339();
+    state.millis = started.elapsed().as_millis() as u64;
+    let record = RecomputeRecord {
+        seq: state.seq,
+        at: state.computed_at.clone(),
+        trigger: trigger.to_owned(),
+        accounts: state.len(),
+        counts: state
+            .summary()
+            .tiers
+            .into_iter()
+            .map(|t| (t.tier, t.count))
+            .collect(),
+        up: count(Direction::Up),
+        down: count(Direction::Down),
+        new: count(Direction::New),
+        changed: count(Direction::Changed),
+        millis: state.millis,
+    };
+    // The snapshot only needs rewriting when a tier in force changed, or when the tier ids it
+    // refers to may have (first run, model change).
+    if !changes.is_empty() || last.is_none() || trigger == "tier_model" {
+        let tier_ids: Vec<String> = state.tiers().iter().map(|t| t.id.clone()).collect();
+        let mut entries = state
+            .accounts
+            .iter()
+            .zip(&state.in_force)
+            .map(|(a, t)| (a.id.as_str(), *t));
+        store.record_recompute(&record, changes, Some((&tier_ids, &mut entries)))?;
+    } else {
+        store.record_recompute(&record, changes, None)?;
+    }
+    tracing::info!(
+        seq = record.seq,
+        trigger,
+        accounts = record.accounts,
+        up = record.up,
+        down = record.down,
+        new = record.new,
+        millis = record.millis,
+        "tiers recomputed"
+    );
+    Ok(())
+}
+
+/// `tiers.csv`, produced in chunks from one state so a million rows stream without building
+/// the whole file: UTF-8 with a byte-order mark (so Excel opens Chinese names correctly),
+/// CRLF line ends, fields quoted when needed, accounts best rank first.
+pub struct TiersCsv {
+    state: Arc<TierState>,
+    next: usize,
+    header_done: bool,
+}
+
+/// Rows per chunk of [`TiersCsv`].
+const CSV_CHUNK_ROWS: usize = 2_000;
+
+impl TiersCsv {
+    pub fn new(state: Arc<TierState>) -> TiersCsv {
+        TiersCsv {
+            state,
+            next: 0,
+            header_done: false,
+        }
+    }
+
+    fn writer() -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::with_capacity(64 * 1024))
+    }
+}
+
+impl Iterator for TiersCsv {
+    type Item = Result<Vec<u8>, csv::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let state = &self.state;
+        if self.header_done && self.next >= state.by_rank.len() {
+            return None;
+        }
+        let mut writer = TiersCsv::writer();
+        let mut prefix = Vec::new();
+        if !self.header_done {
+            self.header_done = true;
+            prefix.extend_from_slice("\u{feff}".as_bytes());
+            if let Err(e) =
+                writer.write_record(["id", "name", "tier", "score", "rank", "percentile"])
+            {
+                return Some(Err(e));
+            }
+        }
+        let end = (self.next + CSV_CHUNK_ROWS).min(state.by_rank.len());
+        for &i in &state.by_rank[self.next..end] {
+            let i = i as usize;
+            let account = &state.accounts[i];
+            let score = state
+                .table
+                .score(i)
+                .map(|s| format!("{}", (s * 10_000.0).round() / 10_000.0))
+                .unwrap_or_default();
+            let record = [
+                account.id.as_str(),
+                account.name.as_str(),
+                state.tier_id(i),
+                &score,
+                &state.table.rank(i).to_string(),
+                &format!("{:.2}", state.table.percentile(i)),
+            ];
+            if let Err(e) = writer.write_record(record) {
+                return Some(Err(e));
+            }
+        }
+        self.next = end;
+        Some(
+            writer
+                .into_inner()
+                .map(|bytes| {
+                    prefix.extend_from_slice(&bytes);
+                    prefix
+                })
+                .map_err(|e| e.into_error().into()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "id,name,region,owner,revenue,profit,collected\n\
+        A,甲公司,华东,zhang.wei,1000,100,1000\n\
+        B,乙公司,华东,li.na,500,50,500\n\
+        C,\"丙, 公司\",华南,li.na,100,10,100\n\
+        D,丁公司,华南,zhang.wei,10,1,10\n";
+
+    fn book() -> (tempfile::TempDir, AccountBook) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, AccountBook::open(store).unwrap())
+    }
+
+    fn no_errors(error: &RowError) {
+        panic!("unexpected row error: {error}");
+    }
+
+    #[test]
+    fn an_import_is_tiered_and_the_first_account_is_strategic() {
+        let (_dir, book) = book();
+        let report = book
+            .import_csv(CSV.as_bytes(), "import", &mut no_errors)
+            .unwrap();
+        assert_eq!(
+            (report.imported, report.updated, report.rejected),
+            (4, 0, 0)
+        );
+        let page = book.list(&AccountFilter::default()).unwrap();
+        let tiers: Vec<(&str, &str)> = page
+            .accounts
+            .iter()
+            .map(|r| (r.id.as_str(), r.tier.as_str()))
+            .collect();
+        assert_eq!(
+            tiers,
+            [
+                ("A", "strategic"),
+                ("B", "ordinary"),
+                ("C", "small"),
+                ("D", "small")
+            ]
+        );
+    }
+
+    #[test]
+    fn tiers_survive_a_restart_without_recording_changes_again() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+            book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+                .unwrap();
+            assert_eq!(book.recent_changes(100).unwrap().len(), 4);
+        }
+        let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+        assert_eq!(book.recent_changes(100).unwrap().len(), 4);
+        assert_eq!(book.state().summary().tiers[0].count, 1);
+    }
+
+    #[test]
+    fn an_override_wins_over_the_computed_tier_and_is_recorded_as_a_change() {
+        let (_dir, book) = book();
+        book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+            .unwrap();
+        let detail = book
+            .set_override(
+                "D",
+                OverrideRequest {
+                    tier: "major".into(),
+                    reason: "signed a framework contract".into(),
+                },
+                "li.na",
+            )
+            .unwrap();
+        assert_eq!(detail.tier.tier, "major");
+        assert_eq!(detail.tier.computed_tier, "small");
+        let change = detail.last_change.unwrap();
+        assert_eq!(
+            (change.direction, change.to.as_str()),
+            (Direction::Up, "major")
+        );
+        let detail = book.remove_override("D", "li.na").unwrap();
+        assert_eq!(detail.tier.tier, "small");
+        assert_eq!(detail.last_change.unwrap().direction, Direction::Down);
+    }
+
+    #[test]
+    fn the_tiers_csv_has_a_bom_a_header_and_quotes_commas() {
+        let (_dir, book) = book();
+        book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+            .unwrap();
+        let bytes: Vec<u8> = TiersCsv::new(book.state())
+            .map(|chunk| chunk.unwrap())
+            .collect::<Vec<_>>()
+            .concat();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("\u{feff}id,name,tier,score,rank,percentile\r\n"));
+        assert!(text.contains("\r\nC,\"丙, 公司\",small,"), "{text}");
+        assert_eq!(text.lines().count(), 5);
+    }
+}
