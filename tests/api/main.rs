@@ -7,5 +7,6 @@ mod cli;
 mod content;
 mod errors;
 mod helpers;
+mod library;
 mod pages;
 mod search;
