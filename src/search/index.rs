@@ -348,37 +348,124 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
             let document: TantivyDocument = searcher.doc(address)?;
-            let text = |field| first_text(&document, field);
-            let body = text(f.body);
-            let snippet = snippets
-                .as_ref()
-                .map(|g| {
-                    let mut snippet = g.snippet(&body);
-                    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                    snippet
-                })
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_html())
-                .unwrap_or_else(|| escape_html(&leading_chars(&body, SNIPPET_CHARS)));
-            let id = text(f.id);
-            hits.push(Hit {
-                url: format!("/content/{id}"),
-                id,
-                kind: text(f.kind),
-                title: text(f.title),
-                snippet,
-                tiers: all_texts(&document, f.own_tiers),
-                scenarios: all_texts(&document, f.scenarios),
-                tags: all_texts(&document, f.tags),
-                lang: text(f.lang),
-                score,
-            });
+            hits.push(self.hit(&document, score, snippets.as_ref()));
         }
         Ok(SearchResults {
             total,
             hits,
             facets: facet_counts(&aggregation_results),
         })
+    }
+}
+
+/// Related items: `filters` must hold, and items sharing more words with `context` (an
+/// account's industry, its recent reviews…) rank higher. Drafts are never returned.
+pub struct SimilarRequest<'a> {
+    pub filters: Filters,
+    pub context: &'a str,
+    /// Items about this account are left out (the caller lists them first on their own).
+    pub exclude_account: Option<&'a str>,
+    pub limit: usize,
+}
+
+impl SearchIndex {
+    /// Items matching the filters, ranked by how many context words they share (BM25).
+    pub fn similar(&self, request: &SimilarRequest<'_>) -> Result<Vec<Hit>, SearchError> {
+        let f = &self.fields;
+        let mut analyzer = self.analyzer.clone();
+        let mut words: Vec<String> = Vec::new();
+        let mut stream = analyzer.token_stream(request.context);
+        while let Some(token) = stream.next() {
+            if token.text.chars().count() >= 2 && !words.contains(&token.text) && words.len() < 64 {
+                words.push(token.text.clone());
+            }
+        }
+        let should: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = words
+            .iter()
+            .flat_map(|word| {
+                [f.title, f.body].map(|field| {
+                    let q: Box<dyn tantivy::query::Query> = Box::new(tantivy::query::TermQuery::new(
+                        Term::from_field_text(field, word),
+                        tantivy::schema::IndexRecordOption::WithFreqs,
+                    ));
+                    (tantivy::query::Occur::Should, q)
+                })
+            })
+            .collect();
+        let context_query: Option<Box<dyn tantivy::query::Query>> = (!should.is_empty())
+            .then(|| Box::new(tantivy::query::BooleanQuery::new(should)) as Box<dyn tantivy::query::Query>);
+        let mut filters = vec![(f.status, vec!["published".to_owned()])];
+        for (field, value) in [
+            (f.kind, &request.filters.kind),
+            (f.tiers, &request.filters.tier),
+            (f.scenarios, &request.filters.scenario),
+            (f.tags, &request.filters.tag),
+            (f.lang, &request.filters.lang),
+            (f.account, &request.filters.account),
+        ] {
+            if let Some(value) = value {
+                filters.push((field, vec![value.clone()]));
+            }
+        }
+        let restrict = with_filters(None, filters);
+        let mut clauses = vec![(tantivy::query::Occur::Must, restrict)];
+        if let Some(context) = &context_query {
+            clauses.push((tantivy::query::Occur::Should, context.box_clone()));
+        }
+        if let Some(account) = request.exclude_account {
+            clauses.push((
+                tantivy::query::Occur::MustNot,
+                Box::new(tantivy::query::TermQuery::new(
+                    Term::from_field_text(f.account, account),
+                    tantivy::schema::IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let query = tantivy::query::BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(request.limit.max(1)))?;
+        let generator = match &context_query {
+            Some(q) => {
+                let mut g = SnippetGenerator::create(&searcher, &**q, f.body)?;
+                g.set_max_num_chars(SNIPPET_CHARS);
+                Some(g)
+            }
+            None => None,
+        };
+        top.into_iter()
+            .map(|(score, address)| {
+                let document: TantivyDocument = searcher.doc(address)?;
+                Ok(self.hit(&document, score, generator.as_ref()))
+            })
+            .collect()
+    }
+
+    fn hit(&self, document: &TantivyDocument, score: f32, snippets: Option<&SnippetGenerator>) -> Hit {
+        let f = &self.fields;
+        let text = |field| first_text(document, field);
+        let body = text(f.body);
+        let snippet = snippets
+            .map(|g| {
+                let mut snippet = g.snippet(&body);
+                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+                snippet
+            })
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_html())
+            .unwrap_or_else(|| escape_html(&leading_chars(&body, SNIPPET_CHARS)));
+        let id = text(f.id);
+        Hit {
+            url: format!("/content/{id}"),
+            id,
+            kind: text(f.kind),
+            title: text(f.title),
+            snippet,
+            tiers: all_texts(document, f.own_tiers),
+            scenarios: all_texts(document, f.scenarios),
+            tags: all_texts(document, f.tags),
+            lang: text(f.lang),
+            score,
+        }
     }
 }
 
