@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::schema::{Schema, Value};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Schema, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -380,20 +381,20 @@ impl SearchIndex {
                 words.push(token.text.clone());
             }
         }
-        let should: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = words
+        let should: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
             .flat_map(|word| {
                 [f.title, f.body].map(|field| {
-                    let q: Box<dyn tantivy::query::Query> = Box::new(tantivy::query::TermQuery::new(
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
                         Term::from_field_text(field, word),
-                        tantivy::schema::IndexRecordOption::WithFreqs,
+                        IndexRecordOption::WithFreqs,
                     ));
-                    (tantivy::query::Occur::Should, q)
+                    (Occur::Should, q)
                 })
             })
             .collect();
-        let context_query: Option<Box<dyn tantivy::query::Query>> = (!should.is_empty())
-            .then(|| Box::new(tantivy::query::BooleanQuery::new(should)) as Box<dyn tantivy::query::Query>);
+        let context_query: Option<Box<dyn Query>> =
+            (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>);
         let mut filters = vec![(f.status, vec!["published".to_owned()])];
         for (field, value) in [
             (f.kind, &request.filters.kind),
@@ -408,20 +409,20 @@ impl SearchIndex {
             }
         }
         let restrict = with_filters(None, filters);
-        let mut clauses = vec![(tantivy::query::Occur::Must, restrict)];
+        let mut clauses = vec![(Occur::Must, restrict)];
         if let Some(context) = &context_query {
-            clauses.push((tantivy::query::Occur::Should, context.box_clone()));
+            clauses.push((Occur::Should, context.box_clone()));
         }
         if let Some(account) = request.exclude_account {
             clauses.push((
-                tantivy::query::Occur::MustNot,
-                Box::new(tantivy::query::TermQuery::new(
+                Occur::MustNot,
+                Box::new(TermQuery::new(
                     Term::from_field_text(f.account, account),
-                    tantivy::schema::IndexRecordOption::Basic,
+                    IndexRecordOption::Basic,
                 )),
             ));
         }
-        let query = tantivy::query::BooleanQuery::new(clauses);
+        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(request.limit.max(1)))?;
         let generator = match &context_query {
@@ -440,7 +441,12 @@ impl SearchIndex {
             .collect()
     }
 
-    fn hit(&self, document: &TantivyDocument, score: f32, snippets: Option<&SnippetGenerator>) -> Hit {
+    fn hit(
+        &self,
+        document: &TantivyDocument,
+        score: f32,
+        snippets: Option<&SnippetGenerator>,
+    ) -> Hit {
         let f = &self.fields;
         let text = |field| first_text(document, field);
         let body = text(f.body);
