@@ -169,8 +169,33 @@ impl TierState {
         &self.owners
     }
 
-    fn tier_id(&self, i: usize) -> &str {
+    /// Every account, sorted by id.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// The recompute this state comes from.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The tier in force of the account at position `i` of [`TierState::accounts`].
+    pub fn tier_id(&self, i: usize) -> &str {
         self.tier_def(i).id.as_str()
+    }
+
+    /// Position of a tier in the model, 1 = best.
+    pub fn tier_level(&self, tier: &str) -> Option<u8> {
+        self.resolved
+            .tiers()
+            .iter()
+            .position(|t| t.id == tier)
+            .and_then(|p| u8::try_from(p + 1).ok())
+    }
+
+    /// The model's tier definition by id (labels in both languages).
+    pub fn tier_by_id(&self, tier: &str) -> Option<&TierDef> {
+        self.resolved.tiers().iter().find(|t| t.id == tier)
     }
 
     fn tier_def(&self, i: usize) -> &TierDef {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::domain::alerts::{parse_rules, Rules};
 use crate::domain::content::{parse_content, ContentError, ContentItem, Kind};
 use crate::domain::taxonomy::Taxonomy;
 
@@ -17,6 +18,8 @@ use crate::domain::taxonomy::Taxonomy;
 #[derive(Debug, Clone)]
 pub struct LoadReport {
     pub taxonomy: Taxonomy,
+    /// The briefing's alert rules: the directory's `alerts.yaml`, else the built-in ones.
+    pub alert_rules: Rules,
     /// Valid items, in path order.
     pub items: Vec<ContentItem>,
     /// Every problem, in path order.
@@ -89,6 +92,42 @@ fn load_taxonomy(dir: &Path, problems: &mut Vec<ContentError>) -> Taxonomy {
     }
 }
 
+/// Reads `alerts.yaml` of `dir` if there is one; a broken file is reported and the built-in
+/// rules are used until it is fixed.
+fn load_alert_rules(dir: &Path, problems: &mut Vec<ContentError>) -> Rules {
+    let path = dir.join("alerts.yaml");
+    if !path.is_file() {
+        return Rules::builtin();
+    }
+    let file = display_path(dir, "alerts.yaml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(file_problem(
+                &file,
+                &format!("cannot read: {e}; using the built-in alert rules"),
+            ));
+            return Rules::builtin();
+        }
+    };
+    match parse_rules(&text) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            for error in errors {
+                problems.push(ContentError {
+                    file: file.clone(),
+                    field: Some(error.field.clone()).filter(|f| !f.is_empty()),
+                    line: None,
+                    message: format!(
+                        "{error} (the built-in alert rules are used until this is fixed)"
+                    ),
+                });
+            }
+            Rules::builtin()
+        }
+    }
+}
+
 /// Lists the Markdown files below `dir`, sorted, as paths relative to `dir`.
 fn markdown_files(dir: &Path) -> Vec<(String, PathBuf)> {
     let mut files: Vec<(String, PathBuf)> = WalkDir::new(dir)
@@ -121,6 +160,7 @@ pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
     }
     let mut problems = Vec::new();
     let taxonomy = load_taxonomy(dir, &mut problems);
+    let alert_rules = load_alert_rules(dir, &mut problems);
     let mut items = Vec::new();
     let mut failed_paths = Vec::new();
     for (relative, path) in markdown_files(dir) {
@@ -155,6 +195,7 @@ pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
     problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
     Ok(LoadReport {
         taxonomy,
+        alert_rules,
         items,
         problems,
         failed_paths,

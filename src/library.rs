@@ -5,10 +5,11 @@
 //! nothing of HTTP or templates.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
+use crate::domain::alerts::Rules;
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::coverage::{coverage, Coverage};
 use crate::domain::taxonomy::Taxonomy;
@@ -67,6 +68,9 @@ pub struct Library {
     problems: Vec<ContentError>,
     index: Arc<SearchIndex>,
     indexer: Indexer,
+    alert_rules: Rules,
+    /// Published items, ordered by title: read by every page, refreshed after content writes.
+    catalog: RwLock<Arc<Vec<ContentItem>>>,
 }
 
 impl Library {
@@ -74,21 +78,41 @@ impl Library {
     pub fn new(
         store: Store,
         taxonomy: Taxonomy,
+        alert_rules: Rules,
         problems: Vec<ContentError>,
         index: Arc<SearchIndex>,
     ) -> Library {
         let indexer = Indexer::spawn(store.clone(), index.clone(), tier_ids(&taxonomy));
+        let catalog = published_catalog(&store).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot list the stored content");
+            Vec::new()
+        });
         Library {
             store,
             taxonomy: Arc::new(taxonomy),
             problems,
             index,
             indexer,
+            alert_rules,
+            catalog: RwLock::new(Arc::new(catalog)),
+        }
+    }
+
+    /// Every published item, ordered by title (shared, cheap to clone).
+    pub fn catalog(&self) -> Arc<Vec<ContentItem>> {
+        match self.catalog.read() {
+            Ok(catalog) => catalog.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
     pub fn taxonomy(&self) -> &Taxonomy {
         &self.taxonomy
+    }
+
+    /// The briefing's alert rules (data, editable as `alerts.yaml` in the content directory).
+    pub fn alert_rules(&self) -> &Rules {
+        &self.alert_rules
     }
 
     pub fn store(&self) -> &Store {
@@ -99,9 +123,15 @@ impl Library {
         &self.index
     }
 
-    /// Wakes the indexer after a write to content.
-    pub fn content_changed(&self) {
+    /// Refreshes the catalog and wakes the indexer after a write to content.
+    pub fn content_changed(&self) -> Result<(), LibraryError> {
+        let catalog = Arc::new(published_catalog(&self.store)?);
+        match self.catalog.write() {
+            Ok(mut slot) => *slot = catalog,
+            Err(poisoned) => *poisoned.into_inner() = catalog,
+        }
         self.indexer.notify();
+        Ok(())
     }
 
     /// Problems found in the content directory at start.
@@ -120,14 +150,12 @@ impl Library {
 
     /// Published items, optionally of one kind, ordered by title.
     pub fn list_published(&self, kind: Option<Kind>) -> Result<Vec<ContentItem>, LibraryError> {
-        let mut items: Vec<ContentItem> = self
-            .store
-            .list_content()?
-            .into_iter()
-            .filter(|item| item.is_published() && kind.is_none_or(|k| item.kind == k))
-            .collect();
-        items.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
-        Ok(items)
+        Ok(self
+            .catalog()
+            .iter()
+            .filter(|item| kind.is_none_or(|k| item.kind == k))
+            .cloned()
+            .collect())
     }
 
     /// The published lessons of a course, in course order.
@@ -283,6 +311,16 @@ impl Library {
         });
         Ok(misses)
     }
+}
+
+fn published_catalog(store: &Store) -> Result<Vec<ContentItem>, StoreError> {
+    let mut items: Vec<ContentItem> = store
+        .list_content()?
+        .into_iter()
+        .filter(ContentItem::is_published)
+        .collect();
+    items.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+    Ok(items)
 }
 
 /// The tiers an "every tier" item is filed under in the index: all tiers of all presets.

@@ -11,6 +11,7 @@ use anyhow::Context;
 use crate::accounts::AccountBook;
 use crate::config::Config;
 use crate::content::load_dir;
+use crate::domain::alerts::Rules;
 use crate::domain::content::ContentError;
 use crate::domain::taxonomy::Taxonomy;
 use crate::library::{tier_ids, Library};
@@ -54,6 +55,7 @@ impl Application {
             library: library.clone(),
             accounts: accounts.clone(),
             max_import_bytes: config.max_import_bytes,
+            finder: crate::briefing::CustomerFinder::default(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -114,7 +116,7 @@ impl Application {
 /// Opens the store, syncs the content directory into it, and brings the search index up to
 /// date (rebuilding it when it is missing, unreadable or of an old schema).
 pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
-    let (taxonomy, problems) = match load_dir(&config.content_dir) {
+    let (taxonomy, alert_rules, problems) = match load_dir(&config.content_dir) {
         Ok(report) => {
             for problem in &report.problems {
                 tracing::error!("{problem}");
@@ -129,7 +131,7 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
                 "content directory {} synced",
                 config.content_dir.display()
             );
-            (report.taxonomy, report.problems)
+            (report.taxonomy, report.alert_rules, report.problems)
         }
         Err(e) => {
             tracing::error!("{e}; serving what the store holds");
@@ -139,7 +141,7 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
                 line: None,
                 message: e.to_string(),
             };
-            (Taxonomy::default(), vec![problem])
+            (Taxonomy::default(), Rules::builtin(), vec![problem])
         }
     };
     let (index, fresh) = SearchIndex::open(&config.index_dir())?;
@@ -160,7 +162,13 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
             }
         }
     }
-    Ok(Library::new(store, taxonomy, problems, Arc::new(index)))
+    Ok(Library::new(
+        store,
+        taxonomy,
+        alert_rules,
+        problems,
+        Arc::new(index),
+    ))
 }
 
 /// Rebuilds the search index from the store (`playbook reindex`).

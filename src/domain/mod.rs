@@ -4,10 +4,13 @@
 //! computes; the store persists, the search index derives, the web layer presents.
 
 pub mod account;
+pub mod alerts;
 pub mod content;
 pub mod coverage;
 pub mod import;
+pub mod lookup;
 pub mod pareto;
+pub mod recommend;
 pub mod taxonomy;
 pub mod tiering;
 

@@ -392,3 +392,68 @@ pub async fn list_search_misses(
 
 /// How many recent misses the summary looks at.
 pub const MISS_WINDOW: usize = 5_000;
+
+// ------------------------------------------------------------------------------------------
+// Customer lookup and briefing
+// ------------------------------------------------------------------------------------------
+
+/// Longest lookup query, in characters.
+pub const MAX_LOOKUP_CHARS: usize = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+#[derive(Serialize)]
+pub struct LookupResponse {
+    pub hits: Vec<crate::briefing::LookupView>,
+}
+
+/// Checks a lookup query; long input is refused rather than cut silently.
+pub fn lookup_query(q: &str) -> Result<&str, AppError> {
+    if q.chars().count() > MAX_LOOKUP_CHARS {
+        return Err(AppError::bad_request(
+            "query_too_long",
+            format!("q: at most {MAX_LOOKUP_CHARS} characters; type part of the name"),
+        ));
+    }
+    Ok(q)
+}
+
+pub async fn lookup_accounts(
+    state: web::Data<AppState>,
+    lang: crate::domain::Lang,
+    query: web::Query<LookupQuery>,
+) -> Result<web::Json<LookupResponse>, AppError> {
+    let q = lookup_query(&query.q)?;
+    Ok(web::Json(LookupResponse {
+        hits: state.finder.lookup(&state.accounts, q, lang),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BriefingQuery {
+    pub scenario: Option<String>,
+}
+
+pub async fn get_briefing(
+    state: web::Data<AppState>,
+    lang: crate::domain::Lang,
+    id: web::Path<String>,
+    query: web::Query<BriefingQuery>,
+) -> Result<web::Json<crate::briefing::Briefing>, AppError> {
+    let briefing = crate::briefing::briefing(
+        &state.accounts,
+        &state.library,
+        state.library.alert_rules(),
+        &id,
+        query.scenario.as_deref(),
+        &crate::briefing::Viewer::unrestricted(),
+        lang,
+    )?;
+    Ok(web::Json(briefing))
+}

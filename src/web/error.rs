@@ -81,6 +81,19 @@ impl From<LibraryError> for AppError {
     }
 }
 
+impl From<crate::briefing::BriefingError> for AppError {
+    fn from(error: crate::briefing::BriefingError) -> AppError {
+        use crate::briefing::BriefingError;
+        match error {
+            BriefingError::NotFound(_) => AppError::NotFound(error.to_string()),
+            BriefingError::Invalid { code, message } => AppError::BadRequest { code, message },
+            BriefingError::Accounts(e) => e.into(),
+            BriefingError::Library(e) => e.into(),
+            BriefingError::Search(e) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<AccountsError> for AppError {
     fn from(error: AccountsError) -> AppError {
         let message = error.to_string();

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod briefing_page;
 pub mod chart;
 pub mod error;
 pub mod i18n;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub accounts: Arc<AccountBook>,
     /// Largest body of `POST /api/v1/accounts/import`, in bytes.
     pub max_import_bytes: usize,
+    /// The customer lookup's name index, rebuilt after each recompute.
+    pub finder: crate::briefing::CustomerFinder,
 }
 
 /// Security headers on every response: no inline or foreign scripts, no framing, no sniffing.
@@ -63,6 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/search/misses", web::get().to(api::list_search_misses))
                 .route("/accounts", web::get().to(api::list_accounts))
                 .route("/accounts/import", web::post().to(api::import_accounts))
+                .route("/accounts/lookup", web::get().to(api::lookup_accounts))
+                .route("/accounts/{id}/briefing", web::get().to(api::get_briefing))
                 .route("/accounts/{id}", web::get().to(api::get_account))
                 .route("/accounts/{id}/override", web::put().to(api::put_override))
                 .route(
@@ -86,6 +91,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(search_page::show_search_misses),
         )
         .route("/accounts", web::get().to(pages::show_accounts))
+        .route(
+            "/accounts/find",
+            web::get().to(briefing_page::find_accounts),
+        )
         .route("/accounts/{id}", web::get().to(pages::show_account))
         .route(
             "/accounts/{id}/override",

@@ -624,9 +624,15 @@ pub struct AccountPageView {
     pub override_info: Option<OverrideView>,
     pub tier_choices: Vec<Choice>,
     pub last_change: Option<ChangeView>,
+    pub briefing: crate::web::briefing_page::BriefingSection,
 }
 
-fn account_page(ctx: PageContext, state: &TierState, detail: AccountDetail) -> AccountPageView {
+fn account_page(
+    ctx: PageContext,
+    state: &TierState,
+    detail: AccountDetail,
+    briefing: crate::web::briefing_page::BriefingSection,
+) -> AccountPageView {
     let lang = ctx.lang;
     let ui = ctx.ui;
     let label_of = |id: &str| {
@@ -762,19 +768,34 @@ fn account_page(ctx: PageContext, state: &TierState, detail: AccountDetail) -> A
             to: label_of(&c.to),
             at: c.at.clone(),
         }),
+        briefing,
         ctx,
     }
 }
 
+/// The account page is the customer briefing: alerts, what to do in the chosen scenario,
+/// related cases, then the figures and the tier's explanation.
 pub async fn show_account(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
     id: web::Path<String>,
+    query: web::Query<crate::web::api::BriefingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
+    let briefing = crate::briefing::briefing(
+        &state.accounts,
+        &state.library,
+        state.library.alert_rules(),
+        &id,
+        query.scenario.as_deref(),
+        &crate::briefing::Viewer::unrestricted(),
+        lang,
+    )
+    .or_page(lang)?;
+    let section = crate::web::briefing_page::BriefingSection::new(briefing, &state, lang);
     let detail = state.accounts.account(&id).or_page(lang)?;
-    html(&account_page(ctx, &state.accounts.state(), detail)).or_page(lang)
+    html(&account_page(ctx, &state.accounts.state(), detail, section)).or_page(lang)
 }
 
 /// The override form of the account page. Fields default to empty so the core's messages

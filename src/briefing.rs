@@ -1,0 +1,487 @@
+//! The customer briefing: everything a rep needs two minutes before a call, assembled for one
+//! viewer — who the customer is, its tier and why, the alerts with their next steps, the
+//! playbooks for this tier in this scenario, related cases and courses.
+//!
+//! Which alerts fire is data (`domain::alerts` rules); which playbooks are recommended is the
+//! `domain::recommend` order. This module only gathers the inputs (account book, library, search
+//! index) and applies what the viewer may see. It knows nothing of HTTP or templates.
+
+use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
+
+use crate::accounts::{AccountBook, AccountsError, TierState};
+use crate::domain::account::{Account, Indicators};
+use crate::domain::alerts::{evaluate_with_labels, Alert, AlertContext, Direction, Rules};
+use crate::domain::content::{ContentItem, Kind, Outcome};
+use crate::domain::lookup::{MatchQuality, NameIndex, MAX_HITS};
+use crate::domain::recommend::{courses_for, recommend, MatchKind, TierLevels};
+use crate::domain::tiering::{Contribution, TierOverride};
+use crate::domain::Lang;
+use crate::library::{Library, LibraryError};
+use crate::search::index::{Filters, Hit, SimilarRequest};
+
+/// Related cases shown, own reviews included.
+pub const MAX_CASES: usize = 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BriefingError {
+    #[error("no account with id {0:?}")]
+    NotFound(String),
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error(transparent)]
+    Search(#[from] crate::search::index::SearchError),
+}
+
+/// Who is looking. Roles arrive with the security issue; until then every viewer is
+/// [`Viewer::unrestricted`]. The briefing already asks the viewer before showing figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The signed-in user name, if any.
+    pub user: Option<String>,
+    /// Managers and admins see every account's figures.
+    pub sees_all_figures: bool,
+}
+
+impl Viewer {
+    /// Sees everything: the behaviour until users and roles exist.
+    pub fn unrestricted() -> Viewer {
+        Viewer {
+            user: None,
+            sees_all_figures: true,
+        }
+    }
+
+    /// A rep: sees figures of the accounts they own only.
+    pub fn rep(user: &str) -> Viewer {
+        Viewer {
+            user: Some(user.to_owned()),
+            sees_all_figures: false,
+        }
+    }
+
+    pub fn can_see_figures(&self, account: &Account) -> bool {
+        self.sees_all_figures
+            || (self.user.is_some() && self.user.as_deref() == account.owner.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub owner: Option<String>,
+    /// `None` when the viewer may not see this account's figures.
+    pub figures: Option<Indicators>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierView {
+    pub tier: String,
+    pub label: String,
+    pub computed_tier: String,
+    pub score: Option<f64>,
+    pub rank: usize,
+    pub percentile: f64,
+    /// Empty when the viewer may not see figures (contributions carry raw values).
+    pub contributions: Vec<Contribution>,
+    pub rule: String,
+    pub r#override: Option<TierOverride>,
+    /// The tier change of the latest recompute, if this account moved in it.
+    pub changed: Option<TierChangeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierChangeView {
+    pub from: Option<String>,
+    pub to: String,
+    pub direction: Direction,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertView {
+    pub id: String,
+    pub severity: &'static str,
+    pub title: String,
+    pub steps: Vec<String>,
+    /// The playbook behind the alert (`None` if the rule names a playbook that is not
+    /// published).
+    pub playbook: Option<LinkView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaybookView {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub summary: Option<String>,
+    pub lang: Lang,
+    pub match_kind: MatchKind,
+    pub written_for_tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaybooksView {
+    /// True when the scenario has no playbook for this tier; `items` then offers the nearest.
+    pub exact_missing: bool,
+    pub items: Vec<PlaybookView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    /// Escaped text with `<mark>` around shared words.
+    pub snippet: String,
+    pub outcome: Option<Outcome>,
+    /// A review of this very account.
+    pub own: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CourseView {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Briefing {
+    pub scenario: Option<String>,
+    pub account: AccountView,
+    pub tier: TierView,
+    pub alerts: Vec<AlertView>,
+    pub playbooks: PlaybooksView,
+    pub cases: Vec<CaseView>,
+    pub courses: Vec<CourseView>,
+}
+
+fn link(item: &ContentItem) -> LinkView {
+    LinkView {
+        id: item.id.clone(),
+        title: item.title.clone(),
+        url: format!("/content/{}", item.id),
+    }
+}
+
+/// Assembles the briefing of account `id` in `scenario` for `viewer`, in `lang`.
+pub fn briefing(
+    book: &AccountBook,
+    library: &Library,
+    rules: &Rules,
+    id: &str,
+    scenario: Option<&str>,
+    viewer: &Viewer,
+    lang: Lang,
+) -> Result<Briefing, BriefingError> {
+    let taxonomy = library.taxonomy();
+    let scenario = scenario.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(scenario) = scenario {
+        if !taxonomy.is_scenario(scenario) {
+            return Err(BriefingError::Invalid {
+                code: "invalid_scenario",
+                message: format!(
+                    "scenario: unknown scenario {scenario:?} (expected one of {})",
+                    taxonomy.scenario_ids().join(", ")
+                ),
+            });
+        }
+    }
+    let detail = match book.account(id) {
+        Err(AccountsError::NotFound(_)) => return Err(BriefingError::NotFound(id.to_owned())),
+        other => other?,
+    };
+    let state = book.state();
+    let account = &detail.account;
+    let figures_visible = viewer.can_see_figures(account);
+    let tier = detail.tier.tier.clone();
+    let tier_level = state.tier_level(&tier).unwrap_or(u8::MAX);
+    let tier_label = match lang {
+        Lang::Zh => detail.tier_zh.clone(),
+        Lang::En => detail.tier_en.clone(),
+    };
+    let label_of = |tier_id: &str, lang: Lang| -> String {
+        state
+            .tier_by_id(tier_id)
+            .map(|t| match lang {
+                Lang::Zh => t.label_zh.clone(),
+                Lang::En => t.label_en.clone(),
+            })
+            .unwrap_or_else(|| taxonomy.tier_label(tier_id, lang).to_owned())
+    };
+
+    // A change recorded by the latest recompute is news; older ones are history.
+    let changed = detail
+        .last_change
+        .as_ref()
+        .filter(|c| c.seq == state.seq() && c.from.is_some())
+        .map(|c| TierChangeView {
+            from: c.from.clone(),
+            to: c.to.clone(),
+            direction: match c.direction {
+                crate::domain::tiering::Direction::Up => Direction::Up,
+                crate::domain::tiering::Direction::Down => Direction::Down,
+                crate::domain::tiering::Direction::New => Direction::New,
+                crate::domain::tiering::Direction::Changed => Direction::Changed,
+            },
+            at: c.at.clone(),
+        });
+
+    let catalog = library.catalog();
+    let published = |id: &str| catalog.iter().find(|i| i.id == id);
+    let alerts = evaluate_with_labels(
+        rules,
+        &AlertContext {
+            tier: &tier,
+            tier_level,
+            previous_tier: changed.as_ref().and_then(|c| c.from.as_deref()),
+            tier_changed: changed.as_ref().map(|c| c.direction),
+            indicators: &account.indicators,
+        },
+        label_of,
+    )
+    .into_iter()
+    .map(|alert: Alert| AlertView {
+        severity: alert.severity.as_str(),
+        title: alert.title.get(lang).to_owned(),
+        steps: alert.steps.get(lang).to_vec(),
+        playbook: published(&alert.playbook).map(link),
+        id: alert.id,
+    })
+    .collect();
+
+    // Tiers of other presets at the same level count as this tier (vip ≡ strategic).
+    let equivalent: Vec<&str> = taxonomy
+        .presets
+        .iter()
+        .flat_map(|p| p.tiers.iter())
+        .filter(|t| t.level == tier_level && t.id != tier)
+        .map(|t| t.id.as_str())
+        .collect();
+    let levels = TierLevels::from_taxonomy(taxonomy);
+    let recommendation = recommend(
+        &catalog,
+        &tier,
+        tier_level,
+        &equivalent,
+        scenario,
+        lang,
+        &levels,
+    );
+    let playbooks = PlaybooksView {
+        exact_missing: recommendation.exact_missing,
+        items: recommendation
+            .playbooks
+            .iter()
+            .map(|p| PlaybookView {
+                id: p.id.to_owned(),
+                title: p.title.to_owned(),
+                url: format!("/content/{}", p.id),
+                summary: p.item.summary.clone(),
+                lang: p.lang,
+                match_kind: p.match_kind,
+                written_for_tier: p.written_for_tier.map(str::to_owned),
+            })
+            .collect(),
+    };
+
+    let cases = related_cases(library, account, &tier, scenario)?;
+    let courses = match scenario {
+        Some(scenario) => courses_for(&catalog, scenario, &tier)
+            .into_iter()
+            .map(|item| CourseView {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                url: format!("/content/{}", item.id),
+                kind: item.kind,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+
+    Ok(Briefing {
+        scenario: scenario.map(str::to_owned),
+        account: AccountView {
+            id: account.id.clone(),
+            name: account.name.clone(),
+            aliases: account.aliases.clone(),
+            industry: account.industry.clone(),
+            region: account.region.clone(),
+            owner: account.owner.clone(),
+            figures: figures_visible.then(|| account.indicators.clone()),
+        },
+        tier: TierView {
+            label: tier_label,
+            computed_tier: detail.tier.computed_tier.clone(),
+            score: detail.tier.score,
+            rank: detail.tier.rank,
+            percentile: detail.tier.percentile,
+            contributions: if figures_visible {
+                detail.tier.contributions.clone()
+            } else {
+                Vec::new()
+            },
+            rule: match lang {
+                Lang::Zh => detail.tier.rule.zh.clone(),
+                Lang::En => detail.tier.rule.en.clone(),
+            },
+            r#override: detail.tier.r#override.clone(),
+            changed,
+            tier,
+        },
+        alerts,
+        playbooks,
+        cases,
+        courses,
+    })
+}
+
+/// This account's own case reviews first (newest wording wins ties), then cases of the same
+/// tier and scenario ranked by the words they share with the account's context: its industry,
+/// region and its own reviews' titles.
+fn related_cases(
+    library: &Library,
+    account: &Account,
+    tier: &str,
+    scenario: Option<&str>,
+) -> Result<Vec<CaseView>, BriefingError> {
+    let index = library.index();
+    let own = index.similar(&SimilarRequest {
+        filters: Filters {
+            kind: Some("case".into()),
+            account: Some(account.id.clone()),
+            ..Filters::default()
+        },
+        context: "",
+        exclude_account: None,
+        limit: MAX_CASES,
+    })?;
+    let mut context = String::new();
+    for part in [&account.industry, &account.region].into_iter().flatten() {
+        context.push_str(part);
+        context.push(' ');
+    }
+    for hit in &own {
+        context.push_str(&hit.title);
+        context.push(' ');
+    }
+    let others = index.similar(&SimilarRequest {
+        filters: Filters {
+            kind: Some("case".into()),
+            tier: Some(tier.to_owned()),
+            scenario: scenario.map(str::to_owned),
+            ..Filters::default()
+        },
+        context: &context,
+        exclude_account: Some(&account.id),
+        limit: MAX_CASES.saturating_sub(own.len()),
+    })?;
+    let catalog = library.catalog();
+    let view = |hit: Hit, own: bool| CaseView {
+        outcome: catalog
+            .iter()
+            .find(|i| i.id == hit.id)
+            .and_then(|i| i.outcome),
+        id: hit.id,
+        title: hit.title,
+        url: hit.url,
+        snippet: hit.snippet,
+        own,
+    };
+    let mut cases: Vec<CaseView> = own.into_iter().map(|h| view(h, true)).collect();
+    if cases.len() < MAX_CASES {
+        cases.extend(others.into_iter().map(|h| view(h, false)));
+    }
+    Ok(cases)
+}
+
+/// A customer found by the lookup box.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookupView {
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    pub tier_label: String,
+    /// What matched: the name, an alias or the id, as imported.
+    pub matched: String,
+    pub quality: MatchQuality,
+}
+
+/// Finds customers by part of a name, an alias, the id, full pinyin or pinyin initials.
+/// The name index is built from the account book on first use and rebuilt after each
+/// recompute (imports change the accounts), so lookups never scan a million names.
+#[derive(Default)]
+pub struct CustomerFinder {
+    cache: RwLock<Option<(u64, Arc<NameIndex>)>>,
+}
+
+impl CustomerFinder {
+    fn index(&self, state: &TierState) -> Arc<NameIndex> {
+        if let Ok(cache) = self.cache.read() {
+            if let Some((seq, index)) = cache.as_ref() {
+                if *seq == state.seq() {
+                    return index.clone();
+                }
+            }
+        }
+        let index = Arc::new(NameIndex::build(state.accounts().iter().map(|a| {
+            let value = a.indicators.revenue.map(|m| m.minor()).unwrap_or(0);
+            (a.id.as_str(), a.name.as_str(), a.aliases.as_slice(), value)
+        })));
+        if let Ok(mut cache) = self.cache.write() {
+            *cache = Some((state.seq(), index.clone()));
+        }
+        index
+    }
+
+    /// At most [`MAX_HITS`] accounts, best match first, then by value.
+    pub fn lookup(&self, book: &AccountBook, q: &str, lang: Lang) -> Vec<LookupView> {
+        let state = book.state();
+        let index = self.index(&state);
+        index
+            .search(q, MAX_HITS)
+            .into_iter()
+            .filter_map(|hit| {
+                let position = state
+                    .accounts()
+                    .binary_search_by(|a| a.id.as_str().cmp(&hit.id))
+                    .ok()?;
+                let account = &state.accounts()[position];
+                let tier = state.tier_id(position).to_owned();
+                let tier_label = state
+                    .tier_by_id(&tier)
+                    .map(|t| match lang {
+                        Lang::Zh => t.label_zh.clone(),
+                        Lang::En => t.label_en.clone(),
+                    })
+                    .unwrap_or_else(|| tier.clone());
+                Some(LookupView {
+                    id: hit.id,
+                    name: account.name.clone(),
+                    tier,
+                    tier_label,
+                    matched: hit.matched,
+                    quality: hit.quality,
+                })
+            })
+            .collect()
+    }
+}
