@@ -140,7 +140,7 @@ async fn a_person_opens_the_home_page_a_playbook_and_the_coverage_matrix() {
         .unwrap();
     assert_eq!(text_of(c, "h1").await, "场景覆盖矩阵");
     let gap_cells = c.find_all(Locator::Css("td.gap")).await.unwrap();
-    assert_eq!(gap_cells.len(), 46);
+    assert_eq!(gap_cells.len(), 45);
     let first_row = text_of(c, "tbody tr[data-tier=strategic]").await;
     assert!(first_row.contains("战略客户日常拜访"), "{first_row}");
 

@@ -76,9 +76,9 @@ async fn coverage_lists_playbooks_per_tier_and_scenario_and_counts_gaps() {
             "collections-ladder"
         );
     }
-    // routine-visit (strategic), negotiation (major), collections ×4; the draft counts for nothing.
-    assert_eq!(coverage["filled"], 6);
-    assert_eq!(coverage["gaps"], 4 * 13 - 6);
+    // routine-visit (strategic), negotiation and exhibition (major), collections ×4; the draft counts for nothing.
+    assert_eq!(coverage["filled"], 7);
+    assert_eq!(coverage["gaps"], 4 * 13 - 7);
 }
 
 #[tokio::test]
@@ -87,7 +87,7 @@ async fn healthz_reports_ok_and_the_number_of_items() {
     let (status, body) = app.get_json("/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["content_items"], 11);
+    assert_eq!(body["content_items"], 13);
     assert_eq!(body["content_problems"], 0);
 }
 

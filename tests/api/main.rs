@@ -2,6 +2,7 @@
 //! temporary data directory (see `helpers::spawn_app`).
 
 mod accounts;
+mod briefing;
 mod browser;
 mod cli;
 mod content;

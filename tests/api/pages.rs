@@ -124,9 +124,9 @@ async fn the_coverage_matrix_shows_filled_cells_and_gaps() {
     let doc = Html::parse_document(&html);
     let rows = select(&doc, "table.coverage tbody tr");
     assert_eq!(rows.len(), 4);
-    assert_eq!(select(&doc, "td.gap").len(), 46);
-    assert_eq!(select(&doc, "td.filled").len(), 6);
-    assert_eq!(text(&select(&doc, "#gap-count")[0]), "46");
+    assert_eq!(select(&doc, "td.gap").len(), 45);
+    assert_eq!(select(&doc, "td.filled").len(), 7);
+    assert_eq!(text(&select(&doc, "#gap-count")[0]), "45");
     let strategic_links: Vec<String> = rows[0]
         .select(&Selector::parse("td.filled a").unwrap())
         .map(|a| text(&a))

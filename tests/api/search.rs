@@ -114,8 +114,8 @@ async fn filters_narrow_a_text_search_and_list_on_their_own() {
 async fn facet_counts_cover_every_match_and_skip_drafts() {
     let app = spawn_app().await;
     let (_, body) = app.search(&[]).await;
-    // 11 items, one of them a draft.
-    assert_eq!(body["total"], 10);
+    // 13 items, one of them a draft.
+    assert_eq!(body["total"], 12);
     let kinds: std::collections::HashMap<String, u64> = body["facets"]["kind"]
         .as_array()
         .unwrap()
@@ -127,7 +127,7 @@ async fn facet_counts_cover_every_match_and_skip_drafts() {
             )
         })
         .collect();
-    assert_eq!(kinds["playbook"], 4);
+    assert_eq!(kinds["playbook"], 6);
     assert_eq!(kinds["case"], 3);
     assert_eq!(kinds["course"], 1);
     assert_eq!(kinds["lesson"], 2);
@@ -265,7 +265,7 @@ async fn a_corrupt_index_is_rebuilt_on_start() {
 
     let app = spawn_app_with(data.path(), content.path()).await;
     let (_, body) = app.search(&[]).await;
-    assert_eq!(body["total"], 10);
+    assert_eq!(body["total"], 12);
     app.stop().await;
 }
 
