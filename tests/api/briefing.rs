@@ -5,7 +5,7 @@ use crate::helpers::{spawn_app, TestApp};
 
 /// Ten accounts ranked by revenue under the single-revenue pyramid: rank 1 is strategic,
 /// rank 2 major, ranks 3–5 ordinary, 6–10 small. Each row sits on one alert boundary.
-const ACCOUNTS: &str = "\
+pub const ACCOUNTS: &str = "\
 id,name,aliases,revenue,profit,overdue_days,product_lines,credit,picky,strict,industry
 ACC-1,中国移动通信集团江苏有限公司,江苏移动,1000000,100,29,2,good,false,false,通信
 T02,华东精密机械集团,华东精机,900000,100,30,3,good,false,false,制造
@@ -19,7 +19,7 @@ T09,无信商行,,200000,100,0,1,none,false,false,零售
 T10,彩云花卉,,100000,100,0,1,good,false,false,农业
 ";
 
-async fn app_with_accounts() -> TestApp {
+pub async fn app_with_accounts() -> TestApp {
     let app = spawn_app().await;
     let (status, body) = app
         .put_tier_model(r#"{"preset":"pyramid","score":{"method":"single","indicator":"revenue"}}"#)

@@ -64,6 +64,14 @@ pub async fn browser(width: u32, height: u32) -> Browser {
             "prefs": { "intl.accept_languages": "zh-CN,zh" }
         }
     });
+    // A desktop window cannot be narrower than about 500 px: phone widths use Chrome's
+    // mobile emulation, which sets the viewport exactly.
+    let mut capabilities = capabilities;
+    if width < 600 {
+        capabilities["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true }
+        });
+    }
     let capabilities = match capabilities {
         serde_json::Value::Object(map) => map,
         _ => unreachable!("a JSON object literal"),
@@ -216,6 +224,107 @@ async fn a_person_types_a_chinese_query_applies_a_facet_and_sees_the_right_hits(
 async fn hit_titles(c: &Client) -> Vec<String> {
     let mut titles = Vec::new();
     for element in c.find_all(Locator::Css(".hit-title")).await.unwrap() {
+        titles.push(element.text().await.unwrap());
+    }
+    titles
+}
+
+#[tokio::test]
+async fn on_a_phone_a_rep_finds_a_customer_by_pinyin_and_switches_scenario() {
+    let app = crate::briefing::app_with_accounts().await;
+    let browser = browser(390, 844).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/")).await.unwrap();
+    c.find(Locator::Id("lookup-input"))
+        .await
+        .unwrap()
+        .send_keys("zgy")
+        .await
+        .unwrap();
+    let hit = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#lookup-results .lookup-hit"))
+        .await
+        .expect("results appear while typing");
+    let text = hit.text().await.unwrap();
+    assert!(
+        text.contains("中国移动通信集团江苏有限公司") && text.contains("重要(战略)客户"),
+        "{text}"
+    );
+    hit.click().await.unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/accounts/ACC-1"));
+
+    // Pick the routine visit: the page reloads with that scenario's playbook and cases.
+    let select = c
+        .find(Locator::Css("#scenario-picker select"))
+        .await
+        .unwrap();
+    select.select_by_value("routine-visit").await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/accounts/ACC-1?scenario=routine-visit")).unwrap())
+        .await
+        .expect("the picker reloads the page");
+    assert_eq!(
+        text_of(c, ".recommended .playbook-link").await,
+        "战略客户日常拜访"
+    );
+    let routine_cases = case_titles(c).await;
+    assert!(
+        routine_cases.contains(&"台北分公司的追加銷售經驗".to_owned()),
+        "{routine_cases:?}"
+    );
+
+    let select = c
+        .find(Locator::Css("#scenario-picker select"))
+        .await
+        .unwrap();
+    select.select_by_value("collections").await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&app.url("/accounts/ACC-1?scenario=collections")).unwrap())
+        .await
+        .expect("the picker reloads the page");
+    assert_ne!(
+        text_of(c, ".recommended .playbook-link").await,
+        "战略客户日常拜访"
+    );
+    let collection_cases = case_titles(c).await;
+    assert_ne!(routine_cases, collection_cases);
+    assert_eq!(
+        collection_cases[0], "一次被注入脚本的复盘",
+        "the account's own review first"
+    );
+
+    // Usable at 390 px: nothing forces sideways scrolling.
+    let width = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    let wide = c
+        .execute(
+            "return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 392).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12).join(' | ');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().unwrap() <= 390,
+        "page is {width} px wide: {wide}"
+    );
+    browser.client.clone().close().await.unwrap();
+}
+
+async fn case_titles(c: &Client) -> Vec<String> {
+    let mut titles = Vec::new();
+    for element in c.find_all(Locator::Css(".case-link")).await.unwrap() {
         titles.push(element.text().await.unwrap());
     }
     titles
