@@ -20,34 +20,53 @@
 //! `ü` is typed as `v` (`lv` → 绿), as on Chinese keyboards. A single Latin letter or digit is
 //! only matched at the start of a name (a substring of one letter would match almost everything).
 //!
-//! Polyphonic characters: each character is indexed under its default reading *and* up to two
-//! further readings from the `pinyin` crate's heteronym table (3 readings at most, in the
-//! crate's order, which puts common readings first), so `chongqing` finds 重庆 and `yinhang`
-//! finds 银行 although the crate's default readings are `zhong` and `xing`. Rare readings beyond
-//! the third are dropped: they cost memory and mostly produce false matches.
+//! Polyphonic characters: every character is indexed under the `pinyin` crate's default
+//! reading. 110 common polyphonic characters of company and place names ([`POLYPHONIC`]:
+//! 行 重 长 乐 厦 藏 会 单 莞 …) are also indexed under up to two further readings from the
+//! crate's heteronym table (3 at most, in the crate's order), so `chongqing` finds 重庆,
+//! `yinhang` finds 银行 and `dongguan` finds 东莞 although the crate's defaults are `zhong`,
+//! `xing` and `guan`. The heteronyms of all other characters are left out on purpose: the table
+//! also lists rare and archaic readings (有 `wei`, 限 `wen`, 司 `ci`) that made almost every
+//! "有限公司" match unrelated pinyin, cost memory (12% more postings) and turned rare queries
+//! into scans of most accounts (`youwu` took 57 ms at 100,000 accounts).
+//! Not supported: a query mixing full pinyin and initials (`zhongguoyd`), double-letter initials
+//! (`zhgyd`), characters outside the Basic Multilingual Plane (no reading), and initials longer
+//! than [`MAX_INITIALS`] letters.
 //!
 //! # How it is fast
 //! Accounts are numbered by ranking order (value descending, then id), so every posting list,
 //! kept in that order, yields candidates best-first. Each match quality has a *family* that
 //! produces candidates and verifies them exactly:
 //! - name/alias/id prefixes and exact matches: one array of all fields sorted by normalised
-//!   text; a query is a binary-searched range (exact matches sort first in it);
+//!   text; a query is a binary-searched range (exact matches sort first in it), from which the
+//!   ten best accounts are picked with one comparison per field;
 //! - substrings: character unigram (non-ASCII) and bigram posting lists, intersected by
 //!   leapfrogging from the rarest list;
-//! - pinyin: the query is parsed into syllables (all parses, bounded), and looked up in posting
-//!   lists keyed by syllable ids and initial letters: anchored at the first character
-//!   (first syllable; first syllable + next initial; first two syllables + next initial;
-//!   2–4 leading initials) and at later characters (syllable; adjacent initial pair).
+//! - pinyin: the query is parsed into syllables (every reading, bounded: `xian` is `xian` or
+//!   `xi`+`an`), and each parse becomes an intersection of posting lists keyed by syllable ids —
+//!   anchored at the first character (first syllable; first two syllables; first two syllables
+//!   and the next initial) and narrowed by the syllable pairs of the rest (adjacent syllables
+//!   from the second character on); at later characters a single syllable or adjacent syllable
+//!   pairs; for initials, 2–4 leading initials and adjacent initial pairs.
 //!
 //! Families are run best quality first; each stops as soon as no further candidate can enter
 //! the top 10 (its best possible quality, paired with the candidate's rank, is worse than the
 //! current 10th hit). So a common query stops after a few candidates, and a rare one only
 //! touches short lists.
 //!
-//! # Updates
+//! # Building and updates
 //! The index is immutable: accounts are re-imported in bulk, so the caller rebuilds it with
-//! [`NameIndex::build`] (about a second or two for a million accounts, see `RULES.md`/the bench
-//! report) and swaps the new one in (e.g. behind an `Arc`).
+//! [`NameIndex::build`] and swaps the new one in (e.g. behind an `Arc`); there is no
+//! insert/remove. The build indexes each half of the accounts on its own thread (the target
+//! machine has two cores) and joins them. Keys of small domains (characters, syllables,
+//! syllable pairs, initial pairs) have list numbers fixed by the key itself, so the halves share
+//! no state; only character bigrams and longer anchors go through a hash map.
+//!
+//! Measured on the shared 2-core machine with 1,000,000 generated accounts (`lookup-bench`,
+//! release, load average ≈ 6 from other work, so the two build threads mostly shared one core):
+//! build 6.5 s CPU and 10.2 s wall; 446 heap bytes per account (66 postings of 4 bytes make 277
+//! of them); lookup p50 4.8 µs and p99 0.14 ms (best of three runs, which filters preemption;
+//! single runs p50 18 µs, p99 0.21 ms), the slowest query 1.8 ms.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -65,7 +84,7 @@ const MAX_READINGS: usize = 3;
 /// Characters whose other readings are indexed: common polyphonic characters of company and
 /// place names. For every other character only the default reading is used, because the
 /// crate's heteronym table also lists rare and archaic readings (有 `wei`, 限 `wen`, 司 `ci`)
-/// that would make nearly every "有限公司" match unrelated pinyin and double the index.
+/// that would make nearly every "有限公司" match unrelated pinyin.
 const POLYPHONIC: &str = "行重长乐都厦藏单会朝调传区曾解查盛石省地强系还降参差将便薄度奇仇莞蚌六番尉员\
                           阿柏术万翟朴盖缪沈露泊角校卡觉数弹属称率血乘贾繁泌的得着了看给更干分种只空\
                           量少舍压要载应相处为与兴冲供好号划几假间禁卷落模难期曲任散色什体吐鲜转";
@@ -156,11 +175,50 @@ pub struct NameIndex {
     by_text: Vec<u32>,
     /// Parallel to `by_text`: `doc << 2 | kind`, scanned sequentially for a prefix range.
     by_text_doc: Vec<u32>,
-    /// Posting-list key → list number.
-    lists: KeyTable,
+    /// Posting lists in two shards, built in parallel: keys of the direct table, then hashed
+    /// keys (see [`KeyTable`]).
+    shards: [Postings; 2],
+}
+
+/// One shard of posting lists.
+#[derive(Default)]
+struct Postings {
+    /// Key → list number, for keys outside the direct table (whose slot is the list number).
+    hashed: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
     /// List number → start in `postings`; one extra entry at the end.
     list_start: Vec<u32>,
     postings: Vec<u32>,
+}
+
+impl Postings {
+    fn list(&self, key: u64) -> &[u32] {
+        let number = match direct_slot(key) {
+            Some(slot) => slot,
+            None => match self.hashed.get(&key) {
+                Some(&n) => n as usize,
+                None => return &[],
+            },
+        };
+        match (self.list_start.get(number), self.list_start.get(number + 1)) {
+            (Some(&start), Some(&end)) => self
+                .postings
+                .get(start as usize..end as usize)
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        // A hashbrown table holds key, value and one control byte per bucket.
+        self.hashed.capacity() * (8 + 4 + 1)
+            + self.list_start.capacity() * 4
+            + self.postings.capacity() * 4
+    }
+}
+
+/// The shard holding `key`'s list: 0 for direct-table keys, 1 for hashed keys.
+fn shard_of(key: u64) -> usize {
+    usize::from(direct_slot(key).is_none())
 }
 
 impl NameIndex {
@@ -170,8 +228,34 @@ impl NameIndex {
     where
         I: IntoIterator<Item = (&'a str, &'a str, &'a [String], i64)>,
     {
-        let mut accounts: Vec<(&str, &str, &[String], i64)> = accounts.into_iter().collect();
+        let accounts: Vec<(&str, &str, &[String], i64)> = accounts.into_iter().collect();
+        let parallel = accounts.len() >= PARALLEL_BUILD_FROM;
+        NameIndex::build_from(accounts, parallel)
+    }
+
+    fn build_from(mut accounts: Vec<(&str, &str, &[String], i64)>, parallel: bool) -> NameIndex {
         accounts.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(b.0)));
+        // Each half of the accounts is indexed on its own thread (the target machine has two
+        // cores), then the halves are joined. A panic in the worker is a bug in this module,
+        // not an input problem, and is passed on.
+        let split = if parallel {
+            accounts.len() / 2
+        } else {
+            accounts.len()
+        };
+        let (first, second) = accounts.split_at(split);
+        let (first, second) = std::thread::scope(|scope| {
+            let worker = parallel.then(|| scope.spawn(|| Part::build(second)));
+            let first = Part::build(first);
+            let second = match worker {
+                Some(worker) => worker
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => Part::build(second),
+            };
+            (first, second)
+        });
+        let offset = first.field_counts.len() as u32;
         let mut index = NameIndex {
             doc_fields: Vec::with_capacity(accounts.len() + 1),
             field_kind: Vec::new(),
@@ -181,65 +265,43 @@ impl NameIndex {
             display: String::new(),
             by_text: Vec::new(),
             by_text_doc: Vec::new(),
-            lists: KeyTable::default(),
-            list_start: Vec::new(),
-            postings: Vec::new(),
+            shards: Default::default(),
         };
-        let mut builder = Builder::default();
-        // Normalising and deriving keys is most of the work and independent per account: two
-        // threads prepare each batch (the target machine has two cores), then the batch is
-        // appended in rank order. Batches bound the memory held by prepared keys.
-        for batch in accounts.chunks(BUILD_BATCH) {
-            let (left, right) = batch.split_at(batch.len() / 2);
-            let (left, right) = std::thread::scope(|scope| {
-                let worker = scope.spawn(|| Prepared::new(right));
-                let left = Prepared::new(left);
-                // A panic in the worker is a bug in this module, not an input problem.
-                let right = worker
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                (left, right)
-            });
-            for prepared in [left, right] {
-                index.append(&prepared, &mut builder);
-            }
-        }
+        index.append_fields(&first);
+        index.append_fields(&second);
         index.doc_fields.push(index.field_kind.len() as u32);
         index.field_text.push(index.text.len() as u32);
         index.field_display.push(index.display.len() as u32);
-        index.sort_fields_by_text();
-        let (lists, list_start, postings) = builder.finish();
-        index.lists = lists;
-        index.list_start = list_start;
-        index.postings = postings;
-        index.field_kind.shrink_to_fit();
-        index.field_text.shrink_to_fit();
-        index.text.shrink_to_fit();
-        index.field_display.shrink_to_fit();
-        index.display.shrink_to_fit();
+        let shards = std::thread::scope(|scope| {
+            let worker = scope.spawn(|| merge_postings(first.hashed, second.hashed, offset));
+            let direct = merge_postings(first.direct, second.direct, offset);
+            index.sort_fields_by_text();
+            let hashed = worker
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            [direct, hashed]
+        });
+        index.shards = shards;
         index
     }
 
-    /// Appends a prepared run of accounts, which come right after those already added.
-    fn append(&mut self, prepared: &Prepared, builder: &mut Builder) {
+    /// Appends the fields of an indexed run of accounts, which come right after those already
+    /// added.
+    fn append_fields(&mut self, part: &Part) {
         let text_base = self.text.len() as u32;
         let display_base = self.display.len() as u32;
-        self.text.push_str(&prepared.text);
-        self.display.push_str(&prepared.display);
+        self.text.push_str(&part.text);
+        self.display.push_str(&part.display);
         let mut field = 0usize;
-        let mut key_begin = 0usize;
-        for (&field_count, &key_end) in prepared.field_counts.iter().zip(&prepared.key_ends) {
+        for &field_count in &part.field_counts {
             self.doc_fields.push(self.field_kind.len() as u32);
             for _ in 0..field_count {
-                self.field_kind.push(prepared.kinds[field]);
-                self.field_text
-                    .push(text_base + prepared.text_starts[field]);
+                self.field_kind.push(part.kinds[field]);
+                self.field_text.push(text_base + part.text_starts[field]);
                 self.field_display
-                    .push(display_base + prepared.display_starts[field]);
+                    .push(display_base + part.display_starts[field]);
                 field += 1;
             }
-            builder.add_account(&prepared.keys[key_begin..key_end as usize]);
-            key_begin = key_end as usize;
         }
     }
 
@@ -253,7 +315,7 @@ impl NameIndex {
     }
 
     pub fn stats(&self) -> IndexStats {
-        let vec_bytes = self.doc_fields.capacity() * 4
+        let heap_bytes = self.doc_fields.capacity() * 4
             + self.field_kind.capacity()
             + self.field_text.capacity() * 4
             + self.text.capacity()
@@ -261,16 +323,17 @@ impl NameIndex {
             + self.display.capacity()
             + self.by_text.capacity() * 4
             + self.by_text_doc.capacity() * 4
-            + self.list_start.capacity() * 4
-            + self.postings.capacity() * 4;
-        // A hashbrown table holds key, value and one control byte per bucket.
-        let map_bytes = self.lists.heap_bytes();
+            + self.shards.iter().map(Postings::heap_bytes).sum::<usize>();
         IndexStats {
             accounts: self.len(),
             fields: self.field_kind.len(),
-            posting_lists: self.list_start.len().saturating_sub(1),
-            postings: self.postings.len(),
-            heap_bytes: vec_bytes + map_bytes,
+            posting_lists: self
+                .shards
+                .iter()
+                .map(|s| s.list_start.len().saturating_sub(1))
+                .sum(),
+            postings: self.shards.iter().map(|s| s.postings.len()).sum(),
+            heap_bytes,
         }
     }
 
@@ -330,8 +393,8 @@ impl NameIndex {
     }
 
     fn sort_fields_by_text(&mut self) {
-        // Sorting millions of strings directly is slow; a 16-byte big-endian prefix decides most
-        // comparisons, the full text (then the account rank) the rest.
+        // Sorting millions of strings directly is slow; a 16-byte big-endian prefix decides
+        // most comparisons, the full text (then the account rank) the rest.
         let field_count = self.field_kind.len();
         let mut doc_of_field = vec![0u32; field_count];
         for doc in 0..self.len() as u32 {
@@ -364,13 +427,7 @@ impl NameIndex {
     }
 
     fn list(&self, key: u64) -> &[u32] {
-        match self.lists.get(key) {
-            Some(n) => {
-                let n = n as usize;
-                &self.postings[self.list_start[n] as usize..self.list_start[n + 1] as usize]
-            }
-            None => &[],
-        }
+        self.shards[shard_of(key)].list(key)
     }
 
     // --------------------------------------------------------------------------------------
@@ -387,18 +444,37 @@ impl NameIndex {
             t < q_bytes || t.starts_with(q_bytes)
         });
         let exact_end = start + partition(end - start, |i| text(start + i).len() == q.len());
-        for i in start..end {
+        for i in start..exact_end {
             let packed = self.by_text_doc[i];
             let (doc, kind) = (packed >> 2, (packed & 3) as u8);
-            let exact = i < exact_end;
-            let quality = match (kind, exact) {
-                (KIND_ALIAS, true) => MatchQuality::AliasExact,
-                (KIND_ALIAS, false) => MatchQuality::AliasPrefix,
-                (_, true) => MatchQuality::Exact,
-                (_, false) => MatchQuality::NamePrefix,
+            let quality = if kind == KIND_ALIAS {
+                MatchQuality::AliasExact
+            } else {
+                MatchQuality::Exact
             };
-            if top.would_take(quality, doc) {
-                top.offer(quality, doc, self.by_text[i]);
+            top.offer(quality, doc, self.by_text[i]);
+        }
+        // A one-letter query can select a million fields: keep the best few per quality with
+        // one comparison per field, then offer only those.
+        let mut names = SmallestDocs::new(top.limit);
+        let mut aliases = SmallestDocs::new(top.limit);
+        for (i, &packed) in self.by_text_doc[exact_end..end].iter().enumerate() {
+            let doc = packed >> 2;
+            let best = if (packed & 3) as u8 == KIND_ALIAS {
+                &mut aliases
+            } else {
+                &mut names
+            };
+            if doc < best.bound {
+                best.insert(doc, (exact_end + i) as u32);
+            }
+        }
+        for (quality, best) in [
+            (MatchQuality::NamePrefix, names),
+            (MatchQuality::AliasPrefix, aliases),
+        ] {
+            for (doc, position) in best.docs {
+                top.offer(quality, doc, self.by_text[position as usize]);
             }
         }
     }
@@ -462,7 +538,12 @@ impl NameIndex {
                     );
                     continue;
                 }
-                [Piece::Full(s1), second] => anchor2_key(*s1, second.initial(table)),
+                [Piece::Full(s1), Piece::Partial(range)] => {
+                    for &s2 in table.sorted_range(range.clone()) {
+                        single.push(anchor3_key(*s1, s2));
+                    }
+                    continue;
+                }
                 [Piece::Full(s1), Piece::Full(s2), third, ..] => {
                     anchor4_key(*s1, *s2, third.initial(table))
                 }
@@ -732,6 +813,36 @@ impl TopHits {
     }
 }
 
+/// The `k` smallest account numbers seen, with where they were seen.
+struct SmallestDocs {
+    k: usize,
+    docs: Vec<(u32, u32)>,
+    /// Accounts at or above this cannot enter.
+    bound: u32,
+}
+
+impl SmallestDocs {
+    fn new(k: usize) -> SmallestDocs {
+        SmallestDocs {
+            k,
+            docs: Vec::with_capacity(k + 1),
+            bound: u32::MAX,
+        }
+    }
+
+    fn insert(&mut self, doc: u32, position: u32) {
+        let at = self.docs.partition_point(|&(d, _)| d < doc);
+        if self.docs.get(at).is_some_and(|&(d, _)| d == doc) {
+            return;
+        }
+        self.docs.insert(at, (doc, position));
+        self.docs.truncate(self.k);
+        if self.docs.len() == self.k {
+            self.bound = self.docs.last().map_or(u32::MAX, |&(d, _)| d);
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // Candidate streams
 // ------------------------------------------------------------------------------------------
@@ -806,13 +917,13 @@ impl<'a> Stream<'a> {
 const TAG_UNIGRAM: u64 = 1;
 const TAG_BIGRAM: u64 = 2;
 const TAG_ANCHOR1: u64 = 3;
-const TAG_ANCHOR2: u64 = 4;
+const TAG_ANCHOR3: u64 = 4;
 const TAG_ANCHOR4: u64 = 5;
 const TAG_INITIALS_ANCHOR: u64 = 6;
 const TAG_SYLLABLE: u64 = 7;
 const TAG_PAIR: u64 = 8;
 const TAG_SYLLABLE_PAIR: u64 = 9;
-/// "No further character" in an anchored key.
+/// Stands for "no letter" where a piece has none (cannot happen for parsed syllables).
 const END: u8 = 0;
 
 fn key(tag: u64, payload: u64) -> u64 {
@@ -828,9 +939,9 @@ fn bigram_key(a: char, b: char) -> u64 {
 fn anchor1_key(s1: u16) -> u64 {
     key(TAG_ANCHOR1, u64::from(s1))
 }
-/// The first character reads `s1`, the second starts with `initial` (or there is none).
-fn anchor2_key(s1: u16, initial: u8) -> u64 {
-    key(TAG_ANCHOR2, u64::from(s1) << 8 | u64::from(initial))
+/// The first two characters read `s1 s2`.
+fn anchor3_key(s1: u16, s2: u16) -> u64 {
+    key(TAG_ANCHOR3, u64::from(s1) << 16 | u64::from(s2))
 }
 /// The first two characters read `s1 s2`, the third starts with `initial`.
 fn anchor4_key(s1: u16, s2: u16, initial: u8) -> u64 {
@@ -883,12 +994,9 @@ fn pinyin_keys(units: &[&[u16]], table: &PinyinTable, keys: &mut Vec<u64>) {
     let mut combinations = 0;
     for &s1 in first.iter() {
         keys.push(anchor1_key(s1));
-        if units.len() == 1 {
-            keys.push(anchor2_key(s1, END));
-        }
-        keys.extend(initials(1).iter().map(|&i2| anchor2_key(s1, i2)));
         if let Some(second) = units.get(1) {
             for &s2 in second.iter() {
+                keys.push(anchor3_key(s1, s2));
                 for &i3 in initials(2).iter() {
                     if combinations < MAX_ANCHOR_COMBINATIONS {
                         keys.push(anchor4_key(s1, s2, i3));
@@ -970,173 +1078,95 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// Accounts per build batch (see [`NameIndex::build`]).
-const BUILD_BATCH: usize = 1 << 16;
+/// Below this many accounts the index is built on one thread.
+const PARALLEL_BUILD_FROM: usize = 10_000;
 
-/// A run of accounts normalised and turned into keys, ready to be appended to the index.
-#[derive(Default)]
-struct Prepared {
-    /// Fields per account.
-    field_counts: Vec<u8>,
-    kinds: Vec<u8>,
-    text: String,
-    text_starts: Vec<u32>,
-    display: String,
-    display_starts: Vec<u32>,
-    /// Every account's keys, account after account; duplicates are dropped later.
-    keys: Vec<u64>,
-    /// Per account: end of its keys.
-    key_ends: Vec<u32>,
-}
-
-impl Prepared {
-    fn new(accounts: &[(&str, &str, &[String], i64)]) -> Prepared {
-        let table = pinyin_table();
-        let mut prepared = Prepared::default();
-        let mut normalised = String::new();
-        let mut units: Vec<&'static [u16]> = Vec::new();
-        for (id, name, aliases, _value) in accounts {
-            let mut count = 0u8;
-            let fields = [(KIND_NAME, *name), (KIND_ID, *id)]
-                .into_iter()
-                .chain(aliases.iter().map(|a| (KIND_ALIAS, a.as_str())));
-            for (kind, original) in fields {
-                normalise_into(original, &mut normalised);
-                // Empty aliases are dropped; an account keeps at most 255 fields.
-                if (kind == KIND_ALIAS && normalised.is_empty()) || count == u8::MAX {
-                    continue;
-                }
-                count += 1;
-                prepared.kinds.push(kind);
-                prepared.text_starts.push(prepared.text.len() as u32);
-                prepared.text.push_str(&normalised);
-                prepared.display_starts.push(prepared.display.len() as u32);
-                prepared.display.push_str(original.trim());
-                if kind != KIND_ID {
-                    text_keys(&normalised, &mut prepared.keys);
-                    units.clear();
-                    units.extend(normalised.chars().map(|c| table.readings(c)));
-                    pinyin_keys(&units, table, &mut prepared.keys);
-                }
-            }
-            prepared.field_counts.push(count);
-            prepared.key_ends.push(prepared.keys.len() as u32);
-        }
-        prepared
-    }
-}
-
-/// Maps keys to list numbers: small key domains (characters of the Basic Multilingual Plane,
-/// syllables, syllable pairs, initial pairs) through a direct table, the rest through a hash
-/// map. The direct table is a few megabytes whatever the number of accounts, and spares the
-/// build most hash probes.
-#[derive(Default)]
-struct KeyTable {
-    direct: Vec<u32>,
-    hashed: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
-}
-
-const NO_LIST: u32 = u32::MAX;
+/// Slots of the direct key table: small key domains (characters of the Basic Multilingual
+/// Plane, syllables, syllable pairs, initial pairs, the first two syllables) whose list number
+/// is fixed by the key itself. Only the remaining keys (character bigrams, longer anchors) go
+/// through a hash map. This keeps the build free of shared state, so the two halves of the
+/// accounts can be indexed on two threads.
 const DIRECT_UNIGRAM: usize = 0;
 const DIRECT_SYLLABLE: usize = DIRECT_UNIGRAM + 0x1_0000;
 const DIRECT_ANCHOR1: usize = DIRECT_SYLLABLE + 0x400;
 const DIRECT_PAIR: usize = DIRECT_ANCHOR1 + 0x400;
-const DIRECT_ANCHOR2: usize = DIRECT_PAIR + 0x1_0000;
-const DIRECT_SYLLABLE_PAIR: usize = DIRECT_ANCHOR2 + 0x4_0000;
+const DIRECT_ANCHOR3: usize = DIRECT_PAIR + 0x1_0000;
+const DIRECT_SYLLABLE_PAIR: usize = DIRECT_ANCHOR3 + 0x10_0000;
 const DIRECT_SLOTS: usize = DIRECT_SYLLABLE_PAIR + 0x10_0000;
 
-impl KeyTable {
-    fn direct_slot(key: u64) -> Option<usize> {
-        let payload = (key & ((1 << 56) - 1)) as usize;
-        let (base, limit, index) = match key >> 56 {
-            TAG_UNIGRAM => (DIRECT_UNIGRAM, 0x1_0000, payload),
-            TAG_SYLLABLE => (DIRECT_SYLLABLE, 0x400, payload),
-            TAG_ANCHOR1 => (DIRECT_ANCHOR1, 0x400, payload),
-            TAG_PAIR => (DIRECT_PAIR, 0x1_0000, payload),
-            TAG_ANCHOR2 => (DIRECT_ANCHOR2, 0x4_0000, payload),
-            TAG_SYLLABLE_PAIR => {
-                let (a, b) = (payload >> 16, payload & 0xFFFF);
-                if a >= 0x400 || b >= 0x400 {
-                    return None;
-                }
-                (DIRECT_SYLLABLE_PAIR, 0x10_0000, a << 10 | b)
+/// The direct-table list number of `key`, if its domain is small.
+fn direct_slot(key: u64) -> Option<usize> {
+    let payload = (key & ((1 << 56) - 1)) as usize;
+    let (base, limit, index) = match key >> 56 {
+        TAG_UNIGRAM => (DIRECT_UNIGRAM, 0x1_0000, payload),
+        TAG_SYLLABLE => (DIRECT_SYLLABLE, 0x400, payload),
+        TAG_ANCHOR1 => (DIRECT_ANCHOR1, 0x400, payload),
+        TAG_PAIR => (DIRECT_PAIR, 0x1_0000, payload),
+        tag @ (TAG_ANCHOR3 | TAG_SYLLABLE_PAIR) => {
+            let (a, b) = (payload >> 16, payload & 0xFFFF);
+            if a >= 0x400 || b >= 0x400 {
+                return None;
             }
-            _ => return None,
-        };
-        (index < limit).then_some(base + index)
-    }
-
-    fn get(&self, key: u64) -> Option<u32> {
-        match KeyTable::direct_slot(key) {
-            Some(slot) => self.direct.get(slot).copied().filter(|&n| n != NO_LIST),
-            None => self.hashed.get(&key).copied(),
+            let base = if tag == TAG_ANCHOR3 {
+                DIRECT_ANCHOR3
+            } else {
+                DIRECT_SYLLABLE_PAIR
+            };
+            (base, 0x10_0000, a << 10 | b)
         }
-    }
-
-    /// The list number of `key`, giving it `next` if it has none yet.
-    fn number(&mut self, key: u64, next: u32) -> u32 {
-        match KeyTable::direct_slot(key) {
-            Some(slot) => {
-                if self.direct.is_empty() {
-                    self.direct = vec![NO_LIST; DIRECT_SLOTS];
-                }
-                let number = &mut self.direct[slot];
-                if *number == NO_LIST {
-                    *number = next;
-                }
-                *number
-            }
-            None => *self.hashed.entry(key).or_insert(next),
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        // A hashbrown table holds key, value and one control byte per bucket.
-        self.direct.capacity() * 4 + self.hashed.capacity() * (8 + 4 + 1)
-    }
+        _ => return None,
+    };
+    (index < limit).then_some(base + index)
 }
 
-/// Collects posting lists while accounts are added in rank order: first the list number of
-/// every (account, key), then a counting pass lays the lists out one after the other. This
-/// touches memory in order, where a growing vector per key would miss the cache on every push.
-#[derive(Default)]
+/// Collects the posting lists of one shard while accounts are added in rank order: first the
+/// list number of every (account, key), then a counting pass lays the lists out one after the
+/// other. This touches memory in order, where a growing vector per key would miss the cache on
+/// every push.
 struct Builder {
-    table: KeyTable,
-    list_count: u32,
+    direct: bool,
+    hashed: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
+    list_count: usize,
     /// List numbers of each account's keys, account after account.
     entries: Vec<u32>,
     /// Per account: end of its entries.
     account_end: Vec<u32>,
-    /// Per list: the last account added to it, so an account enters a list once.
-    last_account: Vec<u32>,
 }
 
 impl Builder {
-    /// Records the keys of the next account (duplicates allowed).
-    fn add_account(&mut self, keys: &[u64]) {
-        let account = self.account_end.len() as u32;
-        for &key in keys {
-            let number = self.table.number(key, self.list_count);
-            if number == self.list_count {
-                self.list_count += 1;
-                self.last_account.push(u32::MAX);
-            }
-            let last = &mut self.last_account[number as usize];
-            if *last != account {
-                *last = account;
+    fn new(direct: bool) -> Builder {
+        Builder {
+            direct,
+            hashed: HashMap::default(),
+            list_count: if direct { DIRECT_SLOTS } else { 0 },
+            entries: Vec::new(),
+            account_end: Vec::new(),
+        }
+    }
+
+    /// Records the next account; `numbers` are its direct-table slots, `keys` its other keys.
+    fn add_account(&mut self, slots: &[u32], keys: &[u64]) {
+        if self.direct {
+            self.entries.extend_from_slice(slots);
+        } else {
+            for &key in keys {
+                let next = self.list_count as u32;
+                let number = *self.hashed.entry(key).or_insert(next);
+                if number == next {
+                    self.list_count += 1;
+                }
                 self.entries.push(number);
             }
         }
         self.account_end.push(self.entries.len() as u32);
     }
 
-    fn finish(self) -> (KeyTable, Vec<u32>, Vec<u32>) {
-        let lists = self.list_count as usize;
-        let mut start = vec![0u32; lists + 1];
+    fn finish(self) -> Postings {
+        let mut start = vec![0u32; self.list_count + 1];
         for &number in &self.entries {
             start[number as usize + 1] += 1;
         }
-        for i in 0..lists {
+        for i in 0..self.list_count {
             start[i + 1] += start[i];
         }
         let mut fill = start.clone();
@@ -1150,9 +1180,155 @@ impl Builder {
             }
             begin = end as usize;
         }
-        let mut table = self.table;
-        table.hashed.shrink_to_fit();
-        (table, start, postings)
+        let mut hashed = self.hashed;
+        hashed.shrink_to_fit();
+        Postings {
+            hashed,
+            list_start: start,
+            postings,
+        }
+    }
+}
+
+/// A run of consecutive accounts indexed on its own: their fields and both posting shards,
+/// with account numbers counted from the start of the run.
+struct Part {
+    /// Fields per account.
+    field_counts: Vec<u8>,
+    kinds: Vec<u8>,
+    text: String,
+    text_starts: Vec<u32>,
+    display: String,
+    display_starts: Vec<u32>,
+    direct: Postings,
+    hashed: Postings,
+}
+
+impl Part {
+    fn build(accounts: &[(&str, &str, &[String], i64)]) -> Part {
+        let table = pinyin_table();
+        let mut field_counts = Vec::with_capacity(accounts.len());
+        let mut kinds = Vec::with_capacity(accounts.len() * 3);
+        let mut text = String::new();
+        let mut text_starts = Vec::with_capacity(accounts.len() * 3);
+        let mut display = String::new();
+        let mut display_starts = Vec::with_capacity(accounts.len() * 3);
+        let (mut direct, mut hashed) = (Builder::new(true), Builder::new(false));
+        let mut normalised = String::new();
+        let mut units: Vec<&'static [u16]> = Vec::new();
+        let mut keys: Vec<u64> = Vec::new();
+        let mut slots: Vec<u32> = Vec::new();
+        let mut other: Vec<u64> = Vec::new();
+        for (id, name, aliases, _value) in accounts {
+            keys.clear();
+            let mut count = 0u8;
+            let fields = [(KIND_NAME, *name), (KIND_ID, *id)]
+                .into_iter()
+                .chain(aliases.iter().map(|a| (KIND_ALIAS, a.as_str())));
+            for (kind, original) in fields {
+                normalise_into(original, &mut normalised);
+                // Empty aliases are dropped; an account keeps at most 255 fields.
+                if (kind == KIND_ALIAS && normalised.is_empty()) || count == u8::MAX {
+                    continue;
+                }
+                count += 1;
+                kinds.push(kind);
+                text_starts.push(text.len() as u32);
+                text.push_str(&normalised);
+                display_starts.push(display.len() as u32);
+                display.push_str(original.trim());
+                if kind != KIND_ID {
+                    text_keys(&normalised, &mut keys);
+                    units.clear();
+                    units.extend(normalised.chars().map(|c| table.readings(c)));
+                    pinyin_keys(&units, table, &mut keys);
+                }
+            }
+            field_counts.push(count);
+            // Each account enters each list once.
+            keys.sort_unstable();
+            keys.dedup();
+            slots.clear();
+            other.clear();
+            for &key in &keys {
+                match direct_slot(key) {
+                    Some(slot) => slots.push(slot as u32),
+                    None => other.push(key),
+                }
+            }
+            direct.add_account(&slots, &other);
+            hashed.add_account(&slots, &other);
+        }
+        Part {
+            field_counts,
+            kinds,
+            text,
+            text_starts,
+            display,
+            display_starts,
+            direct: direct.finish(),
+            hashed: hashed.finish(),
+        }
+    }
+}
+
+/// Joins the shards of two consecutive runs of accounts; `offset` is the number of accounts of
+/// the first run. Lists are concatenated, which keeps them in rank order.
+fn merge_postings(first: Postings, second: Postings, offset: u32) -> Postings {
+    if second.postings.is_empty() {
+        return first;
+    }
+    // List numbers of the joined shard: those of `first`, then the keys only `second` has.
+    let first_count = first.list_start.len().saturating_sub(1);
+    let second_count = second.list_start.len().saturating_sub(1);
+    let Postings {
+        mut hashed,
+        list_start: first_start,
+        postings: first_postings,
+    } = first;
+    let mut second_to_joined: Vec<u32> = (0..second_count as u32).collect();
+    if !second.hashed.is_empty() || !hashed.is_empty() {
+        let mut next = first_count as u32;
+        for (&key, &number) in &second.hashed {
+            let joined = *hashed.entry(key).or_insert(next);
+            if joined == next {
+                next += 1;
+            }
+            second_to_joined[number as usize] = joined;
+        }
+    }
+    let joined_count = first_count.max(hashed.len()).max(second_count);
+    let mut joined_to_second = vec![u32::MAX; joined_count];
+    for (number, &joined) in second_to_joined.iter().enumerate() {
+        if let Some(slot) = joined_to_second.get_mut(joined as usize) {
+            *slot = number as u32;
+        }
+    }
+    let range = |starts: &[u32], n: usize| -> std::ops::Range<usize> {
+        match (starts.get(n), starts.get(n + 1)) {
+            (Some(&s), Some(&e)) => s as usize..e as usize,
+            _ => 0..0,
+        }
+    };
+    let mut list_start = Vec::with_capacity(joined_count + 1);
+    let mut postings = Vec::with_capacity(first_postings.len() + second.postings.len());
+    for joined in 0..joined_count {
+        list_start.push(postings.len() as u32);
+        postings.extend_from_slice(&first_postings[range(&first_start, joined)]);
+        if let Some(&number) = joined_to_second.get(joined).filter(|&&n| n != u32::MAX) {
+            postings.extend(
+                second.postings[range(&second.list_start, number as usize)]
+                    .iter()
+                    .map(|&doc| doc + offset),
+            );
+        }
+    }
+    list_start.push(postings.len() as u32);
+    hashed.shrink_to_fit();
+    Postings {
+        hashed,
+        list_start,
+        postings,
     }
 }
 
@@ -1475,6 +1651,7 @@ mod tests {
             ),
             ("C008", "绿地控股集团", &[], 50),
             ("C009", "招商银行股份有限公司", &[], 600),
+            ("C010", "东莞农村商业银行", &[], 10),
         ])
         .index()
     }
@@ -1565,7 +1742,8 @@ mod tests {
             found,
             [
                 ("C003".to_owned(), MatchQuality::Substring),
-                ("C009".to_owned(), MatchQuality::Substring)
+                ("C009".to_owned(), MatchQuality::Substring),
+                ("C010".to_owned(), MatchQuality::Substring)
             ]
         );
     }
@@ -1578,7 +1756,7 @@ mod tests {
             Some(("C004".to_owned(), MatchQuality::Exact, "C004".to_owned()))
         );
         let found = hits(&index, "C00");
-        assert_eq!(found.len(), 9);
+        assert_eq!(found.len(), 9, "C001 to C009, not C010");
         assert!(found.iter().all(|(_, q)| *q == MatchQuality::NamePrefix));
         assert_eq!(found[0].0, "C003", "highest value first");
     }
@@ -1696,6 +1874,7 @@ mod tests {
             ("cqgt", "C004"),
             ("zhaoshangyinhang", "C009"),
             ("lvdi", "C008"),
+            ("dongguan", "C010"),
         ] {
             assert_eq!(first(&index, q).map(|h| h.0), Some(id.to_owned()), "{q}");
         }
@@ -1707,6 +1886,50 @@ mod tests {
         let mut ids: Vec<String> = hits(&index, "xian").into_iter().map(|h| h.0).collect();
         ids.sort();
         assert_eq!(ids, ["X1", "X2"]);
+    }
+
+    #[test]
+    fn an_index_built_on_two_threads_answers_like_one_built_on_one() {
+        let fixture = Fixture::new(&[
+            ("C001", "中国移动通信集团江苏有限公司", &["江苏移动"], 900),
+            ("C002", "中国联合网络通信集团有限公司", &["中国联通"], 800),
+            ("C003", "中国银行股份有限公司", &[], 950),
+            ("C004", "重庆钢铁股份有限公司", &[], 300),
+            ("C005", "江苏苏宁易购集团", &["苏宁"], 400),
+            ("C006", "中广核电力有限公司", &[], 100),
+            (
+                "C007",
+                "北京字节跳动科技有限公司",
+                &["字节跳动", "ByteDance"],
+                700,
+            ),
+        ]);
+        let rows = || {
+            fixture
+                .accounts
+                .iter()
+                .map(|(id, name, aliases, value)| {
+                    (id.as_str(), name.as_str(), aliases.as_slice(), *value)
+                })
+                .collect::<Vec<_>>()
+        };
+        let single = NameIndex::build_from(rows(), false);
+        let parallel = NameIndex::build_from(rows(), true);
+        for q in [
+            "zgyd",
+            "zhongguo",
+            "移动",
+            "c00",
+            "jsyd",
+            "苏宁",
+            "tongxin",
+            "bytedance",
+            "公司",
+        ] {
+            assert_eq!(single.search(q, 10), parallel.search(q, 10), "{q}");
+            assert!(!parallel.search(q, 10).is_empty(), "{q}");
+        }
+        assert_eq!(single.stats().postings, parallel.stats().postings);
     }
 
     #[test]
