@@ -23,6 +23,8 @@ use crate::search::index::{Filters, Hit, SimilarRequest};
 
 /// Related cases shown, own reviews included.
 pub const MAX_CASES: usize = 6;
+/// Recommended playbooks shown: a rep reads a handful, not a catalogue.
+pub const MAX_PLAYBOOKS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BriefingError {
@@ -291,6 +293,7 @@ pub fn briefing(
         items: recommendation
             .playbooks
             .iter()
+            .take(MAX_PLAYBOOKS)
             .map(|p| PlaybookView {
                 id: p.id.to_owned(),
                 title: p.title.to_owned(),
