@@ -23,7 +23,7 @@ echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 
 echo "==> benchmarks, quick smoke pass (cargo bench runs them in full)"
-cargo test --benches
+cargo test --bench '*'
 
 echo "==> cargo test (unit, integration and browser tests)"
 cargo test --lib --bins --tests
