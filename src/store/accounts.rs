@@ -1,22 +1,41 @@
 //! Accounts, the tier model, tier overrides and the tier history in sled.
 //!
-//! Tree names and key layouts are the constants below. Values are JSON of domain types except
-//! the tier snapshot, a compact binary list (one entry per account, see [`TIER_SNAPSHOT_TREE`]).
+//! Tree names and key layouts are the constants below. Small, rarely written values (the tier
+//! model, overrides, recompute records) are JSON of domain types. The values that number in the
+//! millions are compact binary ([`super::codec`]): accounts (one record each, written in large
+//! batches by [`AccountWriter`]), and the tier history, which is written as **a few large
+//! records per recompute, never one per account**:
+//!
+//! - the changes a recompute found: one chunk record per [`CHANGE_CHUNK`] changed accounts,
+//!   keyed by the recompute's sequence number ([`TIER_CHANGE_LOG_TREE`]);
+//! - the snapshot: per account (in id order) its tier in force and its last recorded change,
+//!   in chunks of [`SNAPSHOT_CHUNK`] accounts ([`TIER_SNAPSHOT_TREE`]). Only the chunks that
+//!   hold a changed account are rewritten when the set of accounts is unchanged.
+//!
+//! One recompute (its changes, its snapshot chunks, its [`RecomputeRecord`]) is written as one
+//! sled transaction and flushed: after a crash the history holds all of a recompute or none.
 //! Computed tiers themselves are **not** stored: they are derived from the accounts, the model
-//! and the overrides at start and after every change (`crate::accounts`). What is stored of
-//! them is only what change detection needs: the tiers in force at the last recompute and the
-//! changes each recompute found. Every mutating method flushes before it returns.
+//! and the overrides at start and after every change (`crate::accounts`).
+//!
+//! Every mutating method flushes before it returns, except [`AccountWriter::put`], whose writes
+//! are durable once [`AccountWriter::finish`] (or a periodic flush) has returned.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
-use crate::domain::account::Account;
-use crate::domain::tiering::{Direction, TierChange, TierModel, TierOverride};
+use sled::transaction::Transactional;
 
-/// Tree `accounts`: key = account id (UTF-8), value = JSON [`Account`]. Sled keeps keys in byte
-/// order, so a full scan returns accounts sorted by id.
+use super::codec::{CodecError, Reader, Writer};
+use super::{Store, StoreError};
+use crate::domain::account::{Account, CreditRating, Indicators, Money};
+use crate::domain::tiering::{Direction, TierModel, TierOverride};
+
+/// Tree `accounts`: key = account id (UTF-8), value = the account in binary (see
+/// [`encode_account`]: tag byte `0x01`, then every field but the id, which is the key). Stores
+/// of schema version 1 held JSON here (first byte `{`); such values are still read and are
+/// rewritten in binary by the upgrade to version 2. Sled keeps keys in byte order, so a full
+/// scan returns accounts sorted by id.
 pub const ACCOUNTS_TREE: &str = "accounts";
 /// Tree `overrides`: key = account id, value = JSON [`TierOverride`] (`tier`, `reason`, `by`,
 /// `at`).
@@ -24,28 +43,82 @@ pub const OVERRIDES_TREE: &str = "overrides";
 /// Key in the `meta` tree holding the tier model as JSON ([`TierModel`]). Absent = the default
 /// model.
 pub const TIER_MODEL_KEY: &str = "tier_model";
-/// Tree `tier_snapshot`: the tiers in force at the last recompute, for change detection.
-/// Key `tiers` = JSON list of the tier ids the entries refer to; keys `c` + chunk number
-/// (u32 big-endian) = up to [`SNAPSHOT_CHUNK`] entries, in account-id order, each encoded as
-/// tier index (u16 LE), id length in bytes (u16 LE), id bytes. Rewritten as one atomic batch.
+/// Tree `tier_snapshot`: per account, in account-id order, the tier in force at the last
+/// recompute and its last recorded tier change — what change detection at start and
+/// `last_change` need. Key = `s` + chunk number (u32 big-endian); chunk `k` holds accounts
+/// `k × SNAPSHOT_CHUNK ..` of the id-sorted list. Value (binary, version byte `0x01`): the tier
+/// names the chunk refers to (count, then each string), the entry count, then per entry: id,
+/// tier (index into the names), last change sequence number (0 = none) and, when not 0, its
+/// `from` (0 = none, else index + 1), `to` (index) and direction (0 up, 1 down, 2 new,
+/// 3 changed).
 pub const TIER_SNAPSHOT_TREE: &str = "tier_snapshot";
 /// Tree `tier_runs`: key = recompute sequence number (u64 big-endian), value = JSON
 /// [`RecomputeRecord`].
 pub const TIER_RUNS_TREE: &str = "tier_runs";
-/// Tree `tier_changes`: key = sequence (u64 BE) + account id, value = JSON [`RecordedChange`].
-/// Scanned backwards for the most recent changes.
-pub const TIER_CHANGES_TREE: &str = "tier_changes";
-/// Tree `tier_changes_by_account`: key = account id + 0x00 + sequence (u64 BE), empty value.
-/// The last key with an account's prefix points at its latest change. (Account ids never hold
-/// control characters, so 0x00 cannot occur inside one.)
-pub const TIER_CHANGES_BY_ACCOUNT_TREE: &str = "tier_changes_by_account";
+/// Tree `tier_change_log`: the tier changes of every recompute, in chunks. Key = sequence
+/// number (u64 big-endian) + chunk number (u32 big-endian); value (binary, version byte
+/// `0x01`): tier names, entry count, then per changed account, in id order: id, `from`
+/// (0 = none, else index + 1), `to` (index), direction. The time and trigger of the changes are
+/// those of the [`RecomputeRecord`] with the same sequence number. Scanned backwards for the
+/// most recent changes.
+pub const TIER_CHANGE_LOG_TREE: &str = "tier_change_log";
+/// Trees of schema version 1 (one JSON record per change and an index entry per account and
+/// change); converted into [`TIER_CHANGE_LOG_TREE`] and the snapshot, then dropped, when a
+/// version-1 store is opened.
+const V1_TIER_CHANGES_TREE: &str = "tier_changes";
+const V1_TIER_CHANGES_BY_ACCOUNT_TREE: &str = "tier_changes_by_account";
 
-/// Entries per snapshot chunk (≈ 1 MiB with 10-byte ids).
-const SNAPSHOT_CHUNK: usize = 65_536;
-const SNAPSHOT_TIERS_KEY: &[u8] = b"tiers";
+/// Accounts per snapshot chunk (≈ 1.3 MiB with 10-byte ids). Unit tests use small chunks so
+/// that chunk boundaries are cheap to cross.
+#[cfg(not(test))]
+pub const SNAPSHOT_CHUNK: usize = 65_536;
+#[cfg(test)]
+pub const SNAPSHOT_CHUNK: usize = 100;
+/// Changed accounts per change-log chunk.
+#[cfg(not(test))]
+pub const CHANGE_CHUNK: usize = 32_768;
+#[cfg(test)]
+pub const CHANGE_CHUNK: usize = 64;
+/// An import applies its accounts as one sled batch, and flushes, per this many rows …
+#[cfg(not(test))]
+pub const IMPORT_BATCH_ROWS: usize = 100_000;
+#[cfg(test)]
+pub const IMPORT_BATCH_ROWS: usize = 250;
+/// … or per this many encoded bytes, whichever comes first.
+pub const IMPORT_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
-/// A snapshot to write: the tier ids and `(account id, tier index)` in account-id order.
-pub type SnapshotInput<'a> = (&'a [String], &'a mut dyn Iterator<Item = (&'a str, u16)>);
+/// Tag byte of a binary account value (a JSON value starts with `{`).
+const ACCOUNT_BINARY: u8 = 0x01;
+/// Version byte of snapshot and change-log chunks.
+const CHUNK_VERSION: u8 = 0x01;
+const SNAPSHOT_PREFIX: u8 = b's';
+
+/// Index into a table of tier names meaning "no tier" (e.g. `from` of a first tiering).
+pub const NO_TIER: u16 = u16::MAX;
+
+/// An account's last recorded tier change, compactly: tier names are indexes into a names
+/// table held beside it. `seq == 0` means none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastChange {
+    pub seq: u64,
+    /// [`NO_TIER`] when the account was tiered for the first time.
+    pub from: u16,
+    pub to: u16,
+    pub direction: Direction,
+}
+
+impl LastChange {
+    pub const NONE: LastChange = LastChange {
+        seq: 0,
+        from: NO_TIER,
+        to: NO_TIER,
+        direction: Direction::New,
+    };
+
+    pub fn is_none(&self) -> bool {
+        self.seq == 0
+    }
+}
 
 /// What one batch of upserted accounts changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,27 +160,77 @@ pub struct RecordedChange {
     pub direction: Direction,
 }
 
-/// The tiers in force at the last recompute, sorted by account id.
+/// The stored snapshot: per account (sorted by id) the tier in force at the last recompute and
+/// the last recorded change, with tier names as indexes into `names`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TierSnapshot {
-    pub tiers: Vec<String>,
-    /// (account id, index into `tiers`), sorted by id.
-    pub entries: Vec<(String, u16)>,
+    pub names: Vec<String>,
+    ids: String,
+    /// End of each id in `ids`.
+    ends: Vec<usize>,
+    pub tiers: Vec<u16>,
+    pub last: Vec<LastChange>,
 }
 
 impl TierSnapshot {
-    /// `(account id, tier id)` pairs in id order, the input of `tier_changes_sorted`.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The id of entry `i`. Panics if `i` is out of range.
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.ids[start..self.ends[i]]
+    }
+
+    /// `(account id, tier id)` pairs in id order.
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(id, tier)| {
-            (
-                id.as_str(),
-                self.tiers
-                    .get(usize::from(*tier))
-                    .map(String::as_str)
-                    .unwrap_or(""),
-            )
+        (0..self.len()).map(|i| {
+            let tier = self
+                .names
+                .get(usize::from(self.tiers[i]))
+                .map_or("", String::as_str);
+            (self.id(i), tier)
         })
     }
+
+    fn push(&mut self, id: &str, tier: u16, last: LastChange) {
+        self.ids.push_str(id);
+        self.ends.push(self.ids.len());
+        self.tiers.push(tier);
+        self.last.push(last);
+    }
+}
+
+/// Which snapshot chunks a recompute rewrites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotScope {
+    /// Nothing changed: the stored snapshot stays as it is.
+    Keep,
+    /// The accounts are the same (same ids, same order) as in the stored snapshot: rewrite only
+    /// the chunks holding a changed account.
+    ChangedChunks,
+    /// Rewrite every chunk (and drop chunks beyond the new last one).
+    Full,
+}
+
+/// Everything one recompute records. Tier names are indexes into `names`; `accounts`, `tiers`
+/// and `last` are aligned (one entry per account, sorted by id).
+pub struct RecomputeWrite<'a> {
+    pub record: &'a RecomputeRecord,
+    pub names: &'a [String],
+    pub accounts: &'a [Account],
+    /// Tier in force per account.
+    pub tiers: &'a [u16],
+    /// Last recorded change per account (for changed accounts, the change of this recompute).
+    pub last: &'a [LastChange],
+    /// Positions, ascending, of the accounts whose tier in force changed in this recompute.
+    pub changed: &'a [u32],
+    pub snapshot: SnapshotScope,
 }
 
 fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
@@ -130,26 +253,519 @@ fn decode<T: for<'de> Deserialize<'de>>(
     })
 }
 
-fn corrupt(tree: &'static str, key: &[u8], message: &str) -> StoreError {
-    StoreError::Corrupt {
+fn damaged(tree: &'static str, key: String, error: CodecError) -> StoreError {
+    StoreError::Damaged {
         tree,
-        key: String::from_utf8_lossy(key).into_owned(),
-        source: serde::de::Error::custom(message),
+        key,
+        message: error.0,
     }
 }
 
-fn change_key(seq: u64, account_id: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(8 + account_id.len());
-    key.extend_from_slice(&seq.to_be_bytes());
-    key.extend_from_slice(account_id.as_bytes());
+fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+fn change_log_key(seq: u64, chunk: u32) -> [u8; 12] {
+    let mut key = [0u8; 12];
+    key[..8].copy_from_slice(&seq.to_be_bytes());
+    key[8..].copy_from_slice(&chunk.to_be_bytes());
     key
 }
 
-fn by_account_prefix(account_id: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(account_id.len() + 9);
-    key.extend_from_slice(account_id.as_bytes());
-    key.push(0);
+/// `(seq, chunk)` of a change-log key, for messages and reads.
+fn parse_change_log_key(key: &[u8]) -> Option<(u64, u32)> {
+    let seq = u64::from_be_bytes(key.get(..8)?.try_into().ok()?);
+    let chunk = u32::from_be_bytes(key.get(8..12)?.try_into().ok()?);
+    (key.len() == 12).then_some((seq, chunk))
+}
+
+fn change_log_key_text(key: &[u8]) -> String {
+    match parse_change_log_key(key) {
+        Some((seq, chunk)) => format!("seq {seq} chunk {chunk}"),
+        None => format!("{key:?}"),
+    }
+}
+
+fn snapshot_key(chunk: u32) -> [u8; 5] {
+    let mut key = [SNAPSHOT_PREFIX; 5];
+    key[1..].copy_from_slice(&chunk.to_be_bytes());
     key
+}
+
+fn snapshot_key_text(key: &[u8]) -> String {
+    match key.get(1..5).and_then(|b| <[u8; 4]>::try_from(b).ok()) {
+        Some(chunk) if key.len() == 5 => format!("chunk {}", u32::from_be_bytes(chunk)),
+        _ => String::from_utf8_lossy(key).into_owned(),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Binary values
+// ------------------------------------------------------------------------------------------
+
+/// Indicator presence bits of the binary account layout, in field order.
+const IND_REVENUE: u16 = 1 << 0;
+const IND_PROFIT: u16 = 1 << 1;
+const IND_COLLECTED: u16 = 1 << 2;
+const IND_TRANSACTIONS: u16 = 1 << 3;
+const IND_COOPERATION_YEARS: u16 = 1 << 4;
+const IND_OVERDUE_DAYS: u16 = 1 << 5;
+const IND_PRODUCT_LINES: u16 = 1 << 6;
+const IND_CREDIT: u16 = 1 << 7;
+const IND_REFERRAL: u16 = 1 << 8;
+const IND_PICKY: u16 = 1 << 9;
+const IND_STRICT: u16 = 1 << 10;
+const IND_POTENTIAL_CUSTOMER: u16 = 1 << 11;
+const IND_POTENTIAL_SERVICE: u16 = 1 << 12;
+const IND_ALL: u16 = (1 << 13) - 1;
+
+fn opt_str(w: &mut Writer, value: &Option<String>) {
+    match value {
+        None => w.u8(0),
+        Some(s) => {
+            w.u8(1);
+            w.str(s);
+        }
+    }
+}
+
+fn read_opt_str(r: &mut Reader<'_>, what: &str) -> Result<Option<String>, CodecError> {
+    match r.u8(what)? {
+        0 => Ok(None),
+        1 => Ok(Some(r.str(what)?.to_owned())),
+        other => Err(CodecError::new(format!(
+            "{what}: bad presence byte {other}"
+        ))),
+    }
+}
+
+fn credit_code(c: CreditRating) -> u8 {
+    match c {
+        CreditRating::Good => 0,
+        CreditRating::Fair => 1,
+        CreditRating::Poor => 2,
+        CreditRating::None => 3,
+    }
+}
+
+fn read_bool(r: &mut Reader<'_>, what: &str) -> Result<bool, CodecError> {
+    match r.u8(what)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(CodecError::new(format!("{what}: bad yes/no byte {other}"))),
+    }
+}
+
+/// Appends the binary value of an account (everything but its id, which is the key):
+/// tag `0x01`, name, aliases (count + strings), industry / region / owner (0 = none, 1 + string),
+/// a varint bit set of the indicators present, then each present indicator in field order
+/// (money as zigzag varint fen, counts as varints, `cooperation_years` as f64, credit as
+/// 0 good / 1 fair / 2 poor / 3 none, yes/no and scores as one byte).
+pub(super) fn encode_account(w: &mut Writer, account: &Account) {
+    // Destructured so that a new field cannot be forgotten here.
+    let Account {
+        id: _,
+        name,
+        aliases,
+        industry,
+        region,
+        owner,
+        indicators,
+    } = account;
+    let Indicators {
+        revenue,
+        profit,
+        collected,
+        transactions,
+        cooperation_years,
+        overdue_days,
+        product_lines,
+        credit,
+        referral,
+        picky,
+        strict,
+        potential_customer,
+        potential_service,
+    } = indicators;
+    w.u8(ACCOUNT_BINARY);
+    w.str(name);
+    w.varint(aliases.len() as u64);
+    for alias in aliases {
+        w.str(alias);
+    }
+    opt_str(w, industry);
+    opt_str(w, region);
+    opt_str(w, owner);
+    let mut present = 0u16;
+    let mut bit = |set: bool, flag: u16| {
+        if set {
+            present |= flag;
+        }
+    };
+    bit(revenue.is_some(), IND_REVENUE);
+    bit(profit.is_some(), IND_PROFIT);
+    bit(collected.is_some(), IND_COLLECTED);
+    bit(transactions.is_some(), IND_TRANSACTIONS);
+    bit(cooperation_years.is_some(), IND_COOPERATION_YEARS);
+    bit(overdue_days.is_some(), IND_OVERDUE_DAYS);
+    bit(product_lines.is_some(), IND_PRODUCT_LINES);
+    bit(credit.is_some(), IND_CREDIT);
+    bit(referral.is_some(), IND_REFERRAL);
+    bit(picky.is_some(), IND_PICKY);
+    bit(strict.is_some(), IND_STRICT);
+    bit(potential_customer.is_some(), IND_POTENTIAL_CUSTOMER);
+    bit(potential_service.is_some(), IND_POTENTIAL_SERVICE);
+    w.varint(u64::from(present));
+    for money in [revenue, profit, collected].into_iter().flatten() {
+        w.zigzag(money.minor());
+    }
+    if let Some(v) = transactions {
+        w.varint(*v);
+    }
+    if let Some(v) = cooperation_years {
+        w.f64(*v);
+    }
+    for v in [overdue_days, product_lines].into_iter().flatten() {
+        w.varint(u64::from(*v));
+    }
+    if let Some(c) = credit {
+        w.u8(credit_code(*c));
+    }
+    for v in [referral, picky, strict].into_iter().flatten() {
+        w.u8(u8::from(*v));
+    }
+    for v in [potential_customer, potential_service]
+        .into_iter()
+        .flatten()
+    {
+        w.u8(*v);
+    }
+}
+
+/// Reads an account value (binary, or the JSON of schema version 1) stored under `id`.
+pub(super) fn decode_account(id: &[u8], bytes: &[u8]) -> Result<Account, StoreError> {
+    if bytes.first() == Some(&b'{') {
+        return decode(ACCOUNTS_TREE, id, bytes);
+    }
+    let key = || format!("{:?}", String::from_utf8_lossy(id));
+    let id = std::str::from_utf8(id).map_err(|_| {
+        damaged(
+            ACCOUNTS_TREE,
+            key(),
+            CodecError::new("the key is not UTF-8"),
+        )
+    })?;
+    decode_binary_account(id, bytes).map_err(|e| damaged(ACCOUNTS_TREE, key(), e))
+}
+
+fn decode_binary_account(id: &str, bytes: &[u8]) -> Result<Account, CodecError> {
+    let mut r = Reader::new(bytes);
+    match r.u8("tag")? {
+        ACCOUNT_BINARY => {}
+        other => {
+            return Err(CodecError::new(format!(
+                "unknown account layout {other:#04x} (written by a newer playbook?)"
+            )))
+        }
+    }
+    let name = r.str("name")?.to_owned();
+    let alias_count = r.count("aliases", 1)?;
+    let mut aliases = Vec::with_capacity(alias_count);
+    for _ in 0..alias_count {
+        aliases.push(r.str("aliases")?.to_owned());
+    }
+    let industry = read_opt_str(&mut r, "industry")?;
+    let region = read_opt_str(&mut r, "region")?;
+    let owner = read_opt_str(&mut r, "owner")?;
+    let present: u16 = r.varint_as("indicators")?;
+    if present & !IND_ALL != 0 {
+        return Err(CodecError::new(format!(
+            "indicators: unknown indicator bits {present:#x}"
+        )));
+    }
+    let has = |flag: u16| present & flag != 0;
+    let mut ind = Indicators::default();
+    let money = |r: &mut Reader<'_>, flag: u16, what: &str| -> Result<Option<Money>, CodecError> {
+        has(flag).then(|| r.zigzag(what).map(Money)).transpose()
+    };
+    ind.revenue = money(&mut r, IND_REVENUE, "revenue")?;
+    ind.profit = money(&mut r, IND_PROFIT, "profit")?;
+    ind.collected = money(&mut r, IND_COLLECTED, "collected")?;
+    if has(IND_TRANSACTIONS) {
+        ind.transactions = Some(r.varint("transactions")?);
+    }
+    if has(IND_COOPERATION_YEARS) {
+        ind.cooperation_years = Some(r.f64("cooperation_years")?);
+    }
+    if has(IND_OVERDUE_DAYS) {
+        ind.overdue_days = Some(r.varint_as("overdue_days")?);
+    }
+    if has(IND_PRODUCT_LINES) {
+        ind.product_lines = Some(r.varint_as("product_lines")?);
+    }
+    if has(IND_CREDIT) {
+        ind.credit = Some(match r.u8("credit")? {
+            0 => CreditRating::Good,
+            1 => CreditRating::Fair,
+            2 => CreditRating::Poor,
+            3 => CreditRating::None,
+            other => return Err(CodecError::new(format!("credit: unknown rating {other}"))),
+        });
+    }
+    if has(IND_REFERRAL) {
+        ind.referral = Some(read_bool(&mut r, "referral")?);
+    }
+    if has(IND_PICKY) {
+        ind.picky = Some(read_bool(&mut r, "picky")?);
+    }
+    if has(IND_STRICT) {
+        ind.strict = Some(read_bool(&mut r, "strict")?);
+    }
+    if has(IND_POTENTIAL_CUSTOMER) {
+        ind.potential_customer = Some(r.u8("potential_customer")?);
+    }
+    if has(IND_POTENTIAL_SERVICE) {
+        ind.potential_service = Some(r.u8("potential_service")?);
+    }
+    r.finish()?;
+    Ok(Account {
+        id: id.to_owned(),
+        name,
+        aliases,
+        industry,
+        region,
+        owner,
+        indicators: ind,
+    })
+}
+
+fn direction_code(d: Direction) -> u8 {
+    match d {
+        Direction::Up => 0,
+        Direction::Down => 1,
+        Direction::New => 2,
+        Direction::Changed => 3,
+    }
+}
+
+fn read_direction(r: &mut Reader<'_>) -> Result<Direction, CodecError> {
+    match r.u8("direction")? {
+        0 => Ok(Direction::Up),
+        1 => Ok(Direction::Down),
+        2 => Ok(Direction::New),
+        3 => Ok(Direction::Changed),
+        other => Err(CodecError::new(format!("direction: unknown code {other}"))),
+    }
+}
+
+fn write_names(w: &mut Writer, names: &[String]) {
+    w.varint(names.len() as u64);
+    for name in names {
+        w.str(name);
+    }
+}
+
+fn read_header<'a>(r: &mut Reader<'a>) -> Result<Vec<&'a str>, CodecError> {
+    match r.u8("version")? {
+        CHUNK_VERSION => {}
+        other => {
+            return Err(CodecError::new(format!(
+                "unknown chunk layout {other} (written by a newer playbook?)"
+            )))
+        }
+    }
+    let count = r.count("tier names", 1)?;
+    (0..count).map(|_| r.str("tier name")).collect()
+}
+
+fn read_name(r: &mut Reader<'_>, names: usize, what: &str) -> Result<u16, CodecError> {
+    let index: u16 = r.varint_as(what)?;
+    if usize::from(index) >= names {
+        return Err(CodecError::new(format!(
+            "{what}: tier name {index} of {names}"
+        )));
+    }
+    Ok(index)
+}
+
+/// `from` as stored: 0 = none, else index + 1.
+fn read_from(r: &mut Reader<'_>, names: usize) -> Result<u16, CodecError> {
+    match r.varint_as::<u16>("from")? {
+        0 => Ok(NO_TIER),
+        n if usize::from(n) <= names => Ok(n - 1),
+        n => Err(CodecError::new(format!("from: tier name {n} of {names}"))),
+    }
+}
+
+fn write_from(w: &mut Writer, from: u16) {
+    w.varint(if from == NO_TIER {
+        0
+    } else {
+        u64::from(from) + 1
+    });
+}
+
+/// One snapshot chunk: `(id, tier, last change)` entries with indexes into `names`.
+fn encode_snapshot_chunk<'a>(
+    names: &[String],
+    entries: impl ExactSizeIterator<Item = (&'a str, u16, LastChange)>,
+) -> Vec<u8> {
+    let mut w = Writer::with_capacity(entries.len() * 20 + 64);
+    w.u8(CHUNK_VERSION);
+    write_names(&mut w, names);
+    w.varint(entries.len() as u64);
+    for (id, tier, last) in entries {
+        w.str(id);
+        w.varint(u64::from(tier));
+        w.varint(last.seq);
+        if !last.is_none() {
+            write_from(&mut w, last.from);
+            w.varint(u64::from(last.to));
+            w.u8(direction_code(last.direction));
+        }
+    }
+    w.buf
+}
+
+/// Decodes one snapshot chunk into `out`, mapping its names into `out.names`.
+fn decode_snapshot_chunk(bytes: &[u8], out: &mut TierSnapshot) -> Result<(), CodecError> {
+    let mut r = Reader::new(bytes);
+    let names = read_header(&mut r)?;
+    let map: Vec<u16> = names.iter().map(|n| intern(&mut out.names, n)).collect();
+    let count = r.count("entries", 3)?;
+    out.ends.reserve(count);
+    out.tiers.reserve(count);
+    out.last.reserve(count);
+    for _ in 0..count {
+        let id = r.str("account id")?;
+        if let Some(previous) = out.len().checked_sub(1).map(|i| out.id(i)) {
+            if previous >= id {
+                return Err(CodecError::new(format!(
+                    "account ids out of order ({previous:?} before {id:?})"
+                )));
+            }
+        }
+        let tier = map[usize::from(read_name(&mut r, names.len(), "tier")?)];
+        let seq = r.varint("last change")?;
+        let last = if seq == 0 {
+            LastChange::NONE
+        } else {
+            let from = read_from(&mut r, names.len())?;
+            let to = read_name(&mut r, names.len(), "to")?;
+            LastChange {
+                seq,
+                from: if from == NO_TIER {
+                    NO_TIER
+                } else {
+                    map[usize::from(from)]
+                },
+                to: map[usize::from(to)],
+                direction: read_direction(&mut r)?,
+            }
+        };
+        out.push(id, tier, last);
+    }
+    r.finish()
+}
+
+/// Index of `name` in `names`, appending it when absent (tables hold a handful of names).
+fn intern(names: &mut Vec<String>, name: &str) -> u16 {
+    match names.iter().position(|n| n == name) {
+        Some(i) => i as u16,
+        None => {
+            names.push(name.to_owned());
+            (names.len() - 1) as u16
+        }
+    }
+}
+
+/// One change-log chunk: `(id, change)` entries with indexes into `names`.
+fn encode_change_chunk<'a>(
+    names: &[String],
+    entries: impl ExactSizeIterator<Item = (&'a str, LastChange)>,
+) -> Vec<u8> {
+    let mut w = Writer::with_capacity(entries.len() * 16 + 64);
+    w.u8(CHUNK_VERSION);
+    write_names(&mut w, names);
+    w.varint(entries.len() as u64);
+    for (id, change) in entries {
+        w.str(id);
+        write_from(&mut w, change.from);
+        w.varint(u64::from(change.to));
+        w.u8(direction_code(change.direction));
+    }
+    w.buf
+}
+
+/// A decoded change-log chunk, borrowing from the stored bytes: `(account id, from, to,
+/// direction)` per changed account, in id order.
+type ChangeChunk<'a> = Vec<(&'a str, Option<&'a str>, &'a str, Direction)>;
+
+fn decode_change_chunk(bytes: &[u8]) -> Result<ChangeChunk<'_>, CodecError> {
+    let mut r = Reader::new(bytes);
+    let names = read_header(&mut r)?;
+    let count = r.count("entries", 4)?;
+    let mut entries = Vec::with_capacity(count);
+    for _ in 0..count {
+        let id = r.str("account id")?;
+        let from = read_from(&mut r, names.len())?;
+        let to = read_name(&mut r, names.len(), "to")?;
+        let direction = read_direction(&mut r)?;
+        let from = (from != NO_TIER).then(|| names[usize::from(from)]);
+        entries.push((id, from, names[usize::from(to)], direction));
+    }
+    r.finish()?;
+    Ok(entries)
+}
+
+// ------------------------------------------------------------------------------------------
+// The store
+// ------------------------------------------------------------------------------------------
+
+/// Writes imported accounts in large batches: one sled batch per [`IMPORT_BATCH_ROWS`] rows or
+/// [`IMPORT_BATCH_BYTES`] encoded bytes, each followed by a flush. Everything put is durable
+/// once [`AccountWriter::finish`] returns `Ok`; dropping the writer without finishing applies
+/// nothing that was still pending.
+pub struct AccountWriter<'a> {
+    store: &'a Store,
+    batch: sled::Batch,
+    rows: usize,
+    bytes: usize,
+    buf: Writer,
+}
+
+impl AccountWriter<'_> {
+    /// Inserts or replaces the account with the account's id.
+    pub fn put(&mut self, account: &Account) -> Result<(), StoreError> {
+        self.buf.buf.clear();
+        encode_account(&mut self.buf, account);
+        self.batch
+            .insert(account.id.as_bytes(), self.buf.buf.as_slice());
+        self.rows += 1;
+        self.bytes += account.id.len() + self.buf.len();
+        if self.rows >= IMPORT_BATCH_ROWS || self.bytes >= IMPORT_BATCH_BYTES {
+            self.write()?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<(), StoreError> {
+        if self.rows > 0 {
+            self.store
+                .accounts
+                .apply_batch(std::mem::take(&mut self.batch))?;
+            self.store.flush()?;
+            self.rows = 0;
+            self.bytes = 0;
+        }
+        Ok(())
+    }
+
+    /// Applies what is pending and flushes.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.write()?;
+        self.store.flush()
+    }
 }
 
 impl Store {
@@ -160,7 +776,7 @@ impl Store {
     pub fn get_account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         self.accounts
             .get(id.as_bytes())?
-            .map(|bytes| decode(ACCOUNTS_TREE, id.as_bytes(), &bytes))
+            .map(|bytes| decode_account(id.as_bytes(), &bytes))
             .transpose()
     }
 
@@ -169,29 +785,36 @@ impl Store {
         let mut accounts = Vec::with_capacity(self.accounts.len());
         for entry in self.accounts.iter() {
             let (key, value) = entry?;
-            accounts.push(decode(ACCOUNTS_TREE, &key, &value)?);
+            accounts.push(decode_account(&key, &value)?);
         }
         Ok(accounts)
     }
 
-    /// Inserts or replaces accounts by id as one atomic batch, durably. The caller keeps ids
-    /// unique within a batch (the importer rejects duplicates in a file).
+    /// A writer for a stream of imported accounts (see [`AccountWriter`]).
+    pub fn account_writer(&self) -> AccountWriter<'_> {
+        AccountWriter {
+            store: self,
+            batch: sled::Batch::default(),
+            rows: 0,
+            bytes: 0,
+            buf: Writer::with_capacity(256),
+        }
+    }
+
+    /// Inserts or replaces accounts by id, durably, counting new and replaced ids. The caller
+    /// keeps ids unique within a call.
     pub fn upsert_accounts(&self, accounts: &[Account]) -> Result<UpsertCounts, StoreError> {
         let mut counts = UpsertCounts::default();
-        let mut batch = sled::Batch::default();
+        let mut writer = self.account_writer();
         for account in accounts {
             if self.accounts.contains_key(account.id.as_bytes())? {
                 counts.updated += 1;
             } else {
                 counts.new += 1;
             }
-            batch.insert(
-                account.id.as_bytes(),
-                encode(ACCOUNTS_TREE, &account.id, account)?,
-            );
+            writer.put(account)?;
         }
-        self.accounts.apply_batch(batch)?;
-        self.flush()?;
+        writer.finish()?;
         Ok(counts)
     }
 
@@ -241,29 +864,17 @@ impl Store {
             .transpose()
     }
 
-    /// The tiers in force at the last recompute; `None` before the first one.
+    /// The snapshot of the last recompute; `None` before the first one.
     pub fn tier_snapshot(&self) -> Result<Option<TierSnapshot>, StoreError> {
-        let Some(tiers) = self.tier_snapshot.get(SNAPSHOT_TIERS_KEY)? else {
-            return Ok(None);
-        };
-        let tiers: Vec<String> = decode(TIER_SNAPSHOT_TREE, SNAPSHOT_TIERS_KEY, &tiers)?;
-        let mut entries = Vec::new();
-        for entry in self.tier_snapshot.scan_prefix(b"c") {
+        let mut snapshot = TierSnapshot::default();
+        let mut any = false;
+        for entry in self.tier_snapshot.scan_prefix([SNAPSHOT_PREFIX]) {
             let (key, chunk) = entry?;
-            let mut rest: &[u8] = &chunk;
-            while !rest.is_empty() {
-                let bad = || corrupt(TIER_SNAPSHOT_TREE, &key, "truncated snapshot entry");
-                let header = rest.get(..4).ok_or_else(bad)?;
-                let tier = u16::from_le_bytes([header[0], header[1]]);
-                let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
-                let id = rest.get(4..4 + len).ok_or_else(bad)?;
-                let id = std::str::from_utf8(id)
-                    .map_err(|_| corrupt(TIER_SNAPSHOT_TREE, &key, "account id is not UTF-8"))?;
-                entries.push((id.to_owned(), tier));
-                rest = &rest[4 + len..];
-            }
+            any = true;
+            decode_snapshot_chunk(&chunk, &mut snapshot)
+                .map_err(|e| damaged(TIER_SNAPSHOT_TREE, snapshot_key_text(&key), e))?;
         }
-        Ok(Some(TierSnapshot { tiers, entries }))
+        Ok(any.then_some(snapshot))
     }
 
     /// The recompute with the highest sequence number.
@@ -274,144 +885,283 @@ impl Store {
             .transpose()
     }
 
+    /// The recompute with sequence number `seq`.
+    pub fn recompute(&self, seq: u64) -> Result<Option<RecomputeRecord>, StoreError> {
+        let key = seq_key(seq);
+        self.tier_runs
+            .get(key)?
+            .map(|value| decode(TIER_RUNS_TREE, &key, &value))
+            .transpose()
+    }
+
     /// The next recompute sequence number (1 for the first).
     pub fn next_recompute_seq(&self) -> Result<u64, StoreError> {
         Ok(self.last_recompute()?.map_or(1, |r| r.seq + 1))
     }
 
-    /// Records a recompute durably: its changes (both indexes), then — when `snapshot` is given
-    /// (the tiers in force changed) — the new snapshot, then the record itself.
-    ///
-    /// `snapshot` = (tier ids, `(account id, tier index)` in id order).
-    pub fn record_recompute(
-        &self,
-        record: &RecomputeRecord,
-        changes: &[TierChange],
-        snapshot: Option<SnapshotInput<'_>>,
-    ) -> Result<(), StoreError> {
-        for chunk in changes.chunks(50_000) {
-            let mut by_seq = sled::Batch::default();
-            let mut by_account = sled::Batch::default();
-            for change in chunk {
-                let recorded = RecordedChange {
-                    seq: record.seq,
-                    at: record.at.clone(),
-                    trigger: record.trigger.clone(),
-                    account_id: change.account_id.clone(),
-                    from: change.from.clone(),
-                    to: change.to.clone(),
-                    direction: change.direction,
-                };
-                by_seq.insert(
-                    change_key(record.seq, &change.account_id),
-                    encode(TIER_CHANGES_TREE, &change.account_id, &recorded)?,
-                );
-                let mut key = by_account_prefix(&change.account_id);
-                key.extend_from_slice(&record.seq.to_be_bytes());
-                by_account.insert(key, &[] as &[u8]);
+    /// Records a recompute durably and atomically (one sled transaction, then a flush): its
+    /// changes as change-log chunks, the snapshot chunks `write.snapshot` asks for, and the
+    /// record itself. The number of sled records written depends on the number of chunks, not
+    /// on the number of accounts or changes.
+    pub fn record_recompute(&self, write: &RecomputeWrite<'_>) -> Result<(), StoreError> {
+        let seq = write.record.seq;
+        let id = |p: usize| write.accounts[p].id.as_str();
+
+        let mut changes = sled::Batch::default();
+        for (chunk_no, chunk) in write.changed.chunks(CHANGE_CHUNK).enumerate() {
+            let entries = chunk
+                .iter()
+                .map(|&p| (id(p as usize), write.last[p as usize]));
+            changes.insert(
+                &change_log_key(seq, chunk_no as u32),
+                encode_change_chunk(write.names, entries),
+            );
+        }
+
+        let mut snapshot = sled::Batch::default();
+        let chunk_count = write.accounts.len().div_ceil(SNAPSHOT_CHUNK);
+        let chunks: Vec<usize> = match write.snapshot {
+            SnapshotScope::Keep => Vec::new(),
+            SnapshotScope::Full => (0..chunk_count).collect(),
+            SnapshotScope::ChangedChunks => {
+                let mut chunks: Vec<usize> = write
+                    .changed
+                    .iter()
+                    .map(|&p| p as usize / SNAPSHOT_CHUNK)
+                    .collect();
+                chunks.dedup();
+                chunks
             }
-            self.tier_changes.apply_batch(by_seq)?;
-            self.tier_changes_by_account.apply_batch(by_account)?;
+        };
+        for chunk in chunks {
+            let range =
+                chunk * SNAPSHOT_CHUNK..((chunk + 1) * SNAPSHOT_CHUNK).min(write.accounts.len());
+            let entries = range.map(|p| (id(p), write.tiers[p], write.last[p]));
+            snapshot.insert(
+                &snapshot_key(chunk as u32),
+                encode_snapshot_chunk(write.names, entries),
+            );
         }
-        if let Some((tiers, entries)) = snapshot {
-            self.write_snapshot(tiers, entries)?;
+        if write.snapshot == SnapshotScope::Full {
+            // Chunks beyond the new last one belong to a larger earlier snapshot.
+            let first_stale = snapshot_key(chunk_count as u32);
+            for key in self.tier_snapshot.range(first_stale..).keys() {
+                let key = key?;
+                if key.first() == Some(&SNAPSHOT_PREFIX) {
+                    snapshot.remove(key);
+                }
+            }
         }
-        self.tier_runs.insert(
-            record.seq.to_be_bytes(),
-            encode(TIER_RUNS_TREE, &record.seq.to_string(), record)?,
-        )?;
+
+        let record = encode(TIER_RUNS_TREE, &seq.to_string(), write.record)?;
+        (&self.tier_runs, &self.tier_change_log, &self.tier_snapshot)
+            .transaction(|(runs, log, snap)| {
+                log.apply_batch(&changes)?;
+                snap.apply_batch(&snapshot)?;
+                runs.insert(&seq_key(seq), record.as_slice())?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+            })
+            .map_err(super::transaction_error)?;
         self.flush()
     }
 
-    fn write_snapshot(
-        &self,
-        tiers: &[String],
-        entries: &mut dyn Iterator<Item = (&str, u16)>,
-    ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        batch.insert(
-            SNAPSHOT_TIERS_KEY,
-            encode(TIER_SNAPSHOT_TREE, "tiers", &tiers)?,
-        );
-        let mut chunk_no: u32 = 0;
-        let mut chunk = Vec::new();
-        let mut in_chunk = 0;
-        let flush_chunk = |chunk: &mut Vec<u8>, chunk_no: &mut u32, batch: &mut sled::Batch| {
-            let mut key = b"c".to_vec();
-            key.extend_from_slice(&chunk_no.to_be_bytes());
-            batch.insert(key, std::mem::take(chunk));
-            *chunk_no += 1;
-        };
-        for (id, tier) in entries {
-            let len = u16::try_from(id.len()).map_err(|_| StoreError::Encode {
-                tree: TIER_SNAPSHOT_TREE,
-                key: id.chars().take(32).collect(),
-                message: "account id longer than 65,535 bytes".to_owned(),
+    /// The most recent tier changes, newest first (by recompute, then by account id
+    /// descending).
+    pub fn recent_changes(&self, limit: usize) -> Result<Vec<RecordedChange>, StoreError> {
+        let mut out = Vec::with_capacity(limit.min(1_024));
+        let mut run: Option<(u64, String, String)> = None;
+        for entry in self.tier_change_log.iter().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = entry?;
+            let (seq, _) = parse_change_log_key(&key).ok_or_else(|| {
+                damaged(
+                    TIER_CHANGE_LOG_TREE,
+                    change_log_key_text(&key),
+                    CodecError::new("malformed key"),
+                )
             })?;
-            chunk.extend_from_slice(&tier.to_le_bytes());
-            chunk.extend_from_slice(&len.to_le_bytes());
-            chunk.extend_from_slice(id.as_bytes());
-            in_chunk += 1;
-            if in_chunk == SNAPSHOT_CHUNK {
-                flush_chunk(&mut chunk, &mut chunk_no, &mut batch);
-                in_chunk = 0;
+            if run.as_ref().is_none_or(|(s, _, _)| *s != seq) {
+                let record = self.recompute(seq)?;
+                let (at, trigger) =
+                    record.map_or((String::new(), String::new()), |r| (r.at, r.trigger));
+                run = Some((seq, at, trigger));
+            }
+            let (_, at, trigger) = run.as_ref().expect("set above");
+            let chunk = decode_change_chunk(&value)
+                .map_err(|e| damaged(TIER_CHANGE_LOG_TREE, change_log_key_text(&key), e))?;
+            for &(id, from, to, direction) in chunk.iter().rev() {
+                if out.len() >= limit {
+                    break;
+                }
+                out.push(RecordedChange {
+                    seq,
+                    at: at.clone(),
+                    trigger: trigger.clone(),
+                    account_id: id.to_owned(),
+                    from: from.map(str::to_owned),
+                    to: to.to_owned(),
+                    direction,
+                });
             }
         }
-        if in_chunk > 0 {
-            flush_chunk(&mut chunk, &mut chunk_no, &mut batch);
+        Ok(out)
+    }
+
+    /// Converts the account trees of a schema-version-1 store: accounts from JSON to binary,
+    /// the per-change records into change-log chunks, the snapshot into the version-2 layout
+    /// (with each account's last change), then drops the version-1 trees. Every step can be
+    /// repeated, so a crash during the upgrade is repaired by the next open (the version is
+    /// only raised by the caller once this returns).
+    pub(super) fn upgrade_accounts_from_v1(&self) -> Result<(), StoreError> {
+        // 1. Accounts: JSON → binary, in batches.
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        let mut converted = 0usize;
+        let mut w = Writer::with_capacity(256);
+        for entry in self.accounts.iter() {
+            let (key, value) = entry?;
+            if value.first() != Some(&b'{') {
+                continue;
+            }
+            let account = decode_account(&key, &value)?;
+            w.buf.clear();
+            encode_account(&mut w, &account);
+            batch.insert(key, w.buf.as_slice());
+            in_batch += 1;
+            converted += 1;
+            if in_batch == 50_000 {
+                self.accounts.apply_batch(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
         }
-        // Chunks beyond the new last one belong to a larger earlier snapshot.
-        let mut first_stale = b"c".to_vec();
-        first_stale.extend_from_slice(&chunk_no.to_be_bytes());
-        for key in self.tier_snapshot.range(first_stale..).keys() {
-            let key = key?;
-            if key.starts_with(b"c") {
+        self.accounts.apply_batch(batch)?;
+
+        // 2. Changes: one JSON record per (seq, account) → chunks per seq; remember each
+        //    account's last change for the snapshot.
+        let mut names: Vec<String> = Vec::new();
+        let mut last: HashMap<String, LastChange> = HashMap::new();
+        let had_v1_changes = self
+            .db
+            .tree_names()
+            .iter()
+            .any(|n| n.as_ref() == V1_TIER_CHANGES_TREE.as_bytes());
+        let mut changes_converted = 0usize;
+        if had_v1_changes {
+            let old = self.db.open_tree(V1_TIER_CHANGES_TREE)?;
+            let mut pending: Vec<(String, LastChange)> = Vec::new();
+            let mut pending_seq = 0;
+            let mut chunk_no = 0u32;
+            let mut batch = sled::Batch::default();
+            let flush_chunk = |pending: &mut Vec<(String, LastChange)>,
+                               seq: u64,
+                               chunk_no: &mut u32,
+                               names: &[String],
+                               batch: &mut sled::Batch| {
+                if !pending.is_empty() {
+                    let entries = pending.iter().map(|(id, c)| (id.as_str(), *c));
+                    batch.insert(
+                        &change_log_key(seq, *chunk_no),
+                        encode_change_chunk(names, entries),
+                    );
+                    *chunk_no += 1;
+                    pending.clear();
+                }
+            };
+            for entry in old.iter() {
+                let (key, value) = entry?;
+                let change: RecordedChange = decode(V1_TIER_CHANGES_TREE, &key, &value)?;
+                if change.seq != pending_seq {
+                    flush_chunk(&mut pending, pending_seq, &mut chunk_no, &names, &mut batch);
+                    self.tier_change_log
+                        .apply_batch(std::mem::take(&mut batch))?;
+                    pending_seq = change.seq;
+                    chunk_no = 0;
+                }
+                let compact = LastChange {
+                    seq: change.seq,
+                    from: change
+                        .from
+                        .as_deref()
+                        .map_or(NO_TIER, |f| intern(&mut names, f)),
+                    to: intern(&mut names, &change.to),
+                    direction: change.direction,
+                };
+                last.insert(change.account_id.clone(), compact);
+                pending.push((change.account_id, compact));
+                changes_converted += 1;
+                if pending.len() == CHANGE_CHUNK {
+                    flush_chunk(&mut pending, pending_seq, &mut chunk_no, &names, &mut batch);
+                }
+            }
+            flush_chunk(&mut pending, pending_seq, &mut chunk_no, &names, &mut batch);
+            self.tier_change_log.apply_batch(batch)?;
+        }
+
+        // 3. Snapshot: key `tiers` (JSON tier ids) + chunks `c` + u32 of (tier u16 LE, id length
+        //    u16 LE, id) → the version-2 chunks, in one batch that also removes the old keys.
+        if let Some(tiers) = self.tier_snapshot.get(b"tiers")? {
+            let tiers: Vec<String> = decode(TIER_SNAPSHOT_TREE, b"tiers", &tiers)?;
+            let tier_names: Vec<u16> = tiers.iter().map(|t| intern(&mut names, t)).collect();
+            let mut entries: Vec<(String, u16, LastChange)> = Vec::new();
+            let mut batch = sled::Batch::default();
+            batch.remove(b"tiers".as_slice());
+            for entry in self.tier_snapshot.scan_prefix(b"c") {
+                let (key, chunk) = entry?;
+                let bad = |message: &str| {
+                    damaged(
+                        TIER_SNAPSHOT_TREE,
+                        String::from_utf8_lossy(&key).into_owned(),
+                        CodecError::new(message),
+                    )
+                };
+                let mut rest: &[u8] = &chunk;
+                while !rest.is_empty() {
+                    let header = rest.get(..4).ok_or_else(|| bad("truncated entry"))?;
+                    let tier = u16::from_le_bytes([header[0], header[1]]);
+                    let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
+                    let id = rest.get(4..4 + len).ok_or_else(|| bad("truncated entry"))?;
+                    let id = std::str::from_utf8(id).map_err(|_| bad("account id is not UTF-8"))?;
+                    let tier = *tier_names
+                        .get(usize::from(tier))
+                        .ok_or_else(|| bad("unknown tier"))?;
+                    let last = last.get(id).copied().unwrap_or(LastChange::NONE);
+                    entries.push((id.to_owned(), tier, last));
+                    rest = &rest[4 + len..];
+                }
                 batch.remove(key);
             }
+            for (chunk_no, chunk) in entries.chunks(SNAPSHOT_CHUNK).enumerate() {
+                let chunk = chunk
+                    .iter()
+                    .map(|(id, tier, last)| (id.as_str(), *tier, *last));
+                batch.insert(
+                    &snapshot_key(chunk_no as u32),
+                    encode_snapshot_chunk(&names, chunk),
+                );
+            }
+            self.tier_snapshot.apply_batch(batch)?;
         }
-        self.tier_snapshot.apply_batch(batch)?;
+        self.flush()?;
+
+        // 4. The version-1 trees are no longer needed.
+        for tree in [V1_TIER_CHANGES_TREE, V1_TIER_CHANGES_BY_ACCOUNT_TREE] {
+            self.db.drop_tree(tree)?;
+        }
+        self.flush()?;
+        tracing::info!(
+            accounts = converted,
+            changes = changes_converted,
+            "store upgraded from layout version 1: accounts in binary, tier history in chunks"
+        );
         Ok(())
-    }
-
-    /// An account's most recent recorded tier change.
-    pub fn last_change(&self, account_id: &str) -> Result<Option<RecordedChange>, StoreError> {
-        let prefix = by_account_prefix(account_id);
-        let Some(entry) = self
-            .tier_changes_by_account
-            .scan_prefix(&prefix)
-            .next_back()
-        else {
-            return Ok(None);
-        };
-        let (key, _) = entry?;
-        let seq_bytes: [u8; 8] = key[prefix.len()..]
-            .try_into()
-            .map_err(|_| corrupt(TIER_CHANGES_BY_ACCOUNT_TREE, &key, "bad sequence number"))?;
-        let change_key = change_key(u64::from_be_bytes(seq_bytes), account_id);
-        self.tier_changes
-            .get(&change_key)?
-            .map(|bytes| decode(TIER_CHANGES_TREE, &change_key, &bytes))
-            .transpose()
-    }
-
-    /// The most recent tier changes, newest first.
-    pub fn recent_changes(&self, limit: usize) -> Result<Vec<RecordedChange>, StoreError> {
-        self.tier_changes
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|entry| {
-                let (key, value) = entry?;
-                decode(TIER_CHANGES_TREE, &key, &value)
-            })
-            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::account::{Indicators, Money};
 
     fn account(id: &str, revenue: i64) -> Account {
         Account {
@@ -426,6 +1176,101 @@ mod tests {
                 ..Indicators::default()
             },
         }
+    }
+
+    fn full_account() -> Account {
+        Account {
+            id: "KH-001".to_owned(),
+            name: "华东星海精密有限公司".to_owned(),
+            aliases: vec!["星海精密".to_owned(), "Xinghai".to_owned()],
+            industry: Some("制造".to_owned()),
+            region: Some("华东".to_owned()),
+            owner: Some("zhang.wei".to_owned()),
+            indicators: Indicators {
+                revenue: Some(Money(12_345_678_901)),
+                profit: Some(Money(-300_000)),
+                collected: Some(Money(i64::MIN)),
+                transactions: Some(u64::MAX),
+                cooperation_years: Some(3.5),
+                overdue_days: Some(u32::MAX),
+                product_lines: Some(0),
+                credit: Some(CreditRating::Poor),
+                referral: Some(true),
+                picky: Some(false),
+                strict: Some(true),
+                potential_customer: Some(100),
+                potential_service: Some(0),
+            },
+        }
+    }
+
+    fn record(seq: u64, trigger: &str, accounts: usize) -> RecomputeRecord {
+        RecomputeRecord {
+            seq,
+            at: format!("2025-01-01T00:00:{seq:02}Z"),
+            trigger: trigger.to_owned(),
+            accounts,
+            counts: Vec::new(),
+            up: 0,
+            down: 0,
+            new: 0,
+            changed: 0,
+            millis: 0,
+        }
+    }
+
+    #[test]
+    fn accounts_round_trip_in_binary_with_every_field_and_with_none() {
+        let mut w = Writer::default();
+        for account in [full_account(), account("b", 0), {
+            let mut a = account("c", 1);
+            a.indicators = Indicators::default();
+            a
+        }] {
+            w.buf.clear();
+            encode_account(&mut w, &account);
+            assert_eq!(w.buf[0], ACCOUNT_BINARY);
+            let back = decode_account(account.id.as_bytes(), &w.buf).unwrap();
+            assert_eq!(back, account);
+        }
+        // Smaller than the JSON it replaces.
+        let json = serde_json::to_vec(&full_account()).unwrap();
+        w.buf.clear();
+        encode_account(&mut w, &full_account());
+        assert!(
+            w.buf.len() * 3 < json.len(),
+            "{} vs {}",
+            w.buf.len(),
+            json.len()
+        );
+    }
+
+    #[test]
+    fn a_version_1_json_account_is_still_read() {
+        let json = serde_json::to_vec(&full_account()).unwrap();
+        assert_eq!(decode_account(b"KH-001", &json).unwrap(), full_account());
+    }
+
+    #[test]
+    fn a_corrupt_account_value_is_a_clear_error_not_a_panic() {
+        let mut w = Writer::default();
+        encode_account(&mut w, &full_account());
+        for cut in 0..w.buf.len() {
+            let error = decode_account(b"KH-001", &w.buf[..cut]).unwrap_err();
+            let text = error.to_string();
+            assert!(
+                text.contains("\"KH-001\"") && text.contains("accounts"),
+                "{text}"
+            );
+        }
+        let mut longer = w.buf.clone();
+        longer.push(0);
+        assert!(decode_account(b"KH-001", &longer)
+            .unwrap_err()
+            .to_string()
+            .contains("unexpected bytes"));
+        let error = decode_account(b"KH-001", &[0x09, 1, 2]).unwrap_err();
+        assert!(error.to_string().contains("newer playbook"), "{error}");
     }
 
     #[test]
@@ -452,6 +1297,24 @@ mod tests {
     }
 
     #[test]
+    fn the_account_writer_stores_more_than_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut writer = store.account_writer();
+        let n = IMPORT_BATCH_ROWS + 7;
+        for i in 0..n {
+            writer.put(&account(&format!("K{i:07}"), i as i64)).unwrap();
+        }
+        writer.finish().unwrap();
+        assert_eq!(store.count_accounts(), n);
+        let last = store.get_account(&format!("K{:07}", n - 1)).unwrap();
+        assert_eq!(
+            last.unwrap().indicators.revenue,
+            Some(Money::from_major(n as i64 - 1))
+        );
+    }
+
+    #[test]
     fn the_tier_model_round_trips_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -466,95 +1329,328 @@ mod tests {
         assert_eq!(store.tier_model().unwrap(), Some(TierModel::default()));
     }
 
-    #[test]
-    fn a_snapshot_larger_than_a_chunk_round_trips_and_shrinks() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let tiers = vec!["strategic".to_owned(), "small".to_owned()];
-        let ids: Vec<String> = (0..SNAPSHOT_CHUNK + 10)
-            .map(|i| format!("K{i:07}"))
+    /// Ids, tiers and last changes of `n` accounts: every third changed at `seq`.
+    struct Fixture {
+        names: Vec<String>,
+        accounts: Vec<Account>,
+        tiers: Vec<u16>,
+        last: Vec<LastChange>,
+    }
+
+    fn fixture(n: usize, seq: u64) -> Fixture {
+        let names = vec!["strategic".to_owned(), "small".to_owned()];
+        let accounts: Vec<Account> = (0..n).map(|i| account(&format!("K{i:07}"), 1)).collect();
+        let tiers: Vec<u16> = (0..n).map(|i| (i % 2) as u16).collect();
+        let last = (0..n)
+            .map(|i| LastChange {
+                seq: if i % 3 == 0 { seq } else { 1 },
+                from: if i % 3 == 0 {
+                    1 - (i % 2) as u16
+                } else {
+                    NO_TIER
+                },
+                to: (i % 2) as u16,
+                direction: if i % 3 == 0 {
+                    Direction::Up
+                } else {
+                    Direction::New
+                },
+            })
             .collect();
-        let record = |seq| RecomputeRecord {
-            seq,
-            at: "2025-01-01T00:00:00Z".to_owned(),
-            trigger: "start".to_owned(),
-            accounts: ids.len(),
-            counts: Vec::new(),
-            up: 0,
-            down: 0,
-            new: 0,
-            changed: 0,
-            millis: 0,
-        };
-        let mut entries = ids.iter().map(|id| (id.as_str(), (id.len() % 2) as u16));
+        Fixture {
+            names,
+            accounts,
+            tiers,
+            last,
+        }
+    }
+
+    fn write(store: &Store, f: &Fixture, seq: u64, changed: &[u32], scope: SnapshotScope) {
+        let record = record(seq, "import", f.accounts.len());
         store
-            .record_recompute(&record(1), &[], Some((&tiers, &mut entries)))
+            .record_recompute(&RecomputeWrite {
+                record: &record,
+                names: &f.names,
+                accounts: &f.accounts,
+                tiers: &f.tiers,
+                last: &f.last,
+                changed,
+                snapshot: scope,
+            })
             .unwrap();
-        let snapshot = store.tier_snapshot().unwrap().unwrap();
-        assert_eq!(snapshot.entries.len(), ids.len());
-        assert_eq!(snapshot.entries[3], ("K0000003".to_owned(), 0));
-        let mut fewer = ids[..5].iter().map(|id| (id.as_str(), 1u16));
-        store
-            .record_recompute(&record(2), &[], Some((&tiers, &mut fewer)))
-            .unwrap();
-        let snapshot = store.tier_snapshot().unwrap().unwrap();
-        assert_eq!(snapshot.entries.len(), 5);
-        assert_eq!(snapshot.pairs().next(), Some(("K0000000", "small")));
-        assert_eq!(store.next_recompute_seq().unwrap(), 3);
     }
 
     #[test]
-    fn recorded_changes_are_found_by_account_and_newest_first() {
+    fn a_snapshot_larger_than_a_chunk_round_trips_shrinks_and_updates_only_changed_chunks() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let change = |id: &str, to: &str, direction| TierChange {
-            account_id: id.to_owned(),
-            from: Some("major".to_owned()),
-            to: to.to_owned(),
-            direction,
+        // Chunk boundaries: exactly one chunk, one chunk and one entry, two chunks and a bit.
+        for n in [SNAPSHOT_CHUNK, SNAPSHOT_CHUNK + 1, 2 * SNAPSHOT_CHUNK + 10] {
+            let f = fixture(n, 2);
+            write(&store, &f, 2, &[], SnapshotScope::Full);
+            let snapshot = store.tier_snapshot().unwrap().unwrap();
+            assert_eq!(snapshot.len(), n);
+            assert_eq!(snapshot.names, f.names);
+            assert_eq!(snapshot.tiers, f.tiers);
+            assert_eq!(snapshot.last, f.last);
+            assert_eq!(snapshot.id(n - 1), f.accounts[n - 1].id);
+        }
+        let f = fixture(5, 2);
+        write(&store, &f, 3, &[], SnapshotScope::Full);
+        let snapshot = store.tier_snapshot().unwrap().unwrap();
+        assert_eq!(snapshot.len(), 5);
+        assert_eq!(snapshot.pairs().nth(1), Some(("K0000001", "small")));
+        assert_eq!(store.next_recompute_seq().unwrap(), 4);
+
+        // Only the chunk holding a changed account is rewritten.
+        let mut f = fixture(SNAPSHOT_CHUNK + 3, 4);
+        write(&store, &f, 4, &[], SnapshotScope::Full);
+        let changed = SNAPSHOT_CHUNK + 1;
+        f.tiers[changed] = 0;
+        f.tiers[0] = 1; // not reported as changed, so not rewritten
+        f.last[changed] = LastChange {
+            seq: 5,
+            from: 1,
+            to: 0,
+            direction: Direction::Up,
         };
-        let record = |seq| RecomputeRecord {
-            seq,
-            at: format!("2025-01-0{seq}T00:00:00Z"),
-            trigger: "import".to_owned(),
-            accounts: 2,
-            counts: Vec::new(),
-            up: 1,
-            down: 0,
-            new: 0,
-            changed: 0,
-            millis: 0,
+        write(
+            &store,
+            &f,
+            5,
+            &[changed as u32],
+            SnapshotScope::ChangedChunks,
+        );
+        let snapshot = store.tier_snapshot().unwrap().unwrap();
+        assert_eq!(snapshot.tiers[changed], 0);
+        assert_eq!(snapshot.last[changed].seq, 5);
+        assert_eq!(snapshot.tiers[0], 0, "chunk 0 was left as it was");
+    }
+
+    #[test]
+    fn recorded_changes_are_listed_newest_first_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let n = CHANGE_CHUNK + 5;
+        let f = fixture(n, 1);
+        let all: Vec<u32> = (0..n as u32).collect();
+        write(&store, &f, 1, &all, SnapshotScope::Full);
+        let mut f2 = fixture(n, 2);
+        f2.last[7] = LastChange {
+            seq: 2,
+            from: 1,
+            to: 0,
+            direction: Direction::Up,
         };
+        write(&store, &f2, 2, &[7], SnapshotScope::ChangedChunks);
+
+        let recent = store.recent_changes(n + 10).unwrap();
+        assert_eq!(recent.len(), n + 1);
+        assert_eq!(
+            (
+                recent[0].seq,
+                recent[0].account_id.as_str(),
+                recent[0].trigger.as_str()
+            ),
+            (2, "K0000007", "import")
+        );
+        assert_eq!(recent[0].from.as_deref(), Some("small"));
+        assert_eq!(recent[0].to, "strategic");
+        assert_eq!(recent[0].at, "2025-01-01T00:00:02Z");
+        // Then seq 1 from the highest id down, across the chunk boundary.
+        let ids: Vec<&str> = recent[1..].iter().map(|c| c.account_id.as_str()).collect();
+        let mut expected: Vec<String> = (0..n).rev().map(|i| format!("K{i:07}")).collect();
+        expected.truncate(n);
+        assert_eq!(ids, expected);
+        assert_eq!(store.recent_changes(3).unwrap().len(), 3);
+        assert_eq!(recent[n].direction, Direction::Up); // K0000000: i % 3 == 0
+        assert_eq!(recent[n - 1].direction, Direction::New);
+        assert_eq!(recent[n - 1].from, None);
+    }
+
+    #[test]
+    fn corrupt_chunks_are_clear_errors_not_panics() {
+        let names = vec!["strategic".to_owned(), "small".to_owned()];
+        let last = LastChange {
+            seq: 9,
+            from: 0,
+            to: 1,
+            direction: Direction::Down,
+        };
+        let snapshot = encode_snapshot_chunk(
+            &names,
+            [("a", 1, last), ("b", 0, LastChange::NONE)].into_iter(),
+        );
+        let changes = encode_change_chunk(&names, [("a", last)].into_iter());
+        // Every truncation fails cleanly.
+        for cut in 0..snapshot.len() {
+            let mut out = TierSnapshot::default();
+            assert!(decode_snapshot_chunk(&snapshot[..cut], &mut out).is_err());
+        }
+        for cut in 0..changes.len() {
+            assert!(decode_change_chunk(&changes[..cut]).is_err());
+        }
+        // A tier index past the names, an unknown direction, ids out of order, a newer layout.
+        let bad_tier = encode_snapshot_chunk(&names, [("a", 5, LastChange::NONE)].into_iter());
+        let error = decode_snapshot_chunk(&bad_tier, &mut TierSnapshot::default()).unwrap_err();
+        assert!(error.0.contains("tier"), "{error}");
+        let mut bad_direction = changes.clone();
+        *bad_direction.last_mut().unwrap() = 9;
+        assert!(decode_change_chunk(&bad_direction)
+            .unwrap_err()
+            .0
+            .contains("direction"));
+        let unordered = encode_snapshot_chunk(
+            &names,
+            [("b", 0, LastChange::NONE), ("a", 0, LastChange::NONE)].into_iter(),
+        );
+        assert!(
+            decode_snapshot_chunk(&unordered, &mut TierSnapshot::default())
+                .unwrap_err()
+                .0
+                .contains("out of order")
+        );
+        let mut newer = changes.clone();
+        newer[0] = 2;
+        assert!(decode_change_chunk(&newer).unwrap_err().0.contains("newer"));
+
+        // Through the store: the error names the tree and the chunk.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
         store
-            .record_recompute(
-                &record(1),
-                &[
-                    change("a", "strategic", Direction::Up),
-                    change("ab", "small", Direction::Down),
-                ],
-                None,
-            )
+            .tier_change_log
+            .insert(change_log_key(3, 0), &changes[..changes.len() - 1])
             .unwrap();
         store
-            .record_recompute(&record(2), &[change("a", "small", Direction::Down)], None)
+            .tier_snapshot
+            .insert(snapshot_key(0), &snapshot[..5])
             .unwrap();
-        let last = store.last_change("a").unwrap().unwrap();
-        assert_eq!((last.seq, last.to.as_str()), (2, "small"));
-        assert_eq!(store.last_change("ab").unwrap().unwrap().seq, 1);
-        assert_eq!(store.last_change("b").unwrap(), None);
-        let recent: Vec<(u64, String)> = store
+        let error = store.recent_changes(10).unwrap_err().to_string();
+        assert!(
+            error.contains("tier_change_log") && error.contains("seq 3 chunk 0"),
+            "{error}"
+        );
+        let error = store.tier_snapshot().unwrap_err().to_string();
+        assert!(
+            error.contains("tier_snapshot") && error.contains("chunk 0"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_version_1_store_is_upgraded_keeping_accounts_changes_and_last_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // The layout of schema version 1, written by hand.
+            let db = sled::open(dir.path()).unwrap();
+            let meta = db.open_tree(super::super::META_TREE).unwrap();
+            meta.insert(super::super::SCHEMA_VERSION_KEY, b"1").unwrap();
+            let accounts = db.open_tree(ACCOUNTS_TREE).unwrap();
+            for a in [full_account(), account("a", 5)] {
+                accounts
+                    .insert(a.id.as_bytes(), serde_json::to_vec(&a).unwrap())
+                    .unwrap();
+            }
+            let runs = db.open_tree(TIER_RUNS_TREE).unwrap();
+            let changes = db.open_tree(V1_TIER_CHANGES_TREE).unwrap();
+            let by_account = db.open_tree(V1_TIER_CHANGES_BY_ACCOUNT_TREE).unwrap();
+            let put = |seq: u64, id: &str, from: Option<&str>, to: &str, d: Direction| {
+                let change = RecordedChange {
+                    seq,
+                    at: format!("2025-01-01T00:00:{seq:02}Z"),
+                    trigger: "import".to_owned(),
+                    account_id: id.to_owned(),
+                    from: from.map(str::to_owned),
+                    to: to.to_owned(),
+                    direction: d,
+                };
+                let mut key = seq.to_be_bytes().to_vec();
+                key.extend_from_slice(id.as_bytes());
+                changes
+                    .insert(key, serde_json::to_vec(&change).unwrap())
+                    .unwrap();
+                let mut key = id.as_bytes().to_vec();
+                key.push(0);
+                key.extend_from_slice(&seq.to_be_bytes());
+                by_account.insert(key, &[]).unwrap();
+            };
+            put(1, "KH-001", None, "small", Direction::New);
+            put(1, "a", None, "strategic", Direction::New);
+            put(2, "KH-001", Some("small"), "strategic", Direction::Up);
+            put(2, "a", Some("strategic"), "small", Direction::Down);
+            for seq in [1u64, 2] {
+                runs.insert(
+                    seq.to_be_bytes(),
+                    serde_json::to_vec(&record(seq, "import", 2)).unwrap(),
+                )
+                .unwrap();
+            }
+            let snapshot = db.open_tree(TIER_SNAPSHOT_TREE).unwrap();
+            snapshot
+                .insert(
+                    b"tiers",
+                    serde_json::to_vec(&["strategic", "small"]).unwrap(),
+                )
+                .unwrap();
+            let mut chunk = Vec::new();
+            for (id, tier) in [("KH-001", 0u16), ("a", 1)] {
+                chunk.extend_from_slice(&tier.to_le_bytes());
+                chunk.extend_from_slice(&(id.len() as u16).to_le_bytes());
+                chunk.extend_from_slice(id.as_bytes());
+            }
+            let mut key = b"c".to_vec();
+            key.extend_from_slice(&0u32.to_be_bytes());
+            snapshot.insert(key, chunk).unwrap();
+            db.flush().unwrap();
+        }
+
+        let store = Store::open(dir.path()).unwrap();
+
+        let version = store
+            .meta
+            .get(super::super::SCHEMA_VERSION_KEY)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            version.as_ref(),
+            super::super::SCHEMA_VERSION.to_string().as_bytes()
+        );
+        assert_eq!(store.list_accounts().unwrap()[0], full_account());
+        let raw = store.accounts.get(b"a").unwrap().unwrap();
+        assert_eq!(raw[0], ACCOUNT_BINARY, "rewritten in binary");
+        let recent: Vec<(u64, String, Option<String>, String)> = store
             .recent_changes(10)
             .unwrap()
             .into_iter()
-            .map(|c| (c.seq, c.account_id))
+            .map(|c| (c.seq, c.account_id, c.from, c.to))
             .collect();
         assert_eq!(
             recent,
             [
-                (2, "a".to_owned()),
-                (1, "ab".to_owned()),
-                (1, "a".to_owned())
+                (2, "a".into(), Some("strategic".into()), "small".into()),
+                (2, "KH-001".into(), Some("small".into()), "strategic".into()),
+                (1, "a".into(), None, "strategic".into()),
+                (1, "KH-001".into(), None, "small".into()),
             ]
         );
+        let snapshot = store.tier_snapshot().unwrap().unwrap();
+        let pairs: Vec<(&str, &str)> = snapshot.pairs().collect();
+        assert_eq!(pairs, [("KH-001", "strategic"), ("a", "small")]);
+        assert_eq!(snapshot.last[1].seq, 2);
+        assert_eq!(snapshot.last[1].direction, Direction::Down);
+        assert_eq!(
+            snapshot.names[usize::from(snapshot.last[1].from)],
+            "strategic"
+        );
+        assert!(!store
+            .db
+            .tree_names()
+            .iter()
+            .any(|n| n.as_ref() == V1_TIER_CHANGES_TREE.as_bytes()));
+        assert!(store.tier_snapshot.get(b"tiers").unwrap().is_none());
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.recent_changes(10).unwrap().len(), 4);
     }
 }
