@@ -448,12 +448,11 @@ impl AccountBook {
     }
 
     /// Imports a CSV export (see `domain::import` for what it accepts), then recomputes the
-    /// tiers. Valid rows are stored as they are read, in large batches (see
-    /// [`crate::store::AccountWriter`]), and flushed before the recompute; the new accounts are
-    /// merged into the in-memory set, not read back. Every problem of every rejected row is
-    /// passed to `on_error` as it is found (the file is streamed, never held in memory; the
-    /// accounts it holds are, as they join the in-memory set). A header problem stores nothing
-    /// and is an error.
+    /// tiers. The file is streamed (never held in memory); the valid rows are collected as
+    /// accounts (they join the in-memory set anyway), stored when the file has been read — as
+    /// one atomic, flushed sled batch that rewrites only the account chunks they fall into —
+    /// and merged into the in-memory set, not read back. Every problem of every rejected row
+    /// is passed to `on_error` as it is found. A header problem stores nothing and is an error.
     pub fn import_csv(
         &self,
         input: impl Read,
@@ -467,31 +466,25 @@ impl AccountBook {
         let encoding = rows.encoding().label();
         let mut rejected = 0;
         let mut fresh = Vec::new();
-        let mut writer = self.store.account_writer();
         for row in rows.by_ref() {
             match row {
-                Ok(parsed) => {
-                    writer.put(&parsed.account)?;
-                    fresh.push(parsed.account);
-                }
+                Ok(parsed) => fresh.push(parsed.account),
                 Err(errors) => {
                     rejected += 1;
                     errors.iter().for_each(&mut *on_error);
                 }
             }
         }
-        writer.finish()?;
-        let current = self.state();
         let (imported, updated, state) = if fresh.is_empty() {
-            (0, 0, current)
+            (0, 0, self.state())
         } else {
             // Ids are unique within a file. A stable sort is near linear on the (often already
             // sorted) exports of a CRM.
             fresh.sort_by(|a, b| a.id.cmp(&b.id));
-            let (merged, imported, updated) = merge_accounts(&current.accounts, fresh);
-            drop(current);
+            let counts = self.store.upsert_accounts(&fresh)?;
+            let merged = merge_accounts(&self.state().accounts, fresh);
             let state = self.recompute(trigger, Some(Arc::new(merged)), None, None)?;
-            (imported, updated, state)
+            (counts.new, counts.updated, state)
         };
         Ok(ImportReport {
             imported,
@@ -734,25 +727,19 @@ fn distinct<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
 }
 
 /// Merges imported accounts (sorted by id, unique) into the current ones (sorted by id): an
-/// imported account replaces the one with its id. Returns the merged list and how many ids
-/// were new and how many replaced.
-fn merge_accounts(current: &[Account], fresh: Vec<Account>) -> (Vec<Account>, usize, usize) {
+/// imported account replaces the one with its id.
+fn merge_accounts(current: &[Account], fresh: Vec<Account>) -> Vec<Account> {
     let mut merged = Vec::with_capacity(current.len() + fresh.len());
-    let (mut imported, mut updated) = (0, 0);
     let mut old = current.iter().peekable();
     for account in fresh {
         while let Some(a) = old.next_if(|a| a.id < account.id) {
             merged.push(a.clone());
         }
-        if old.next_if(|a| a.id == account.id).is_some() {
-            updated += 1;
-        } else {
-            imported += 1;
-        }
+        old.next_if(|a| a.id == account.id);
         merged.push(account);
     }
     merged.extend(old.cloned());
-    (merged, imported, updated)
+    merged
 }
 
 /// The ids of the previous tiers: the previous state's accounts or the stored snapshot.

@@ -1,11 +1,14 @@
 //! Accounts, the tier model, tier overrides and the tier history in sled.
 //!
 //! Tree names and key layouts are the constants below. Small, rarely written values (the tier
-//! model, overrides, recompute records) are JSON of domain types. The values that number in the
-//! millions are compact binary ([`super::codec`]): accounts (one record each, written in large
-//! batches by [`AccountWriter`]), and the tier history, which is written as **a few large
-//! records per recompute, never one per account**:
+//! model, overrides, recompute records) are JSON of domain types. What numbers in the millions
+//! is compact binary ([`super::codec`]) in **chunks, never one sled record per account**: sled
+//! spends microseconds per record on writes and on iteration, which a million accounts turn
+//! into seconds.
 //!
+//! - accounts: chunks of about [`ACCOUNT_CHUNK`] accounts sorted by id, keyed by their first
+//!   id ([`ACCOUNT_CHUNKS_TREE`]); an upsert rewrites only the chunks its ids fall into
+//!   (splitting those that grow too large), in one atomic batch;
 //! - the changes a recompute found: one chunk record per [`CHANGE_CHUNK`] changed accounts,
 //!   keyed by the recompute's sequence number ([`TIER_CHANGE_LOG_TREE`]);
 //! - the snapshot: per account (in id order) its tier in force and its last recorded change,
@@ -17,8 +20,7 @@
 //! Computed tiers themselves are **not** stored: they are derived from the accounts, the model
 //! and the overrides at start and after every change (`crate::accounts`).
 //!
-//! Every mutating method flushes before it returns, except [`AccountWriter::put`], whose writes
-//! are durable once [`AccountWriter::finish`] (or a periodic flush) has returned.
+//! Every mutating method flushes before it returns.
 
 use std::collections::HashMap;
 
@@ -31,12 +33,16 @@ use super::{Store, StoreError};
 use crate::domain::account::{Account, CreditRating, Indicators, Money};
 use crate::domain::tiering::{Direction, TierModel, TierOverride};
 
-/// Tree `accounts`: key = account id (UTF-8), value = the account in binary (see
-/// [`encode_account`]: tag byte `0x01`, then every field but the id, which is the key). Stores
-/// of schema version 1 held JSON here (first byte `{`); such values are still read and are
-/// rewritten in binary by the upgrade to version 2. Sled keeps keys in byte order, so a full
-/// scan returns accounts sorted by id.
-pub const ACCOUNTS_TREE: &str = "accounts";
+/// Tree `account_chunks`: every account, in chunks. Key = the first account id of the chunk
+/// (UTF-8); value (binary, version byte `0x01`): the number of accounts, then per account, in
+/// id order: id, then the fields of [`encode_account_body`]. Chunk `k` holds the accounts with
+/// ids from its key up to (not including) the next chunk's key, so a scan in key order lists
+/// every account sorted by id. A chunk that grows past [`ACCOUNT_CHUNK_MAX`] accounts is split
+/// into chunks of [`ACCOUNT_CHUNK`].
+pub const ACCOUNT_CHUNKS_TREE: &str = "account_chunks";
+/// Tree of schema version 1: one JSON [`Account`] per id; converted into
+/// [`ACCOUNT_CHUNKS_TREE`] and dropped when a version-1 store is opened.
+const V1_ACCOUNTS_TREE: &str = "accounts";
 /// Tree `overrides`: key = account id, value = JSON [`TierOverride`] (`tier`, `reason`, `by`,
 /// `at`).
 pub const OVERRIDES_TREE: &str = "overrides";
@@ -79,17 +85,15 @@ pub const SNAPSHOT_CHUNK: usize = 100;
 pub const CHANGE_CHUNK: usize = 32_768;
 #[cfg(test)]
 pub const CHANGE_CHUNK: usize = 64;
-/// An import applies its accounts as one sled batch, and flushes, per this many rows …
+/// Accounts per account chunk as written (≈ 180 KiB with the demo data) …
 #[cfg(not(test))]
-pub const IMPORT_BATCH_ROWS: usize = 100_000;
+pub const ACCOUNT_CHUNK: usize = 2_048;
 #[cfg(test)]
-pub const IMPORT_BATCH_ROWS: usize = 250;
-/// … or per this many encoded bytes, whichever comes first.
-pub const IMPORT_BATCH_BYTES: usize = 8 * 1024 * 1024;
+pub const ACCOUNT_CHUNK: usize = 4;
+/// … and the most a chunk holds before an upsert splits it.
+pub const ACCOUNT_CHUNK_MAX: usize = 2 * ACCOUNT_CHUNK;
 
-/// Tag byte of a binary account value (a JSON value starts with `{`).
-const ACCOUNT_BINARY: u8 = 0x01;
-/// Version byte of snapshot and change-log chunks.
+/// Version byte of account, snapshot and change-log chunks.
 const CHUNK_VERSION: u8 = 0x01;
 const SNAPSHOT_PREFIX: u8 = b's';
 
@@ -356,12 +360,11 @@ fn read_bool(r: &mut Reader<'_>, what: &str) -> Result<bool, CodecError> {
     }
 }
 
-/// Appends the binary value of an account (everything but its id, which is the key):
-/// tag `0x01`, name, aliases (count + strings), industry / region / owner (0 = none, 1 + string),
+/// Appends an account's fields but its id (which precedes them in a chunk): name, aliases (count + strings), industry / region / owner (0 = none, 1 + string),
 /// a varint bit set of the indicators present, then each present indicator in field order
 /// (money as zigzag varint fen, counts as varints, `cooperation_years` as f64, credit as
 /// 0 good / 1 fair / 2 poor / 3 none, yes/no and scores as one byte).
-pub(super) fn encode_account(w: &mut Writer, account: &Account) {
+fn encode_account_body(w: &mut Writer, account: &Account) {
     // Destructured so that a new field cannot be forgotten here.
     let Account {
         id: _,
@@ -387,7 +390,6 @@ pub(super) fn encode_account(w: &mut Writer, account: &Account) {
         potential_customer,
         potential_service,
     } = indicators;
-    w.u8(ACCOUNT_BINARY);
     w.str(name);
     w.varint(aliases.len() as u64);
     for alias in aliases {
@@ -442,41 +444,17 @@ pub(super) fn encode_account(w: &mut Writer, account: &Account) {
     }
 }
 
-/// Reads an account value (binary, or the JSON of schema version 1) stored under `id`.
-pub(super) fn decode_account(id: &[u8], bytes: &[u8]) -> Result<Account, StoreError> {
-    if bytes.first() == Some(&b'{') {
-        return decode(ACCOUNTS_TREE, id, bytes);
-    }
-    let key = || format!("{:?}", String::from_utf8_lossy(id));
-    let id = std::str::from_utf8(id).map_err(|_| {
-        damaged(
-            ACCOUNTS_TREE,
-            key(),
-            CodecError::new("the key is not UTF-8"),
-        )
-    })?;
-    decode_binary_account(id, bytes).map_err(|e| damaged(ACCOUNTS_TREE, key(), e))
-}
-
-fn decode_binary_account(id: &str, bytes: &[u8]) -> Result<Account, CodecError> {
-    let mut r = Reader::new(bytes);
-    match r.u8("tag")? {
-        ACCOUNT_BINARY => {}
-        other => {
-            return Err(CodecError::new(format!(
-                "unknown account layout {other:#04x} (written by a newer playbook?)"
-            )))
-        }
-    }
+/// Reads the fields of [`encode_account_body`] for the account `id`.
+fn decode_account_body(r: &mut Reader<'_>, id: &str) -> Result<Account, CodecError> {
     let name = r.str("name")?.to_owned();
     let alias_count = r.count("aliases", 1)?;
     let mut aliases = Vec::with_capacity(alias_count);
     for _ in 0..alias_count {
         aliases.push(r.str("aliases")?.to_owned());
     }
-    let industry = read_opt_str(&mut r, "industry")?;
-    let region = read_opt_str(&mut r, "region")?;
-    let owner = read_opt_str(&mut r, "owner")?;
+    let industry = read_opt_str(r, "industry")?;
+    let region = read_opt_str(r, "region")?;
+    let owner = read_opt_str(r, "owner")?;
     let present: u16 = r.varint_as("indicators")?;
     if present & !IND_ALL != 0 {
         return Err(CodecError::new(format!(
@@ -488,9 +466,9 @@ fn decode_binary_account(id: &str, bytes: &[u8]) -> Result<Account, CodecError> 
     let money = |r: &mut Reader<'_>, flag: u16, what: &str| -> Result<Option<Money>, CodecError> {
         has(flag).then(|| r.zigzag(what).map(Money)).transpose()
     };
-    ind.revenue = money(&mut r, IND_REVENUE, "revenue")?;
-    ind.profit = money(&mut r, IND_PROFIT, "profit")?;
-    ind.collected = money(&mut r, IND_COLLECTED, "collected")?;
+    ind.revenue = money(r, IND_REVENUE, "revenue")?;
+    ind.profit = money(r, IND_PROFIT, "profit")?;
+    ind.collected = money(r, IND_COLLECTED, "collected")?;
     if has(IND_TRANSACTIONS) {
         ind.transactions = Some(r.varint("transactions")?);
     }
@@ -513,13 +491,13 @@ fn decode_binary_account(id: &str, bytes: &[u8]) -> Result<Account, CodecError> 
         });
     }
     if has(IND_REFERRAL) {
-        ind.referral = Some(read_bool(&mut r, "referral")?);
+        ind.referral = Some(read_bool(r, "referral")?);
     }
     if has(IND_PICKY) {
-        ind.picky = Some(read_bool(&mut r, "picky")?);
+        ind.picky = Some(read_bool(r, "picky")?);
     }
     if has(IND_STRICT) {
-        ind.strict = Some(read_bool(&mut r, "strict")?);
+        ind.strict = Some(read_bool(r, "strict")?);
     }
     if has(IND_POTENTIAL_CUSTOMER) {
         ind.potential_customer = Some(r.u8("potential_customer")?);
@@ -527,7 +505,6 @@ fn decode_binary_account(id: &str, bytes: &[u8]) -> Result<Account, CodecError> 
     if has(IND_POTENTIAL_SERVICE) {
         ind.potential_service = Some(r.u8("potential_service")?);
     }
-    r.finish()?;
     Ok(Account {
         id: id.to_owned(),
         name,
@@ -537,6 +514,62 @@ fn decode_binary_account(id: &str, bytes: &[u8]) -> Result<Account, CodecError> 
         owner,
         indicators: ind,
     })
+}
+
+/// One account chunk: the accounts (sorted by id) in the layout of [`ACCOUNT_CHUNKS_TREE`].
+fn encode_account_chunk<'a>(accounts: impl ExactSizeIterator<Item = &'a Account>) -> Vec<u8> {
+    let mut w = Writer::with_capacity(accounts.len() * 96 + 16);
+    w.u8(CHUNK_VERSION);
+    w.varint(accounts.len() as u64);
+    for account in accounts {
+        w.str(&account.id);
+        encode_account_body(&mut w, account);
+    }
+    w.buf
+}
+
+/// Decodes an account chunk, appending its accounts to `out`; they must sort after what `out`
+/// holds and start at the chunk's key.
+fn decode_account_chunk(
+    key: &[u8],
+    bytes: &[u8],
+    out: &mut Vec<Account>,
+) -> Result<(), StoreError> {
+    let key_text = || format!("{:?}", String::from_utf8_lossy(key));
+    let first = out.len();
+    let mut read = || -> Result<(), CodecError> {
+        let mut r = Reader::new(bytes);
+        match r.u8("version")? {
+            CHUNK_VERSION => {}
+            other => {
+                return Err(CodecError::new(format!(
+                    "unknown chunk layout {other} (written by a newer playbook?)"
+                )))
+            }
+        }
+        let count = r.count("accounts", 4)?;
+        out.reserve(count);
+        for _ in 0..count {
+            let id = r.str("account id")?;
+            if let Some(previous) = out.last() {
+                if previous.id.as_str() >= id {
+                    return Err(CodecError::new(format!(
+                        "account ids out of order ({:?} before {id:?})",
+                        previous.id
+                    )));
+                }
+            }
+            let account = decode_account_body(&mut r, id)
+                .map_err(|e| CodecError::new(format!("account {id:?}: {e}")))?;
+            out.push(account);
+        }
+        r.finish()?;
+        if out.get(first).is_some_and(|a| a.id.as_bytes() != key) {
+            return Err(CodecError::new("the first account id differs from the key"));
+        }
+        Ok(())
+    };
+    read().map_err(|e| damaged(ACCOUNT_CHUNKS_TREE, key_text(), e))
 }
 
 fn direction_code(d: Direction) -> u8 {
@@ -722,99 +755,124 @@ fn decode_change_chunk(bytes: &[u8]) -> Result<ChangeChunk<'_>, CodecError> {
 // The store
 // ------------------------------------------------------------------------------------------
 
-/// Writes imported accounts in large batches: one sled batch per [`IMPORT_BATCH_ROWS`] rows or
-/// [`IMPORT_BATCH_BYTES`] encoded bytes, each followed by a flush. Everything put is durable
-/// once [`AccountWriter::finish`] returns `Ok`; dropping the writer without finishing applies
-/// nothing that was still pending.
-pub struct AccountWriter<'a> {
-    store: &'a Store,
-    batch: sled::Batch,
-    rows: usize,
-    bytes: usize,
-    buf: Writer,
-}
-
-impl AccountWriter<'_> {
-    /// Inserts or replaces the account with the account's id.
-    pub fn put(&mut self, account: &Account) -> Result<(), StoreError> {
-        self.buf.buf.clear();
-        encode_account(&mut self.buf, account);
-        self.batch
-            .insert(account.id.as_bytes(), self.buf.buf.as_slice());
-        self.rows += 1;
-        self.bytes += account.id.len() + self.buf.len();
-        if self.rows >= IMPORT_BATCH_ROWS || self.bytes >= IMPORT_BATCH_BYTES {
-            self.write()?;
-        }
-        Ok(())
-    }
-
-    fn write(&mut self) -> Result<(), StoreError> {
-        if self.rows > 0 {
-            self.store
-                .accounts
-                .apply_batch(std::mem::take(&mut self.batch))?;
-            self.store.flush()?;
-            self.rows = 0;
-            self.bytes = 0;
-        }
-        Ok(())
-    }
-
-    /// Applies what is pending and flushes.
-    pub fn finish(mut self) -> Result<(), StoreError> {
-        self.write()?;
-        self.store.flush()
-    }
-}
-
 impl Store {
-    pub fn count_accounts(&self) -> usize {
-        self.accounts.len()
+    /// The number of stored accounts (reads the count at the head of every chunk).
+    pub fn count_accounts(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        for entry in self.account_chunks.iter() {
+            let (key, value) = entry?;
+            let mut r = Reader::new(&value);
+            let count = r
+                .u8("version")
+                .and_then(|_| r.varint_as::<usize>("accounts"));
+            total += count.map_err(|e| {
+                damaged(
+                    ACCOUNT_CHUNKS_TREE,
+                    format!("{:?}", String::from_utf8_lossy(&key)),
+                    e,
+                )
+            })?;
+        }
+        Ok(total)
     }
 
     pub fn get_account(&self, id: &str) -> Result<Option<Account>, StoreError> {
-        self.accounts
-            .get(id.as_bytes())?
-            .map(|bytes| decode_account(id.as_bytes(), &bytes))
-            .transpose()
+        let Some((key, chunk)) = self
+            .account_chunks
+            .range(..=id.as_bytes())
+            .next_back()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let mut accounts = Vec::new();
+        decode_account_chunk(&key, &chunk, &mut accounts)?;
+        Ok(accounts
+            .binary_search_by(|a| a.id.as_str().cmp(id))
+            .ok()
+            .map(|i| accounts.swap_remove(i)))
     }
 
     /// Every account, sorted by id (byte order).
     pub fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        let mut accounts = Vec::with_capacity(self.accounts.len());
-        for entry in self.accounts.iter() {
+        let mut accounts = Vec::new();
+        for entry in self.account_chunks.iter() {
             let (key, value) = entry?;
-            accounts.push(decode_account(&key, &value)?);
+            decode_account_chunk(&key, &value, &mut accounts)?;
         }
         Ok(accounts)
     }
 
-    /// A writer for a stream of imported accounts (see [`AccountWriter`]).
-    pub fn account_writer(&self) -> AccountWriter<'_> {
-        AccountWriter {
-            store: self,
-            batch: sled::Batch::default(),
-            rows: 0,
-            bytes: 0,
-            buf: Writer::with_capacity(256),
-        }
-    }
-
-    /// Inserts or replaces accounts by id, durably, counting new and replaced ids. The caller
-    /// keeps ids unique within a call.
+    /// Inserts or replaces accounts by id, atomically (one sled batch) and durably, counting
+    /// new and replaced ids. Only the chunks the ids fall into are read and rewritten. Ids must
+    /// be unique within a call (the importer rejects duplicates in a file); the accounts may
+    /// come in any order, though sorted input is cheapest.
     pub fn upsert_accounts(&self, accounts: &[Account]) -> Result<UpsertCounts, StoreError> {
+        let mut fresh: Vec<&Account> = accounts.iter().collect();
+        fresh.sort_by(|a, b| a.id.cmp(&b.id));
         let mut counts = UpsertCounts::default();
-        let mut writer = self.account_writer();
-        for account in accounts {
-            if self.accounts.contains_key(account.id.as_bytes())? {
-                counts.updated += 1;
-            } else {
-                counts.new += 1;
-            }
-            writer.put(account)?;
+        if fresh.is_empty() {
+            return Ok(counts);
         }
-        writer.finish()?;
+        let starts: Vec<sled::IVec> = self
+            .account_chunks
+            .iter()
+            .keys()
+            .collect::<Result<_, _>>()?;
+        let mut batch = sled::Batch::default();
+        let mut rest: &[&Account] = &fresh;
+        // The chunk an id falls into: the last one whose key is ≤ the id (the first chunk for
+        // ids before every key).
+        let chunk_of = |id: &str| {
+            starts
+                .partition_point(|k| k.as_ref() <= id.as_bytes())
+                .saturating_sub(1)
+        };
+        while let Some(first) = rest.first() {
+            let chunk = (!starts.is_empty()).then(|| chunk_of(&first.id));
+            let take = match chunk.and_then(|c| starts.get(c + 1)) {
+                Some(next) => rest.partition_point(|a| a.id.as_bytes() < next.as_ref()),
+                None => rest.len(),
+            };
+            let (group, later) = rest.split_at(take);
+            rest = later;
+            let mut stored = Vec::new();
+            if let Some(c) = chunk {
+                let key = &starts[c];
+                if let Some(value) = self.account_chunks.get(key)? {
+                    decode_account_chunk(key, &value, &mut stored)?;
+                }
+                batch.remove(key.clone());
+            }
+            // Merge: an upserted account replaces the stored one with its id.
+            let mut merged: Vec<&Account> = Vec::with_capacity(stored.len() + group.len());
+            let mut old = stored.iter().peekable();
+            for &account in group {
+                while let Some(a) = old.next_if(|a| a.id < account.id) {
+                    merged.push(a);
+                }
+                if old.next_if(|a| a.id == account.id).is_some() {
+                    counts.updated += 1;
+                } else {
+                    counts.new += 1;
+                }
+                merged.push(account);
+            }
+            merged.extend(old);
+            let size = if merged.len() > ACCOUNT_CHUNK_MAX {
+                ACCOUNT_CHUNK
+            } else {
+                ACCOUNT_CHUNK_MAX
+            };
+            for piece in merged.chunks(size) {
+                batch.insert(
+                    piece[0].id.as_bytes(),
+                    encode_account_chunk(piece.iter().copied()),
+                );
+            }
+        }
+        self.account_chunks.apply_batch(batch)?;
+        self.flush()?;
         Ok(counts)
     }
 
@@ -1009,44 +1067,46 @@ impl Store {
         Ok(out)
     }
 
-    /// Converts the account trees of a schema-version-1 store: accounts from JSON to binary,
+    /// Converts the account trees of a schema-version-1 store: accounts from JSON into chunks,
     /// the per-change records into change-log chunks, the snapshot into the version-2 layout
     /// (with each account's last change), then drops the version-1 trees. Every step can be
     /// repeated, so a crash during the upgrade is repaired by the next open (the version is
     /// only raised by the caller once this returns).
     pub(super) fn upgrade_accounts_from_v1(&self) -> Result<(), StoreError> {
-        // 1. Accounts: JSON → binary, in batches.
-        let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
+        // 1. Accounts: one JSON record per id → chunks (in one batch), then drop the old tree.
+        let has_tree = |name: &str| {
+            self.db
+                .tree_names()
+                .iter()
+                .any(|n| n.as_ref() == name.as_bytes())
+        };
         let mut converted = 0usize;
-        let mut w = Writer::with_capacity(256);
-        for entry in self.accounts.iter() {
-            let (key, value) = entry?;
-            if value.first() != Some(&b'{') {
-                continue;
+        if has_tree(V1_ACCOUNTS_TREE) {
+            let old = self.db.open_tree(V1_ACCOUNTS_TREE)?;
+            let mut accounts: Vec<Account> = Vec::with_capacity(old.len());
+            for entry in old.iter() {
+                let (key, value) = entry?;
+                accounts.push(decode(V1_ACCOUNTS_TREE, &key, &value)?);
             }
-            let account = decode_account(&key, &value)?;
-            w.buf.clear();
-            encode_account(&mut w, &account);
-            batch.insert(key, w.buf.as_slice());
-            in_batch += 1;
-            converted += 1;
-            if in_batch == 50_000 {
-                self.accounts.apply_batch(std::mem::take(&mut batch))?;
-                in_batch = 0;
+            converted = accounts.len();
+            let mut batch = sled::Batch::default();
+            for key in self.account_chunks.iter().keys() {
+                batch.remove(key?);
             }
+            for piece in accounts.chunks(ACCOUNT_CHUNK) {
+                batch.insert(piece[0].id.as_bytes(), encode_account_chunk(piece.iter()));
+            }
+            self.account_chunks.apply_batch(batch)?;
+            self.flush()?;
+            drop(old);
+            self.db.drop_tree(V1_ACCOUNTS_TREE)?;
         }
-        self.accounts.apply_batch(batch)?;
 
         // 2. Changes: one JSON record per (seq, account) → chunks per seq; remember each
         //    account's last change for the snapshot.
         let mut names: Vec<String> = Vec::new();
         let mut last: HashMap<String, LastChange> = HashMap::new();
-        let had_v1_changes = self
-            .db
-            .tree_names()
-            .iter()
-            .any(|n| n.as_ref() == V1_TIER_CHANGES_TREE.as_bytes());
+        let had_v1_changes = has_tree(V1_TIER_CHANGES_TREE);
         let mut changes_converted = 0usize;
         if had_v1_changes {
             let old = self.db.open_tree(V1_TIER_CHANGES_TREE)?;
@@ -1219,58 +1279,59 @@ mod tests {
         }
     }
 
+    fn no_indicators(id: &str) -> Account {
+        let mut a = account(id, 1);
+        a.indicators = Indicators::default();
+        a
+    }
+
     #[test]
     fn accounts_round_trip_in_binary_with_every_field_and_with_none() {
-        let mut w = Writer::default();
-        for account in [full_account(), account("b", 0), {
-            let mut a = account("c", 1);
-            a.indicators = Indicators::default();
-            a
-        }] {
-            w.buf.clear();
-            encode_account(&mut w, &account);
-            assert_eq!(w.buf[0], ACCOUNT_BINARY);
-            let back = decode_account(account.id.as_bytes(), &w.buf).unwrap();
-            assert_eq!(back, account);
-        }
-        // Smaller than the JSON it replaces.
+        let accounts = [full_account(), account("b", 0), no_indicators("c")];
+        let chunk = encode_account_chunk(accounts.iter());
+        let mut back = Vec::new();
+        decode_account_chunk(b"KH-001", &chunk, &mut back).unwrap();
+        assert_eq!(back, accounts);
+        // Far smaller than the JSON it replaces.
         let json = serde_json::to_vec(&full_account()).unwrap();
-        w.buf.clear();
-        encode_account(&mut w, &full_account());
+        let one = encode_account_chunk([full_account()].iter());
         assert!(
-            w.buf.len() * 3 < json.len(),
+            one.len() * 3 < json.len(),
             "{} vs {}",
-            w.buf.len(),
+            one.len(),
             json.len()
         );
     }
 
     #[test]
-    fn a_version_1_json_account_is_still_read() {
-        let json = serde_json::to_vec(&full_account()).unwrap();
-        assert_eq!(decode_account(b"KH-001", &json).unwrap(), full_account());
-    }
-
-    #[test]
-    fn a_corrupt_account_value_is_a_clear_error_not_a_panic() {
-        let mut w = Writer::default();
-        encode_account(&mut w, &full_account());
-        for cut in 0..w.buf.len() {
-            let error = decode_account(b"KH-001", &w.buf[..cut]).unwrap_err();
-            let text = error.to_string();
+    fn a_corrupt_account_chunk_is_a_clear_error_not_a_panic() {
+        let accounts = [full_account(), account("b", 0)];
+        let chunk = encode_account_chunk(accounts.iter());
+        for cut in 0..chunk.len() {
+            let error = decode_account_chunk(b"KH-001", &chunk[..cut], &mut Vec::new())
+                .unwrap_err()
+                .to_string();
             assert!(
-                text.contains("\"KH-001\"") && text.contains("accounts"),
-                "{text}"
+                error.contains("\"KH-001\"") && error.contains(ACCOUNT_CHUNKS_TREE),
+                "{error}"
             );
         }
-        let mut longer = w.buf.clone();
+        let mut longer = chunk.clone();
         longer.push(0);
-        assert!(decode_account(b"KH-001", &longer)
-            .unwrap_err()
-            .to_string()
-            .contains("unexpected bytes"));
-        let error = decode_account(b"KH-001", &[0x09, 1, 2]).unwrap_err();
+        let error = decode_account_chunk(b"KH-001", &longer, &mut Vec::new()).unwrap_err();
+        assert!(error.to_string().contains("unexpected bytes"), "{error}");
+        let mut newer = chunk.clone();
+        newer[0] = 9;
+        let error = decode_account_chunk(b"KH-001", &newer, &mut Vec::new()).unwrap_err();
         assert!(error.to_string().contains("newer playbook"), "{error}");
+        let error = decode_account_chunk(b"A", &chunk, &mut Vec::new()).unwrap_err();
+        assert!(
+            error.to_string().contains("differs from the key"),
+            "{error}"
+        );
+        let unordered = encode_account_chunk([account("b", 0), account("a", 0)].iter());
+        let error = decode_account_chunk(b"b", &unordered, &mut Vec::new()).unwrap_err();
+        assert!(error.to_string().contains("out of order"), "{error}");
     }
 
     #[test]
@@ -1294,24 +1355,57 @@ mod tests {
         assert_eq!(ids, ["a", "b", "c"]);
         let a = store.get_account("a").unwrap().unwrap();
         assert_eq!(a.indicators.revenue, Some(Money::from_major(5)));
+        assert_eq!(store.get_account("0").unwrap(), None);
+        assert_eq!(store.get_account("bb").unwrap(), None);
     }
 
     #[test]
-    fn the_account_writer_stores_more_than_one_batch() {
+    fn upserts_split_growing_chunks_and_rewrite_only_the_chunks_they_touch() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let mut writer = store.account_writer();
-        let n = IMPORT_BATCH_ROWS + 7;
-        for i in 0..n {
-            writer.put(&account(&format!("K{i:07}"), i as i64)).unwrap();
-        }
-        writer.finish().unwrap();
-        assert_eq!(store.count_accounts(), n);
-        let last = store.get_account(&format!("K{:07}", n - 1)).unwrap();
+        let id = |i: usize| format!("K{i:04}");
+        // Every other id, then the ones in between, then some before the first and after the
+        // last: chunks grow past the maximum, split, and the first chunk's key moves.
+        let evens: Vec<Account> = (10..60).step_by(2).map(|i| account(&id(i), 1)).collect();
+        assert_eq!(store.upsert_accounts(&evens).unwrap().new, 25);
+        let odds: Vec<Account> = (11..60).step_by(2).map(|i| account(&id(i), 2)).collect();
+        assert_eq!(store.upsert_accounts(&odds).unwrap().new, 25);
+        let edges: Vec<Account> = [0, 1, 2, 60, 61, 30]
+            .into_iter()
+            .map(|i| account(&id(i), 3))
+            .collect();
+        let counts = store.upsert_accounts(&edges).unwrap();
+        assert_eq!(counts, UpsertCounts { new: 5, updated: 1 });
+
+        let all = store.list_accounts().unwrap();
+        let ids: Vec<String> = all.iter().map(|a| a.id.clone()).collect();
+        let expected: Vec<String> = [0, 1, 2].into_iter().chain(10..62).map(id).collect();
+        assert_eq!(ids, expected);
+        assert_eq!(store.count_accounts().unwrap(), expected.len());
         assert_eq!(
-            last.unwrap().indicators.revenue,
-            Some(Money::from_major(n as i64 - 1))
+            store
+                .get_account(&id(30))
+                .unwrap()
+                .unwrap()
+                .indicators
+                .revenue,
+            Some(Money::from_major(3))
         );
+        let keys: Vec<sled::IVec> = store
+            .account_chunks
+            .iter()
+            .keys()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(keys[0].as_ref(), id(0).as_bytes());
+        for (key, value) in store.account_chunks.iter().map(Result::unwrap) {
+            let mut chunk = Vec::new();
+            decode_account_chunk(&key, &value, &mut chunk).unwrap();
+            assert!((1..=ACCOUNT_CHUNK_MAX).contains(&chunk.len()));
+        }
+        for i in [0, 11, 30, 59, 61] {
+            assert_eq!(store.get_account(&id(i)).unwrap().unwrap().id, id(i));
+        }
     }
 
     #[test]
@@ -1545,7 +1639,7 @@ mod tests {
             let db = sled::open(dir.path()).unwrap();
             let meta = db.open_tree(super::super::META_TREE).unwrap();
             meta.insert(super::super::SCHEMA_VERSION_KEY, b"1").unwrap();
-            let accounts = db.open_tree(ACCOUNTS_TREE).unwrap();
+            let accounts = db.open_tree(V1_ACCOUNTS_TREE).unwrap();
             for a in [full_account(), account("a", 5)] {
                 accounts
                     .insert(a.id.as_bytes(), serde_json::to_vec(&a).unwrap())
@@ -1615,9 +1709,11 @@ mod tests {
             version.as_ref(),
             super::super::SCHEMA_VERSION.to_string().as_bytes()
         );
-        assert_eq!(store.list_accounts().unwrap()[0], full_account());
-        let raw = store.accounts.get(b"a").unwrap().unwrap();
-        assert_eq!(raw[0], ACCOUNT_BINARY, "rewritten in binary");
+        assert_eq!(
+            store.list_accounts().unwrap(),
+            [full_account(), account("a", 5)]
+        );
+        assert_eq!(store.account_chunks.len(), 1, "one chunk");
         let recent: Vec<(u64, String, Option<String>, String)> = store
             .recent_changes(10)
             .unwrap()
@@ -1642,11 +1738,17 @@ mod tests {
             snapshot.names[usize::from(snapshot.last[1].from)],
             "strategic"
         );
-        assert!(!store
-            .db
-            .tree_names()
-            .iter()
-            .any(|n| n.as_ref() == V1_TIER_CHANGES_TREE.as_bytes()));
+        for old in [
+            V1_ACCOUNTS_TREE,
+            V1_TIER_CHANGES_TREE,
+            V1_TIER_CHANGES_BY_ACCOUNT_TREE,
+        ] {
+            assert!(!store
+                .db
+                .tree_names()
+                .iter()
+                .any(|n| n.as_ref() == old.as_bytes()));
+        }
         assert!(store.tier_snapshot.get(b"tiers").unwrap().is_none());
         drop(store);
         // Opening again changes nothing.

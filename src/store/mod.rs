@@ -1,10 +1,9 @@
 //! The store: sled, the source of truth for everything Playbook keeps.
 //!
 //! Tree names and key layouts are the constants below. Values are JSON of domain types, except
-//! accounts and the tier history, which are compact binary ([`codec`], layouts in
+//! accounts and the tier history, which are compact binary chunks ([`codec`], layouts in
 //! `accounts.rs`); no sled type leaks out of this module. Every method that changes data
-//! flushes before it returns (the one exception, the import's `AccountWriter`, is durable once
-//! its `finish` returns), so a caller that acknowledges a write after `Ok` never acknowledges
+//! flushes before it returns, so a caller that acknowledges a write after `Ok` never acknowledges
 //! something a crash could undo. The store never imports the web layer or the search index.
 //!
 //! Content lives here; accounts, the tier model, overrides and the tier history live in
@@ -14,9 +13,9 @@ mod accounts;
 pub mod codec;
 
 pub use accounts::{
-    AccountWriter, LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope,
-    TierSnapshot, UpsertCounts, ACCOUNTS_TREE, CHANGE_CHUNK, IMPORT_BATCH_BYTES, IMPORT_BATCH_ROWS,
-    NO_TIER, OVERRIDES_TREE, SNAPSHOT_CHUNK, TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE,
+    LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, TierSnapshot,
+    UpsertCounts, ACCOUNT_CHUNK, ACCOUNT_CHUNKS_TREE, ACCOUNT_CHUNK_MAX, CHANGE_CHUNK, NO_TIER,
+    OVERRIDES_TREE, SNAPSHOT_CHUNK, TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE,
     TIER_SNAPSHOT_TREE,
 };
 
@@ -41,8 +40,8 @@ pub const META_TREE: &str = "meta";
 /// Key in [`META_TREE`] holding the layout version of the store.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 /// Bump when a stored layout changes incompatibly; `open` refuses newer stores and upgrades
-/// older ones. Version 2: accounts in binary, the tier history as chunks per recompute (version
-/// 1: JSON accounts, one record per tier change).
+/// older ones. Version 2: accounts in binary chunks, the tier history as chunks per recompute
+/// (version 1: one JSON record per account and per tier change).
 pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +105,7 @@ pub struct Store {
     content: sled::Tree,
     outbox: sled::Tree,
     misses: sled::Tree,
-    accounts: sled::Tree,
+    account_chunks: sled::Tree,
     overrides: sled::Tree,
     tier_snapshot: sled::Tree,
     tier_runs: sled::Tree,
@@ -147,7 +146,7 @@ impl Store {
             content: db.open_tree(CONTENT_TREE)?,
             outbox: db.open_tree(OUTBOX_TREE)?,
             misses: db.open_tree(SEARCH_MISSES_TREE)?,
-            accounts: db.open_tree(ACCOUNTS_TREE)?,
+            account_chunks: db.open_tree(ACCOUNT_CHUNKS_TREE)?,
             overrides: db.open_tree(OVERRIDES_TREE)?,
             tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
             tier_runs: db.open_tree(TIER_RUNS_TREE)?,
