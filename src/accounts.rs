@@ -1116,6 +1116,80 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_tier_is_a_change_whose_old_name_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+            book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+                .unwrap();
+            // `vip` renames the first tier: A goes from `strategic` to `vip`, no order known.
+            book.set_model_json(r#"{"preset":"vip"}"#, "admin").unwrap();
+            let change = book.account("A").unwrap().last_change.unwrap();
+            assert_eq!(
+                (change.from.as_deref(), change.to.as_str(), change.direction),
+                (Some("strategic"), "vip", Direction::Changed)
+            );
+            assert_eq!(change.trigger, "tier_model");
+            // B drops from `ordinary` (a name both models have); C stays `small`: its last
+            // change is still its first.
+            let b = book.account("B").unwrap().last_change.unwrap();
+            assert_eq!((b.direction, b.to.as_str()), (Direction::Down, "small"));
+            let c = book.account("C").unwrap().last_change.unwrap();
+            assert_eq!((c.direction, c.seq), (Direction::New, 1));
+        }
+        let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+        let change = book.account("A").unwrap().last_change.unwrap();
+        assert_eq!(
+            (change.from.as_deref(), change.to.as_str(), change.direction),
+            (Some("strategic"), "vip", Direction::Changed)
+        );
+        assert_eq!(book.account("C").unwrap().last_change.unwrap().seq, 1);
+        // The restart found nothing new to record: 4 new, then A and B.
+        assert_eq!(book.recent_changes(100).unwrap().len(), 6);
+        let run = book.store().last_recompute().unwrap().unwrap();
+        assert_eq!(
+            (
+                run.trigger.as_str(),
+                run.up + run.down + run.new + run.changed
+            ),
+            ("start", 0)
+        );
+    }
+
+    #[test]
+    fn importing_into_the_middle_keeps_every_account_and_its_last_change() {
+        let (_dir, book) = book();
+        book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+            .unwrap();
+        let report = book
+            .import_csv(
+                "id,name,revenue\nBB,乙乙,700\nA,甲公司,1000\n0,零,1\n".as_bytes(),
+                "import",
+                &mut no_errors,
+            )
+            .unwrap();
+        assert_eq!((report.imported, report.updated), (2, 1));
+        let ids: Vec<String> = book
+            .store()
+            .list_accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["0", "A", "B", "BB", "C", "D"]);
+        assert_eq!(book.state().len(), 6);
+        let bb = book.account("BB").unwrap().last_change.unwrap();
+        assert_eq!((bb.direction, bb.seq), (Direction::New, 2));
+        // Every account's last change leads to the tier it is in.
+        for row in book.list(&AccountFilter::default()).unwrap().accounts {
+            let change = book.account(&row.id).unwrap().last_change.unwrap();
+            assert_eq!(change.to, row.tier, "{}", row.id);
+        }
+        let a = book.account("A").unwrap();
+        assert_eq!(a.account.indicators.profit, None, "replaced, not merged");
+    }
+
+    #[test]
     fn an_override_wins_over_the_computed_tier_and_is_recorded_as_a_change() {
         let (_dir, book) = book();
         book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
