@@ -12,7 +12,7 @@
 //! the acting user (`by`) so permissions can be checked here once users exist.
 //! This module knows nothing of HTTP or templates.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
@@ -23,13 +23,13 @@ use crate::domain::account::Account;
 use crate::domain::import::{read_accounts, IgnoredColumn, ImportError, RowError};
 use crate::domain::pareto::{pareto_for, tier_bands_from_counts, Pareto, TierBand};
 use crate::domain::tiering::{
-    tier_changes_sorted, Direction, Indicator, ModelError, ResolvedModel, Rule, TierAssignment,
-    TierChange, TierDef, TierModel, TierOverride, TierTable,
+    Direction, Indicator, ModelError, ResolvedModel, Rule, TierAssignment, TierDef, TierModel,
+    TierOverride, TierTable,
 };
-use crate::store::{now_rfc3339, RecomputeRecord, RecordedChange, Store, StoreError};
-
-/// Rows written to the store per batch (one sled batch and one flush each).
-pub const IMPORT_BATCH_ROWS: usize = 10_000;
+use crate::store::{
+    now_rfc3339, LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, Store,
+    StoreError, TierSnapshot, NO_TIER,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
@@ -57,69 +57,78 @@ pub struct TierState {
     resolved: Arc<ResolvedModel>,
     table: Arc<TierTable>,
     overrides: Arc<HashMap<String, TierOverride>>,
-    /// Index of the tier in force (override applied) per account.
+    /// Index of the tier in force (override applied) per account; also an index into `names`.
     in_force: Vec<u16>,
     /// Account positions, best rank first (ties by id).
-    by_rank: Vec<u32>,
+    by_rank: Arc<Vec<u32>>,
     /// Accounts per tier in force, best tier first.
     counts: Vec<usize>,
     /// Accounts per computed tier (overrides ignored), for the Pareto bands.
     computed_counts: Vec<usize>,
-    regions: Vec<String>,
-    owners: Vec<String>,
+    regions: Arc<Vec<String>>,
+    owners: Arc<Vec<String>>,
+    /// The tier names `last` refers to: the model's tiers first, in order (so a tier index is
+    /// also a name index), then names of earlier models that recorded changes still refer to.
+    names: Arc<Vec<String>>,
+    /// Each account's last recorded tier change (aligned with `accounts`).
+    last: Vec<LastChange>,
     seq: u64,
     computed_at: String,
     millis: u64,
 }
 
 impl TierState {
+    /// Scores (unless `table` is given), applies overrides and prepares the lists. Parts that
+    /// depend only on the accounts (and the table) are shared with `previous` when it was
+    /// built from the same ones. `names` and `last` are filled in by [`compare`].
     fn build(
         accounts: Arc<Vec<Account>>,
         model: Arc<TierModel>,
         resolved: Arc<ResolvedModel>,
         overrides: Arc<HashMap<String, TierOverride>>,
         table: Option<Arc<TierTable>>,
+        previous: Option<&TierState>,
     ) -> TierState {
         let table =
             table.unwrap_or_else(|| Arc::new(resolved.run(accounts.as_slice()).into_table()));
+        let n = accounts.len();
         let tier_count = resolved.tiers().len();
-        let mut counts = vec![0; tier_count];
         let mut computed_counts = vec![0; tier_count];
-        let in_force: Vec<u16> = accounts
-            .iter()
-            .enumerate()
-            .map(|(i, account)| {
+        let mut in_force: Vec<u16> = (0..n)
+            .map(|i| {
                 let computed = table.tier_index(i);
                 computed_counts[computed] += 1;
-                let tier = if overrides.is_empty() {
-                    computed
-                } else {
-                    overrides
-                        .get(&account.id)
-                        .and_then(|o| resolved.tier_index(&o.tier))
-                        .unwrap_or(computed)
-                };
-                counts[tier] += 1;
-                u16::try_from(tier).unwrap_or(u16::MAX)
+                u16::try_from(computed).unwrap_or(u16::MAX)
             })
             .collect();
-        // Accounts are sorted by id, so a stable sort by rank keeps ties in id order.
-        let mut by_rank: Vec<u32> = (0..accounts.len() as u32).collect();
-        by_rank.sort_by_key(|&i| table.rank(i as usize));
-        let mut regions = BTreeSet::new();
-        let mut owners = BTreeSet::new();
-        for account in accounts.iter() {
-            if let Some(region) = &account.region {
-                if !regions.contains(region.as_str()) {
-                    regions.insert(region.clone());
-                }
-            }
-            if let Some(owner) = &account.owner {
-                if !owners.contains(owner.as_str()) {
-                    owners.insert(owner.clone());
-                }
+        // Few accounts are overridden: look each one up rather than every account in the map.
+        for (id, o) in overrides.iter() {
+            if let (Some(tier), Ok(i)) = (
+                resolved.tier_index(&o.tier),
+                accounts.binary_search_by(|a| a.id.as_str().cmp(id)),
+            ) {
+                in_force[i] = u16::try_from(tier).unwrap_or(u16::MAX);
             }
         }
+        let mut counts = vec![0; tier_count];
+        for &t in &in_force {
+            if let Some(c) = counts.get_mut(usize::from(t)) {
+                *c += 1;
+            }
+        }
+        let same_accounts = previous.filter(|p| Arc::ptr_eq(&p.accounts, &accounts));
+        let by_rank = match same_accounts.filter(|p| Arc::ptr_eq(&p.table, &table)) {
+            Some(p) => p.by_rank.clone(),
+            None => Arc::new(rank_order(&table, n)),
+        };
+        let (regions, owners) = match same_accounts {
+            Some(p) => (p.regions.clone(), p.owners.clone()),
+            None => (
+                Arc::new(distinct(accounts.iter().map(|a| a.region.as_deref()))),
+                Arc::new(distinct(accounts.iter().map(|a| a.owner.as_deref()))),
+            ),
+        };
+        let names = Arc::new(resolved.tiers().iter().map(|t| t.id.clone()).collect());
         TierState {
             accounts,
             model,
@@ -130,8 +139,10 @@ impl TierState {
             by_rank,
             counts,
             computed_counts,
-            regions: regions.into_iter().collect(),
-            owners: owners.into_iter().collect(),
+            regions,
+            owners,
+            names,
+            last: Vec::new(),
             seq: 0,
             computed_at: String::new(),
             millis: 0,
@@ -209,14 +220,6 @@ impl TierState {
         self.accounts
             .binary_search_by(|a| a.id.as_str().cmp(id))
             .ok()
-    }
-
-    /// `(account id, tier id in force)` in id order.
-    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.accounts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.as_str(), self.tier_id(i)))
     }
 
     fn row(&self, i: usize) -> AccountRow {
@@ -383,30 +386,33 @@ pub struct AccountBook {
 impl AccountBook {
     /// Loads accounts, model and overrides from the store and computes the tiers, recording the
     /// changes against the snapshot of the last run (e.g. after an import from the command
-    /// line while the server was stopped).
+    /// line while the server was stopped). Each account's last change comes from the snapshot.
     pub fn open(store: Store) -> Result<AccountBook, AccountsError> {
         let model = store.tier_model()?.unwrap_or_default();
         let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
         let accounts = Arc::new(store.list_accounts()?);
         let overrides = Arc::new(store.overrides()?);
         let started = Instant::now();
-        let state = TierState::build(
+        let mut state = TierState::build(
             accounts,
             Arc::new(model),
             Arc::new(resolved),
             overrides,
             None,
+            None,
         );
-        let mut state = state;
-        let previous = store.tier_snapshot()?;
-        if previous.is_some() || !state.is_empty() {
-            let changes = match &previous {
-                Some(snapshot) => {
-                    tier_changes_sorted(&state.resolved, snapshot.pairs(), state.pairs())
-                }
-                None => tier_changes_sorted(&state.resolved, std::iter::empty(), state.pairs()),
-            };
-            record(&store, &mut state, &changes, "start", started)?;
+        let snapshot = store.tier_snapshot()?;
+        if snapshot.is_some() || !state.is_empty() {
+            let seq = store.next_recompute_seq()?;
+            let prior = snapshot.as_ref().map(|s| Prior {
+                ids: PriorIds::Snapshot(s),
+                names: &s.names,
+                tiers: &s.tiers,
+                last: &s.last,
+            });
+            let comparison = compare(&mut state, prior, seq);
+            drop(snapshot);
+            record(&store, &mut state, &comparison, "start", started)?;
         }
         Ok(AccountBook {
             store,
@@ -427,7 +433,8 @@ impl AccountBook {
             .clone()
     }
 
-    /// Recomputes from the given parts (the rest taken from the current state) and commits.
+    /// Recomputes from the given parts (the rest taken from the current state), records the
+    /// changes against the current state and swaps the new state in.
     fn recompute(
         &self,
         trigger: &str,
@@ -445,10 +452,17 @@ impl AccountBook {
         };
         let overrides = overrides.map_or_else(|| current.overrides.clone(), Arc::new);
         let table = same_scores.then(|| current.table.clone());
-        let state = TierState::build(accounts, model, resolved, overrides, table);
-        let mut state = state;
-        let changes = tier_changes_sorted(&state.resolved, current.pairs(), state.pairs());
-        record(&self.store, &mut state, &changes, trigger, started)?;
+        let mut state =
+            TierState::build(accounts, model, resolved, overrides, table, Some(&current));
+        let seq = self.store.next_recompute_seq()?;
+        let prior = Prior {
+            ids: PriorIds::Accounts(&current.accounts),
+            names: &current.names,
+            tiers: &current.in_force,
+            last: &current.last,
+        };
+        let comparison = compare(&mut state, Some(prior), seq);
+        record(&self.store, &mut state, &comparison, trigger, started)?;
         let state = Arc::new(state);
         *self.state.write().unwrap_or_else(PoisonError::into_inner) = state.clone();
         Ok(state)
@@ -458,10 +472,12 @@ impl AccountBook {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Imports a CSV export (see `domain::import` for what it accepts), storing valid rows in
-    /// batches of [`IMPORT_BATCH_ROWS`], then recomputes the tiers. Every problem of every
-    /// rejected row is passed to `on_error` as it is found (the file is streamed, never held in
-    /// memory). A header problem stores nothing and is an error.
+    /// Imports a CSV export (see `domain::import` for what it accepts), then recomputes the
+    /// tiers. The file is streamed (never held in memory); the valid rows are collected as
+    /// accounts (they join the in-memory set anyway), stored when the file has been read — as
+    /// one atomic, flushed sled batch that rewrites only the account chunks they fall into —
+    /// and merged into the in-memory set, not read back. Every problem of every rejected row
+    /// is passed to `on_error` as it is found. A header problem stores nothing and is an error.
     pub fn import_csv(
         &self,
         input: impl Read,
@@ -473,37 +489,27 @@ impl AccountBook {
         let ignored_columns = rows.ignored_columns().to_vec();
         let warnings = rows.warnings().to_vec();
         let encoding = rows.encoding().label();
-        let (mut imported, mut updated, mut rejected) = (0, 0, 0);
-        let mut batch = Vec::with_capacity(IMPORT_BATCH_ROWS);
-        let mut write = |batch: &mut Vec<Account>| -> Result<(), AccountsError> {
-            let counts = self.store.upsert_accounts(batch)?;
-            imported += counts.new;
-            updated += counts.updated;
-            batch.clear();
-            Ok(())
-        };
+        let mut rejected = 0;
+        let mut fresh = Vec::new();
         for row in rows.by_ref() {
             match row {
-                Ok(parsed) => {
-                    batch.push(parsed.account);
-                    if batch.len() == IMPORT_BATCH_ROWS {
-                        write(&mut batch)?;
-                    }
-                }
+                Ok(parsed) => fresh.push(parsed.account),
                 Err(errors) => {
                     rejected += 1;
                     errors.iter().for_each(&mut *on_error);
                 }
             }
         }
-        if !batch.is_empty() {
-            write(&mut batch)?;
-        }
-        let state = if imported + updated > 0 {
-            let accounts = Arc::new(self.store.list_accounts()?);
-            self.recompute(trigger, Some(accounts), None, None)?
+        let (imported, updated, state) = if fresh.is_empty() {
+            (0, 0, self.state())
         } else {
-            self.state()
+            // Ids are unique within a file. A stable sort is near linear on the (often already
+            // sorted) exports of a CRM.
+            fresh.sort_by(|a, b| a.id.cmp(&b.id));
+            let counts = self.store.upsert_accounts(&fresh)?;
+            let merged = merge_accounts(&self.state().accounts, fresh);
+            let state = self.recompute(trigger, Some(Arc::new(merged)), None, None)?;
+            (counts.new, counts.updated, state)
         };
         Ok(ImportReport {
             imported,
@@ -610,8 +616,31 @@ impl AccountBook {
             tier_en: def.label_en.clone(),
             tier,
             score_rule: state.resolved.explain_score(),
-            last_change: self.store.last_change(id)?,
+            last_change: self.last_change(&state, i)?,
         })
+    }
+
+    /// Account `i`'s last recorded change, with the time and trigger of its recompute.
+    fn last_change(
+        &self,
+        state: &TierState,
+        i: usize,
+    ) -> Result<Option<RecordedChange>, AccountsError> {
+        let last = state.last.get(i).copied().unwrap_or(LastChange::NONE);
+        if last.is_none() {
+            return Ok(None);
+        }
+        let name = |n: u16| state.names.get(usize::from(n)).cloned();
+        let run = self.store.recompute(last.seq)?;
+        Ok(Some(RecordedChange {
+            seq: last.seq,
+            at: run.as_ref().map(|r| r.at.clone()).unwrap_or_default(),
+            trigger: run.map(|r| r.trigger).unwrap_or_default(),
+            account_id: state.accounts[i].id.clone(),
+            from: name(last.from),
+            to: name(last.to).unwrap_or_default(),
+            direction: last.direction,
+        }))
     }
 
     /// Accounts filtered by tier in force, region and owner, best rank first, one page.
@@ -694,18 +723,240 @@ impl AccountBook {
     }
 }
 
-/// Records a recompute durably (its changes, the snapshot when anything changed, the run) and
+/// Account positions best rank first, ties in position (= id) order: a counting sort on the
+/// competition ranks (1..=n), linear in the number of accounts.
+fn rank_order(table: &TierTable, n: usize) -> Vec<u32> {
+    let rank = |i: usize| table.rank(i).clamp(1, n.max(1));
+    let mut next = vec![0u32; n + 2];
+    for i in 0..n {
+        next[rank(i) + 1] += 1;
+    }
+    for r in 1..next.len() {
+        next[r] += next[r - 1];
+    }
+    let mut order = vec![0u32; n];
+    for i in 0..n {
+        let slot = &mut next[rank(i)];
+        order[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    order
+}
+
+/// The distinct values that occur, sorted (byte order).
+fn distinct<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    let set: HashSet<&str> = values.flatten().collect();
+    let mut list: Vec<String> = set.into_iter().map(str::to_owned).collect();
+    list.sort_unstable();
+    list
+}
+
+/// Merges imported accounts (sorted by id, unique) into the current ones (sorted by id): an
+/// imported account replaces the one with its id.
+fn merge_accounts(current: &[Account], fresh: Vec<Account>) -> Vec<Account> {
+    let mut merged = Vec::with_capacity(current.len() + fresh.len());
+    let mut old = current.iter().peekable();
+    for account in fresh {
+        while let Some(a) = old.next_if(|a| a.id < account.id) {
+            merged.push(a.clone());
+        }
+        old.next_if(|a| a.id == account.id);
+        merged.push(account);
+    }
+    merged.extend(old.cloned());
+    merged
+}
+
+/// The ids of the previous tiers: the previous state's accounts or the stored snapshot.
+enum PriorIds<'a> {
+    Accounts(&'a Arc<Vec<Account>>),
+    Snapshot(&'a TierSnapshot),
+}
+
+impl PriorIds<'_> {
+    fn len(&self) -> usize {
+        match self {
+            PriorIds::Accounts(a) => a.len(),
+            PriorIds::Snapshot(s) => s.len(),
+        }
+    }
+
+    fn id(&self, i: usize) -> &str {
+        match self {
+            PriorIds::Accounts(a) => &a[i].id,
+            PriorIds::Snapshot(s) => s.id(i),
+        }
+    }
+}
+
+/// The tiers in force before a recompute, sorted by id, with their last changes; tier names
+/// are indexes into `names`.
+struct Prior<'a> {
+    ids: PriorIds<'a>,
+    names: &'a [String],
+    tiers: &'a [u16],
+    last: &'a [LastChange],
+}
+
+/// What a recompute found, compared with the tiers before it.
+struct Comparison {
+    /// The recompute's sequence number.
+    seq: u64,
+    /// Positions (ascending) of the accounts whose tier in force changed.
+    changed: Vec<u32>,
+    snapshot: SnapshotScope,
+}
+
+/// Compares the new tiers in force with the prior ones, fills in `state.names` and
+/// `state.last` (the change of this recompute, `seq`, for accounts that moved; the prior last
+/// change for the others) and says which accounts changed. Linear in the number of accounts,
+/// and without comparing ids at all when the accounts are the prior state's own.
+///
+/// Same rules as [`crate::domain::tiering::tier_changes`]: unchanged accounts are left out,
+/// accounts only in the prior tiers are not reported, `up` is toward the model's first tier,
+/// `new` for accounts without a prior tier, `changed` when the prior tier is not one of the
+/// model's.
+fn compare(state: &mut TierState, prior: Option<Prior<'_>>, seq: u64) -> Comparison {
+    let n = state.accounts.len();
+    let tier_count = state.resolved.tiers().len();
+    let mut names: Vec<String> = state
+        .resolved
+        .tiers()
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    let mut last = Vec::with_capacity(n);
+    let mut changed = Vec::new();
+    let first = |to: u16| LastChange {
+        seq,
+        from: NO_TIER,
+        to,
+        direction: Direction::New,
+    };
+    let Some(prior) = prior else {
+        for (i, &to) in state.in_force.iter().enumerate() {
+            last.push(first(to));
+            changed.push(i as u32);
+        }
+        state.names = Arc::new(names);
+        state.last = last;
+        return Comparison {
+            seq,
+            changed,
+            snapshot: SnapshotScope::Full,
+        };
+    };
+    // Prior name index → new name index (the model's tiers first, other names kept after).
+    let remap: Vec<u16> = prior
+        .names
+        .iter()
+        .map(|name| match names.iter().position(|n| n == name) {
+            Some(i) => i as u16,
+            None => {
+                names.push(name.clone());
+                (names.len() - 1) as u16
+            }
+        })
+        .collect();
+    let map = |i: u16| remap.get(usize::from(i)).copied().unwrap_or(NO_TIER);
+    let same_positions =
+        matches!(prior.ids, PriorIds::Accounts(a) if Arc::ptr_eq(a, &state.accounts));
+    let mut aligned = prior.ids.len() == n;
+    let mut j = 0;
+    for i in 0..n {
+        let to = state.in_force[i];
+        let found = if same_positions {
+            Some(i)
+        } else {
+            let id = state.accounts[i].id.as_str();
+            while j < prior.ids.len() && prior.ids.id(j) < id {
+                j += 1;
+                aligned = false;
+            }
+            if j < prior.ids.len() && prior.ids.id(j) == id {
+                j += 1;
+                Some(j - 1)
+            } else {
+                aligned = false;
+                None
+            }
+        };
+        let Some(k) = found else {
+            last.push(first(to));
+            changed.push(i as u32);
+            continue;
+        };
+        let from = map(prior.tiers[k]);
+        if from == to {
+            let kept = prior.last.get(k).copied().unwrap_or(LastChange::NONE);
+            last.push(if kept.is_none() {
+                kept
+            } else {
+                LastChange {
+                    from: if kept.from == NO_TIER {
+                        NO_TIER
+                    } else {
+                        map(kept.from)
+                    },
+                    to: map(kept.to),
+                    ..kept
+                }
+            });
+            continue;
+        }
+        let direction = if usize::from(from) < tier_count {
+            if to < from {
+                Direction::Up
+            } else {
+                Direction::Down
+            }
+        } else {
+            Direction::Changed
+        };
+        last.push(LastChange {
+            seq,
+            from,
+            to,
+            direction,
+        });
+        changed.push(i as u32);
+    }
+    state.names = Arc::new(names);
+    state.last = last;
+    let snapshot = if !aligned {
+        SnapshotScope::Full
+    } else if changed.is_empty() {
+        SnapshotScope::Keep
+    } else {
+        SnapshotScope::ChangedChunks
+    };
+    Comparison {
+        seq,
+        changed,
+        snapshot,
+    }
+}
+
+/// Records a recompute durably (its changes, the snapshot chunks that changed, the run) and
 /// stamps the state with its sequence number and time.
 fn record(
     store: &Store,
     state: &mut TierState,
-    changes: &[TierChange],
+    comparison: &Comparison,
     trigger: &str,
     started: Instant,
 ) -> Result<(), AccountsError> {
-    let count = |d: Direction| changes.iter().filter(|c| c.direction == d).count();
-    let last = store.last_recompute()?;
-    state.seq = last.as_ref().map_or(1, |r| r.seq + 1);
+    let mut by_direction = [0usize; 4];
+    for &p in &comparison.changed {
+        let slot = match state.last[p as usize].direction {
+            Direction::Up => 0,
+            Direction::Down => 1,
+            Direction::New => 2,
+            Direction::Changed => 3,
+        };
+        by_direction[slot] += 1;
+    }
+    state.seq = comparison.seq;
     state.computed_at = now_rfc3339();
     state.millis = started.elapsed().as_millis() as u64;
     let record = RecomputeRecord {
@@ -719,25 +970,21 @@ fn record(
             .into_iter()
             .map(|t| (t.tier, t.count))
             .collect(),
-        up: count(Direction::Up),
-        down: count(Direction::Down),
-        new: count(Direction::New),
-        changed: count(Direction::Changed),
+        up: by_direction[0],
+        down: by_direction[1],
+        new: by_direction[2],
+        changed: by_direction[3],
         millis: state.millis,
     };
-    // The snapshot only needs rewriting when a tier in force changed, or when the tier ids it
-    // refers to may have (first run, model change).
-    if !changes.is_empty() || last.is_none() || trigger == "tier_model" {
-        let tier_ids: Vec<String> = state.tiers().iter().map(|t| t.id.clone()).collect();
-        let mut entries = state
-            .accounts
-            .iter()
-            .zip(&state.in_force)
-            .map(|(a, t)| (a.id.as_str(), *t));
-        store.record_recompute(&record, changes, Some((&tier_ids, &mut entries)))?;
-    } else {
-        store.record_recompute(&record, changes, None)?;
-    }
+    store.record_recompute(&RecomputeWrite {
+        record: &record,
+        names: &state.names,
+        accounts: &state.accounts,
+        tiers: &state.in_force,
+        last: &state.last,
+        changed: &comparison.changed,
+        snapshot: comparison.snapshot,
+    })?;
     tracing::info!(
         seq = record.seq,
         trigger,
@@ -891,6 +1138,80 @@ mod tests {
         let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
         assert_eq!(book.recent_changes(100).unwrap().len(), 4);
         assert_eq!(book.state().summary().tiers[0].count, 1);
+    }
+
+    #[test]
+    fn a_renamed_tier_is_a_change_whose_old_name_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+            book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+                .unwrap();
+            // `vip` renames the first tier: A goes from `strategic` to `vip`, no order known.
+            book.set_model_json(r#"{"preset":"vip"}"#, "admin").unwrap();
+            let change = book.account("A").unwrap().last_change.unwrap();
+            assert_eq!(
+                (change.from.as_deref(), change.to.as_str(), change.direction),
+                (Some("strategic"), "vip", Direction::Changed)
+            );
+            assert_eq!(change.trigger, "tier_model");
+            // B drops from `ordinary` (a name both models have); C stays `small`: its last
+            // change is still its first.
+            let b = book.account("B").unwrap().last_change.unwrap();
+            assert_eq!((b.direction, b.to.as_str()), (Direction::Down, "small"));
+            let c = book.account("C").unwrap().last_change.unwrap();
+            assert_eq!((c.direction, c.seq), (Direction::New, 1));
+        }
+        let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+        let change = book.account("A").unwrap().last_change.unwrap();
+        assert_eq!(
+            (change.from.as_deref(), change.to.as_str(), change.direction),
+            (Some("strategic"), "vip", Direction::Changed)
+        );
+        assert_eq!(book.account("C").unwrap().last_change.unwrap().seq, 1);
+        // The restart found nothing new to record: 4 new, then A and B.
+        assert_eq!(book.recent_changes(100).unwrap().len(), 6);
+        let run = book.store().last_recompute().unwrap().unwrap();
+        assert_eq!(
+            (
+                run.trigger.as_str(),
+                run.up + run.down + run.new + run.changed
+            ),
+            ("start", 0)
+        );
+    }
+
+    #[test]
+    fn importing_into_the_middle_keeps_every_account_and_its_last_change() {
+        let (_dir, book) = book();
+        book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+            .unwrap();
+        let report = book
+            .import_csv(
+                "id,name,revenue\nBB,乙乙,700\nA,甲公司,1000\n0,零,1\n".as_bytes(),
+                "import",
+                &mut no_errors,
+            )
+            .unwrap();
+        assert_eq!((report.imported, report.updated), (2, 1));
+        let ids: Vec<String> = book
+            .store()
+            .list_accounts()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["0", "A", "B", "BB", "C", "D"]);
+        assert_eq!(book.state().len(), 6);
+        let bb = book.account("BB").unwrap().last_change.unwrap();
+        assert_eq!((bb.direction, bb.seq), (Direction::New, 2));
+        // Every account's last change leads to the tier it is in.
+        for row in book.list(&AccountFilter::default()).unwrap().accounts {
+            let change = book.account(&row.id).unwrap().last_change.unwrap();
+            assert_eq!(change.to, row.tier, "{}", row.id);
+        }
+        let a = book.account("A").unwrap();
+        assert_eq!(a.account.indicators.profit, None, "replaced, not merged");
     }
 
     #[test]

@@ -2240,8 +2240,9 @@ pub fn tier_changes(
 }
 
 /// Tier changes between two runs given as `(account id, tier id)` pairs **sorted by id**
-/// (byte order, as a sorted store returns them), in linear time and without building maps: the
-/// form a recompute over a million accounts uses. Same rules as [`tier_changes`]: unchanged
+/// (byte order, as a sorted store returns them), in linear time and without building maps.
+/// (The server's recompute applies the same rules on tier indexes, in `accounts::compare`, so
+/// that it allocates nothing per account.) Same rules as [`tier_changes`]: unchanged
 /// accounts are left out, accounts only in `previous` are not reported, `up` is toward the
 /// model's first tier. Order follows `current`.
 pub fn tier_changes_sorted<'a>(

@@ -1,19 +1,22 @@
 //! The store: sled, the source of truth for everything Playbook keeps.
 //!
-//! Tree names and key layouts are the constants below. Values are JSON of domain types; no sled
-//! type leaks out of this module. Every method that changes data flushes before it returns, so a
-//! caller that acknowledges a write after `Ok` never acknowledges something a crash could undo.
-//! The store never imports the web layer or the search index.
+//! Tree names and key layouts are the constants below. Values are JSON of domain types, except
+//! accounts and the tier history, which are compact binary chunks ([`codec`], layouts in
+//! `accounts.rs`); no sled type leaks out of this module. Every method that changes data
+//! flushes before it returns, so a caller that acknowledges a write after `Ok` never acknowledges
+//! something a crash could undo. The store never imports the web layer or the search index.
 //!
 //! Content lives here; accounts, the tier model, overrides and the tier history live in
 //! [`accounts`] (same `Store`, more trees).
 
 mod accounts;
+pub mod codec;
 
 pub use accounts::{
-    RecomputeRecord, RecordedChange, SnapshotInput, TierSnapshot, UpsertCounts, ACCOUNTS_TREE,
-    OVERRIDES_TREE, TIER_CHANGES_BY_ACCOUNT_TREE, TIER_CHANGES_TREE, TIER_MODEL_KEY,
-    TIER_RUNS_TREE, TIER_SNAPSHOT_TREE,
+    LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, TierSnapshot,
+    UpsertCounts, ACCOUNT_CHUNK, ACCOUNT_CHUNKS_TREE, ACCOUNT_CHUNK_MAX, CHANGE_CHUNK, NO_TIER,
+    OVERRIDES_TREE, SNAPSHOT_CHUNK, TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE,
+    TIER_SNAPSHOT_TREE,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -36,8 +39,10 @@ pub const SEARCH_MISSES_TREE: &str = "search_misses";
 pub const META_TREE: &str = "meta";
 /// Key in [`META_TREE`] holding the layout version of the store.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
-/// Bump when a stored layout changes incompatibly; `open` refuses newer stores.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bump when a stored layout changes incompatibly; `open` refuses newer stores and upgrades
+/// older ones. Version 2: accounts in binary chunks, the tier history as chunks per recompute
+/// (version 1: one JSON record per account and per tier change).
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,6 +55,12 @@ pub enum StoreError {
         tree: &'static str,
         key: String,
         source: serde_json::Error,
+    },
+    #[error("stored record {key} in tree {tree} is unreadable: {message}")]
+    Damaged {
+        tree: &'static str,
+        key: String,
+        message: String,
     },
     #[error("stored value {key:?} in tree {tree} cannot be written: {message}")]
     Encode {
@@ -94,12 +105,11 @@ pub struct Store {
     content: sled::Tree,
     outbox: sled::Tree,
     misses: sled::Tree,
-    accounts: sled::Tree,
+    account_chunks: sled::Tree,
     overrides: sled::Tree,
     tier_snapshot: sled::Tree,
     tier_runs: sled::Tree,
-    tier_changes: sled::Tree,
-    tier_changes_by_account: sled::Tree,
+    tier_change_log: sled::Tree,
 }
 
 /// The current time as RFC 3339 (UTC), as stored in records.
@@ -121,31 +131,40 @@ impl Store {
                 source,
             })?;
         let meta = db.open_tree(META_TREE)?;
-        match meta.get(SCHEMA_VERSION_KEY)? {
+        // `None`: a new store.
+        let found: Option<u32> = match meta.get(SCHEMA_VERSION_KEY)? {
             Some(found) => {
                 let found: u32 = String::from_utf8_lossy(&found).parse().unwrap_or(u32::MAX);
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::TooNew { path, found });
                 }
+                Some(found)
             }
-            None => {
-                meta.insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION.to_string().as_bytes())?;
-                db.flush()?;
-            }
-        }
-        Ok(Store {
+            None => None,
+        };
+        let store = Store {
             content: db.open_tree(CONTENT_TREE)?,
             outbox: db.open_tree(OUTBOX_TREE)?,
             misses: db.open_tree(SEARCH_MISSES_TREE)?,
-            accounts: db.open_tree(ACCOUNTS_TREE)?,
+            account_chunks: db.open_tree(ACCOUNT_CHUNKS_TREE)?,
             overrides: db.open_tree(OVERRIDES_TREE)?,
             tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
             tier_runs: db.open_tree(TIER_RUNS_TREE)?,
-            tier_changes: db.open_tree(TIER_CHANGES_TREE)?,
-            tier_changes_by_account: db.open_tree(TIER_CHANGES_BY_ACCOUNT_TREE)?,
+            tier_change_log: db.open_tree(TIER_CHANGE_LOG_TREE)?,
             meta,
             db,
-        })
+        };
+        if found.is_some_and(|v| v < 2) {
+            store.upgrade_accounts_from_v1()?;
+        }
+        if found != Some(SCHEMA_VERSION) {
+            // Raised only after an upgrade completed: an interrupted one is redone.
+            store
+                .meta
+                .insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION.to_string().as_bytes())?;
+            store.flush()?;
+        }
+        Ok(store)
     }
 
     /// Writes everything buffered to disk.
@@ -212,12 +231,7 @@ impl Store {
                 outbox.insert(&seq.to_be_bytes(), id.as_bytes())?;
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
-            .map_err(|e| match e {
-                TransactionError::Storage(e) => StoreError::Sled(e),
-                TransactionError::Abort(()) => StoreError::Sled(sled::Error::Unsupported(
-                    "content transaction aborted".into(),
-                )),
-            })
+            .map_err(transaction_error)
     }
 
     /// Removes an item, durably.
@@ -337,6 +351,16 @@ impl Store {
         }
         self.flush()?;
         Ok(summary)
+    }
+}
+
+/// The error of a transaction whose closure never aborts.
+fn transaction_error(e: TransactionError<()>) -> StoreError {
+    match e {
+        TransactionError::Storage(e) => StoreError::Sled(e),
+        TransactionError::Abort(()) => {
+            StoreError::Sled(sled::Error::Unsupported("transaction aborted".into()))
+        }
     }
 }
 
