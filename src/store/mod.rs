@@ -123,13 +123,10 @@ impl Store {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.display().to_string();
-        let db = sled::Config::new()
-            .path(dir)
-            .open()
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
+        let db = open_with_retry(dir).map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
         let meta = db.open_tree(META_TREE)?;
         // `None`: a new store.
         let found: Option<u32> = match meta.get(SCHEMA_VERSION_KEY)? {
@@ -360,6 +357,24 @@ fn transaction_error(e: TransactionError<()>) -> StoreError {
         TransactionError::Storage(e) => StoreError::Sled(e),
         TransactionError::Abort(()) => {
             StoreError::Sled(sled::Error::Unsupported("transaction aborted".into()))
+        }
+    }
+}
+
+/// Opens sled, waiting up to two seconds for its file lock: a store closed a moment ago (a
+/// restart, a test reopening its data directory) may still hold it briefly. A store held by a
+/// running server still fails after the wait, with the lock error.
+fn open_with_retry(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let mut attempts = 0;
+    loop {
+        match sled::Config::new().path(dir).open() {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock && attempts < 40 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
         }
     }
 }
