@@ -1636,21 +1636,22 @@ impl ResolvedModel {
             start = end;
         }
 
+        // Rank bounds (cumulative account counts) → tier per position; unscored accounts last.
+        let tiers_from_bounds = |bounds: &[usize]| -> Vec<usize> {
+            (0..n)
+                .map(|pos| match pos < scored {
+                    true => bounds
+                        .iter()
+                        .position(|b| rank_at[pos] <= *b)
+                        .unwrap_or(last),
+                    false => last,
+                })
+                .collect()
+        };
         let (tier_at, info): (Vec<usize>, CutInfo) = match &self.cut {
             ResolvedCut::Percent(ps) => {
                 let bounds: Vec<usize> = ps.iter().map(|p| percent_count(n, *p)).collect();
-                let tiers = (0..n)
-                    .map(|pos| {
-                        if pos >= scored {
-                            last
-                        } else {
-                            bounds
-                                .iter()
-                                .position(|b| rank_at[pos] <= *b)
-                                .unwrap_or(last)
-                        }
-                    })
-                    .collect();
+                let tiers = tiers_from_bounds(&bounds);
                 (tiers, CutInfo::Percent { bounds })
             }
             ResolvedCut::Share(shares) => {
@@ -1670,18 +1671,7 @@ impl ResolvedModel {
                         share_counts_float(&vals, shares)
                     }
                 };
-                let tiers = (0..n)
-                    .map(|pos| {
-                        if pos >= scored {
-                            last
-                        } else {
-                            bounds
-                                .iter()
-                                .position(|b| rank_at[pos] <= *b)
-                                .unwrap_or(last)
-                        }
-                    })
-                    .collect();
+                let tiers = tiers_from_bounds(&bounds);
                 (tiers, CutInfo::Share { bounds })
             }
             ResolvedCut::Threshold(ts) => {

@@ -303,20 +303,7 @@ impl SearchIndex {
         let f = &self.fields;
         let mut analyzer = self.analyzer.clone();
         let text_query = build_text_query(&request.query, f, &mut analyzer);
-        let mut filters = Vec::new();
-        let filter_fields = [
-            (f.kind, &request.filters.kind),
-            (f.tiers, &request.filters.tier),
-            (f.scenarios, &request.filters.scenario),
-            (f.tags, &request.filters.tag),
-            (f.lang, &request.filters.lang),
-            (f.account, &request.filters.account),
-        ];
-        for (field, value) in filter_fields {
-            if let Some(value) = value {
-                filters.push((field, vec![value.clone()]));
-            }
-        }
+        let mut filters = self.filter_terms(&request.filters);
         if request.visibility == Visibility::Published {
             filters.push((f.status, vec!["published".to_owned()]));
         }
@@ -395,19 +382,8 @@ impl SearchIndex {
             .collect();
         let context_query: Option<Box<dyn Query>> =
             (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>);
-        let mut filters = vec![(f.status, vec!["published".to_owned()])];
-        for (field, value) in [
-            (f.kind, &request.filters.kind),
-            (f.tiers, &request.filters.tier),
-            (f.scenarios, &request.filters.scenario),
-            (f.tags, &request.filters.tag),
-            (f.lang, &request.filters.lang),
-            (f.account, &request.filters.account),
-        ] {
-            if let Some(value) = value {
-                filters.push((field, vec![value.clone()]));
-            }
-        }
+        let mut filters = self.filter_terms(&request.filters);
+        filters.push((f.status, vec!["published".to_owned()]));
         let restrict = with_filters(None, filters);
         let mut clauses = vec![(Occur::Must, restrict)];
         if let Some(context) = &context_query {
@@ -439,6 +415,22 @@ impl SearchIndex {
                 Ok(self.hit(&document, score, generator.as_ref()))
             })
             .collect()
+    }
+
+    /// The keyword filters that are set, as `(field, accepted values)`.
+    fn filter_terms(&self, filters: &Filters) -> Vec<(tantivy::schema::Field, Vec<String>)> {
+        let f = &self.fields;
+        [
+            (f.kind, &filters.kind),
+            (f.tiers, &filters.tier),
+            (f.scenarios, &filters.scenario),
+            (f.tags, &filters.tag),
+            (f.lang, &filters.lang),
+            (f.account, &filters.account),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| value.as_ref().map(|v| (field, vec![v.clone()])))
+        .collect()
     }
 
     fn hit(
