@@ -368,15 +368,22 @@ fn open_with_retry(dir: &Path) -> Result<sled::Db, sled::Error> {
     let mut attempts = 0;
     loop {
         match sled::Config::new().path(dir).open() {
-            Err(sled::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::WouldBlock && attempts < 40 =>
-            {
+            Err(sled::Error::Io(e)) if is_lock_contention(&e) && attempts < 40 => {
                 attempts += 1;
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             other => return other,
         }
     }
+}
+
+/// sled reports a held file lock as `ErrorKind::Other` with the message "could not acquire lock
+/// on …" (sled 0.34, `config.rs`), wrapping the `WouldBlock` from `flock`; a previous handle in
+/// this process releases it when its flusher thread has stopped, a moment after the drop.
+fn is_lock_contention(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || (e.kind() == std::io::ErrorKind::Other
+            && e.to_string().starts_with("could not acquire lock"))
 }
 
 fn decode_seq(key: &[u8]) -> u64 {
@@ -444,6 +451,19 @@ mod tests {
         store.prune_outbox(entries[1].0).unwrap();
         assert_eq!(store.outbox_after(0, 10).unwrap(), entries[2..]);
         assert_eq!(store.outbox_head().unwrap(), entries[2].0);
+    }
+
+    #[test]
+    fn opening_waits_for_a_handle_that_is_being_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Store::open(dir.path()).unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(first);
+        });
+        let second = Store::open(dir.path());
+        release.join().unwrap();
+        assert!(second.is_ok(), "{:?}", second.err());
     }
 
     #[test]
