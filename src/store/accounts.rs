@@ -1213,7 +1213,7 @@ impl Store {
         tracing::info!(
             accounts = converted,
             changes = changes_converted,
-            "store upgraded from layout version 1: accounts in binary, tier history in chunks"
+            "store upgraded from layout version 1: accounts and tier history in binary chunks"
         );
         Ok(())
     }
