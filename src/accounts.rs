@@ -1141,6 +1141,29 @@ mod tests {
     }
 
     #[test]
+    fn the_counting_sort_by_rank_matches_a_stable_sort_with_ties_and_unscored_accounts() {
+        let csv: String = std::iter::once("id,name,revenue\n".to_owned())
+            .chain((0..300).map(|i| {
+                // Ties (revenue repeats every 7), and every 11th account has no revenue.
+                let revenue = if i % 11 == 0 {
+                    String::new()
+                } else {
+                    ((i * 37) % 7).to_string()
+                };
+                format!("K{i:03},n,{revenue}\n")
+            }))
+            .collect();
+        let (_dir, book) = book();
+        book.import_csv(csv.as_bytes(), "import", &mut no_errors)
+            .unwrap();
+        let state = book.state();
+        let mut expected: Vec<u32> = (0..state.len() as u32).collect();
+        expected.sort_by_key(|&i| state.table.rank(i as usize));
+        assert_eq!(*state.by_rank, expected);
+        assert_eq!(rank_order(&state.table, state.len()), expected);
+    }
+
+    #[test]
     fn a_renamed_tier_is_a_change_whose_old_name_survives_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         {
@@ -1162,7 +1185,17 @@ mod tests {
             let c = book.account("C").unwrap().last_change.unwrap();
             assert_eq!((c.direction, c.seq), (Direction::New, 1));
         }
-        let book = AccountBook::open(Store::open(dir.path()).unwrap()).unwrap();
+        // sled may hold the file lock for a moment after the last handle is dropped.
+        let store = (0..50)
+            .find_map(|_| match Store::open(dir.path()) {
+                Err(StoreError::Open { .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                result => Some(result.unwrap()),
+            })
+            .unwrap();
+        let book = AccountBook::open(store).unwrap();
         let change = book.account("A").unwrap().last_change.unwrap();
         assert_eq!(
             (change.from.as_deref(), change.to.as_str(), change.direction),

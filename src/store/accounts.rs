@@ -1213,7 +1213,7 @@ impl Store {
         tracing::info!(
             accounts = converted,
             changes = changes_converted,
-            "store upgraded from layout version 1: accounts in binary, tier history in chunks"
+            "store upgraded from layout version 1: accounts and tier history in binary chunks"
         );
         Ok(())
     }
@@ -1277,6 +1277,20 @@ mod tests {
             changed: 0,
             millis: 0,
         }
+    }
+
+    /// Opens a store that was just closed: sled's background threads may hold its file lock
+    /// for a moment after the last handle is dropped.
+    fn reopen(dir: &std::path::Path) -> Store {
+        for _ in 0..50 {
+            match Store::open(dir) {
+                Err(StoreError::Open { .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                result => return result.unwrap(),
+            }
+        }
+        Store::open(dir).unwrap()
     }
 
     fn no_indicators(id: &str) -> Account {
@@ -1698,7 +1712,7 @@ mod tests {
             db.flush().unwrap();
         }
 
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
 
         let version = store
             .meta
@@ -1752,7 +1766,7 @@ mod tests {
         assert!(store.tier_snapshot.get(b"tiers").unwrap().is_none());
         drop(store);
         // Opening again changes nothing.
-        let store = Store::open(dir.path()).unwrap();
+        let store = reopen(dir.path());
         assert_eq!(store.recent_changes(10).unwrap().len(), 4);
     }
 }
