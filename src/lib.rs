@@ -9,6 +9,7 @@
 //! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
 
 pub mod accounts;
+pub mod auth;
 pub mod briefing;
 pub mod cli;
 pub mod config;

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod import;
 pub mod lookup;
 pub mod pareto;
+pub mod policy;
 pub mod recommend;
 pub mod taxonomy;
 pub mod tiering;

@@ -11,12 +11,17 @@
 
 mod accounts;
 pub mod codec;
+mod users;
 
 pub use accounts::{
     LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, TierSnapshot,
     UpsertCounts, ACCOUNT_CHUNK, ACCOUNT_CHUNKS_TREE, ACCOUNT_CHUNK_MAX, CHANGE_CHUNK, NO_TIER,
     OVERRIDES_TREE, SNAPSHOT_CHUNK, TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE,
     TIER_SNAPSHOT_TREE,
+};
+
+pub use users::{
+    ApiTokenRecord, SessionRecord, UserRecord, API_TOKENS_TREE, SESSIONS_TREE, USERS_TREE,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -110,6 +115,9 @@ pub struct Store {
     tier_snapshot: sled::Tree,
     tier_runs: sled::Tree,
     tier_change_log: sled::Tree,
+    users: sled::Tree,
+    sessions: sled::Tree,
+    api_tokens: sled::Tree,
 }
 
 /// The current time as RFC 3339 (UTC), as stored in records.
@@ -148,6 +156,9 @@ impl Store {
             tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
             tier_runs: db.open_tree(TIER_RUNS_TREE)?,
             tier_change_log: db.open_tree(TIER_CHANGE_LOG_TREE)?,
+            users: db.open_tree(USERS_TREE)?,
+            sessions: db.open_tree(SESSIONS_TREE)?,
+            api_tokens: db.open_tree(API_TOKENS_TREE)?,
             meta,
             db,
         };
