@@ -40,7 +40,7 @@ fn main() {
         filters,
         limit: 10,
         offset: 0,
-        visibility: Visibility::Published,
+        visibility: Visibility::published(),
     };
     let tier = |t: &str| Filters {
         tier: Some(t.into()),

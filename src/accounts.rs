@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::account::Account;
+use crate::domain::account::{Account, Indicators};
 use crate::domain::import::{read_accounts, IgnoredColumn, ImportError, RowError};
 use crate::domain::pareto::{pareto_for, tier_bands_from_counts, Pareto, TierBand};
 use crate::domain::tiering::{
@@ -216,6 +216,12 @@ impl TierState {
             .unwrap_or(&tiers[tiers.len() - 1])
     }
 
+    /// The owner of account `id`: `None` if there is no such account, `Some(None)` if it has
+    /// no owner.
+    pub fn owner_of(&self, id: &str) -> Option<Option<&str>> {
+        self.position(id).map(|i| self.accounts[i].owner.as_deref())
+    }
+
     fn position(&self, id: &str) -> Option<usize> {
         self.accounts
             .binary_search_by(|a| a.id.as_str().cmp(id))
@@ -238,6 +244,7 @@ impl TierState {
             rank: self.table.rank(i),
             percentile: self.table.percentile(i),
             overridden: self.overrides.contains_key(&account.id),
+            figures_visible: true,
         }
     }
 
@@ -299,6 +306,16 @@ pub struct AccountRow {
     pub rank: usize,
     pub percentile: f64,
     pub overridden: bool,
+    /// False when the viewer may not see this account's figures (`score` is then `None`).
+    pub figures_visible: bool,
+}
+
+impl AccountRow {
+    /// Removes what would reveal the figures (the score can be the revenue itself).
+    pub fn hide_figures(&mut self) {
+        self.score = None;
+        self.figures_visible = false;
+    }
 }
 
 /// Filters and paging of the account list. Empty strings mean "any".
@@ -337,6 +354,21 @@ pub struct AccountDetail {
     pub score_rule: Rule,
     /// The last recorded tier change of this account.
     pub last_change: Option<RecordedChange>,
+    /// False when the viewer may not see this account's figures: indicators, score and
+    /// contributions are then empty.
+    pub figures_visible: bool,
+}
+
+impl AccountDetail {
+    /// The detail without anything that reveals the figures: the tier, rank, rule and override
+    /// stay (every signed-in user sees tiers).
+    pub fn without_figures(mut self) -> AccountDetail {
+        self.account.indicators = Indicators::default();
+        self.tier.score = None;
+        self.tier.contributions.clear();
+        self.figures_visible = false;
+        self
+    }
 }
 
 /// What an import did.
@@ -617,6 +649,7 @@ impl AccountBook {
             tier,
             score_rule: state.resolved.explain_score(),
             last_change: self.last_change(&state, i)?,
+            figures_visible: true,
         })
     }
 

@@ -19,7 +19,7 @@ use crate::domain::recommend::{courses_for, recommend, MatchKind, TierLevels};
 use crate::domain::tiering::{Contribution, TierOverride};
 use crate::domain::Lang;
 use crate::library::{Library, LibraryError};
-use crate::search::index::{Filters, Hit, SimilarRequest};
+use crate::search::index::{Filters, Hit, SimilarRequest, Visibility};
 
 /// Related cases shown, own reviews included.
 pub const MAX_CASES: usize = 6;
@@ -40,30 +40,34 @@ pub enum BriefingError {
     Search(#[from] crate::search::index::SearchError),
 }
 
-/// Who is looking. Roles arrive with the security issue; until then every viewer is
-/// [`Viewer::unrestricted`]. The briefing already asks the viewer before showing figures.
+/// Who is looking, as the access policy describes them (see `crate::access::Access::viewer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The signed-in user name, if any.
     pub user: Option<String>,
     /// Managers and admins see every account's figures.
     pub sees_all_figures: bool,
+    /// Which cases the related-case search may return.
+    pub visibility: Visibility,
 }
 
 impl Viewer {
-    /// Sees everything: the behaviour until users and roles exist.
+    /// Sees every figure and every published case (tests and benchmarks).
     pub fn unrestricted() -> Viewer {
         Viewer {
             user: None,
             sees_all_figures: true,
+            visibility: Visibility::published(),
         }
     }
 
-    /// A rep: sees figures of the accounts they own only.
+    /// A rep: sees figures of the accounts they own only; no case is hidden from search (the
+    /// caller adds hidden accounts to `visibility`).
     pub fn rep(user: &str) -> Viewer {
         Viewer {
             user: Some(user.to_owned()),
             sees_all_figures: false,
+            visibility: Visibility::published(),
         }
     }
 
@@ -306,7 +310,7 @@ pub fn briefing(
             .collect(),
     };
 
-    let cases = related_cases(library, account, &tier, scenario)?;
+    let cases = related_cases(library, account, &tier, scenario, &viewer.visibility)?;
     let courses = match scenario {
         Some(scenario) => courses_for(&catalog, scenario, &tier)
             .into_iter()
@@ -334,7 +338,7 @@ pub fn briefing(
         tier: TierView {
             label: tier_label,
             computed_tier: detail.tier.computed_tier.clone(),
-            score: detail.tier.score,
+            score: detail.tier.score.filter(|_| figures_visible),
             rank: detail.tier.rank,
             percentile: detail.tier.percentile,
             contributions: if figures_visible {
@@ -365,6 +369,7 @@ fn related_cases(
     account: &Account,
     tier: &str,
     scenario: Option<&str>,
+    visibility: &Visibility,
 ) -> Result<Vec<CaseView>, BriefingError> {
     let index = library.index();
     let own = index.similar(&SimilarRequest {
@@ -373,6 +378,7 @@ fn related_cases(
             account: Some(account.id.clone()),
             ..Filters::default()
         },
+        visibility,
         context: "",
         exclude_account: None,
         limit: MAX_CASES,
@@ -393,6 +399,7 @@ fn related_cases(
             scenario: scenario.map(str::to_owned),
             ..Filters::default()
         },
+        visibility,
         context: &context,
         exclude_account: Some(&account.id),
         limit: MAX_CASES.saturating_sub(own.len()),

@@ -1,5 +1,5 @@
-//! The `playbook` command line: `serve` (the default), `check`, `import accounts`,
-//! `demo accounts`.
+//! The `playbook` command line: `serve` (the default), `check`, `reindex`, `import accounts`,
+//! `user add|passwd|disable|enable|list`, `demo accounts`.
 //!
 //! Every flag has a `PLAYBOOK_…` environment variable; this module turns them into a
 //! [`Config`] and hands over to `crate::startup` or the content loader.
@@ -47,6 +47,43 @@ enum Command {
     /// Print demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Manage users (the server must be stopped; while it runs, use /api/v1/users as an admin).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input when it is not a terminal (one
+    /// line); otherwise, or when that line is empty, one is generated and printed once.
+    Add(UserAddArgs),
+    /// Set a user's password (read from standard input as for `add`, or generated); ends the
+    /// user's sessions.
+    Passwd(UserNameArgs),
+    /// Disable a user: sessions end, API tokens are revoked, sign-in is refused.
+    Disable(UserNameArgs),
+    /// Enable a disabled user again.
+    Enable(UserNameArgs),
+    /// List users and their roles.
+    List(DataDirArg),
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    /// User name: the same as the owner column of the account import for reps.
+    name: String,
+    /// rep, trainer, manager or admin.
+    #[arg(long)]
+    role: String,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+struct UserNameArgs {
+    name: String,
+    #[command(flatten)]
+    data_dir: DataDirArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +159,12 @@ struct ServeArgs {
     /// Largest body of POST /api/v1/accounts/import, in MiB.
     #[arg(long, env = "PLAYBOOK_MAX_IMPORT_MB", default_value_t = DEFAULT_MAX_IMPORT_MB)]
     max_import_mb: usize,
+    /// A session unused for this many minutes ends.
+    #[arg(long, env = "PLAYBOOK_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    session_idle_minutes: u64,
+    /// A session ends this many hours after sign-in, used or not.
+    #[arg(long, env = "PLAYBOOK_SESSION_MAX_HOURS", default_value_t = 168)]
+    session_max_hours: u64,
 }
 
 impl ServeArgs {
@@ -133,6 +176,10 @@ impl ServeArgs {
             workers: self.workers,
             demo: self.demo,
             max_import_bytes: self.max_import_mb.saturating_mul(1024 * 1024),
+            session: crate::auth::AuthSettings {
+                idle: std::time::Duration::from_secs(self.session_idle_minutes.max(1) * 60),
+                absolute: std::time::Duration::from_secs(self.session_max_hours.max(1) * 3600),
+            },
         }
     }
 }
@@ -149,9 +196,128 @@ pub fn run() -> ExitCode {
         Some(Command::Import(ImportCommand::Accounts(args))) => {
             import_accounts(&args.file, &args.data_dir.data_dir)
         }
+        Some(Command::User(command)) => user(command),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
             print!("{}", crate::demo::accounts_csv(args.count, args.seed));
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Opens the store of `data_dir` for a command, or explains why not (a running server holds it).
+fn open_store_for_command(
+    data_dir: &std::path::Path,
+    server_alternative: &str,
+) -> Result<crate::store::Store, ExitCode> {
+    let config = Config {
+        data_dir: data_dir.to_owned(),
+        ..Config::default()
+    };
+    if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
+        eprintln!("error: cannot create {}: {e}", config.data_dir.display());
+        return Err(ExitCode::from(2));
+    }
+    match crate::store::Store::open(&config.store_dir()) {
+        Ok(store) => Ok(store),
+        Err(crate::store::StoreError::Open { path, .. }) => {
+            eprintln!(
+                "error: the store in {path} is in use, probably by a running playbook server: \
+                 stop the server first, or {server_alternative}"
+            );
+            Err(ExitCode::from(2))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// A password from standard input when it is not a terminal (one line, the newline removed);
+/// `None` (generate one) when it is a terminal or the line is empty.
+fn password_from_stdin() -> Option<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return None;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).ok()?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    (!line.is_empty()).then_some(line)
+}
+
+/// `playbook user add|passwd|disable|enable|list`.
+fn user(command: UserCommand) -> ExitCode {
+    use crate::auth::{Auth, AuthSettings};
+    use crate::domain::policy::Role;
+
+    let data_dir = match &command {
+        UserCommand::Add(a) => &a.data_dir.data_dir,
+        UserCommand::Passwd(a) | UserCommand::Disable(a) | UserCommand::Enable(a) => {
+            &a.data_dir.data_dir
+        }
+        UserCommand::List(a) => &a.data_dir,
+    };
+    let store = match open_store_for_command(data_dir, "use the API as an admin (/api/v1/users)") {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let auth = Auth::new(store, AuthSettings::default());
+    let print_password = |name: &str, generated: Option<String>| {
+        if let Some(password) = generated {
+            println!("password for {name} (shown this once): {password}");
+        }
+    };
+    let result = match command {
+        UserCommand::Add(args) => match Role::parse(&args.role) {
+            None => {
+                eprintln!(
+                    "error: --role: unknown role {:?} (expected one of rep, trainer, manager, admin)",
+                    args.role
+                );
+                return ExitCode::from(2);
+            }
+            Some(role) => auth
+                .add_user(&args.name, role, password_from_stdin().as_deref())
+                .map(|generated| {
+                    println!("added {} ({role})", args.name.trim());
+                    print_password(args.name.trim(), generated);
+                }),
+        },
+        UserCommand::Passwd(args) => auth
+            .set_password(&args.name, password_from_stdin().as_deref())
+            .map(|generated| {
+                println!("password of {} changed; their sessions ended", args.name);
+                print_password(&args.name, generated);
+            }),
+        UserCommand::Disable(args) => auth.set_disabled(&args.name, true).map(|_| {
+            println!(
+                "{} disabled; their sessions and API tokens ended",
+                args.name
+            );
+        }),
+        UserCommand::Enable(args) => auth.set_disabled(&args.name, false).map(|_| {
+            println!("{} enabled", args.name);
+        }),
+        UserCommand::List(_) => auth.list_users().map(|users| {
+            for u in users {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<24} {:<8} {:<8} since {}",
+                    u.name,
+                    u.role.as_str(),
+                    state,
+                    u.created_at
+                );
+            }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct Config {
     /// Largest CSV body accepted by `POST /api/v1/accounts/import`, in bytes
     /// (`PLAYBOOK_MAX_IMPORT_MB`, default 200 MiB). Larger files: `playbook import accounts`.
     pub max_import_bytes: usize,
+    /// Session lifetimes (`PLAYBOOK_SESSION_IDLE_MINUTES`, default 480;
+    /// `PLAYBOOK_SESSION_MAX_HOURS`, default 168).
+    pub session: crate::auth::AuthSettings,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             workers: 0,
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
+            session: crate::auth::AuthSettings::default(),
         }
     }
 }
@@ -58,6 +62,7 @@ impl Config {
             workers: 1,
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
+            session: crate::auth::AuthSettings::default(),
         }
     }
 

@@ -8,6 +8,7 @@
 //!   accounts and their (derived, in-memory) tiers; [`demo`]: deterministic demo accounts;
 //! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
 
+pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod briefing;

@@ -139,8 +139,15 @@ impl Library {
         &self.problems
     }
 
-    /// A published item. Drafts are not shown to readers (authors and approvers arrive with
-    /// user accounts), so a draft id answers like an unknown one and reveals nothing.
+    /// A stored item of any status; who may read it is the caller's question
+    /// (`crate::access::Access::can_read`).
+    pub fn item(&self, id: &str) -> Result<ContentItem, LibraryError> {
+        self.store
+            .get_content(id)?
+            .ok_or_else(|| LibraryError::NotFound(id.to_owned()))
+    }
+
+    /// A published item; a draft id answers like an unknown one and reveals nothing.
     pub fn published(&self, id: &str) -> Result<ContentItem, LibraryError> {
         match self.store.get_content(id)? {
             Some(item) if item.is_published() => Ok(item),
@@ -189,8 +196,13 @@ impl Library {
 
     /// Validates the parameters and searches what a reader may see. A query that finds nothing
     /// is recorded as a miss.
-    pub fn search(&self, params: &SearchParams) -> Result<SearchResults, LibraryError> {
-        let request = self.search_request(params)?;
+    pub fn search(
+        &self,
+        params: &SearchParams,
+        visibility: &Visibility,
+    ) -> Result<SearchResults, LibraryError> {
+        let mut request = self.search_request(params)?;
+        request.visibility = visibility.clone();
         let results = self.index.search(&request)?;
         let q = params.q.as_deref().unwrap_or("").trim();
         if results.total == 0 && !q.is_empty() {
@@ -286,7 +298,7 @@ impl Library {
             },
             limit,
             offset,
-            visibility: Visibility::Published,
+            visibility: Visibility::published(),
         })
     }
 

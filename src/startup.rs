@@ -9,15 +9,18 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
 use crate::accounts::AccountBook;
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::content::load_dir;
 use crate::domain::alerts::Rules;
 use crate::domain::content::ContentError;
+use crate::domain::policy::Role;
 use crate::domain::taxonomy::Taxonomy;
 use crate::library::{tier_ids, Library};
 use crate::search::index::{Fresh, SearchIndex};
 use crate::search::indexer;
 use crate::store::Store;
+use crate::web::auth::authenticate;
 use crate::web::{configure, security_headers, AppState};
 
 pub struct Application {
@@ -40,7 +43,10 @@ impl Application {
             )
         })?;
         let store = Store::open(&config.store_dir())?;
-        let accounts = Arc::new(open_accounts(store.clone(), config.demo)?);
+        let auth = Arc::new(Auth::new(store.clone(), config.session));
+        let (book, demo_loaded) = open_accounts(store.clone(), config.demo)?;
+        let accounts = Arc::new(book);
+        bootstrap_users(&auth, demo_loaded)?;
         let library = open_library(&config, store)?;
         let library = Arc::new(library);
 
@@ -54,12 +60,15 @@ impl Application {
         let state = web::Data::new(AppState {
             library: library.clone(),
             accounts: accounts.clone(),
+            auth,
             max_import_bytes: config.max_import_bytes,
             finder: crate::briefing::CustomerFinder::default(),
+            session_max_age_secs: config.session.absolute.as_secs() as i64,
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(authenticate))
                 .wrap(security_headers())
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(middleware::Logger::new("%r %s %Dms"))
@@ -185,7 +194,8 @@ pub fn reindex(config: &Config) -> anyhow::Result<usize> {
 
 /// Opens the account book (computing the tiers) and, with `demo`, loads the demo accounts
 /// through the real importer when the account store is empty — never over existing accounts.
-fn open_accounts(store: Store, demo: bool) -> anyhow::Result<AccountBook> {
+/// Returns whether the demo accounts were loaded now.
+fn open_accounts(store: Store, demo: bool) -> anyhow::Result<(AccountBook, bool)> {
     let book = AccountBook::open(store).context("cannot compute the account tiers")?;
     if demo && book.state().is_empty() {
         let csv = crate::demo::accounts_csv(crate::demo::DEFAULT_COUNT, crate::demo::DEFAULT_SEED);
@@ -197,10 +207,66 @@ fn open_accounts(store: Store, demo: bool) -> anyhow::Result<AccountBook> {
             rejected = report.rejected,
             "demo accounts loaded (the account store was empty)"
         );
+        return Ok((book, true));
     } else if demo {
         tracing::info!("demo accounts not loaded: the account store already holds accounts");
     }
-    Ok(book)
+    Ok((book, false))
+}
+
+/// The demo users, created with the demo accounts: the three reps who own them, a trainer
+/// and a manager.
+pub const DEMO_USERS: [(&str, Role); 5] = [
+    ("zhang.wei", Role::Rep),
+    ("li.na", Role::Rep),
+    ("wang.fang", Role::Rep),
+    ("chen.jing", Role::Trainer),
+    ("zhao.lei", Role::Manager),
+];
+
+/// On a data directory without an enabled admin, creates `admin` with a random password; with
+/// freshly loaded demo accounts, creates the demo users the same way. Passwords are printed to
+/// the console once and stored only as hashes.
+fn bootstrap_users(auth: &Auth, demo_loaded: bool) -> anyhow::Result<()> {
+    let mut created: Vec<(String, Role, String)> = Vec::new();
+    if !auth.has_admin()? {
+        let mut name = "admin".to_owned();
+        let mut n = 1;
+        while auth.user(&name)?.is_some() {
+            n += 1;
+            name = format!("admin{n}");
+        }
+        if let Some(password) = auth.add_user(&name, Role::Admin, None)? {
+            created.push((name, Role::Admin, password));
+        }
+    }
+    if demo_loaded {
+        for (name, role) in DEMO_USERS {
+            if auth.user(name)?.is_none() {
+                if let Some(password) = auth.add_user(name, role, None)? {
+                    created.push((name.to_owned(), role, password));
+                }
+            }
+        }
+    }
+    if !created.is_empty() {
+        let mut text = String::from(
+            "\n================================================================\n\
+             Playbook created these users. Their passwords are shown this once\n\
+             (only hashes are stored); change them after signing in\n\
+             (PUT /api/v1/session/password, or `playbook user passwd NAME`).\n\n",
+        );
+        for (name, role, password) in &created {
+            text.push_str(&format!("  {name:<12} {role:<8} {password}\n"));
+        }
+        text.push_str("================================================================\n");
+        eprintln!("{text}");
+        tracing::warn!(
+            users = created.len(),
+            "new users created; their passwords were printed on the console"
+        );
+    }
+    Ok(())
 }
 
 fn listener_host(addr: &str) -> &str {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Schema, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
@@ -51,12 +51,33 @@ struct CommitPayload {
     applied_seq: u64,
 }
 
-/// Which items a searcher may see. Roles arrive with the security issue; until then every
-/// reader sees published items only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    Published,
-    Everything,
+/// Which items a searcher may see, as the access policy (`domain::policy`) decided for the
+/// signed-in user: built by the caller, applied inside the query so that totals, facet counts
+/// and snippets only ever come from visible items.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Visibility {
+    /// Unpublished items of everyone (those who approve them).
+    pub all_statuses: bool,
+    /// This user's own items, whatever their status or account.
+    pub owner: Option<String>,
+    /// Items about these accounts are hidden (case reviews of accounts whose figures the user
+    /// may not see), except the user's own.
+    pub hidden_accounts: Vec<String>,
+}
+
+impl Visibility {
+    /// Published items, nothing hidden: what tests and benchmarks search as.
+    pub fn published() -> Visibility {
+        Visibility::default()
+    }
+
+    /// Every item, drafts included (rebuild checks, administrators' tools).
+    pub fn everything() -> Visibility {
+        Visibility {
+            all_statuses: true,
+            ..Visibility::default()
+        }
+    }
 }
 
 /// Keyword filters; `None` means "any".
@@ -295,6 +316,9 @@ impl SearchIndex {
         if let Some(account) = &item.account {
             document.add_text(f.account, account);
         }
+        if let Some(owner) = &item.owner {
+            document.add_text(f.owner, owner);
+        }
         document
     }
 
@@ -303,12 +327,9 @@ impl SearchIndex {
         let f = &self.fields;
         let mut analyzer = self.analyzer.clone();
         let text_query = build_text_query(&request.query, f, &mut analyzer);
-        let mut filters = self.filter_terms(&request.filters);
-        if request.visibility == Visibility::Published {
-            filters.push((f.status, vec!["published".to_owned()]));
-        }
+        let filters = self.filter_terms(&request.filters);
         let snippet_query = text_query.as_ref().map(|q| q.box_clone());
-        let query = with_filters(text_query, filters);
+        let query = self.visible_only(with_filters(text_query, filters), &request.visibility);
 
         let searcher = self.reader.searcher();
         let aggregations: Aggregations = serde_json::from_value(serde_json::json!({
@@ -347,9 +368,11 @@ impl SearchIndex {
 }
 
 /// Related items: `filters` must hold, and items sharing more words with `context` (an
-/// account's industry, its recent reviews…) rank higher. Drafts are never returned.
+/// account's industry, its recent reviews…) rank higher. Only items `visibility` allows are
+/// returned.
 pub struct SimilarRequest<'a> {
     pub filters: Filters,
+    pub visibility: &'a Visibility,
     pub context: &'a str,
     /// Items about this account are left out (the caller lists them first on their own).
     pub exclude_account: Option<&'a str>,
@@ -382,9 +405,8 @@ impl SearchIndex {
             .collect();
         let context_query: Option<Box<dyn Query>> =
             (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>);
-        let mut filters = self.filter_terms(&request.filters);
-        filters.push((f.status, vec!["published".to_owned()]));
-        let restrict = with_filters(None, filters);
+        let filters = self.filter_terms(&request.filters);
+        let restrict = self.visible_only(with_filters(None, filters), &request.visibility);
         let mut clauses = vec![(Occur::Must, restrict)];
         if let Some(context) = &context_query {
             clauses.push((Occur::Should, context.box_clone()));
@@ -415,6 +437,45 @@ impl SearchIndex {
                 Ok(self.hit(&document, score, generator.as_ref()))
             })
             .collect()
+    }
+
+    /// `query` restricted to what `visibility` allows.
+    fn visible_only(&self, query: Box<dyn Query>, visibility: &Visibility) -> Box<dyn Query> {
+        let f = &self.fields;
+        let term = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        if !visibility.all_statuses {
+            let mut status = vec![(Occur::Should, term(f.status, "published"))];
+            if let Some(owner) = &visibility.owner {
+                status.push((Occur::Should, term(f.owner, owner)));
+            }
+            // A constant 0 restricts without changing the ranking.
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(status)),
+                    0.0,
+                )),
+            ));
+        }
+        if !visibility.hidden_accounts.is_empty() {
+            let accounts = visibility
+                .hidden_accounts
+                .iter()
+                .map(|a| Term::from_field_text(f.account, a));
+            let mut hidden: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(TermSetQuery::new(accounts)))];
+            if let Some(owner) = &visibility.owner {
+                hidden.push((Occur::MustNot, term(f.owner, owner)));
+            }
+            clauses.push((Occur::MustNot, Box::new(BooleanQuery::new(hidden))));
+        }
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The keyword filters that are set, as `(field, accepted values)`.

@@ -10,7 +10,8 @@ use tantivy::schema::{
 use crate::search::tokenizer::ZH_EN_TOKENIZER;
 
 /// Version of the schema + analysers; stored in every commit's payload.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: the `owner` field (drafts are visible to their owner).
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub const ID: &str = "id";
 pub const TITLE: &str = "title";
@@ -26,6 +27,8 @@ pub const TAGS: &str = "tags";
 pub const LANG: &str = "lang";
 pub const STATUS: &str = "status";
 pub const ACCOUNT: &str = "account";
+/// The item's owner (author), indexed only: search shows a user their own drafts.
+pub const OWNER: &str = "owner";
 
 /// Ranking weight of a title match relative to a body match.
 pub const TITLE_BOOST: f32 = 3.0;
@@ -44,6 +47,7 @@ pub struct Fields {
     pub lang: Field,
     pub status: Field,
     pub account: Field,
+    pub owner: Field,
 }
 
 impl Fields {
@@ -60,6 +64,7 @@ impl Fields {
             lang: schema.get_field(LANG)?,
             status: schema.get_field(STATUS)?,
             account: schema.get_field(ACCOUNT)?,
+            owner: schema.get_field(OWNER)?,
         })
     }
 }
@@ -80,5 +85,6 @@ pub fn build_schema() -> Schema {
         builder.add_text_field(keyword, STRING | FAST | STORED);
     }
     builder.add_text_field(OWN_TIERS, STORED);
+    builder.add_text_field(OWNER, STRING);
     builder.build()
 }

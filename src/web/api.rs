@@ -15,11 +15,13 @@ use crate::accounts::{
 };
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::import::RowError;
+use crate::domain::policy::{self, Principal};
 use crate::domain::tiering::{Rule, TierDef, TierModel};
 use crate::library::{MissSummary, SearchParams};
 use crate::render::render_html;
 use crate::search::index::SearchResults;
 use crate::store::RecordedChange;
+use crate::web::auth::require;
 use crate::web::error::AppError;
 use crate::web::upload::with_body_reader;
 use crate::web::AppState;
@@ -62,10 +64,29 @@ impl ContentView {
 
 pub async fn get_content(
     state: web::Data<AppState>,
+    principal: Principal,
     id: web::Path<String>,
 ) -> Result<web::Json<ContentView>, AppError> {
-    let item = state.library.published(&id)?;
-    Ok(web::Json(ContentView::new(item)))
+    let access = state.access(principal);
+    Ok(web::Json(ContentView::new(readable_item(
+        &state, &access, &id,
+    )?)))
+}
+
+/// An item the principal may read; otherwise "not found", exactly as for an unknown id, so a
+/// hidden item's existence is not revealed.
+pub fn readable_item(
+    state: &AppState,
+    access: &crate::access::Access,
+    id: &str,
+) -> Result<ContentItem, AppError> {
+    match state.library.item(id) {
+        Ok(item) if access.can_read(&item) => Ok(item),
+        Ok(_) | Err(crate::library::LibraryError::NotFound(_)) => {
+            Err(crate::library::LibraryError::NotFound(id.to_owned()).into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -87,6 +108,7 @@ pub struct ListEntry {
 
 pub async fn list_content(
     state: web::Data<AppState>,
+    principal: Principal,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Vec<ListEntry>>, AppError> {
     let kind = match query.kind.as_deref() {
@@ -100,10 +122,9 @@ pub async fn list_content(
             )
         })?),
     };
-    let entries = state
-        .library
-        .list_published(kind)?
-        .into_iter()
+    let access = state.access(principal);
+    let entries = access
+        .readable(state.library.list_published(kind)?)
         .map(|item| ListEntry {
             url: format!("/content/{}", item.id),
             id: item.id,
@@ -123,8 +144,30 @@ pub async fn get_coverage(
     Ok(web::Json(state.library.coverage()?))
 }
 
-pub async fn list_problems(state: web::Data<AppState>) -> web::Json<Vec<ContentError>> {
-    web::Json(state.library.problems().to_vec())
+pub async fn list_problems(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<Vec<ContentError>>, AppError> {
+    require_curator(&principal)?;
+    Ok(web::Json(state.library.problems().to_vec()))
+}
+
+pub fn require_curator(p: &Principal) -> Result<(), AppError> {
+    require(
+        policy::can_curate_content(p),
+        p,
+        "the content problems and search misses",
+        "trainers, managers and admins",
+    )
+}
+
+pub fn require_analytics(p: &Principal) -> Result<(), AppError> {
+    require(
+        policy::can_see_analytics(p),
+        p,
+        "analytics across all accounts (Pareto, tier changes, the tier export)",
+        "managers and admins",
+    )
 }
 
 // ------------------------------------------------------------------------------------------
@@ -134,9 +177,6 @@ pub async fn list_problems(state: web::Data<AppState>) -> web::Json<Vec<ContentE
 /// Most row errors listed in one import response; the rest are counted in `errors_omitted`
 /// (the command-line import prints every one).
 pub const MAX_LISTED_ERRORS: usize = 10_000;
-
-/// Who acts through the API until users and roles exist (issue 6).
-const API_ACTOR: &str = "api";
 
 #[derive(Serialize)]
 pub struct ImportResponse {
@@ -169,8 +209,15 @@ fn require_csv(req: &HttpRequest) -> Result<(), AppError> {
 pub async fn import_accounts(
     req: HttpRequest,
     state: web::Data<AppState>,
+    principal: Principal,
     payload: web::Payload,
 ) -> Result<web::Json<ImportResponse>, AppError> {
+    require(
+        policy::can_import_accounts(&principal),
+        &principal,
+        "importing accounts",
+        "admins",
+    )?;
     require_csv(&req)?;
     let book = state.accounts.clone();
     let (report, errors, errors_omitted) =
@@ -180,7 +227,11 @@ pub async fn import_accounts(
                 true => errors.push(e.clone()),
                 false => omitted += 1,
             };
-            let report = book.import_csv(body, "import", &mut on_error);
+            let report = book.import_csv(
+                body,
+                &format!("import by {}", principal.user),
+                &mut on_error,
+            );
             (report, errors, omitted)
         })
         .await?;
@@ -217,10 +268,17 @@ pub async fn get_tier_model(state: web::Data<AppState>) -> web::Json<TierModelVi
 
 pub async fn put_tier_model(
     state: web::Data<AppState>,
+    principal: Principal,
     body: String,
 ) -> Result<web::Json<TierModelView>, AppError> {
+    require(
+        policy::can_change_tier_model(&principal),
+        &principal,
+        "changing the tier model",
+        "admins",
+    )?;
     let book = state.accounts.clone();
-    let tiers = web::block(move || book.set_model_json(&body, API_ACTOR))
+    let tiers = web::block(move || book.set_model_json(&body, &principal.user))
         .await
         .map_err(AppError::internal)??;
     Ok(web::Json(TierModelView::of(&tiers)))
@@ -228,61 +286,68 @@ pub async fn put_tier_model(
 
 pub async fn list_accounts(
     state: web::Data<AppState>,
+    principal: Principal,
     query: web::Query<AccountFilter>,
 ) -> Result<web::Json<AccountPage>, AppError> {
-    Ok(web::Json(state.accounts.list(&query)?))
+    let access = state.access(principal);
+    Ok(web::Json(access.account_page(state.accounts.list(&query)?)))
 }
 
 pub async fn get_account(
     state: web::Data<AppState>,
+    principal: Principal,
     id: web::Path<String>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
-    Ok(web::Json(state.accounts.account(&id)?))
+    let access = state.access(principal);
+    Ok(web::Json(
+        access.account_detail(state.accounts.account(&id)?),
+    ))
 }
 
-/// `PUT /api/v1/accounts/{id}/override`. `by` names the manager until users exist.
+/// `PUT /api/v1/accounts/{id}/override`; the signed-in manager is recorded as its author.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
     tier: String,
     reason: String,
-    by: String,
+}
+
+fn require_override(p: &Principal) -> Result<(), AppError> {
+    require(
+        policy::can_override_tier(p),
+        p,
+        "setting a tier override",
+        "managers and admins",
+    )
 }
 
 pub async fn put_override(
     state: web::Data<AppState>,
+    principal: Principal,
     id: web::Path<String>,
     body: web::Json<OverrideBody>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
+    require_override(&principal)?;
     let body = body.into_inner();
     let request = OverrideRequest {
         tier: body.tier,
         reason: body.reason,
     };
     let book = state.accounts.clone();
-    let detail = web::block(move || book.set_override(&id, request, &body.by))
+    let detail = web::block(move || book.set_override(&id, request, &principal.user))
         .await
         .map_err(AppError::internal)??;
     Ok(web::Json(detail))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ByQuery {
-    by: Option<String>,
-}
-
 pub async fn delete_override(
     state: web::Data<AppState>,
+    principal: Principal,
     id: web::Path<String>,
-    query: web::Query<ByQuery>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
-    let by = query
-        .into_inner()
-        .by
-        .unwrap_or_else(|| API_ACTOR.to_owned());
+    require_override(&principal)?;
     let book = state.accounts.clone();
-    let detail = web::block(move || book.remove_override(&id, &by))
+    let detail = web::block(move || book.remove_override(&id, &principal.user))
         .await
         .map_err(AppError::internal)??;
     Ok(web::Json(detail))
@@ -296,8 +361,10 @@ pub struct LimitQuery {
 
 pub async fn list_tier_changes(
     state: web::Data<AppState>,
+    principal: Principal,
     query: web::Query<LimitQuery>,
 ) -> Result<web::Json<Vec<RecordedChange>>, AppError> {
+    require_analytics(&principal)?;
     let limit = query.limit.unwrap_or(50).clamp(1, 1_000);
     Ok(web::Json(state.accounts.recent_changes(limit)?))
 }
@@ -310,8 +377,10 @@ pub struct ParetoQuery {
 
 pub async fn get_pareto(
     state: web::Data<AppState>,
+    principal: Principal,
     query: web::Query<ParetoQuery>,
 ) -> Result<web::Json<ParetoView>, AppError> {
+    require_analytics(&principal)?;
     let indicator = query.indicator.as_deref().unwrap_or("revenue");
     Ok(web::Json(state.accounts.pareto(indicator)?))
 }
@@ -334,14 +403,18 @@ impl MessageBody for CsvBody {
     }
 }
 
-pub async fn export_tiers_csv(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn export_tiers_csv(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, AppError> {
+    require_analytics(&principal)?;
+    Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"tiers.csv\"",
         ))
-        .body(CsvBody(TiersCsv::new(state.accounts.state())))
+        .body(CsvBody(TiersCsv::new(state.accounts.state()))))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -379,14 +452,22 @@ impl SearchQuery {
 
 pub async fn search(
     state: web::Data<AppState>,
+    principal: Principal,
     query: web::Query<SearchQuery>,
 ) -> Result<web::Json<SearchResults>, AppError> {
-    Ok(web::Json(state.library.search(&query.to_params())?))
+    let access = state.access(principal);
+    Ok(web::Json(
+        state
+            .library
+            .search(&query.to_params(), access.visibility())?,
+    ))
 }
 
 pub async fn list_search_misses(
     state: web::Data<AppState>,
+    principal: Principal,
 ) -> Result<web::Json<Vec<MissSummary>>, AppError> {
+    require_curator(&principal)?;
     Ok(web::Json(state.library.search_misses(MISS_WINDOW)?))
 }
 
@@ -442,6 +523,7 @@ pub struct BriefingQuery {
 
 pub async fn get_briefing(
     state: web::Data<AppState>,
+    principal: Principal,
     lang: crate::domain::Lang,
     id: web::Path<String>,
     query: web::Query<BriefingQuery>,
@@ -452,7 +534,7 @@ pub async fn get_briefing(
         state.library.alert_rules(),
         &id,
         query.scenario.as_deref(),
-        &crate::briefing::Viewer::unrestricted(),
+        &state.access(principal).viewer(),
         lang,
     )?;
     Ok(web::Json(briefing))

@@ -19,6 +19,24 @@ pub enum AppError {
     /// A request the client must change; `code` is stable and documented in the README.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// No signed-in user (or an unknown, revoked or expired session or token).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role may not do this; the message says who may.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A state-changing request without proof that it came from Playbook's own pages.
+    #[error("{0}")]
+    CsrfRejected(String),
+    /// Too many failed sign-ins; try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// A request that conflicts with what is stored (e.g. a user name that exists).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// A request body over the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -46,6 +64,11 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "not_found",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::CsrfRejected(_) => "csrf_rejected",
+            AppError::TooManyRequests { .. } => "too_many_attempts",
+            AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -111,6 +134,28 @@ impl From<AccountsError> for AppError {
     }
 }
 
+impl From<crate::auth::AuthError> for AppError {
+    fn from(error: crate::auth::AuthError) -> AppError {
+        use crate::auth::AuthError;
+        let message = error.to_string();
+        match error {
+            AuthError::BadCredentials => AppError::Unauthorized(message),
+            AuthError::Throttled { retry_after_secs } => AppError::TooManyRequests {
+                message,
+                retry_after_secs,
+            },
+            AuthError::Invalid { .. } => AppError::bad_request("invalid_user", message),
+            AuthError::Exists(_) => AppError::Conflict {
+                code: "user_exists",
+                message,
+            },
+            AuthError::NoSuchUser(_) | AuthError::NoSuchToken(_) => AppError::NotFound(message),
+            AuthError::Store(e) => AppError::internal(e),
+            AuthError::Hash(e) => AppError::internal(anyhow::anyhow!(e)),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> AppError {
         AppError::internal(error)
@@ -132,6 +177,10 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -141,7 +190,19 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         self.log();
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            AppError::Unauthorized(_) => {
+                response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));
+            }
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                response.insert_header(("Retry-After", retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),

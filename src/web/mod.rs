@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod briefing_page;
 pub mod chart;
 pub mod error;
@@ -17,7 +18,10 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
+use crate::access::Access;
 use crate::accounts::AccountBook;
+use crate::auth::Auth;
+use crate::domain::policy::Principal;
 use crate::library::Library;
 use crate::web::error::{AppError, PageError};
 
@@ -25,11 +29,24 @@ use crate::web::error::{AppError, PageError};
 pub struct AppState {
     pub library: Arc<Library>,
     pub accounts: Arc<AccountBook>,
+    pub auth: Arc<Auth>,
     /// Largest body of `POST /api/v1/accounts/import`, in bytes.
     pub max_import_bytes: usize,
     /// The customer lookup's name index, rebuilt after each recompute.
     pub finder: crate::briefing::CustomerFinder,
+    /// Lifetime of the session cookie (the absolute session timeout), in seconds.
+    pub session_max_age_secs: i64,
 }
+
+impl AppState {
+    /// What `principal` may see, for this request.
+    pub fn access(&self, principal: Principal) -> Access {
+        Access::new(principal, &self.accounts, &self.library)
+    }
+}
+
+/// Largest JSON or form body of any route but the CSV import (which streams).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Security headers on every response: no inline or foreign scripts, no framing, no sniffing.
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
@@ -41,72 +58,131 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+}
+
+/// Declares the route table once: [`ROUTES`] lists it (the security test walks every entry ×
+/// every role) and `register_routes` registers exactly those routes.
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path;)*) => {
+        /// Every route as `(method, path)`, in matching order.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn register_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+route_table! {
+    get "/healthz" => api::healthz;
+    get "/static/{name}" => assets::serve_asset;
+    // Signing in and out
+    get "/login" => auth::show_login;
+    post "/login" => auth::submit_login;
+    post "/logout" => auth::submit_logout;
+    post "/api/v1/session" => auth::create_session;
+    get "/api/v1/session" => auth::get_session;
+    delete "/api/v1/session" => auth::delete_session;
+    put "/api/v1/session/password" => auth::change_own_password;
+    get "/api/v1/tokens" => auth::list_tokens;
+    post "/api/v1/tokens" => auth::create_token;
+    delete "/api/v1/tokens/{id}" => auth::revoke_token;
+    get "/api/v1/users" => auth::list_users;
+    post "/api/v1/users" => auth::create_user;
+    put "/api/v1/users/{name}" => auth::update_user;
+    // Content and search
+    get "/api/v1/content" => api::list_content;
+    get "/api/v1/content/{id}" => api::get_content;
+    get "/api/v1/coverage" => api::get_coverage;
+    get "/api/v1/problems" => api::list_problems;
+    get "/api/v1/search" => api::search;
+    get "/api/v1/search/misses" => api::list_search_misses;
+    // Accounts and tiers
+    get "/api/v1/accounts" => api::list_accounts;
+    post "/api/v1/accounts/import" => api::import_accounts;
+    get "/api/v1/accounts/lookup" => api::lookup_accounts;
+    get "/api/v1/accounts/{id}/briefing" => api::get_briefing;
+    get "/api/v1/accounts/{id}" => api::get_account;
+    put "/api/v1/accounts/{id}/override" => api::put_override;
+    delete "/api/v1/accounts/{id}/override" => api::delete_override;
+    get "/api/v1/tier-model" => api::get_tier_model;
+    put "/api/v1/tier-model" => api::put_tier_model;
+    get "/api/v1/tier-changes" => api::list_tier_changes;
+    get "/api/v1/pareto" => api::get_pareto;
+    get "/api/v1/tiers.csv" => api::export_tiers_csv;
+    // Pages
+    get "/" => pages::show_home;
+    get "/content/{id}" => pages::show_content;
+    get "/coverage" => pages::show_coverage;
+    get "/problems" => pages::show_problems;
+    get "/search" => search_page::show_search;
+    get "/search/misses" => search_page::show_search_misses;
+    get "/accounts" => pages::show_accounts;
+    get "/accounts/find" => briefing_page::find_accounts;
+    get "/accounts/{id}" => pages::show_account;
+    post "/accounts/{id}/override" => pages::submit_override;
+    post "/accounts/{id}/override/delete" => pages::submit_override_removal;
+    get "/pareto" => pages::show_pareto;
+    get "/lang/{lang}" => pages::switch_lang;
+}
+
+/// An extractor's error (bad query, path, JSON or form): JSON under `/api/`, a page elsewhere.
+fn extractor_error(
+    code: &'static str,
+    err: impl std::fmt::Display,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    let error = match code {
+        "payload_too_large" => AppError::PayloadTooLarge(err.to_string()),
+        _ => AppError::bad_request(code, err.to_string()),
+    };
+    if req.path().starts_with("/api/") {
+        error.into()
+    } else {
+        PageError {
+            error,
+            lang: i18n::request_lang(req),
+        }
+        .into()
+    }
 }
 
 /// The one route table: pages at `/…`, JSON at `/api/v1/…`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(api::healthz))
-        .route("/static/{name}", web::get().to(assets::serve_asset))
-        .service(
-            web::scope("/api/v1")
-                .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    AppError::bad_request("invalid_query", err.to_string()).into()
-                }))
-                .app_data(web::PathConfig::default().error_handler(|err, _| {
-                    AppError::bad_request("invalid_path", err.to_string()).into()
-                }))
-                .route("/content", web::get().to(api::list_content))
-                .route("/content/{id}", web::get().to(api::get_content))
-                .route("/coverage", web::get().to(api::get_coverage))
-                .app_data(web::JsonConfig::default().error_handler(|err, _| {
-                    AppError::bad_request("invalid_json", err.to_string()).into()
-                }))
-                .route("/problems", web::get().to(api::list_problems))
-                .route("/search", web::get().to(api::search))
-                .route("/search/misses", web::get().to(api::list_search_misses))
-                .route("/accounts", web::get().to(api::list_accounts))
-                .route("/accounts/import", web::post().to(api::import_accounts))
-                .route("/accounts/lookup", web::get().to(api::lookup_accounts))
-                .route("/accounts/{id}/briefing", web::get().to(api::get_briefing))
-                .route("/accounts/{id}", web::get().to(api::get_account))
-                .route("/accounts/{id}/override", web::put().to(api::put_override))
-                .route(
-                    "/accounts/{id}/override",
-                    web::delete().to(api::delete_override),
-                )
-                .route("/tier-model", web::get().to(api::get_tier_model))
-                .route("/tier-model", web::put().to(api::put_tier_model))
-                .route("/tier-changes", web::get().to(api::list_tier_changes))
-                .route("/pareto", web::get().to(api::get_pareto))
-                .route("/tiers.csv", web::get().to(api::export_tiers_csv))
-                .default_service(web::to(not_found)),
-        )
-        .route("/", web::get().to(pages::show_home))
-        .route("/content/{id}", web::get().to(pages::show_content))
-        .route("/coverage", web::get().to(pages::show_coverage))
-        .route("/problems", web::get().to(pages::show_problems))
-        .route("/search", web::get().to(search_page::show_search))
-        .route(
-            "/search/misses",
-            web::get().to(search_page::show_search_misses),
-        )
-        .route("/accounts", web::get().to(pages::show_accounts))
-        .route(
-            "/accounts/find",
-            web::get().to(briefing_page::find_accounts),
-        )
-        .route("/accounts/{id}", web::get().to(pages::show_account))
-        .route(
-            "/accounts/{id}/override",
-            web::post().to(pages::submit_override),
-        )
-        .route(
-            "/accounts/{id}/override/delete",
-            web::post().to(pages::submit_override_removal),
-        )
-        .route("/pareto", web::get().to(pages::show_pareto))
-        .route("/lang/{lang}", web::get().to(pages::switch_lang))
-        .default_service(web::to(not_found));
+    cfg.app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, req| extractor_error("invalid_query", err, req)),
+    )
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|err, req| extractor_error("invalid_path", err, req)),
+    )
+    .app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(|err, req| match err {
+                actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                    extractor_error("payload_too_large", err, req)
+                }
+                err => extractor_error("invalid_json", err, req),
+            }),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(|err, req| match err {
+                actix_web::error::UrlencodedError::Overflow { .. } => {
+                    extractor_error("payload_too_large", err, req)
+                }
+                err => extractor_error("invalid_form", err, req),
+            }),
+    )
+    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));
+    register_routes(cfg);
+    cfg.default_service(web::to(not_found));
 }
 
 /// Unknown routes: JSON under `/api/`, an HTML page elsewhere.

@@ -12,11 +12,13 @@ use crate::accounts::{
 use crate::domain::content::{ContentItem, Kind};
 use crate::domain::coverage::Coverage;
 use crate::domain::pareto::TierBand;
+use crate::domain::policy::{self, Principal};
 use crate::domain::taxonomy::Taxonomy;
 use crate::domain::tiering::Indicator;
 use crate::domain::Lang;
 use crate::render::render_html;
 use crate::web::api::ParetoQuery;
+use crate::web::auth::require;
 use crate::web::chart::LorenzChart;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::i18n::{ParetoFigures, Ui, LANG_COOKIE};
@@ -28,8 +30,15 @@ pub struct PageContext {
     pub ui: &'static Ui,
     /// The path of this page, so the language switch can come back to it.
     pub path: String,
-    /// Number of content problems, shown on the navigation link.
+    /// Number of content problems, shown on the navigation link (to those who curate).
     pub problem_count: usize,
+    /// The signed-in user, if any.
+    pub user: Option<String>,
+    /// The session's CSRF token, for the hidden field of every form.
+    pub csrf: String,
+    /// Navigation the role may use.
+    pub can_analytics: bool,
+    pub can_curate: bool,
 }
 
 impl PageContext {
@@ -39,6 +48,10 @@ impl PageContext {
             ui: Ui::for_lang(lang),
             path: path.to_owned(),
             problem_count,
+            user: None,
+            csrf: String::new(),
+            can_analytics: false,
+            can_curate: false,
         }
     }
 
@@ -47,7 +60,18 @@ impl PageContext {
             "" => req.path().to_owned(),
             query => format!("{}?{}", req.path(), query),
         };
-        PageContext::new(lang, &path, state.library.problems().len())
+        let mut ctx = PageContext::new(lang, &path, state.library.problems().len());
+        if let Some(identity) = crate::web::auth::identity_of(req) {
+            let p = &identity.principal;
+            ctx.can_analytics = policy::can_see_analytics(p);
+            ctx.can_curate = policy::can_curate_content(p);
+            ctx.user = Some(p.user.clone());
+            ctx.csrf = identity.csrf.unwrap_or_default();
+        }
+        if !ctx.can_curate {
+            ctx.problem_count = 0;
+        }
+        ctx
     }
 
     /// The other UI language, for the switch.
@@ -157,10 +181,14 @@ pub async fn show_home(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let taxonomy = state.library.taxonomy();
-    let mut items = state.library.list_published(None).or_page(lang)?;
+    let access = state.access(principal);
+    let mut items: Vec<ContentItem> = access
+        .readable(state.library.list_published(None).or_page(lang)?)
+        .collect();
     // The viewer's language first; the other language's items follow.
     items.sort_by_key(|item| item.lang != lang);
     let total = items.len();
@@ -230,12 +258,14 @@ pub async fn show_content(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let library = &state.library;
     let taxonomy = library.taxonomy();
-    let item = library.published(&id).or_page(lang)?;
+    let access = state.access(principal);
+    let item = crate::web::api::readable_item(&state, &access, &id).or_page(lang)?;
     let mut badges = tier_badges(&item, taxonomy, lang);
     badges.extend(scenario_badges(&item, taxonomy, lang));
     let (mut lessons, mut course, mut previous, mut next) = (Vec::new(), None, None, None);
@@ -265,10 +295,8 @@ pub async fn show_content(
         }
         Kind::Playbook | Kind::Case => {}
     }
-    let translations = library
-        .translations_of(&item)
-        .or_page(lang)?
-        .into_iter()
+    let translations = access
+        .readable(library.translations_of(&item).or_page(lang)?)
         .map(|t| (t.id, t.title, t.lang.as_str()))
         .collect();
     html(&ContentPage {
@@ -365,7 +393,9 @@ pub async fn show_problems(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
 ) -> Result<HttpResponse, PageError> {
+    crate::web::api::require_curator(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
     html(&ProblemsPage {
         ctx,
@@ -567,10 +597,12 @@ pub async fn show_accounts(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     query: web::Query<AccountFilter>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
-    let page = state.accounts.list(&query).or_page(lang)?;
+    let access = state.access(principal);
+    let page = access.account_page(state.accounts.list(&query).or_page(lang)?);
     html(&accounts_page(ctx, &state.accounts.state(), &query, page)).or_page(lang)
 }
 
@@ -625,6 +657,10 @@ pub struct AccountPageView {
     pub tier_choices: Vec<Choice>,
     pub last_change: Option<ChangeView>,
     pub briefing: crate::web::briefing_page::BriefingSection,
+    /// The viewer may see the figures (else the detail arrives without them).
+    pub figures_visible: bool,
+    /// The viewer may set or remove the override.
+    pub can_override: bool,
 }
 
 fn account_page(
@@ -632,6 +668,7 @@ fn account_page(
     state: &TierState,
     detail: AccountDetail,
     briefing: crate::web::briefing_page::BriefingSection,
+    can_override: bool,
 ) -> AccountPageView {
     let lang = ctx.lang;
     let ui = ctx.ui;
@@ -716,6 +753,8 @@ fn account_page(
     }
     let assignment = &detail.tier;
     AccountPageView {
+        figures_visible: detail.figures_visible,
+        can_override,
         id: detail.account.id.clone(),
         name: detail.account.name.clone(),
         aliases: detail.account.aliases.join(" / "),
@@ -779,35 +818,45 @@ pub async fn show_account(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     id: web::Path<String>,
     query: web::Query<crate::web::api::BriefingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
+    let access = state.access(principal);
     let briefing = crate::briefing::briefing(
         &state.accounts,
         &state.library,
         state.library.alert_rules(),
         &id,
         query.scenario.as_deref(),
-        &crate::briefing::Viewer::unrestricted(),
+        &access.viewer(),
         lang,
     )
     .or_page(lang)?;
     let section = crate::web::briefing_page::BriefingSection::new(briefing, &state, lang);
-    let detail = state.accounts.account(&id).or_page(lang)?;
-    html(&account_page(ctx, &state.accounts.state(), detail, section)).or_page(lang)
+    let detail = access.account_detail(state.accounts.account(&id).or_page(lang)?);
+    let can_override = policy::can_override_tier(&access.principal);
+    html(&account_page(
+        ctx,
+        &state.accounts.state(),
+        detail,
+        section,
+        can_override,
+    ))
+    .or_page(lang)
 }
 
 /// The override form of the account page. Fields default to empty so the core's messages
-/// (e.g. "reason: … required") reach the user.
+/// (e.g. "reason: … required") reach the user. The CSRF field was checked by the middleware.
 #[derive(serde::Deserialize)]
 pub struct OverrideForm {
     #[serde(default)]
     tier: String,
     #[serde(default)]
     reason: String,
-    #[serde(default)]
-    by: String,
+    #[serde(default, rename = "csrf")]
+    _csrf: String,
 }
 
 fn back_to_account(id: &str) -> HttpResponse {
@@ -816,19 +865,30 @@ fn back_to_account(id: &str) -> HttpResponse {
         .finish()
 }
 
+fn require_override(p: &Principal) -> Result<(), AppError> {
+    require(
+        policy::can_override_tier(p),
+        p,
+        "setting a tier override",
+        "managers and admins",
+    )
+}
+
 pub async fn submit_override(
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     id: web::Path<String>,
     form: web::Form<OverrideForm>,
 ) -> Result<HttpResponse, PageError> {
+    require_override(&principal).or_page(lang)?;
     let form = form.into_inner();
     let request = OverrideRequest {
         tier: form.tier,
         reason: form.reason,
     };
     let (book, account_id) = (state.accounts.clone(), id.clone());
-    web::block(move || book.set_override(&account_id, request, &form.by))
+    web::block(move || book.set_override(&account_id, request, &principal.user))
         .await
         .map_err(AppError::internal)
         .or_page(lang)?
@@ -839,11 +899,12 @@ pub async fn submit_override(
 pub async fn submit_override_removal(
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     id: web::Path<String>,
-    form: web::Form<OverrideForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (book, account_id, by) = (state.accounts.clone(), id.clone(), form.into_inner().by);
-    web::block(move || book.remove_override(&account_id, &by))
+    require_override(&principal).or_page(lang)?;
+    let (book, account_id) = (state.accounts.clone(), id.clone());
+    web::block(move || book.remove_override(&account_id, &principal.user))
         .await
         .map_err(AppError::internal)
         .or_page(lang)?
@@ -947,8 +1008,10 @@ pub async fn show_pareto(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     query: web::Query<ParetoQuery>,
 ) -> Result<HttpResponse, PageError> {
+    crate::web::api::require_analytics(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
     let indicator = query.indicator.as_deref().unwrap_or("revenue");
     let view = state.accounts.pareto(indicator).or_page(lang)?;

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::domain::content::Kind;
+use crate::domain::policy::Principal;
 use crate::domain::Lang;
 use crate::library::{MissSummary, DEFAULT_LIMIT};
 use crate::search::index::{Hit, SearchResults};
@@ -168,10 +169,15 @@ pub async fn show_search(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
-    let results = state.library.search(&query.to_params()).or_page(lang)?;
+    let access = state.access(principal);
+    let results = state
+        .library
+        .search(&query.to_params(), access.visibility())
+        .or_page(lang)?;
     let base = pairs(&query);
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     let offset = query.offset.unwrap_or(0);
@@ -221,7 +227,9 @@ pub async fn show_search_misses(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
 ) -> Result<HttpResponse, PageError> {
+    crate::web::api::require_curator(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
     let misses = state.library.search_misses(MISS_WINDOW).or_page(lang)?;
     html(&MissesPage { ctx, misses }).or_page(lang)

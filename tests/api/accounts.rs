@@ -238,13 +238,16 @@ async fn an_override_with_a_reason_is_kept_by_recomputes_and_listed_as_a_change(
     let (status, body) = app
         .put_override(
             "D",
-            json!({"tier": "strategic", "reason": "签了三年框架协议", "by": "li.na"}),
+            json!({"tier": "strategic", "reason": "签了三年框架协议"}),
         )
         .await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(tier_of(&body), ("strategic", "small"));
-    assert_eq!(body["tier"]["override"]["by"], "li.na");
+    assert_eq!(
+        body["tier"]["override"]["by"], "admin",
+        "the signed-in user"
+    );
     assert_eq!(body["tier"]["override"]["reason"], "签了三年框架协议");
     let (status, _) = app
         .put_tier_model(r#"{"preset":"pyramid","score":{"method":"single","indicator":"profit"}}"#)
@@ -255,7 +258,7 @@ async fn an_override_with_a_reason_is_kept_by_recomputes_and_listed_as_a_change(
     assert!(d["tier"]["rule"]["en"]
         .as_str()
         .unwrap()
-        .starts_with("overridden to strategic by li.na"));
+        .starts_with("overridden to strategic by admin"));
     let (_, changes) = app.tier_changes(10).await;
     let latest_d = changes
         .as_array()
@@ -284,7 +287,7 @@ async fn an_override_with_a_reason_is_kept_by_recomputes_and_listed_as_a_change(
 async fn an_override_without_a_reason_or_with_an_unknown_tier_is_refused() {
     let app = app_with_four_accounts().await;
     let (status, body) = app
-        .put_override("D", json!({"tier": "major", "reason": "  ", "by": "li.na"}))
+        .put_override("D", json!({"tier": "major", "reason": "  "}))
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_override");
@@ -293,7 +296,7 @@ async fn an_override_without_a_reason_or_with_an_unknown_tier_is_refused() {
         .unwrap()
         .starts_with("reason:"));
     let (status, body) = app
-        .put_override("D", json!({"tier": "gold", "reason": "x", "by": "li.na"}))
+        .put_override("D", json!({"tier": "gold", "reason": "x"}))
         .await;
     assert_eq!(status, 400);
     assert!(body["error"]["message"]
@@ -301,10 +304,7 @@ async fn an_override_without_a_reason_or_with_an_unknown_tier_is_refused() {
         .unwrap()
         .contains("expected one of strategic, major, ordinary, small"));
     let (status, _) = app
-        .put_override(
-            "NOPE",
-            json!({"tier": "major", "reason": "x", "by": "li.na"}),
-        )
+        .put_override("NOPE", json!({"tier": "major", "reason": "x"}))
         .await;
     assert_eq!(status, 404);
     let (_, d) = app.get_account("D").await;
@@ -351,11 +351,8 @@ async fn tiers_and_overrides_survive_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let app = spawn_app_configured(data.path(), &fixture_content(), |_| {}).await;
     app.import_accounts(FOUR).await;
-    app.put_override(
-        "C",
-        json!({"tier": "major", "reason": "新签大单", "by": "zhang.wei"}),
-    )
-    .await;
+    app.put_override("C", json!({"tier": "major", "reason": "新签大单"}))
+        .await;
     app.stop().await;
 
     let app = spawn_app_configured(data.path(), &fixture_content(), |_| {}).await;
@@ -531,11 +528,7 @@ async fn the_account_page_explains_the_tier_and_its_form_sets_an_override() {
     let response = app
         .client
         .post(app.url("/accounts/B/override"))
-        .form(&[
-            ("tier", "major"),
-            ("reason", "战略合作伙伴"),
-            ("by", "li.na"),
-        ])
+        .form(&[("tier", "major"), ("reason", "战略合作伙伴")])
         .send()
         .await
         .unwrap();
@@ -549,7 +542,7 @@ async fn the_account_page_explains_the_tier_and_its_form_sets_an_override() {
     let response = app
         .client
         .post(app.url("/accounts/B/override"))
-        .form(&[("tier", "major"), ("reason", ""), ("by", "li.na")])
+        .form(&[("tier", "major"), ("reason", "")])
         .send()
         .await
         .unwrap();

@@ -13,9 +13,15 @@ pub fn fixture_content() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content")
 }
 
+/// The administrator every test app has (created in the store before the server starts).
+pub const ADMIN: &str = "admin";
+
 pub struct TestApp {
     pub address: String,
+    /// Signed in as [`ADMIN`] by session cookie, sending `Origin` and `X-CSRF-Token` like the
+    /// app's own pages do.
     pub client: reqwest::Client,
+    pub admin_password: String,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data: Option<TempDir>,
@@ -53,28 +59,106 @@ pub async fn spawn_app_configured(
     playbook::telemetry::init("warn");
     let mut config = Config::for_tests(data_dir, content_dir);
     change(&mut config);
+    let admin_password = ensure_admin(&config);
     let application = Application::build(config)
         .await
         .expect("application builds");
     let port = application.port();
     let handle = application.handle();
     let task = tokio::spawn(application.run_until_stopped());
+    let address = format!("http://127.0.0.1:{port}");
+    let client = signed_in_client(&address, ADMIN, &admin_password).await;
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .expect("client"),
+        address,
+        client,
+        admin_password,
         handle,
         task,
         _data: None,
     }
 }
 
+/// Creates (or resets) the test administrator directly in the store, before the server opens
+/// it; returns the password.
+fn ensure_admin(config: &Config) -> String {
+    std::fs::create_dir_all(config.store_dir()).expect("store dir");
+    let store = playbook::store::Store::open(&config.store_dir()).expect("store opens");
+    let auth = playbook::auth::Auth::new(store, playbook::auth::AuthSettings::default());
+    let password = playbook::auth::generate_password();
+    match auth.add_user(
+        ADMIN,
+        playbook::domain::policy::Role::Admin,
+        Some(&password),
+    ) {
+        Ok(_) => {}
+        Err(playbook::auth::AuthError::Exists(_)) => {
+            auth.set_password(ADMIN, Some(&password))
+                .expect("admin password reset");
+        }
+        Err(e) => panic!("cannot create the test admin: {e}"),
+    }
+    password
+}
+
+/// A client that does not follow redirects and keeps cookies.
+pub fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Signs in through `POST /api/v1/session` and returns a client that carries the session
+/// cookie and, like the app's pages, the `Origin` and the session's CSRF token.
+pub async fn signed_in_client(address: &str, name: &str, password: &str) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let login = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .expect("client");
+    let response = login
+        .post(format!("{address}/api/v1/session"))
+        .header("Origin", address)
+        .json(&serde_json::json!({ "name": name, "password": password }))
+        .send()
+        .await
+        .expect("sign-in request");
+    assert_eq!(response.status(), 200, "{name} signs in");
+    let body: serde_json::Value = response.json().await.expect("session JSON");
+    let csrf = body["csrf_token"]
+        .as_str()
+        .expect("a CSRF token")
+        .to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("Origin", address.parse().expect("origin header"));
+    headers.insert("X-CSRF-Token", csrf.parse().expect("csrf header"));
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(jar)
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Adds a user with `role` through the API (as the admin) and returns a client signed in
+    /// as them.
+    pub async fn client_as(&self, name: &str, role: &str) -> reqwest::Client {
+        let password = format!("pw-{name}-0123456789");
+        let response = self
+            .client
+            .post(self.url("/api/v1/users"))
+            .json(&serde_json::json!({ "name": name, "role": role, "password": password }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "user {name} created");
+        signed_in_client(&self.address, name, &password).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -189,7 +273,7 @@ impl TestApp {
     pub async fn delete_override(&self, id: &str) -> (u16, serde_json::Value) {
         let response = self
             .client
-            .delete(self.url(&format!("/api/v1/accounts/{id}/override?by=li.na")))
+            .delete(self.url(&format!("/api/v1/accounts/{id}/override")))
             .send()
             .await
             .expect("request");

@@ -1,0 +1,116 @@
+//! One request's view of the data: the signed-in principal plus the facts the policy needs
+//! (who owns which account), applied to content, search, accounts and the briefing.
+//!
+//! `domain::policy` decides; this module looks up the facts and applies the decisions, so every
+//! page, API route, search, export and the briefing filters the same way. It knows nothing of
+//! HTTP.
+
+use std::sync::Arc;
+
+use crate::accounts::{AccountBook, AccountDetail, AccountPage, TierState};
+use crate::briefing::Viewer;
+use crate::domain::content::ContentItem;
+use crate::domain::policy::{self, ContentFacts, Principal};
+use crate::library::Library;
+use crate::search::index::Visibility;
+
+pub struct Access {
+    pub principal: Principal,
+    state: Arc<TierState>,
+    visibility: Visibility,
+}
+
+impl Access {
+    pub fn new(principal: Principal, book: &AccountBook, library: &Library) -> Access {
+        let state = book.state();
+        // Case reviews are tied to accounts; those whose account the principal may not see are
+        // hidden from search too (counts, facets and snippets included).
+        let mut hidden_accounts: Vec<String> = library
+            .catalog()
+            .iter()
+            .filter_map(|item| item.account.as_deref())
+            .filter(|account| {
+                !policy::can_see_case_reviews_of(&principal, state.owner_of(account).flatten())
+            })
+            .map(str::to_owned)
+            .collect();
+        hidden_accounts.sort_unstable();
+        hidden_accounts.dedup();
+        let visibility = Visibility {
+            all_statuses: policy::can_see_all_drafts(&principal),
+            owner: Some(principal.user.clone()),
+            hidden_accounts,
+        };
+        Access {
+            principal,
+            state,
+            visibility,
+        }
+    }
+
+    /// What search may show this principal.
+    pub fn visibility(&self) -> &Visibility {
+        &self.visibility
+    }
+
+    fn account_owner(&self, account: Option<&str>) -> Option<&str> {
+        account.and_then(|a| self.state.owner_of(a).flatten())
+    }
+
+    pub fn can_read(&self, item: &ContentItem) -> bool {
+        policy::can_read_content(
+            &self.principal,
+            ContentFacts::of(item),
+            self.account_owner(item.account.as_deref()),
+        )
+    }
+
+    /// The items of `items` this principal may read.
+    pub fn readable<'a>(
+        &'a self,
+        items: impl IntoIterator<Item = ContentItem> + 'a,
+    ) -> impl Iterator<Item = ContentItem> + 'a {
+        items.into_iter().filter(|item| self.can_read(item))
+    }
+
+    /// Figures of account `id` (`false` for an unknown account).
+    pub fn sees_figures_of(&self, id: &str) -> bool {
+        self.state
+            .owner_of(id)
+            .is_some_and(|owner| policy::can_see_figures(&self.principal, owner))
+    }
+
+    /// An account's detail, its figures removed unless the principal may see them.
+    pub fn account_detail(&self, detail: AccountDetail) -> AccountDetail {
+        if policy::can_see_figures(&self.principal, detail.account.owner.as_deref()) {
+            detail
+        } else {
+            detail.without_figures()
+        }
+    }
+
+    /// A page of the account list, scores removed from the rows whose figures the principal
+    /// may not see.
+    pub fn account_page(&self, mut page: AccountPage) -> AccountPage {
+        for row in &mut page.accounts {
+            if !policy::can_see_figures(&self.principal, row.owner.as_deref()) {
+                row.hide_figures();
+            }
+        }
+        page
+    }
+
+    /// The briefing's viewer: figures per account, cases as search shows them (published only:
+    /// a briefing is for the call, not for reviewing drafts).
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            user: Some(self.principal.user.clone()),
+            sees_all_figures: policy::can_see_figures(&self.principal, None),
+            visibility: Visibility {
+                all_statuses: false,
+                owner: None,
+                hidden_accounts: self.visibility.hidden_accounts.clone(),
+            },
+        }
+    }
+}
