@@ -406,7 +406,7 @@ impl SearchIndex {
         let context_query: Option<Box<dyn Query>> =
             (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>);
         let filters = self.filter_terms(&request.filters);
-        let restrict = self.visible_only(with_filters(None, filters), &request.visibility);
+        let restrict = self.visible_only(with_filters(None, filters), request.visibility);
         let mut clauses = vec![(Occur::Must, restrict)];
         if let Some(context) = &context_query {
             clauses.push((Occur::Should, context.box_clone()));

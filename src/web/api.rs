@@ -227,11 +227,7 @@ pub async fn import_accounts(
                 true => errors.push(e.clone()),
                 false => omitted += 1,
             };
-            let report = book.import_csv(
-                body,
-                &format!("import by {}", principal.user),
-                &mut on_error,
-            );
+            let report = book.import_csv(body, "import", &mut on_error);
             (report, errors, omitted)
         })
         .await?;

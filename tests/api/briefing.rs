@@ -5,18 +5,19 @@ use crate::helpers::{spawn_app, TestApp};
 
 /// Ten accounts ranked by revenue under the single-revenue pyramid: rank 1 is strategic,
 /// rank 2 major, ranks 3–5 ordinary, 6–10 small. Each row sits on one alert boundary.
+/// zhang.wei owns ACC-1; li.na owns the rest.
 pub const ACCOUNTS: &str = "\
-id,name,aliases,revenue,profit,overdue_days,product_lines,credit,picky,strict,industry
-ACC-1,中国移动通信集团江苏有限公司,江苏移动,1000000,100,29,2,good,false,false,通信
-T02,华东精密机械集团,华东精机,900000,100,30,3,good,false,false,制造
-T03,星海物流有限公司,,800000,100,59,2,good,false,false,物流
-T04,西南能源装备,,700000,100,60,2,good,false,false,能源
-T05,汇通医药,,600000,100,89,1,good,false,false,医药
-T06,鑫达五金,,500000,-5,90,1,good,false,false,制造
-T07,挑剔科技,,400000,-5,0,1,good,true,false,科技
-T08,严格检测,,300000,100,0,1,none,false,true,检测
-T09,无信商行,,200000,100,0,1,none,false,false,零售
-T10,彩云花卉,,100000,100,0,1,good,false,false,农业
+id,name,aliases,owner,revenue,profit,overdue_days,product_lines,credit,picky,strict,industry
+ACC-1,中国移动通信集团江苏有限公司,江苏移动,zhang.wei,1000000,100,29,2,good,false,false,通信
+T02,华东精密机械集团,华东精机,li.na,900000,100,30,3,good,false,false,制造
+T03,星海物流有限公司,,li.na,800000,100,59,2,good,false,false,物流
+T04,西南能源装备,,li.na,700000,100,60,2,good,false,false,能源
+T05,汇通医药,,li.na,600000,100,89,1,good,false,false,医药
+T06,鑫达五金,,li.na,500000,-5,90,1,good,false,false,制造
+T07,挑剔科技,,li.na,400000,-5,0,1,good,true,false,科技
+T08,严格检测,,li.na,300000,100,0,1,none,false,true,检测
+T09,无信商行,,li.na,200000,100,0,1,none,false,false,零售
+T10,彩云花卉,,li.na,100000,100,0,1,good,false,false,农业
 ";
 
 pub async fn app_with_accounts() -> TestApp {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestApp, ADMIN};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -94,6 +94,41 @@ pub async fn browser(width: u32, height: u32) -> Browser {
     panic!("cannot start a Chromium session: {last_error:?}");
 }
 
+/// Signs in the way a person does: open a page, get sent to the login form, fill it in, and
+/// land back on the page.
+pub async fn sign_in(c: &Client, app: &TestApp, name: &str, password: &str, path: &str) {
+    c.goto(&app.url(path)).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), "/login", "signed-out visitors are sent to the login page");
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css(".login-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let wanted = path.split('?').next().unwrap_or(path);
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().path() == wanted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let source = c.source().await.unwrap_or_default();
+    panic!("not back on {wanted} after signing in; the page says:\n{source}");
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -110,7 +145,7 @@ async fn a_person_opens_the_home_page_a_playbook_and_the_coverage_matrix() {
     let browser = browser(1280, 900).await;
     let c = &browser.client;
 
-    c.goto(&app.url("/")).await.unwrap();
+    sign_in(c, &app, ADMIN, &app.admin_password, "/").await;
     assert!(c.title().await.unwrap().contains("Playbook"));
     let heading = text_of(c, ".hero h1").await;
     assert!(heading.contains("Playbook"), "{heading}");
@@ -169,7 +204,7 @@ async fn injected_scripts_do_not_run_in_the_browser() {
     let app = spawn_app().await;
     let browser = browser(1024, 768).await;
     let c = &browser.client;
-    c.goto(&app.url("/content/script-case")).await.unwrap();
+    sign_in(c, &app, ADMIN, &app.admin_password, "/content/script-case").await;
     let pwned = c
         .execute("return window.__pwned === true;", vec![])
         .await
@@ -185,7 +220,7 @@ async fn a_person_types_a_chinese_query_applies_a_facet_and_sees_the_right_hits(
     let browser = browser(1280, 900).await;
     let c = &browser.client;
 
-    c.goto(&app.url("/search")).await.unwrap();
+    sign_in(c, &app, ADMIN, &app.admin_password, "/search").await;
     let input = c.find(Locator::Css("input[name=q]")).await.unwrap();
     input.send_keys("回款").await.unwrap();
     c.find(Locator::Css(".search-form button"))
@@ -194,6 +229,7 @@ async fn a_person_types_a_chinese_query_applies_a_facet_and_sees_the_right_hits(
         .click()
         .await
         .unwrap();
+    wait_for_query(c, "q=").await;
 
     let titles = hit_titles(c).await;
     assert!(titles.contains(&"KA渠道回款复盘".to_owned()), "{titles:?}");
@@ -207,6 +243,7 @@ async fn a_person_types_a_chinese_query_applies_a_facet_and_sees_the_right_hits(
         .await
         .unwrap();
     facet.click().await.unwrap();
+    wait_for_query(c, "kind=case").await;
     let titles = hit_titles(c).await;
     assert_eq!(titles, ["KA渠道回款复盘"]);
     assert!(c
@@ -219,6 +256,20 @@ async fn a_person_types_a_chinese_query_applies_a_facet_and_sees_the_right_hits(
     let marked = text_of(c, ".snippet mark").await;
     assert_eq!(marked, "回款");
     browser.client.clone().close().await.unwrap();
+}
+
+/// Waits until the page's query string contains `part` (a form submission or link landed).
+async fn wait_for_query(c: &Client, part: &str) {
+    for _ in 0..100 {
+        let url = c.current_url().await.unwrap();
+        if url.query().unwrap_or("").contains(part)
+            && c.execute("return document.readyState;", vec![]).await.unwrap() == "complete"
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never reached a URL with {part:?}");
 }
 
 async fn hit_titles(c: &Client) -> Vec<String> {
@@ -235,7 +286,9 @@ async fn on_a_phone_a_rep_finds_a_customer_by_pinyin_and_switches_scenario() {
     let browser = browser(390, 844).await;
     let c = &browser.client;
 
-    c.goto(&app.url("/")).await.unwrap();
+    // zhang.wei owns ACC-1, so sees its figures and its own case review.
+    let password = app.add_user("zhang.wei", "rep").await;
+    sign_in(c, &app, "zhang.wei", &password, "/").await;
     c.find(Locator::Id("lookup-input"))
         .await
         .unwrap()

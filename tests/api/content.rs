@@ -29,7 +29,8 @@ async fn an_unknown_id_is_a_json_404_with_a_stable_code() {
 
 #[tokio::test]
 async fn a_draft_is_not_shown_to_readers() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
+    app.sign_in_as("reader", "rep").await;
     let (status, _) = app.get_content("draft-exhibition").await;
     assert_eq!(status, 404);
     let (_, list) = app.get_json("/api/v1/content").await;

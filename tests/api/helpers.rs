@@ -21,6 +21,8 @@ pub struct TestApp {
     /// Signed in as [`ADMIN`] by session cookie, sending `Origin` and `X-CSRF-Token` like the
     /// app's own pages do.
     pub client: reqwest::Client,
+    /// Always the admin (`client` may be switched to another user by `sign_in_as`).
+    pub admin: reqwest::Client,
     pub admin_password: String,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -70,6 +72,7 @@ pub async fn spawn_app_configured(
     let client = signed_in_client(&address, ADMIN, &admin_password).await;
     TestApp {
         address,
+        admin: client.clone(),
         client,
         admin_password,
         handle,
@@ -146,19 +149,31 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// From now on, this app's helper methods act as a new user `name` with `role` (created
+    /// through the API by the admin).
+    pub async fn sign_in_as(&mut self, name: &str, role: &str) {
+        self.client = self.client_as(name, role).await;
+    }
+
     /// Adds a user with `role` through the API (as the admin) and returns a client signed in
     /// as them.
     pub async fn client_as(&self, name: &str, role: &str) -> reqwest::Client {
+        let password = self.add_user(name, role).await;
+        signed_in_client(&self.address, name, &password).await
+    }
+
+    /// Adds a user with `role` through the API (as the admin); returns the password.
+    pub async fn add_user(&self, name: &str, role: &str) -> String {
         let password = format!("pw-{name}-0123456789");
         let response = self
-            .client
+            .admin
             .post(self.url("/api/v1/users"))
             .json(&serde_json::json!({ "name": name, "role": role, "password": password }))
             .send()
             .await
             .expect("request");
         assert_eq!(response.status(), 201, "user {name} created");
-        signed_in_client(&self.address, name, &password).await
+        password
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
