@@ -290,7 +290,10 @@ mod tests {
             last_used: None,
         };
         store.put_api_token(b"k1", &token).unwrap();
-        assert_eq!(store.list_api_tokens(Some("ann")).unwrap(), std::slice::from_ref(&token));
+        assert_eq!(
+            store.list_api_tokens(Some("ann")).unwrap(),
+            std::slice::from_ref(&token)
+        );
         assert!(store.list_api_tokens(Some("bob")).unwrap().is_empty());
         assert_eq!(store.remove_api_tokens_where(|t| t.id == "t1").unwrap(), 1);
         assert_eq!(store.get_api_token(b"k1").unwrap(), None);

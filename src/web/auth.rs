@@ -140,9 +140,11 @@ pub async fn authenticate(
     };
 
     if !is_safe(req.method()) {
-        // Sign-in forms are checked too (login CSRF), as are cookie-signed changes.
-        if identity.as_ref().is_none_or(|i| i.via == Via::Session) {
-            if let Err(reason) = same_origin(&req) {
+        // Cookie-signed changes must name our origin; anonymous ones (sign-in) must not name
+        // another (login CSRF) — scripts signing in with curl send no Origin at all.
+        let cookie_signed = identity.as_ref().is_some_and(|i| i.via == Via::Session);
+        if cookie_signed || identity.is_none() {
+            if let Err(reason) = same_origin(&req, cookie_signed) {
                 return Ok(reject(req, AppError::CsrfRejected(reason)));
             }
         }
@@ -189,8 +191,9 @@ pub async fn authenticate(
         .map(ServiceResponse::map_into_left_body)
 }
 
-/// The `Origin` (or, without it, the `Referer`) of a state-changing request must be this host.
-fn same_origin(req: &ServiceRequest) -> Result<(), String> {
+/// The `Origin` (or, without it, the `Referer`) of a state-changing request must be this host;
+/// with `required`, one of them must be present.
+fn same_origin(req: &ServiceRequest, required: bool) -> Result<(), String> {
     let host = req.connection_info().host().to_ascii_lowercase();
     let header_value = |name| {
         req.headers()
@@ -201,6 +204,7 @@ fn same_origin(req: &ServiceRequest) -> Result<(), String> {
     let (source, value) = match (header_value(header::ORIGIN), header_value(header::REFERER)) {
         (Some(origin), _) if origin != "null" => ("Origin", origin),
         (_, Some(referer)) => ("Referer", referer),
+        _ if !required => return Ok(()),
         _ => {
             return Err(
                 "this request changes data but names no Origin or Referer: send it from Playbook's own pages, or use an API token (Authorization: Bearer)".into(),

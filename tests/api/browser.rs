@@ -99,7 +99,11 @@ pub async fn browser(width: u32, height: u32) -> Browser {
 pub async fn sign_in(c: &Client, app: &TestApp, name: &str, password: &str, path: &str) {
     c.goto(&app.url(path)).await.unwrap();
     let url = c.current_url().await.unwrap();
-    assert_eq!(url.path(), "/login", "signed-out visitors are sent to the login page");
+    assert_eq!(
+        url.path(),
+        "/login",
+        "signed-out visitors are sent to the login page"
+    );
     c.find(Locator::Css("input[name=name]"))
         .await
         .unwrap()
@@ -263,7 +267,10 @@ async fn wait_for_query(c: &Client, part: &str) {
     for _ in 0..100 {
         let url = c.current_url().await.unwrap();
         if url.query().unwrap_or("").contains(part)
-            && c.execute("return document.readyState;", vec![]).await.unwrap() == "complete"
+            && c.execute("return document.readyState;", vec![])
+                .await
+                .unwrap()
+                == "complete"
         {
             return;
         }

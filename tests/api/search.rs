@@ -267,7 +267,10 @@ async fn a_corrupt_index_is_rebuilt_on_start() {
 
     let app = spawn_app_with(data.path(), content.path()).await;
     let (_, body) = app.search(&[]).await;
-    assert_eq!(body["total"], 13, "the admin approves drafts, so sees all 13 items");
+    assert_eq!(
+        body["total"], 13,
+        "the admin approves drafts, so sees all 13 items"
+    );
     app.stop().await;
 }
 
