@@ -112,3 +112,216 @@ fn demo_accounts_are_the_same_for_the_same_seed() {
     assert_eq!(text.lines().count(), 1 + 20 + 12);
     assert!(text.contains("DEMO-001,"));
 }
+
+fn run_with_stdin(
+    args: &[&str],
+    data: &std::path::Path,
+    stdin: &str,
+) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    let mut child = playbook()
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn user_commands_add_from_stdin_generate_disable_and_list_and_the_user_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    let (code, out, err) = run_with_stdin(
+        &["user", "add", "li.na", "--role", "manager"],
+        &data,
+        "a passphrase from a script\n",
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("added li.na (manager)") && !out.contains("password for"),
+        "{out}"
+    );
+
+    // An empty line: a password is generated and printed once.
+    let (code, out, _) = run_with_stdin(&["user", "add", "zhang.wei", "--role", "rep"], &data, "");
+    assert_eq!(code, Some(0));
+    let generated = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password for zhang.wei (shown this once): "))
+        .expect("a generated password")
+        .to_owned();
+
+    let (code, _, err) = run_with_stdin(&["user", "add", "li.na", "--role", "rep"], &data, "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("already exists"), "{err}");
+    let (code, _, err) = run_with_stdin(&["user", "add", "x", "--role", "boss"], &data, "");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown role \"boss\""), "{err}");
+    let (code, _, err) = run_with_stdin(&["user", "add", "y", "--role", "rep"], &data, "short\n");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("password: a password has 10"), "{err}");
+
+    let (code, out, _) = run_with_stdin(&["user", "disable", "zhang.wei"], &data, "");
+    assert_eq!(code, Some(0), "{out}");
+    let (_, list, _) = run_with_stdin(&["user", "list"], &data, "");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("li.na") && l.contains("manager") && l.contains("active")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("zhang.wei") && l.contains("disabled")),
+        "{list}"
+    );
+
+    // The server uses the same store: li.na signs in, zhang.wei (disabled) cannot.
+    let app = spawn_app_configured(&data, &fixture_content(), |_| {}).await;
+    let sign_in = |name: &str, password: &str| {
+        crate::helpers::plain_client()
+            .post(app.url("/api/v1/session"))
+            .json(&serde_json::json!({"name": name, "password": password}))
+            .send()
+    };
+    assert_eq!(
+        sign_in("li.na", "a passphrase from a script")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        sign_in("zhang.wei", &generated).await.unwrap().status(),
+        401
+    );
+
+    // While the server runs, the command says the store is in use and what to do instead.
+    let (code, _, err) = run_with_stdin(&["user", "list"], &data, "");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("in use") && err.contains("/api/v1/users"),
+        "{err}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_first_start_creates_an_admin_with_a_password_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = playbook()
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--demo"])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--content-dir")
+        .arg(fixture_content())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Reads the console to the end (a closed pipe would break the server's logging), handing
+    // over the printed passwords once the server listens.
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut passwords = std::collections::HashMap::new();
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let [name, role, password] = words[..] {
+                if ["admin", "rep", "trainer", "manager"].contains(&role) {
+                    passwords.insert(name.to_owned(), password.to_owned());
+                }
+            }
+            if line.contains("Playbook listening") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(passwords.clone());
+                }
+            }
+        }
+    });
+    let passwords: std::collections::HashMap<String, String> = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the server starts and says where it listens");
+    let address = format!("http://127.0.0.1:{port}");
+    let admin = passwords
+        .get("admin")
+        .expect("an admin password was printed");
+    assert_eq!(admin.len(), 20);
+    for demo in ["zhang.wei", "li.na", "wang.fang", "chen.jing", "zhao.lei"] {
+        assert!(passwords.contains_key(demo), "{demo}: {passwords:?}");
+    }
+    let client = crate::helpers::signed_in_client(&address, "admin", admin).await;
+    let me: serde_json::Value = client
+        .get(format!("{address}/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+    let rep =
+        crate::helpers::signed_in_client(&address, "zhang.wei", &passwords["zhang.wei"]).await;
+    let mine: serde_json::Value = rep
+        .get(format!("{address}/api/v1/accounts?owner=zhang.wei&limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine["accounts"][0]["figures_visible"], true,
+        "a demo rep sees their own figures"
+    );
+    let theirs: serde_json::Value = rep
+        .get(format!("{address}/api/v1/accounts?owner=li.na&limit=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["accounts"][0]["figures_visible"], false);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // A second start prints no password: the admin exists.
+    let output = playbook()
+        .args(["user", "list", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        list.lines().filter(|l| l.contains(" admin ")).count(),
+        1,
+        "{list}"
+    );
+}
