@@ -253,6 +253,7 @@ pub fn briefing(
 
     let catalog = library.catalog();
     let published = |id: &str| catalog.iter().find(|i| i.id == id);
+    let no_figures = Indicators::default();
     let alerts = evaluate_with_labels(
         rules,
         &AlertContext {
@@ -260,7 +261,13 @@ pub fn briefing(
             tier_level,
             previous_tier: changed.as_ref().and_then(|c| c.from.as_deref()),
             tier_changed: changed.as_ref().map(|c| c.direction),
-            indicators: &account.indicators,
+            // Alerts drawn from figures (overdue, product lines, profit, credit) would reveal
+            // them: a viewer without the figures gets only the tier-change alerts.
+            indicators: if figures_visible {
+                &account.indicators
+            } else {
+                &no_figures
+            },
         },
         label_of,
     )

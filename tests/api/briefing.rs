@@ -298,3 +298,47 @@ async fn the_briefing_page_reads_top_down_who_tier_alerts_what_to_do_cases() {
         assert!(url.starts_with('/'), "external resource {url}");
     }
 }
+
+#[tokio::test]
+async fn the_owner_sees_figures_alerts_and_own_review_and_another_rep_only_the_tier_and_treatment()
+{
+    let mut app = app_with_accounts().await;
+    // li.na owns T06 (90 days overdue); zhang.wei owns ACC-1 and its case review.
+    app.sign_in_as("li.na", "rep").await;
+    let own = briefing(&app, "T06", "collections").await;
+    assert_eq!(own["account"]["figures"]["overdue_days"], 90);
+    assert!(alert_ids(&own).contains(&"collections-stage-3".to_owned()));
+    assert!(own["tier"]["score"].is_number());
+
+    let other = briefing(&app, "ACC-1", "collections").await;
+    assert_eq!(
+        other["tier"]["tier"], "strategic",
+        "the tier is shared knowledge"
+    );
+    assert!(!other["playbooks"]["items"].as_array().unwrap().is_empty());
+    assert_eq!(other["account"]["figures"], serde_json::Value::Null);
+    assert_eq!(other["tier"]["score"], serde_json::Value::Null);
+    assert!(other["tier"]["contributions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let alerts = alert_ids(&other);
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !a.starts_with("collections") && !a.contains("cross-sell")),
+        "alerts drawn from figures would reveal them: {alerts:?}"
+    );
+    let cases = other["cases"].as_array().unwrap();
+    assert!(
+        cases
+            .iter()
+            .all(|c| c["id"] != "script-case" && c["own"] == false),
+        "another rep's case review stays private: {cases:?}"
+    );
+
+    app.sign_in_as("zhang.wei", "rep").await;
+    let mine = briefing(&app, "ACC-1", "collections").await;
+    assert_eq!(mine["cases"][0]["id"], "script-case");
+    assert_eq!(mine["account"]["figures"]["overdue_days"], 29);
+}
