@@ -734,6 +734,182 @@ pub async fn submit_logout(
         .finish())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Pages: my account (password, API tokens)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "me.html")]
+pub struct MePage {
+    pub ctx: PageContext,
+    pub name: String,
+    pub role: &'static str,
+    pub tokens: Vec<TokenView>,
+    pub new_token: Option<String>,
+    pub password_error: Option<String>,
+    pub token_error: Option<String>,
+}
+
+fn me_page(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    principal: &Principal,
+) -> Result<MePage, PageError> {
+    Ok(MePage {
+        ctx: PageContext::for_request(req, state, lang),
+        name: principal.user.clone(),
+        role: principal.role.as_str(),
+        tokens: state
+            .auth
+            .list_tokens(&principal.user)
+            .map_err(|e| PageError {
+                error: e.into(),
+                lang,
+            })?,
+        new_token: None,
+        password_error: None,
+        token_error: None,
+    })
+}
+
+fn page_with_status(
+    page: &MePage,
+    status: actix_web::http::StatusCode,
+    lang: Lang,
+) -> Result<HttpResponse, PageError> {
+    let body = page.render().map_err(|e| PageError {
+        error: e.into(),
+        lang,
+    })?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// `GET /me`: who I am, the password form, my API tokens.
+pub async fn show_me(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+) -> Result<HttpResponse, PageError> {
+    let page = me_page(&req, &state, lang, &principal)?;
+    html(&page).map_err(|error| PageError { error, lang })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+    #[serde(default, rename = "csrf")]
+    _csrf: String,
+}
+
+/// `POST /me/password`: on success every session ends and the user signs in again.
+pub async fn submit_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let ui = Ui::for_lang(lang);
+    let refuse = |message: String, status| -> Result<HttpResponse, PageError> {
+        let mut page = me_page(&req, &state, lang, &principal)?;
+        page.password_error = Some(message);
+        page_with_status(&page, status, lang)
+    };
+    if form.new_password != form.new_password_again {
+        return refuse(
+            ui.passwords_differ.to_owned(),
+            actix_web::http::StatusCode::BAD_REQUEST,
+        );
+    }
+    let auth = state.auth.clone();
+    let (user, client) = (principal.user.clone(), client_of(&req));
+    let result = web::block(move || -> Result<(), crate::auth::AuthError> {
+        auth.login(&user, &form.current_password, &client)?;
+        auth.set_password(&user, Some(&form.new_password))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| PageError {
+        error: AppError::internal(e),
+        lang,
+    })?;
+    match result.map_err(AppError::from) {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .cookie(removal_cookie())
+            .insert_header((header::LOCATION, "/login?next=%2Fme"))
+            .finish()),
+        Err(AppError::Unauthorized(_)) => refuse(
+            ui.login_failed.to_owned(),
+            actix_web::http::StatusCode::UNAUTHORIZED,
+        ),
+        Err(error @ (AppError::BadRequest { .. } | AppError::TooManyRequests { .. })) => {
+            let status = error.status_code();
+            refuse(error.to_string(), status)
+        }
+        Err(error) => Err(PageError { error, lang }),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    label: String,
+    #[serde(default, rename = "csrf")]
+    _csrf: String,
+}
+
+/// `POST /me/tokens`: the page again, showing the new token's secret this once.
+pub async fn submit_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, PageError> {
+    let created = state.auth.create_token(&principal.user, &form.label);
+    let mut page = me_page(&req, &state, lang, &principal)?;
+    match created.map_err(AppError::from) {
+        Ok(token) => {
+            page.new_token = Some(token.token);
+            html(&page).map_err(|error| PageError { error, lang })
+        }
+        Err(error @ AppError::BadRequest { .. }) => {
+            page.token_error = Some(error.to_string());
+            page_with_status(&page, error.status_code(), lang)
+        }
+        Err(error) => Err(PageError { error, lang }),
+    }
+}
+
+/// `POST /me/tokens/{id}/revoke`.
+pub async fn submit_token_revocation(
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    state
+        .auth
+        .revoke_token(&principal.user, &id)
+        .map_err(|e| PageError {
+            error: e.into(),
+            lang,
+        })?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/me#tokens"))
+        .finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

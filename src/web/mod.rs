@@ -82,6 +82,10 @@ route_table! {
     get "/login" => auth::show_login;
     post "/login" => auth::submit_login;
     post "/logout" => auth::submit_logout;
+    get "/me" => auth::show_me;
+    post "/me/password" => auth::submit_password;
+    post "/me/tokens" => auth::submit_token;
+    post "/me/tokens/{id}/revoke" => auth::submit_token_revocation;
     post "/api/v1/session" => auth::create_session;
     get "/api/v1/session" => auth::get_session;
     delete "/api/v1/session" => auth::delete_session;

@@ -22,6 +22,10 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/login", [200, 200, 200, 200, 200]),
     ("post", "/login", [303, 303, 303, 303, 303]),
     ("post", "/logout", [303, 303, 303, 303, 303]),
+    ("get", "/me", [303, 200, 200, 200, 200]),
+    ("post", "/me/password", [303, 303, 303, 303, 303]),
+    ("post", "/me/tokens", [303, 200, 200, 200, 200]),
+    ("post", "/me/tokens/{id}/revoke", [303, 303, 303, 303, 303]),
     ("post", "/api/v1/session", [200, 200, 200, 200, 200]),
     ("get", "/api/v1/session", [401, 200, 200, 200, 200]),
     ("delete", "/api/v1/session", [401, 204, 204, 204, 204]),
@@ -120,6 +124,12 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
             "new_password": "a brand new passphrase",
         }))),
         ("post", "/api/v1/tokens") => Some(Body::Json(json!({ "label": "route test" }))),
+        ("post", "/me/tokens") => Some(Body::Form(vec![("label", "route test".to_owned())])),
+        ("post", "/me/password") => Some(Body::Form(vec![
+            ("current_password", password.to_owned()),
+            ("new_password", "a brand new passphrase".to_owned()),
+            ("new_password_again", "a brand new passphrase".to_owned()),
+        ])),
         ("post", "/api/v1/users") => Some(Body::Json(
             json!({ "name": format!("new-{who}"), "role": "rep" }),
         )),
@@ -171,7 +181,10 @@ async fn send(app: &TestApp, client: &Client, method: &str, path: &str, body: Op
 fn ends_session(method: &str, route: &str) -> bool {
     matches!(
         (method, route),
-        ("post", "/logout") | ("delete", "/api/v1/session") | ("put", "/api/v1/session/password")
+        ("post", "/logout")
+            | ("delete", "/api/v1/session")
+            | ("put", "/api/v1/session/password")
+            | ("post", "/me/password")
     )
 }
 
@@ -217,7 +230,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             } else {
                 signed_in_client(&app.address, &name, &password).await
             };
-            if *route == "/api/v1/tokens/{id}" && *who != "anonymous" {
+            let revokes_token = route.contains("tokens/{id}");
+            if revokes_token && *who != "anonymous" {
                 // A token of this very user, so revoking it can succeed.
                 let created: Value = client
                     .post(app.url("/api/v1/tokens"))
@@ -229,8 +243,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     .await
                     .unwrap();
                 let id = created["id"].as_str().unwrap().to_owned();
-                let status =
-                    send(&app, &client, method, &format!("/api/v1/tokens/{id}"), None).await;
+                let path = route.replace("{id}", &id);
+                let body = (*method == "post").then(|| Body::Form(vec![]));
+                let status = send(&app, &client, method, &path, body).await;
                 if status != statuses[i] {
                     failures.push(format!(
                         "{method} {route} as {who}: {status}, expected {}",
@@ -248,9 +263,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     statuses[i]
                 ));
             }
-            if ends_session(method, route) && *who != "anonymous" && status < 300 {
+            if ends_session(method, route) && *who != "anonymous" && status < 400 {
                 // Put the password back for the next routes.
-                if *route == "/api/v1/session/password" {
+                if route.ends_with("/password") {
                     let again =
                         signed_in_client(&app.address, &name, "a brand new passphrase").await;
                     let status = send(
@@ -916,4 +931,106 @@ async fn oversized_bodies_are_refused_before_they_are_read() {
         .await
         .unwrap();
     assert_eq!(code_of(response).await, (413, "payload_too_large".into()));
+}
+
+#[tokio::test]
+async fn my_account_page_changes_the_password_and_creates_and_revokes_tokens() {
+    let app = spawn_app().await;
+    let password = app.add_user("ann", "rep").await;
+    let ann = signed_in_client(&app.address, "ann", &password).await;
+    let page = ann
+        .get(app.url("/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"me-name\">ann<") && page.contains("id=\"me-role\">rep<"));
+
+    let created = ann
+        .post(app.url("/me/tokens"))
+        .form(&[("label", "weekly report")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let document = scraper::Html::parse_document(&created);
+    let secret = document
+        .select(&scraper::Selector::parse("#new-token").unwrap())
+        .next()
+        .expect("the new token is shown once")
+        .text()
+        .collect::<String>();
+    assert!(secret.starts_with("pbt_"));
+    let again = ann
+        .get(app.url("/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        again.contains("weekly report") && !again.contains(&secret),
+        "shown only once"
+    );
+    let use_token = || {
+        plain_client()
+            .get(app.url("/api/v1/session"))
+            .bearer_auth(&secret)
+            .send()
+    };
+    assert_eq!(use_token().await.unwrap().status(), 200);
+    let action = scraper::Html::parse_document(&again)
+        .select(&scraper::Selector::parse("table.tokens form").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    let revoked = ann
+        .post(app.url(&action))
+        .form(&[("x", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(use_token().await.unwrap().status(), 401);
+
+    let mismatch = ann
+        .post(app.url("/me/password"))
+        .form(&[
+            ("current_password", password.as_str()),
+            ("new_password", "first new passphrase"),
+            ("new_password_again", "second new passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mismatch.status(), 400);
+    let changed = ann
+        .post(app.url("/me/password"))
+        .form(&[
+            ("current_password", password.as_str()),
+            ("new_password", "first new passphrase"),
+            ("new_password_again", "first new passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 303);
+    assert_eq!(changed.headers()["location"], "/login?next=%2Fme");
+    assert_eq!(
+        ann.get(app.url("/api/v1/session"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let _ = signed_in_client(&app.address, "ann", "first new passphrase").await;
 }
