@@ -36,8 +36,8 @@ pub const SESSION_COOKIE: &str = "pb_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Form field carrying the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
-/// Largest form body read to find the CSRF field.
-const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
+/// Largest form body read to find the CSRF field (the same limit as the form extractor's).
+const MAX_FORM_BYTES: usize = crate::web::MAX_BODY_BYTES;
 
 /// How a request proved who it is from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,8 +154,8 @@ pub async fn authenticate(
             ..
         }) = &identity
         {
-            if let Err(reason) = carries_token(&mut req, expected).await {
-                return Ok(reject(req, AppError::CsrfRejected(reason)));
+            if let Err(error) = carries_token(&mut req, expected).await {
+                return Ok(reject(req, error));
             }
         }
     }
@@ -227,9 +227,9 @@ fn same_origin(req: &ServiceRequest, required: bool) -> Result<(), String> {
 
 /// The session's CSRF token must come with the request: the `X-CSRF-Token` header, or the
 /// `csrf` field of a URL-encoded form (the body is read and put back for the handler).
-async fn carries_token(req: &mut ServiceRequest, expected: &str) -> Result<(), String> {
+async fn carries_token(req: &mut ServiceRequest, expected: &str) -> Result<(), AppError> {
     let missing = || {
-        "this request changes data but carries no valid CSRF token: reload the page and try again (scripts: use an API token)".to_owned()
+        AppError::CsrfRejected("this request changes data but carries no valid CSRF token: reload the page and try again (scripts: use an API token)".to_owned())
     };
     if let Some(value) = req.headers().get(CSRF_HEADER) {
         return match value.to_str() {
@@ -248,12 +248,14 @@ async fn carries_token(req: &mut ServiceRequest, expected: &str) -> Result<(), S
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| format!("the form could not be read: {e}"))?;
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_request("invalid_form", format!("the form could not be read: {e}"))
+        })?;
         if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(format!(
+            return Err(AppError::PayloadTooLarge(format!(
                 "the form is larger than {} MiB",
                 MAX_FORM_BYTES / 1024 / 1024
-            ));
+            )));
         }
         body.extend_from_slice(&chunk);
     }
