@@ -5,7 +5,7 @@
 //! page, API route, search, export and the briefing filters the same way. It knows nothing of
 //! HTTP.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::accounts::{AccountBook, AccountDetail, AccountPage, TierState};
 use crate::briefing::Viewer;
@@ -14,6 +14,37 @@ use crate::domain::policy::{self, ContentFacts, Principal};
 use crate::library::Library;
 use crate::search::index::Visibility;
 
+/// The accounts that published case reviews are about, computed once per catalog (the catalog
+/// is replaced, never changed in place, after every content write).
+#[derive(Default)]
+pub struct CaseAccounts {
+    cache: RwLock<Option<(Arc<Vec<ContentItem>>, Arc<Vec<String>>)>>,
+}
+
+impl CaseAccounts {
+    pub fn of(&self, library: &Library) -> Arc<Vec<String>> {
+        let catalog = library.catalog();
+        if let Ok(cache) = self.cache.read() {
+            if let Some((seen, accounts)) = cache.as_ref() {
+                if Arc::ptr_eq(seen, &catalog) {
+                    return accounts.clone();
+                }
+            }
+        }
+        let mut accounts: Vec<String> = catalog
+            .iter()
+            .filter_map(|item| item.account.clone())
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let accounts = Arc::new(accounts);
+        if let Ok(mut cache) = self.cache.write() {
+            *cache = Some((catalog, accounts.clone()));
+        }
+        accounts
+    }
+}
+
 pub struct Access {
     pub principal: Principal,
     state: Arc<TierState>,
@@ -21,21 +52,23 @@ pub struct Access {
 }
 
 impl Access {
-    pub fn new(principal: Principal, book: &AccountBook, library: &Library) -> Access {
+    pub fn new(
+        principal: Principal,
+        book: &AccountBook,
+        library: &Library,
+        case_accounts: &CaseAccounts,
+    ) -> Access {
         let state = book.state();
         // Case reviews are tied to accounts; those whose account the principal may not see are
         // hidden from search too (counts, facets and snippets included).
-        let mut hidden_accounts: Vec<String> = library
-            .catalog()
+        let hidden_accounts: Vec<String> = case_accounts
+            .of(library)
             .iter()
-            .filter_map(|item| item.account.as_deref())
             .filter(|account| {
                 !policy::can_see_case_reviews_of(&principal, state.owner_of(account).flatten())
             })
-            .map(str::to_owned)
+            .cloned()
             .collect();
-        hidden_accounts.sort_unstable();
-        hidden_accounts.dedup();
         let visibility = Visibility {
             all_statuses: policy::can_see_all_drafts(&principal),
             owner: Some(principal.user.clone()),
