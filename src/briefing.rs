@@ -194,6 +194,34 @@ pub fn briefing(
     viewer: &Viewer,
     lang: Lang,
 ) -> Result<Briefing, BriefingError> {
+    briefing_traced(
+        book,
+        library,
+        rules,
+        id,
+        scenario,
+        viewer,
+        lang,
+        &mut |_| {},
+    )
+}
+
+/// The parts of a briefing, in the order they are assembled, as [`briefing_traced`] names them.
+pub const PHASES: [&str; 5] = ["account", "alerts", "playbooks", "cases", "courses"];
+
+/// [`briefing`], calling `done` with the name of each part (see [`PHASES`]) as soon as it is
+/// assembled, so a benchmark can say where the time goes.
+#[allow(clippy::too_many_arguments)]
+pub fn briefing_traced(
+    book: &AccountBook,
+    library: &Library,
+    rules: &Rules,
+    id: &str,
+    scenario: Option<&str>,
+    viewer: &Viewer,
+    lang: Lang,
+    done: &mut dyn FnMut(&'static str),
+) -> Result<Briefing, BriefingError> {
     let taxonomy = library.taxonomy();
     let scenario = scenario.map(str::trim).filter(|s| !s.is_empty());
     if let Some(scenario) = scenario {
@@ -246,6 +274,7 @@ pub fn briefing(
             },
             at: c.at.clone(),
         });
+    done(PHASES[0]);
 
     let catalog = library.catalog();
     let published = |id: &str| catalog.iter().find(|i| i.id == id);
@@ -269,6 +298,7 @@ pub fn briefing(
         id: alert.id,
     })
     .collect();
+    done(PHASES[1]);
 
     // Tiers of other presets at the same level count as this tier (vip ≡ strategic).
     let equivalent: Vec<&str> = taxonomy
@@ -305,8 +335,10 @@ pub fn briefing(
             })
             .collect(),
     };
+    done(PHASES[2]);
 
     let cases = related_cases(library, account, &tier, scenario)?;
+    done(PHASES[3]);
     let courses = match scenario {
         Some(scenario) => courses_for(&catalog, scenario, &tier)
             .into_iter()
@@ -319,6 +351,7 @@ pub fn briefing(
             .collect(),
         None => Vec::new(),
     };
+    done(PHASES[4]);
 
     Ok(Briefing {
         scenario: scenario.map(str::to_owned),
