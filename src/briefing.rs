@@ -15,7 +15,7 @@ use crate::domain::account::{Account, Indicators};
 use crate::domain::alerts::{evaluate_with_labels, Alert, AlertContext, Direction, Rules};
 use crate::domain::content::{ContentItem, Kind, Outcome};
 use crate::domain::lookup::{MatchQuality, NameIndex, MAX_HITS};
-use crate::domain::recommend::{courses_for, recommend, MatchKind, TierLevels};
+use crate::domain::recommend::{IndexedCatalog, MatchKind, TierLevels};
 use crate::domain::tiering::{Contribution, TierOverride};
 use crate::domain::Lang;
 use crate::library::{Library, LibraryError};
@@ -276,8 +276,7 @@ pub fn briefing_traced(
         });
     done(PHASES[0]);
 
-    let catalog = library.catalog();
-    let published = |id: &str| catalog.iter().find(|i| i.id == id);
+    let catalog = library.indexed_catalog();
     let alerts = evaluate_with_labels(
         rules,
         &AlertContext {
@@ -294,7 +293,7 @@ pub fn briefing_traced(
         severity: alert.severity.as_str(),
         title: alert.title.get(lang).to_owned(),
         steps: alert.steps.get(lang).to_vec(),
-        playbook: published(&alert.playbook).map(link),
+        playbook: catalog.get(&alert.playbook).map(link),
         id: alert.id,
     })
     .collect();
@@ -309,15 +308,7 @@ pub fn briefing_traced(
         .map(|t| t.id.as_str())
         .collect();
     let levels = TierLevels::from_taxonomy(taxonomy);
-    let recommendation = recommend(
-        &catalog,
-        &tier,
-        tier_level,
-        &equivalent,
-        scenario,
-        lang,
-        &levels,
-    );
+    let recommendation = catalog.recommend(&tier, tier_level, &equivalent, scenario, lang, &levels);
     let playbooks = PlaybooksView {
         exact_missing: recommendation.exact_missing,
         items: recommendation
@@ -337,10 +328,11 @@ pub fn briefing_traced(
     };
     done(PHASES[2]);
 
-    let cases = related_cases(library, account, &tier, scenario)?;
+    let cases = related_cases(library, &catalog, account, &tier, scenario)?;
     done(PHASES[3]);
     let courses = match scenario {
-        Some(scenario) => courses_for(&catalog, scenario, &tier)
+        Some(scenario) => catalog
+            .courses_for(scenario, &tier)
             .into_iter()
             .map(|item| CourseView {
                 id: item.id.clone(),
@@ -395,6 +387,7 @@ pub fn briefing_traced(
 /// region and its own reviews' titles.
 fn related_cases(
     library: &Library,
+    catalog: &IndexedCatalog,
     account: &Account,
     tier: &str,
     scenario: Option<&str>,
@@ -410,6 +403,13 @@ fn related_cases(
         exclude_account: None,
         limit: MAX_CASES,
     })?;
+    if own.len() >= MAX_CASES {
+        // Only own reviews are shown: the search for others would be thrown away.
+        return Ok(own
+            .into_iter()
+            .map(|hit| case_view(catalog, hit, true))
+            .collect());
+    }
     let mut context = String::new();
     for part in [&account.industry, &account.region].into_iter().flatten() {
         context.push_str(part);
@@ -430,23 +430,24 @@ fn related_cases(
         exclude_account: Some(&account.id),
         limit: MAX_CASES.saturating_sub(own.len()),
     })?;
-    let catalog = library.catalog();
-    let view = |hit: Hit, own: bool| CaseView {
-        outcome: catalog
-            .iter()
-            .find(|i| i.id == hit.id)
-            .and_then(|i| i.outcome),
+    let mut cases: Vec<CaseView> = own
+        .into_iter()
+        .map(|hit| case_view(catalog, hit, true))
+        .collect();
+    cases.extend(others.into_iter().map(|hit| case_view(catalog, hit, false)));
+    Ok(cases)
+}
+
+/// A case found by the search, with its outcome from the catalog.
+fn case_view(catalog: &IndexedCatalog, hit: Hit, own: bool) -> CaseView {
+    CaseView {
+        outcome: catalog.get(&hit.id).and_then(|i| i.outcome),
         id: hit.id,
         title: hit.title,
         url: hit.url,
         snippet: hit.snippet,
         own,
-    };
-    let mut cases: Vec<CaseView> = own.into_iter().map(|h| view(h, true)).collect();
-    if cases.len() < MAX_CASES {
-        cases.extend(others.into_iter().map(|h| view(h, false)));
     }
-    Ok(cases)
 }
 
 /// A customer found by the lookup box.
