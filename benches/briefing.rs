@@ -3,8 +3,10 @@
 //! `cargo bench --bench briefing` imports 1,000,000 generated accounts (the demo generator,
 //! through the real importer into sled), stores and indexes 100,000 generated documents, then
 //! times `briefing::briefing` for random accounts × scenarios and the name lookup for partial
-//! names and pinyin. Without `--bench` (as `cargo test --all-targets` runs it) it does the same
-//! on 2,000 accounts and 300 documents as a smoke test.
+//! names and pinyin. It then times the same briefings again part by part (account and tier
+//! explanation, alerts, playbooks, cases, courses) to show where the time goes. Without
+//! `--bench` (as `cargo test --all-targets` runs it) it does the same on 2,000 accounts and 300
+//! documents as a smoke test.
 
 mod common;
 
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::{generate, percentile, sentences, Rng};
 use playbook::accounts::AccountBook;
-use playbook::briefing::{briefing, CustomerFinder, Viewer};
+use playbook::briefing::{briefing, briefing_traced, CustomerFinder, Viewer, PHASES};
 use playbook::domain::alerts::Rules;
 use playbook::domain::taxonomy::Taxonomy;
 use playbook::domain::Lang;
@@ -106,8 +108,38 @@ fn main() {
         times.push(started.elapsed());
         std::hint::black_box(result);
     }
+    // The same requests again, timing each part of the briefing on its own.
+    let mut rng = Rng(7);
+    let mut phases: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); PHASES.len()];
+    for _ in 0..rounds {
+        let id = &ids[rng.below(ids.len())];
+        let scenario = scenarios[rng.below(scenarios.len())];
+        let mut last = Instant::now();
+        let mut phase = 0;
+        let result = briefing_traced(
+            &book,
+            &library,
+            library.alert_rules(),
+            id,
+            Some(scenario),
+            &viewer,
+            Lang::Zh,
+            &mut |name| {
+                assert_eq!(name, PHASES[phase], "phases in order");
+                let now = Instant::now();
+                phases[phase].push(now - last);
+                last = now;
+                phase += 1;
+            },
+        )
+        .expect("briefing builds");
+        std::hint::black_box(result);
+    }
     println!("\n| operation | runs | p50 | p90 | p99 |\n|---|---:|---:|---:|---:|");
     report("briefing (random account × scenario)", times);
+    for (name, times) in PHASES.iter().zip(phases) {
+        report(&format!("  briefing part: {name}"), times);
+    }
 
     let names: Vec<String> = state
         .accounts()

@@ -15,7 +15,7 @@ use crate::domain::account::{Account, Indicators};
 use crate::domain::alerts::{evaluate_with_labels, Alert, AlertContext, Direction, Rules};
 use crate::domain::content::{ContentItem, Kind, Outcome};
 use crate::domain::lookup::{MatchQuality, NameIndex, MAX_HITS};
-use crate::domain::recommend::{courses_for, recommend, MatchKind, TierLevels};
+use crate::domain::recommend::{IndexedCatalog, MatchKind, TierLevels};
 use crate::domain::tiering::{Contribution, TierOverride};
 use crate::domain::Lang;
 use crate::library::{Library, LibraryError};
@@ -198,6 +198,34 @@ pub fn briefing(
     viewer: &Viewer,
     lang: Lang,
 ) -> Result<Briefing, BriefingError> {
+    briefing_traced(
+        book,
+        library,
+        rules,
+        id,
+        scenario,
+        viewer,
+        lang,
+        &mut |_| {},
+    )
+}
+
+/// The parts of a briefing, in the order they are assembled, as [`briefing_traced`] names them.
+pub const PHASES: [&str; 5] = ["account", "alerts", "playbooks", "cases", "courses"];
+
+/// [`briefing`], calling `done` with the name of each part (see [`PHASES`]) as soon as it is
+/// assembled, so a benchmark can say where the time goes.
+#[allow(clippy::too_many_arguments)]
+pub fn briefing_traced(
+    book: &AccountBook,
+    library: &Library,
+    rules: &Rules,
+    id: &str,
+    scenario: Option<&str>,
+    viewer: &Viewer,
+    lang: Lang,
+    done: &mut dyn FnMut(&'static str),
+) -> Result<Briefing, BriefingError> {
     let taxonomy = library.taxonomy();
     let scenario = scenario.map(str::trim).filter(|s| !s.is_empty());
     if let Some(scenario) = scenario {
@@ -250,9 +278,9 @@ pub fn briefing(
             },
             at: c.at.clone(),
         });
+    done(PHASES[0]);
 
-    let catalog = library.catalog();
-    let published = |id: &str| catalog.iter().find(|i| i.id == id);
+    let catalog = library.indexed_catalog();
     let no_figures = Indicators::default();
     let alerts = evaluate_with_labels(
         rules,
@@ -276,10 +304,11 @@ pub fn briefing(
         severity: alert.severity.as_str(),
         title: alert.title.get(lang).to_owned(),
         steps: alert.steps.get(lang).to_vec(),
-        playbook: published(&alert.playbook).map(link),
+        playbook: catalog.get(&alert.playbook).map(link),
         id: alert.id,
     })
     .collect();
+    done(PHASES[1]);
 
     // Tiers of other presets at the same level count as this tier (vip ≡ strategic).
     let equivalent: Vec<&str> = taxonomy
@@ -290,15 +319,7 @@ pub fn briefing(
         .map(|t| t.id.as_str())
         .collect();
     let levels = TierLevels::from_taxonomy(taxonomy);
-    let recommendation = recommend(
-        &catalog,
-        &tier,
-        tier_level,
-        &equivalent,
-        scenario,
-        lang,
-        &levels,
-    );
+    let recommendation = catalog.recommend(&tier, tier_level, &equivalent, scenario, lang, &levels);
     let playbooks = PlaybooksView {
         exact_missing: recommendation.exact_missing,
         items: recommendation
@@ -316,10 +337,20 @@ pub fn briefing(
             })
             .collect(),
     };
+    done(PHASES[2]);
 
-    let cases = related_cases(library, account, &tier, scenario, &viewer.visibility)?;
+    let cases = related_cases(
+        library,
+        &catalog,
+        account,
+        &tier,
+        scenario,
+        &viewer.visibility,
+    )?;
+    done(PHASES[3]);
     let courses = match scenario {
-        Some(scenario) => courses_for(&catalog, scenario, &tier)
+        Some(scenario) => catalog
+            .courses_for(scenario, &tier)
             .into_iter()
             .map(|item| CourseView {
                 id: item.id.clone(),
@@ -330,6 +361,7 @@ pub fn briefing(
             .collect(),
         None => Vec::new(),
     };
+    done(PHASES[4]);
 
     Ok(Briefing {
         scenario: scenario.map(str::to_owned),
@@ -373,6 +405,7 @@ pub fn briefing(
 /// region and its own reviews' titles.
 fn related_cases(
     library: &Library,
+    catalog: &IndexedCatalog,
     account: &Account,
     tier: &str,
     scenario: Option<&str>,
@@ -390,6 +423,13 @@ fn related_cases(
         exclude_account: None,
         limit: MAX_CASES,
     })?;
+    if own.len() >= MAX_CASES {
+        // Only own reviews are shown: the search for others would be thrown away.
+        return Ok(own
+            .into_iter()
+            .map(|hit| case_view(catalog, hit, true))
+            .collect());
+    }
     let mut context = String::new();
     for part in [&account.industry, &account.region].into_iter().flatten() {
         context.push_str(part);
@@ -411,23 +451,24 @@ fn related_cases(
         exclude_account: Some(&account.id),
         limit: MAX_CASES.saturating_sub(own.len()),
     })?;
-    let catalog = library.catalog();
-    let view = |hit: Hit, own: bool| CaseView {
-        outcome: catalog
-            .iter()
-            .find(|i| i.id == hit.id)
-            .and_then(|i| i.outcome),
+    let mut cases: Vec<CaseView> = own
+        .into_iter()
+        .map(|hit| case_view(catalog, hit, true))
+        .collect();
+    cases.extend(others.into_iter().map(|hit| case_view(catalog, hit, false)));
+    Ok(cases)
+}
+
+/// A case found by the search, with its outcome from the catalog.
+fn case_view(catalog: &IndexedCatalog, hit: Hit, own: bool) -> CaseView {
+    CaseView {
+        outcome: catalog.get(&hit.id).and_then(|i| i.outcome),
         id: hit.id,
         title: hit.title,
         url: hit.url,
         snippet: hit.snippet,
         own,
-    };
-    let mut cases: Vec<CaseView> = own.into_iter().map(|h| view(h, true)).collect();
-    if cases.len() < MAX_CASES {
-        cases.extend(others.into_iter().map(|h| view(h, false)));
     }
-    Ok(cases)
 }
 
 /// A customer found by the lookup box.

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::domain::alerts::Rules;
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::coverage::{coverage, Coverage};
+use crate::domain::recommend::IndexedCatalog;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Filters, SearchIndex, SearchRequest, SearchResults, Visibility};
 use crate::search::indexer::Indexer;
@@ -69,8 +70,9 @@ pub struct Library {
     index: Arc<SearchIndex>,
     indexer: Indexer,
     alert_rules: Rules,
-    /// Published items, ordered by title: read by every page, refreshed after content writes.
-    catalog: RwLock<Arc<Vec<ContentItem>>>,
+    /// Published items, ordered by title, with the briefing's lookups: read by every page,
+    /// replaced (lookups rebuilt) after content writes.
+    catalog: RwLock<Arc<IndexedCatalog>>,
 }
 
 impl Library {
@@ -94,12 +96,19 @@ impl Library {
             index,
             indexer,
             alert_rules,
-            catalog: RwLock::new(Arc::new(catalog)),
+            catalog: RwLock::new(Arc::new(IndexedCatalog::new(Arc::new(catalog)))),
         }
     }
 
     /// Every published item, ordered by title (shared, cheap to clone).
     pub fn catalog(&self) -> Arc<Vec<ContentItem>> {
+        self.indexed_catalog().shared_items()
+    }
+
+    /// The published items of [`Library::catalog`] with the lookups the briefing needs (by id,
+    /// by tier and scenario, courses by scenario). Built once per content change, so it always
+    /// matches the catalog; cheap to clone.
+    pub fn indexed_catalog(&self) -> Arc<IndexedCatalog> {
         match self.catalog.read() {
             Ok(catalog) => catalog.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -125,7 +134,9 @@ impl Library {
 
     /// Refreshes the catalog and wakes the indexer after a write to content.
     pub fn content_changed(&self) -> Result<(), LibraryError> {
-        let catalog = Arc::new(published_catalog(&self.store)?);
+        let catalog = Arc::new(IndexedCatalog::new(Arc::new(published_catalog(
+            &self.store,
+        )?)));
         match self.catalog.write() {
             Ok(mut slot) => *slot = catalog,
             Err(poisoned) => *poisoned.into_inner() = catalog,
@@ -357,4 +368,72 @@ pub fn tier_ids(taxonomy: &Taxonomy) -> Vec<String> {
         .into_iter()
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::content::parse_content;
+    use crate::domain::recommend::{MatchKind, TierLevels};
+    use crate::domain::Lang;
+
+    fn playbook(id: &str, title: &str, taxonomy: &Taxonomy) -> ContentItem {
+        let text = format!(
+            "---\nid: {id}\nkind: playbook\ntitle: {title}\ntiers: [major]\nscenarios: [bidding]\n---\nbody\n"
+        );
+        parse_content("test", &format!("{id}.md"), &text, taxonomy).expect("playbook parses")
+    }
+
+    #[test]
+    fn the_indexed_catalog_is_rebuilt_when_content_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let taxonomy = Taxonomy::default();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        store
+            .put_content(&playbook("b-first", "B first", &taxonomy))
+            .unwrap();
+        let (index, _) = SearchIndex::open(&dir.path().join("index")).unwrap();
+        let library = Library::new(
+            store.clone(),
+            taxonomy.clone(),
+            Rules::builtin(),
+            Vec::new(),
+            Arc::new(index),
+        );
+        let levels = TierLevels::from_taxonomy(&taxonomy);
+        let recommended = |library: &Library| -> Vec<(String, MatchKind)> {
+            library
+                .indexed_catalog()
+                .recommend("major", 2, &[], Some("bidding"), Lang::Zh, &levels)
+                .playbooks
+                .iter()
+                .map(|p| (p.id.to_owned(), p.match_kind))
+                .collect()
+        };
+        assert_eq!(
+            recommended(&library),
+            [("b-first".into(), MatchKind::Exact)]
+        );
+        assert!(library.indexed_catalog().get("a-second").is_none());
+
+        store
+            .put_content(&playbook("a-second", "A second", &taxonomy))
+            .unwrap();
+        library.content_changed().unwrap();
+        assert_eq!(
+            recommended(&library),
+            [
+                ("a-second".into(), MatchKind::Exact),
+                ("b-first".into(), MatchKind::Exact)
+            ]
+        );
+        assert_eq!(
+            library
+                .indexed_catalog()
+                .get("a-second")
+                .map(|i| i.title.as_str()),
+            Some("A second")
+        );
+        assert_eq!(library.catalog().len(), 2);
+    }
 }

@@ -18,9 +18,14 @@
 //! With no scenario the order is: the tier's general treatment, then its scenario playbooks
 //! (`tier_in_scenario`). Within a group, items in the viewer's language come first, then the
 //! others, each by title. Only published playbooks are recommended.
+//!
+//! [`IndexedCatalog`] gives the same answers without reading every item: it keeps, per tier,
+//! scenario and kind, the positions of the items a cell could take, and runs the same ranking
+//! over those.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -110,14 +115,54 @@ pub fn recommend<'a>(
     lang: Lang,
     levels: &TierLevels,
 ) -> Recommendation<'a> {
+    rank_playbooks(
+        items,
+        items,
+        &Cell {
+            tier,
+            tier_level,
+            equivalent_tiers,
+            scenario,
+            lang,
+            levels,
+        },
+    )
+}
+
+/// What [`recommend`] is asked.
+struct Cell<'r> {
+    tier: &'r str,
+    tier_level: u8,
+    equivalent_tiers: &'r [&'r str],
+    scenario: Option<&'r str>,
+    lang: Lang,
+    levels: &'r TierLevels,
+}
+
+/// The ranking of [`recommend`] over `candidates` (for the exact, tier, scenario and
+/// no-scenario groups) and `nearest` (for the nearest group). Each must hold every item its
+/// groups could take, in catalogue order; other items are skipped, so the whole catalogue works
+/// for both and gives the same answer as any such subset.
+fn rank_playbooks<'a>(
+    candidates: impl IntoIterator<Item = &'a ContentItem>,
+    nearest: impl IntoIterator<Item = &'a ContentItem>,
+    cell: &Cell<'_>,
+) -> Recommendation<'a> {
+    let Cell {
+        tier,
+        tier_level,
+        equivalent_tiers,
+        scenario,
+        lang,
+        levels,
+    } = *cell;
     let is_mine = |item: &ContentItem| {
         item.tiers
             .iter()
             .any(|t| t == tier || equivalent_tiers.contains(&t.as_str()))
     };
-    let playbooks = items
-        .iter()
-        .filter(|item| item.kind == Kind::Playbook && item.is_published());
+    let is_playbook = |item: &&'a ContentItem| item.kind == Kind::Playbook && item.is_published();
+    let playbooks = candidates.into_iter().filter(is_playbook);
     let mut ranked: Vec<(Rank<'a>, RecommendedPlaybook<'a>)> = Vec::new();
     let entry = |item: &'a ContentItem, match_kind, written_for_tier| RecommendedPlaybook {
         item,
@@ -130,7 +175,7 @@ pub fn recommend<'a>(
     match scenario {
         Some(scenario) => {
             let lists_scenario = |item: &ContentItem| item.scenarios.iter().any(|s| s == scenario);
-            for item in playbooks.clone() {
+            for item in playbooks {
                 let kind = match (
                     is_mine(item),
                     item.tiers.is_empty(),
@@ -146,7 +191,11 @@ pub fn recommend<'a>(
             }
             let exact_missing = !ranked.iter().any(|(_, e)| e.match_kind == MatchKind::Exact);
             if exact_missing {
-                for item in playbooks.filter(|item| lists_scenario(item) && !is_mine(item)) {
+                for item in nearest
+                    .into_iter()
+                    .filter(is_playbook)
+                    .filter(|item| lists_scenario(item) && !is_mine(item))
+                {
                     // The tier of the item closest to the viewer's: smallest level distance,
                     // then the better (lower) level. Tiers of unknown level are not offered.
                     let nearest = item
@@ -252,32 +301,46 @@ pub fn courses_for<'a>(
     scenario: &str,
     tier: &str,
 ) -> Vec<&'a ContentItem> {
+    courses_among(items, items, scenario, tier)
+}
+
+/// [`courses_for`] over `lessons` and `courses`: each must hold every lesson (course) the
+/// answer could take, in catalogue order; other items are skipped.
+fn courses_among<'a>(
+    lessons: impl IntoIterator<Item = &'a ContentItem>,
+    courses: impl IntoIterator<Item = &'a ContentItem>,
+    scenario: &str,
+    tier: &str,
+) -> Vec<&'a ContentItem> {
     let visible = |item: &&'a ContentItem| item.is_published() && item.covers_tier(tier);
     let lists_scenario = |item: &ContentItem| item.scenarios.iter().any(|s| s == scenario);
-    let lessons: Vec<&ContentItem> = items
-        .iter()
+    let lessons: Vec<&ContentItem> = lessons
+        .into_iter()
         .filter(visible)
         .filter(|item| item.kind == Kind::Lesson && lists_scenario(item))
         .collect();
-    let mut courses: Vec<&ContentItem> = items
-        .iter()
+    let lesson_courses: HashSet<&str> =
+        lessons.iter().filter_map(|l| l.course.as_deref()).collect();
+    let mut courses: Vec<&ContentItem> = courses
+        .into_iter()
         .filter(visible)
         .filter(|item| {
             item.kind == Kind::Course
-                && (lists_scenario(item)
-                    || lessons
-                        .iter()
-                        .any(|lesson| lesson.course.as_deref() == Some(item.id.as_str())))
+                && (lists_scenario(item) || lesson_courses.contains(item.id.as_str()))
         })
         .collect();
     courses.sort_by(|a, b| (&a.title, &a.id).cmp(&(&b.title, &b.id)));
-    // Lessons follow their course's position; lessons of a course not shown come last, by
-    // course id.
+    // Lessons follow their course's position (the first course with that id); lessons of a
+    // course not shown come last, by course id.
+    let mut positions: HashMap<&str, usize> = HashMap::with_capacity(courses.len());
+    for (position, course) in courses.iter().enumerate() {
+        positions.entry(course.id.as_str()).or_insert(position);
+    }
     let course_position = |lesson: &ContentItem| {
         lesson
             .course
             .as_deref()
-            .and_then(|c| courses.iter().position(|course| course.id == c))
+            .and_then(|c| positions.get(c).copied())
             .unwrap_or(usize::MAX)
     };
     let mut lessons = lessons;
@@ -291,6 +354,209 @@ pub fn courses_for<'a>(
     });
     courses.extend(lessons);
     courses
+}
+
+/// Positions into a catalogue, ascending.
+type Positions = Vec<u32>;
+
+/// A catalogue of items with the lookups the briefing needs, built once per content change so a
+/// briefing reads the few hundred items of one (tier, scenario) cell instead of every item.
+///
+/// [`IndexedCatalog::recommend`] and [`IndexedCatalog::courses_for`] answer exactly as
+/// [`recommend`] and [`courses_for`] over [`IndexedCatalog::items`]: the lists below hold every
+/// item those could take, in catalogue order, and the same code ranks them.
+#[derive(Debug, Default)]
+pub struct IndexedCatalog {
+    items: Arc<Vec<ContentItem>>,
+    /// The first position of each id.
+    by_id: HashMap<String, u32>,
+    /// Published playbooks listing a tier, by tier.
+    playbooks_by_tier: HashMap<String, Positions>,
+    /// Published playbooks listing a tier and a scenario, by tier then scenario.
+    playbooks_by_cell: HashMap<String, HashMap<String, Positions>>,
+    /// Published playbooks listing a tier and no scenario, by tier.
+    playbooks_tier_wide: HashMap<String, Positions>,
+    /// Published playbooks listing a scenario, by scenario.
+    playbooks_by_scenario: HashMap<String, Positions>,
+    /// Published playbooks listing a scenario and no tier, by scenario.
+    playbooks_scenario_wide: HashMap<String, Positions>,
+    /// Published lessons listing a scenario, by scenario.
+    lessons_by_scenario: HashMap<String, Positions>,
+    /// Published courses listing a scenario, by scenario.
+    courses_by_scenario: HashMap<String, Positions>,
+    /// Published courses by id.
+    courses_by_id: HashMap<String, Positions>,
+}
+
+fn add(map: &mut HashMap<String, Positions>, key: &str, position: u32) {
+    let list = match map.get_mut(key) {
+        Some(list) => list,
+        None => map.entry(key.to_owned()).or_default(),
+    };
+    // An item listing a value twice is listed once.
+    if list.last() != Some(&position) {
+        list.push(position);
+    }
+}
+
+/// The items at `positions`.
+fn at<'a, 'p>(
+    items: &'a [ContentItem],
+    positions: &'p [u32],
+) -> impl Iterator<Item = &'a ContentItem> + 'p
+where
+    'a: 'p,
+{
+    positions.iter().filter_map(|&p| items.get(p as usize))
+}
+
+/// The sorted union of some position lists.
+fn union<'p>(lists: impl IntoIterator<Item = &'p Positions>) -> Positions {
+    let mut all: Positions = lists.into_iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+impl IndexedCatalog {
+    pub fn new(items: Arc<Vec<ContentItem>>) -> IndexedCatalog {
+        let mut index = IndexedCatalog::default();
+        for (position, item) in items.iter().enumerate() {
+            let Ok(position) = u32::try_from(position) else {
+                break;
+            };
+            index.by_id.entry(item.id.clone()).or_insert(position);
+            if !item.is_published() {
+                continue;
+            }
+            match item.kind {
+                Kind::Playbook => {
+                    for tier in &item.tiers {
+                        add(&mut index.playbooks_by_tier, tier, position);
+                        if item.scenarios.is_empty() {
+                            add(&mut index.playbooks_tier_wide, tier, position);
+                        }
+                        let cells = match index.playbooks_by_cell.get_mut(tier.as_str()) {
+                            Some(cells) => cells,
+                            None => index.playbooks_by_cell.entry(tier.clone()).or_default(),
+                        };
+                        for scenario in &item.scenarios {
+                            add(cells, scenario, position);
+                        }
+                    }
+                    for scenario in &item.scenarios {
+                        add(&mut index.playbooks_by_scenario, scenario, position);
+                        if item.tiers.is_empty() {
+                            add(&mut index.playbooks_scenario_wide, scenario, position);
+                        }
+                    }
+                }
+                Kind::Lesson => {
+                    for scenario in &item.scenarios {
+                        add(&mut index.lessons_by_scenario, scenario, position);
+                    }
+                }
+                Kind::Course => {
+                    add(&mut index.courses_by_id, &item.id, position);
+                    for scenario in &item.scenarios {
+                        add(&mut index.courses_by_scenario, scenario, position);
+                    }
+                }
+                Kind::Case => {}
+            }
+        }
+        index.items = items;
+        index
+    }
+
+    /// Every item, in the order it was given.
+    pub fn items(&self) -> &[ContentItem] {
+        &self.items
+    }
+
+    /// The items, shared.
+    pub fn shared_items(&self) -> Arc<Vec<ContentItem>> {
+        self.items.clone()
+    }
+
+    /// The first item with this id.
+    pub fn get(&self, id: &str) -> Option<&ContentItem> {
+        self.by_id.get(id).and_then(|&p| self.items.get(p as usize))
+    }
+
+    /// The positions of one of the lists (none when there is no list).
+    fn list<'s>(map: &'s HashMap<String, Positions>, key: &str) -> &'s [u32] {
+        map.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// [`recommend`] over the items.
+    pub fn recommend<'a>(
+        &'a self,
+        tier: &str,
+        tier_level: u8,
+        equivalent_tiers: &[&str],
+        scenario: Option<&str>,
+        lang: Lang,
+        levels: &TierLevels,
+    ) -> Recommendation<'a> {
+        let tiers = || std::iter::once(tier).chain(equivalent_tiers.iter().copied());
+        let cell = Cell {
+            tier,
+            tier_level,
+            equivalent_tiers,
+            scenario,
+            lang,
+            levels,
+        };
+        match scenario {
+            Some(scenario) => {
+                let candidates = union(
+                    tiers()
+                        .flat_map(|t| {
+                            [
+                                self.playbooks_by_cell
+                                    .get(t)
+                                    .and_then(|cells| cells.get(scenario)),
+                                self.playbooks_tier_wide.get(t),
+                            ]
+                        })
+                        .chain([self.playbooks_scenario_wide.get(scenario)])
+                        .flatten(),
+                );
+                let nearest = Self::list(&self.playbooks_by_scenario, scenario);
+                rank_playbooks(
+                    at(&self.items, &candidates),
+                    at(&self.items, nearest),
+                    &cell,
+                )
+            }
+            None => {
+                let candidates = union(tiers().filter_map(|t| self.playbooks_by_tier.get(t)));
+                rank_playbooks(at(&self.items, &candidates), at(&self.items, &[]), &cell)
+            }
+        }
+    }
+
+    /// [`courses_for`] over the items.
+    pub fn courses_for(&self, scenario: &str, tier: &str) -> Vec<&ContentItem> {
+        let lessons = Self::list(&self.lessons_by_scenario, scenario);
+        let lesson_courses: HashSet<&str> = at(&self.items, lessons)
+            .filter(|lesson| lesson.covers_tier(tier))
+            .filter_map(|lesson| lesson.course.as_deref())
+            .collect();
+        let courses = union(
+            lesson_courses
+                .iter()
+                .filter_map(|id| self.courses_by_id.get(*id))
+                .chain(self.courses_by_scenario.get(scenario)),
+        );
+        courses_among(
+            at(&self.items, lessons),
+            at(&self.items, &courses),
+            scenario,
+            tier,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -596,5 +862,96 @@ mod tests {
             got,
             ["a-course", "b-course", "c-course", "a-2", "b-1", "b-3"]
         );
+    }
+
+    /// Items of every kind over a few tiers (of two presets) and scenarios, some without tiers or
+    /// scenarios, some drafts, both languages, repeated titles, lessons of shown and missing
+    /// courses.
+    fn mixed_catalog() -> Vec<ContentItem> {
+        let tiers: [&[&str]; 6] = [
+            &[],
+            &["strategic"],
+            &["major"],
+            &["small", "strategic"],
+            &["vip"],
+            &["ordinary", "ordinary"],
+        ];
+        let scenarios: [&[&str]; 5] = [
+            &[],
+            &["exhibition"],
+            &["bidding"],
+            &["exhibition", "bidding"],
+            &["routine-visit"],
+        ];
+        let mut items = Vec::new();
+        for n in 0..240usize {
+            let kind = Kind::ALL[n % 4];
+            let lang = if n % 7 == 0 { Lang::En } else { Lang::Zh };
+            let mut item = item(
+                &format!("item-{n:03}"),
+                kind,
+                tiers[n % 6],
+                scenarios[(n / 6) % 5],
+                lang,
+            );
+            item.title = format!("title-{}", n % 11);
+            if n % 13 == 0 {
+                item.status = crate::domain::content::Status::Draft;
+            }
+            if kind == Kind::Lesson {
+                item.course = Some(format!("item-{:03}", (n / 8) * 4 + 2));
+                item.order = Some(u32::try_from(n % 5).unwrap());
+            }
+            items.push(item);
+        }
+        items.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+        items
+    }
+
+    #[test]
+    fn the_indexed_catalog_answers_exactly_as_a_scan_of_every_item() {
+        let items = mixed_catalog();
+        let catalog = IndexedCatalog::new(Arc::new(items.clone()));
+        let levels = levels();
+        for (tier, level, equivalent) in [
+            ("strategic", 1, &["vip"][..]),
+            ("vip", 1, &["strategic"][..]),
+            ("major", 2, &[][..]),
+            ("ordinary", 3, &[][..]),
+            ("small", 4, &[][..]),
+            ("unknown", u8::MAX, &[][..]),
+        ] {
+            for scenario in [
+                None,
+                Some("exhibition"),
+                Some("bidding"),
+                Some("routine-visit"),
+                Some("negotiation"),
+            ] {
+                for lang in [Lang::Zh, Lang::En] {
+                    assert_eq!(
+                        catalog.recommend(tier, level, equivalent, scenario, lang, &levels),
+                        recommend(&items, tier, level, equivalent, scenario, lang, &levels),
+                        "{tier} {scenario:?} {lang:?}"
+                    );
+                }
+                if let Some(scenario) = scenario {
+                    let ids = |found: Vec<&ContentItem>| -> Vec<String> {
+                        found.iter().map(|i| i.id.clone()).collect()
+                    };
+                    let expected = ids(courses_for(&items, scenario, tier));
+                    assert!(!expected.is_empty() || scenario == "negotiation");
+                    assert_eq!(
+                        ids(catalog.courses_for(scenario, tier)),
+                        expected,
+                        "{tier} {scenario}"
+                    );
+                }
+            }
+        }
+        for item in &items {
+            assert_eq!(catalog.get(&item.id).map(|i| &i.id), Some(&item.id));
+        }
+        assert!(catalog.get("nope").is_none());
     }
 }
