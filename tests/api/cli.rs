@@ -230,6 +230,14 @@ async fn the_first_start_creates_an_admin_with_a_password_printed_once() {
         .local_addr()
         .unwrap()
         .port();
+    /// Kills the server when the test ends, even by a failed assertion.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut server = playbook()
         .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--demo"])
         .arg("--data-dir")
@@ -241,6 +249,7 @@ async fn the_first_start_creates_an_admin_with_a_password_printed_once() {
         .spawn()
         .unwrap();
     let stderr = server.stderr.take().unwrap();
+    let server = KillOnDrop(server);
     let (tx, rx) = std::sync::mpsc::channel();
     // Reads the console to the end (a closed pipe would break the server's logging), handing
     // over the printed passwords once the server listens.
@@ -309,8 +318,7 @@ async fn the_first_start_creates_an_admin_with_a_password_printed_once() {
         .await
         .unwrap();
     assert_eq!(theirs["accounts"][0]["figures_visible"], false);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     // A second start prints no password: the admin exists.
     let output = playbook()
