@@ -11,3 +11,4 @@ mod helpers;
 mod library;
 mod pages;
 mod search;
+mod xss;
