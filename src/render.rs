@@ -1,11 +1,18 @@
 //! Markdown → safe HTML, and Markdown → plain text for the search index.
 //!
-//! pulldown-cmark renders (tables, footnotes, task lists, strikethrough); ammonia then removes
-//! everything script-capable: raw `<script>`, event-handler attributes, `javascript:` and other
-//! non-allow-listed URL schemes. Only HTML that went through [`render_html`] may be marked `safe`
-//! in a template.
+//! Markdown is hostile input. pulldown-cmark renders it (tables, footnotes, task lists,
+//! strikethrough); ammonia then keeps only an allow-list of tags and attributes, which removes
+//! everything script-capable: `<script>`, `<style>`, `<iframe>`, `<object>`, `<svg>`, `<math>`,
+//! forms, event-handler and `style` attributes (except the table alignment pulldown-cmark writes).
+//! URLs in `href` / `src` must be relative or use `http`, `https` or `mailto`; `javascript:`,
+//! `data:` (so no inline images), `vbscript:` and every other scheme are dropped, however they are
+//! encoded. Ids get the `user-content-` prefix (footnote links follow), so content cannot clobber
+//! the page's own ids; classes are limited to the footnote ones; an `<input>` is always a
+//! disabled checkbox. `tests/api/xss.rs` checks this against a corpus of payloads in
+//! `tests/fixtures/xss/`. Only HTML that went through [`render_html`] may be marked `safe` in a
+//! template.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -17,31 +24,63 @@ fn markdown_options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
 }
 
+/// Prefix for every `id` in rendered Markdown (and for the `#fragment` links that point at them),
+/// so content can never clobber the page's own ids (`lookup-form`, `scenario-picker`, …) or
+/// named globals on `window`.
+const ID_PREFIX: &str = "user-content-";
+
+/// URL schemes allowed in `href` / `src`; relative URLs (no scheme) pass through unchanged.
+const URL_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     // Task lists render as disabled checkboxes; footnotes need ids and classes to link up.
+    // Everything else pulldown-cmark can emit is in ammonia's default allow-list.
     builder
         .add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("sup", ["class", "id"])
-        .add_tag_attributes("div", ["class", "id"])
-        .add_tag_attributes("li", ["id"])
-        .add_tag_attributes("a", ["class"])
+        .add_tag_attributes("input", ["checked"])
+        // Whatever the source says, an `<input>` is a disabled checkbox: never a text field,
+        // button or submit control.
+        .set_tag_attribute_values(HashMap::from([(
+            "input",
+            HashMap::from([("type", "checkbox"), ("disabled", "")]),
+        )]))
+        .add_tag_attributes("div", ["id"])
+        // Only the classes pulldown-cmark writes, so content cannot borrow the site's own
+        // styling (overlays, buttons, badges).
+        .allowed_classes(HashMap::from([
+            (
+                "sup",
+                HashSet::from(["footnote-reference", "footnote-definition-label"]),
+            ),
+            ("div", HashSet::from(["footnote-definition"])),
+        ]))
+        .id_prefix(Some(ID_PREFIX))
+        // `cite` holds a URL that ammonia does not scheme-check, and Markdown never writes it.
+        .rm_tag_attributes("blockquote", ["cite"])
+        .rm_tag_attributes("q", ["cite"])
+        .rm_tag_attributes("del", ["cite"])
+        .rm_tag_attributes("ins", ["cite"])
         .add_tag_attributes("th", ["style"])
         .add_tag_attributes("td", ["style"])
-        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
+        .url_schemes(HashSet::from(URL_SCHEMES))
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer"))
         .attribute_filter(|element, attribute, value| {
             match (element, attribute) {
-                // Only checkboxes, never text fields or buttons.
-                ("input", "type") if value != "checkbox" => None,
                 // Table alignment is the only style pulldown-cmark writes.
                 ("th" | "td", "style") => matches!(
                     value,
                     "text-align: left" | "text-align: center" | "text-align: right"
                 )
                 .then(|| value.into()),
+                // In-page links follow the ids, which all carry the prefix.
+                ("a", "href") => match value.strip_prefix('#') {
+                    Some(fragment) if !fragment.starts_with(ID_PREFIX) => {
+                        Some(format!("#{ID_PREFIX}{fragment}").into())
+                    }
+                    _ => Some(value.into()),
+                },
                 _ => Some(value.into()),
             }
         });
@@ -105,6 +144,37 @@ mod tests {
         assert!(!lower.contains("javascript:"), "{html}");
         assert!(!lower.contains("onfocus"), "{html}");
         assert!(!lower.contains("type=\"text\""), "{html}");
+    }
+
+    #[test]
+    fn only_http_https_mailto_and_relative_urls_survive() {
+        let html = render_html(
+            "[a](https://example.com/) [b](mailto:x@example.com) [c](../x) [d](tel:+15550100) \
+             [e](vbscript:x) [f](data:text/html,x) ![g](data:image/png;base64,iVBORw0KGgo=)",
+        );
+        assert!(html.contains("href=\"https://example.com/\""), "{html}");
+        assert!(html.contains("href=\"mailto:x@example.com\""), "{html}");
+        assert!(html.contains("href=\"../x\""), "{html}");
+        assert!(!html.contains("tel:"), "{html}");
+        assert!(!html.contains("vbscript:"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        assert!(!html.contains("src="), "{html}");
+    }
+
+    #[test]
+    fn ids_are_prefixed_classes_and_inputs_are_pinned() {
+        let html = render_html(
+            "Note[^1]\n\n[^1]: Source.\n\n<div id=\"lookup-form\" class=\"badge\">x</div>\n\n\
+             <input type=\"text\" name=\"q\"><input>\n",
+        );
+        assert!(html.contains("href=\"#user-content-1\""), "{html}");
+        assert!(html.contains("id=\"user-content-1\""), "{html}");
+        assert!(html.contains("id=\"user-content-lookup-form\""), "{html}");
+        assert!(!html.contains("badge"), "{html}");
+        assert!(!html.contains("name="), "{html}");
+        assert!(!html.contains("type=\"text\""), "{html}");
+        assert_eq!(html.matches("type=\"checkbox\"").count(), 2, "{html}");
+        assert_eq!(html.matches("disabled").count(), 2, "{html}");
     }
 
     #[test]

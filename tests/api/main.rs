@@ -12,3 +12,4 @@ mod library;
 mod pages;
 mod search;
 mod security;
+mod xss;
