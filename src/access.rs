@@ -18,8 +18,11 @@ use crate::search::index::Visibility;
 /// is replaced, never changed in place, after every content write).
 #[derive(Default)]
 pub struct CaseAccounts {
-    cache: RwLock<Option<(Arc<Vec<ContentItem>>, Arc<Vec<String>>)>>,
+    cache: RwLock<Option<CachedCaseAccounts>>,
 }
+
+/// The catalog the list was computed from, and the list.
+type CachedCaseAccounts = (Arc<Vec<ContentItem>>, Arc<Vec<String>>);
 
 impl CaseAccounts {
     pub fn of(&self, library: &Library) -> Arc<Vec<String>> {
