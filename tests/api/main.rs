@@ -2,6 +2,7 @@
 //! temporary data directory (see `helpers::spawn_app`).
 
 mod accounts;
+mod backup;
 mod briefing;
 mod browser;
 mod cli;
