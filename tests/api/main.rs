@@ -7,6 +7,7 @@ mod briefing;
 mod browser;
 mod cli;
 mod content;
+mod crash;
 mod errors;
 mod helpers;
 mod library;
