@@ -210,6 +210,15 @@ struct Ledger {
 }
 
 impl Ledger {
+    fn copy(&self) -> Ledger {
+        Ledger {
+            batches: self.batches.clone(),
+            overrides: self.overrides.clone(),
+            users: self.users.clone(),
+            override_candidates: Vec::new(),
+        }
+    }
+
     fn acknowledged(&self) -> usize {
         self.batches.iter().filter(|(_, ack)| *ack).count()
             + self.overrides.values().filter(|o| o.2).count()
@@ -231,7 +240,7 @@ async fn drive(
     batch_no: Arc<AtomicU64>,
 ) {
     let client = bearer_client(&token);
-    let big = round % 10 == 0;
+    let big = round.is_multiple_of(10);
     let importer = {
         let (client, address, ledger, stop, batch_no) = (
             client.clone(),
@@ -511,7 +520,7 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
         ));
         // A random point: early (during the first import) or later; a round that starts with
         // the 10,000-row import runs longer, so that import is sometimes answered, sometimes cut.
-        let wait = if round % 10 == 0 {
+        let wait = if round.is_multiple_of(10) {
             1_000 + rng.below(4_000)
         } else {
             50 + rng.below(1_500)
@@ -524,18 +533,9 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
         writers.await.expect("writers");
 
         let restarted = Server::start(data.path());
-        let findings = {
-            let l = ledger.lock().unwrap();
-            // `verify` must not hold the lock across awaits of other tasks: the writers are done.
-            let snapshot = Ledger {
-                batches: l.batches.clone(),
-                overrides: l.overrides.clone(),
-                users: l.users.clone(),
-                override_candidates: Vec::new(),
-            };
-            drop(l);
-            verify(&restarted.address, &token, &snapshot).await
-        };
+        // The writers are done; check against a copy of the ledger (no lock across awaits).
+        let snapshot = ledger.lock().unwrap().copy();
+        let findings = verify(&restarted.address, &token, &snapshot).await;
         for (found, seen) in [
             (findings.lost, &mut lost),
             (findings.half_applied, &mut half_applied),
