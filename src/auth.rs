@@ -263,8 +263,7 @@ impl Auth {
         };
         user.password_hash = hash_password(&password)?;
         user.updated_at = now_rfc3339();
-        self.store.put_user(&user)?;
-        self.store.remove_sessions_where(|s| s.user == user.name)?;
+        self.store.put_user_ending_access(&user, false)?;
         Ok(generated)
     }
 
@@ -274,11 +273,10 @@ impl Auth {
         let mut user = self.existing(name)?;
         user.disabled = disabled;
         user.updated_at = now_rfc3339();
-        self.store.put_user(&user)?;
         if disabled {
-            self.store.remove_sessions_where(|s| s.user == user.name)?;
-            self.store
-                .remove_api_tokens_where(|t| t.user == user.name)?;
+            self.store.put_user_ending_access(&user, true)?;
+        } else {
+            self.store.put_user(&user)?;
         }
         Ok(UserView::from(&user))
     }
@@ -288,8 +286,7 @@ impl Auth {
         let mut user = self.existing(name)?;
         user.role = role;
         user.updated_at = now_rfc3339();
-        self.store.put_user(&user)?;
-        self.store.remove_sessions_where(|s| s.user == user.name)?;
+        self.store.put_user_ending_access(&user, false)?;
         Ok(UserView::from(&user))
     }
 

@@ -1,5 +1,5 @@
 //! The `playbook` command line: `serve` (the default), `check`, `reindex`, `import accounts`,
-//! `user add|passwd|disable|enable|list`, `demo accounts`.
+//! `user add|passwd|disable|enable|list`, `demo accounts`, `backup`, `restore`.
 //!
 //! Every flag has a `PLAYBOOK_…` environment variable; this module turns them into a
 //! [`Config`] and hands over to `crate::startup` or the content loader.
@@ -50,6 +50,32 @@ enum Command {
     /// Manage users (the server must be stopped; while it runs, use /api/v1/users as an admin).
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the store consistently into DIR (the server must be stopped; while it runs, use
+    /// POST /api/v1/backup as an admin).
+    Backup(BackupArgs),
+    /// Restore the store from the backup in DIR (the server must be stopped); the search index
+    /// is rebuilt at the next start.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// Directory to write the backup into; it must not exist or be empty.
+    dir: PathBuf,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// A backup directory (holding manifest.json and store.pbk).
+    dir: PathBuf,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// Replace an existing store: it is moved aside to DATA_DIR/store.replaced-TIME, never
+    /// deleted.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +191,9 @@ struct ServeArgs {
     /// A session ends this many hours after sign-in, used or not.
     #[arg(long, env = "PLAYBOOK_SESSION_MAX_HOURS", default_value_t = 168)]
     session_max_hours: u64,
+    /// Where POST /api/v1/backup writes backups (default: DATA_DIR/backups).
+    #[arg(long, env = "PLAYBOOK_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -180,6 +209,7 @@ impl ServeArgs {
                 idle: std::time::Duration::from_secs(self.session_idle_minutes.max(1) * 60),
                 absolute: std::time::Duration::from_secs(self.session_max_hours.max(1) * 3600),
             },
+            backup_dir: self.backup_dir,
         }
     }
 }
@@ -197,6 +227,8 @@ pub fn run() -> ExitCode {
             import_accounts(&args.file, &args.data_dir.data_dir)
         }
         Some(Command::User(command)) => user(command),
+        Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir.data_dir),
+        Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir.data_dir, args.force),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
             print!("{}", crate::demo::accounts_csv(args.count, args.seed));
             ExitCode::SUCCESS
@@ -229,6 +261,170 @@ fn open_store_for_command(
         Err(e) => {
             eprintln!("error: {e}");
             Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `playbook backup DIR`: a consistent copy of a stopped server's store.
+fn backup(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
+    let config = Config {
+        data_dir: data_dir.to_owned(),
+        ..Config::default()
+    };
+    if !config.store_dir().exists() {
+        eprintln!(
+            "error: there is no store in {} (pass --data-dir or set PLAYBOOK_DATA_DIR)",
+            config.store_dir().display()
+        );
+        return ExitCode::from(2);
+    }
+    match crate::store::backup::is_missing_or_empty(dir) {
+        Ok(true) => {}
+        Ok(false) => {
+            eprintln!(
+                "error: {} is not empty: back up into a new or empty directory",
+                dir.display()
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    let store = match open_store_for_command(
+        data_dir,
+        "ask the running server for a backup: POST /api/v1/backup as an admin (it writes into \
+         its --backup-dir, default DATA_DIR/backups)",
+    ) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    match store.backup_to(dir) {
+        Ok(manifest) => {
+            let trees: Vec<String> = manifest
+                .trees
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(tree, n)| format!("{tree} {n}"))
+                .collect();
+            println!(
+                "backup written to {}: {} records, {} bytes ({})",
+                dir.display(),
+                manifest.records,
+                manifest.bytes,
+                trees.join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: backup failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `playbook restore DIR [--force]`: the store of a stopped server from a backup. An existing
+/// store is replaced only with `--force`, and then moved aside, never deleted; the derived
+/// search index is removed so the next start rebuilds it.
+fn restore(dir: &std::path::Path, data_dir: &std::path::Path, force: bool) -> ExitCode {
+    let config = Config {
+        data_dir: data_dir.to_owned(),
+        ..Config::default()
+    };
+    let store_dir = config.store_dir();
+    // Check the backup before touching anything.
+    if let Err(e) = crate::store::backup::read_manifest(dir) {
+        eprintln!("error: {e}; nothing was changed");
+        return ExitCode::from(2);
+    }
+    let occupied = match crate::store::backup::is_missing_or_empty(&store_dir) {
+        Ok(empty) => !empty,
+        Err(e) => {
+            eprintln!("error: {}: {e}", store_dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut moved_aside = None;
+    if occupied {
+        if !force {
+            eprintln!(
+                "error: {} already holds a store; restoring would replace it. Pass --force to \
+                 move it aside (to {}.replaced-TIME, never deleted) and restore; nothing was changed",
+                store_dir.display(),
+                store_dir.display()
+            );
+            return ExitCode::from(2);
+        }
+        // Taking sled's lock proves no server holds it (and waits for one that is closing).
+        match crate::store::backup::ensure_unused(&store_dir) {
+            Ok(()) => {}
+            Err(crate::store::StoreError::Open { path, .. }) => {
+                eprintln!(
+                    "error: the store in {path} is in use, probably by a running playbook server: \
+                     stop the server before restoring; nothing was changed"
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("error: {e}; nothing was changed");
+                return ExitCode::from(2);
+            }
+        }
+        let stamp = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
+            .unwrap_or_default();
+        let aside = data_dir.join(format!("store.replaced-{stamp}"));
+        if let Err(e) = std::fs::rename(&store_dir, &aside) {
+            eprintln!(
+                "error: cannot move {} aside to {}: {e}; nothing was changed",
+                store_dir.display(),
+                aside.display()
+            );
+            return ExitCode::from(2);
+        }
+        moved_aside = Some(aside);
+    }
+    match crate::store::backup::restore(dir, &store_dir) {
+        Ok(manifest) => {
+            let index = config.index_dir();
+            if index.exists() {
+                if let Err(e) = std::fs::remove_dir_all(&index) {
+                    eprintln!(
+                        "warning: cannot remove the old search index {}: {e}; run `playbook reindex`",
+                        index.display()
+                    );
+                }
+            }
+            println!(
+                "restored {} records from {} (taken {}, playbook {}) into {}",
+                manifest.records,
+                dir.display(),
+                manifest.created_at,
+                manifest.playbook_version,
+                store_dir.display()
+            );
+            if let Some(aside) = moved_aside {
+                println!("the previous store was moved to {}", aside.display());
+            }
+            println!("the search index is rebuilt when the server starts");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: restore failed: {e}");
+            if let Some(aside) = moved_aside {
+                // Put the old store back; the half-built copy is left as store.restoring.
+                match std::fs::rename(&aside, &store_dir) {
+                    Ok(()) => eprintln!("the previous store was put back; nothing was changed"),
+                    Err(e) => eprintln!(
+                        "the previous store is in {} (moving it back failed: {e})",
+                        aside.display()
+                    ),
+                }
+            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct Config {
     /// Session lifetimes (`PLAYBOOK_SESSION_IDLE_MINUTES`, default 480;
     /// `PLAYBOOK_SESSION_MAX_HOURS`, default 168).
     pub session: crate::auth::AuthSettings,
+    /// Where `POST /api/v1/backup` writes backups, each in a new subdirectory
+    /// (`PLAYBOOK_BACKUP_DIR`; `None`: `DATA_DIR/backups`). The API never writes elsewhere.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
             session: crate::auth::AuthSettings::default(),
+            backup_dir: None,
         }
     }
 }
@@ -63,7 +67,15 @@ impl Config {
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
             session: crate::auth::AuthSettings::default(),
+            backup_dir: None,
         }
+    }
+
+    /// Where the server writes backups: `backup_dir`, else `DATA_DIR/backups`.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
     }
 
     /// Where sled keeps its files, below the data directory.

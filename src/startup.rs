@@ -65,6 +65,7 @@ impl Application {
             finder: crate::briefing::CustomerFinder::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
             case_accounts: crate::access::CaseAccounts::default(),
+            backup_dir: config.backup_dir(),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -808,6 +808,7 @@ impl Store {
     /// be unique within a call (the importer rejects duplicates in a file); the accounts may
     /// come in any order, though sorted input is cheapest.
     pub fn upsert_accounts(&self, accounts: &[Account]) -> Result<UpsertCounts, StoreError> {
+        let _gate = self.write_gate();
         let mut fresh: Vec<&Account> = accounts.iter().collect();
         fresh.sort_by(|a, b| a.id.cmp(&b.id));
         let mut counts = UpsertCounts::default();
@@ -886,6 +887,7 @@ impl Store {
 
     /// Stores the tier model, durably.
     pub fn put_tier_model(&self, model: &TierModel) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.meta.insert(
             TIER_MODEL_KEY,
             encode(super::META_TREE, TIER_MODEL_KEY, model)?,
@@ -906,6 +908,7 @@ impl Store {
 
     /// Sets an account's override, durably.
     pub fn put_override(&self, account_id: &str, value: &TierOverride) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.overrides.insert(
             account_id.as_bytes(),
             encode(OVERRIDES_TREE, account_id, value)?,
@@ -915,6 +918,7 @@ impl Store {
 
     /// Removes an account's override, durably; returns the removed one.
     pub fn remove_override(&self, account_id: &str) -> Result<Option<TierOverride>, StoreError> {
+        let _gate = self.write_gate();
         let removed = self.overrides.remove(account_id.as_bytes())?;
         self.flush()?;
         removed
@@ -962,6 +966,7 @@ impl Store {
     /// record itself. The number of sled records written depends on the number of chunks, not
     /// on the number of accounts or changes.
     pub fn record_recompute(&self, write: &RecomputeWrite<'_>) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let seq = write.record.seq;
         let id = |p: usize| write.accounts[p].id.as_str();
 

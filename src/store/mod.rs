@@ -10,7 +10,9 @@
 //! [`accounts`] (same `Store`, more trees).
 
 mod accounts;
+pub mod backup;
 pub mod codec;
+mod durable;
 mod users;
 
 pub use accounts::{
@@ -106,6 +108,11 @@ pub struct SearchMiss {
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
+    /// Makes flushes reach the disk (see [`durable`]).
+    disk: std::sync::Arc<durable::DiskSync>,
+    /// Writers of records that must be consistent with each other hold it shared; a backup
+    /// holds it exclusively while it copies every tree, so it sees no write half-done.
+    gate: std::sync::Arc<std::sync::RwLock<()>>,
     meta: sled::Tree,
     content: sled::Tree,
     outbox: sled::Tree,
@@ -161,6 +168,8 @@ impl Store {
             api_tokens: db.open_tree(API_TOKENS_TREE)?,
             meta,
             db,
+            disk: std::sync::Arc::new(durable::DiskSync::new(dir)),
+            gate: std::sync::Arc::new(std::sync::RwLock::new(())),
         };
         if found.is_some_and(|v| v < 2) {
             store.upgrade_accounts_from_v1()?;
@@ -175,10 +184,22 @@ impl Store {
         Ok(store)
     }
 
-    /// Writes everything buffered to disk.
+    /// Writes everything buffered to disk and waits until the disk has it: sled's flush
+    /// (its log written and, on Linux, `sync_file_range`d), then an `fsync` of the log file and
+    /// of any new blob files (sled writes values over ~128 KiB, such as account chunks, to
+    /// files of their own without syncing them). See [`durable`].
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
+        self.disk
+            .sync()
+            .map_err(|e| StoreError::Sled(sled::Error::Io(e)))?;
         Ok(())
+    }
+
+    /// Taken (shared) by every method that writes records a reader must see together; never
+    /// held while calling another method that takes it (a waiting backup would deadlock it).
+    fn write_gate(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.gate.read().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn get_content(&self, id: &str) -> Result<Option<ContentItem>, StoreError> {
@@ -229,6 +250,7 @@ impl Store {
     /// Writes or removes one item and records the change in the outbox, atomically: the search
     /// index can never miss a change that the store holds.
     fn change_content(&self, id: &str, value: Option<Vec<u8>>) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let seq = self.db.generate_id()? + 1;
         (&self.content, &self.outbox)
             .transaction(|(content, outbox)| {

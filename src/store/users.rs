@@ -99,6 +99,7 @@ impl Store {
 
     /// Inserts or replaces a user, durably.
     pub fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         let bytes = encode(USERS_TREE, &user.name, user)?;
         self.users.insert(user.name.as_bytes(), bytes)?;
         self.flush()
@@ -106,6 +107,7 @@ impl Store {
 
     /// Inserts `user` only if no user of that name exists; `false` if one does. Durable.
     pub fn insert_new_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
+        let _gate = self.write_gate();
         let bytes = encode(USERS_TREE, &user.name, user)?;
         let swapped = self.users.compare_and_swap(
             user.name.as_bytes(),
@@ -114,6 +116,52 @@ impl Store {
         )?;
         self.flush()?;
         Ok(swapped.is_ok())
+    }
+
+    /// Replaces a user and, in the same sled transaction, ends every session of theirs (and
+    /// with `revoke_tokens` revokes their API tokens), durably: after a crash either the change
+    /// and the ended sessions are both stored or neither is — never a new password with the old
+    /// sessions still valid.
+    pub fn put_user_ending_access(
+        &self,
+        user: &UserRecord,
+        revoke_tokens: bool,
+    ) -> Result<(), StoreError> {
+        use sled::transaction::{ConflictableTransactionError, Transactional};
+        let _gate = self.write_gate();
+        let bytes = encode(USERS_TREE, &user.name, user)?;
+        let mut sessions = Vec::new();
+        for entry in self.sessions.iter() {
+            let (key, value) = entry?;
+            // An unreadable session record is ended too: it can never be used.
+            match decode::<SessionRecord>(SESSIONS_TREE, &key, &value) {
+                Ok(session) if session.user != user.name => {}
+                _ => sessions.push(key),
+            }
+        }
+        let mut tokens = Vec::new();
+        if revoke_tokens {
+            for entry in self.api_tokens.iter() {
+                let (key, value) = entry?;
+                let token: ApiTokenRecord = decode(API_TOKENS_TREE, &key, &value)?;
+                if token.user == user.name {
+                    tokens.push(key);
+                }
+            }
+        }
+        (&self.users, &self.sessions, &self.api_tokens)
+            .transaction(|(users, sessions_tree, tokens_tree)| {
+                users.insert(user.name.as_bytes(), bytes.as_slice())?;
+                for key in &sessions {
+                    sessions_tree.remove(key)?;
+                }
+                for key in &tokens {
+                    tokens_tree.remove(key)?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(super::transaction_error)?;
+        self.flush()
     }
 
     pub fn get_session(&self, hash: &[u8]) -> Result<Option<SessionRecord>, StoreError> {
@@ -129,6 +177,7 @@ impl Store {
 
     /// Stores a new session, durably.
     pub fn put_session(&self, hash: &[u8], session: &SessionRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.sessions
             .insert(hash, encode(SESSIONS_TREE, &hex_key(hash), session)?)?;
         self.flush()
@@ -143,6 +192,7 @@ impl Store {
 
     /// Ends one session, durably.
     pub fn remove_session(&self, hash: &[u8]) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.sessions.remove(hash)?;
         self.flush()
     }
@@ -153,6 +203,7 @@ impl Store {
         &self,
         end: impl Fn(&SessionRecord) -> bool,
     ) -> Result<usize, StoreError> {
+        let _gate = self.write_gate();
         let mut ended = 0;
         for entry in self.sessions.iter() {
             let (key, value) = entry?;
@@ -183,6 +234,7 @@ impl Store {
 
     /// Stores a token, durably.
     pub fn put_api_token(&self, hash: &[u8], token: &ApiTokenRecord) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
         self.api_tokens
             .insert(hash, encode(API_TOKENS_TREE, &token.id, token)?)?;
         self.flush()
@@ -214,6 +266,7 @@ impl Store {
         &self,
         revoke: impl Fn(&ApiTokenRecord) -> bool,
     ) -> Result<usize, StoreError> {
+        let _gate = self.write_gate();
         let mut removed = 0;
         for entry in self.api_tokens.iter() {
             let (key, value) = entry?;
@@ -297,5 +350,46 @@ mod tests {
         assert!(store.list_api_tokens(Some("bob")).unwrap().is_empty());
         assert_eq!(store.remove_api_tokens_where(|t| t.id == "t1").unwrap(), 1);
         assert_eq!(store.get_api_token(b"k1").unwrap(), None);
+    }
+
+    #[test]
+    fn a_user_change_ends_only_that_users_sessions_and_tokens_in_one_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.put_user(&user("ann")).unwrap();
+        store.put_user(&user("bob")).unwrap();
+        let session = |name: &str| SessionRecord {
+            user: name.into(),
+            created_at: 1,
+            last_seen: 1,
+            csrf: "c".into(),
+        };
+        store.put_session(b"ann1", &session("ann")).unwrap();
+        store.put_session(b"bob1", &session("bob")).unwrap();
+        let token = |id: &str, name: &str| ApiTokenRecord {
+            id: id.into(),
+            user: name.into(),
+            label: "l".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            last_used: None,
+        };
+        store.put_api_token(b"tann", &token("t1", "ann")).unwrap();
+        store.put_api_token(b"tbob", &token("t2", "bob")).unwrap();
+
+        let mut changed = user("ann");
+        changed.password_hash = "$argon2id$new".into();
+        store.put_user_ending_access(&changed, false).unwrap();
+        assert_eq!(store.get_user("ann").unwrap(), Some(changed.clone()));
+        assert_eq!(store.get_session(b"ann1").unwrap(), None);
+        assert!(store.get_session(b"bob1").unwrap().is_some());
+        assert!(
+            store.get_api_token(b"tann").unwrap().is_some(),
+            "tokens kept"
+        );
+
+        changed.disabled = true;
+        store.put_user_ending_access(&changed, true).unwrap();
+        assert_eq!(store.get_api_token(b"tann").unwrap(), None);
+        assert!(store.get_api_token(b"tbob").unwrap().is_some());
     }
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub session_max_age_secs: i64,
     /// The accounts case reviews are about, per catalog.
     pub case_accounts: crate::access::CaseAccounts,
+    /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).
+    pub backup_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -123,6 +125,8 @@ route_table! {
     get "/api/v1/tier-changes" => api::list_tier_changes;
     get "/api/v1/pareto" => api::get_pareto;
     get "/api/v1/tiers.csv" => api::export_tiers_csv;
+    // Operations
+    post "/api/v1/backup" => api::create_backup;
     // Pages
     get "/" => pages::show_home;
     get "/content/{id}" => pages::show_content;

@@ -2,10 +2,12 @@
 //! temporary data directory (see `helpers::spawn_app`).
 
 mod accounts;
+mod backup;
 mod briefing;
 mod browser;
 mod cli;
 mod content;
+mod crash;
 mod errors;
 mod helpers;
 mod library;

@@ -1,0 +1,588 @@
+//! The crash test: the real server as a child process, writes driven concurrently over the API,
+//! `kill -9` at random points, and after each restart a check that every acknowledged write is
+//! there, that no import is half-applied, and that the search index agrees with the store.
+//!
+//! Writes: account imports (CSV batches of unique ids, 1–300 rows, and a 10,000-row batch in the
+//! first round and every tenth), tier overrides on accounts of acknowledged imports (each
+//! account overridden once, with a unique reason), and user creations. A write counts as
+//! acknowledged when it got a 2xx answer; one that got no answer may or may not be stored, but
+//! an import must then be stored whole or not at all, and an override or user exactly as sent.
+//! Content has no API writes yet, so content is only checked for index/store agreement.
+//!
+//! `PLAYBOOK_CRASH_KILLS` sets the number of kills (default 6, the CI run); `PLAYBOOK_CRASH_SEED`
+//! the seed of the random points. The long run:
+//! `PLAYBOOK_CRASH_KILLS=200 cargo test --release --test api crash -- --nocapture`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::fixture_content;
+
+const ADMIN_PASSWORD: &str = "crash-test-admin-password";
+const TIERS: [&str; 4] = ["strategic", "major", "ordinary", "small"];
+
+/// A tiny xorshift generator: the kill points are reproducible from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// The server, started as `playbook serve` on a free port.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_playbook"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0", "--workers", "2"])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--content-dir")
+            .arg(fixture_content())
+            .args(["--log-level", "warn,playbook::startup=info"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        // Read the log for the port, then keep draining it so the server never blocks on it.
+        let stderr = child.stderr.take().expect("stderr");
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut port_tx = Some(port_tx);
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    if let (Some(tx), Ok(port)) = (port_tx.take(), digits.parse::<u16>()) {
+                        let _ = tx.send(port);
+                    }
+                } else if line.contains("ERROR") || line.contains("panicked") {
+                    eprintln!("server: {line}");
+                }
+            }
+        });
+        let port = port_rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server reports its port");
+        Server {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// SIGKILL: no flush, no graceful stop.
+    fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("wait");
+    }
+}
+
+/// `playbook user add admin --role admin`, the password on standard input.
+fn add_admin(data: &Path) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_playbook"))
+        .args(["user", "add", "admin", "--role", "admin", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add");
+    writeln!(child.stdin.take().expect("stdin"), "{ADMIN_PASSWORD}").expect("password");
+    assert!(child.wait().expect("user add").success());
+}
+
+/// Signs in as the admin and creates an API token: a Bearer client needs no CSRF headers and
+/// keeps working across restarts.
+async fn admin_token(address: &str) -> String {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let session: Value = client
+        .post(format!("{address}/api/v1/session"))
+        .header("Origin", address)
+        .json(&json!({"name": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("session JSON");
+    let csrf = session["csrf_token"].as_str().expect("csrf").to_owned();
+    let token: Value = client
+        .post(format!("{address}/api/v1/tokens"))
+        .header("Origin", address)
+        .header("X-CSRF-Token", csrf)
+        .json(&json!({"label": "crash test"}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    token["token"].as_str().expect("a token").to_owned()
+}
+
+fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "Authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
+/// An import batch: ids `B{n}-{row}`, names and revenue derived from them.
+#[derive(Clone)]
+struct Batch {
+    n: u64,
+    rows: u64,
+}
+
+impl Batch {
+    fn id(&self, row: u64) -> String {
+        format!("B{}-{row}", self.n)
+    }
+    fn name(&self, row: u64) -> String {
+        format!("Crash {} {row}", self.n)
+    }
+    fn revenue(&self, row: u64) -> u64 {
+        (self.n * 7919 + row * 104_729) % 10_000_000
+    }
+    fn csv(&self) -> String {
+        let mut csv = String::from("id,name,revenue\n");
+        for row in 0..self.rows {
+            csv.push_str(&format!(
+                "{},{},{}\n",
+                self.id(row),
+                self.name(row),
+                self.revenue(row)
+            ));
+        }
+        csv
+    }
+}
+
+/// What was sent and what was acknowledged, over every round.
+#[derive(Default)]
+struct Ledger {
+    /// Every import attempted, with whether it was acknowledged.
+    batches: Vec<(Batch, bool)>,
+    /// account id → (tier, reason, acknowledged).
+    overrides: BTreeMap<String, (String, String, bool)>,
+    /// user name → acknowledged.
+    users: BTreeMap<String, bool>,
+    /// Accounts of acknowledged imports not overridden yet.
+    override_candidates: Vec<String>,
+}
+
+impl Ledger {
+    fn copy(&self) -> Ledger {
+        Ledger {
+            batches: self.batches.clone(),
+            overrides: self.overrides.clone(),
+            users: self.users.clone(),
+            override_candidates: Vec::new(),
+        }
+    }
+
+    fn acknowledged(&self) -> usize {
+        self.batches.iter().filter(|(_, ack)| *ack).count()
+            + self.overrides.values().filter(|o| o.2).count()
+            + self.users.values().filter(|ack| **ack).count()
+    }
+}
+
+fn ok(result: &Result<reqwest::Response, reqwest::Error>) -> bool {
+    matches!(result, Ok(r) if r.status().is_success())
+}
+
+/// One round of writers, until `stop`.
+async fn drive(
+    address: String,
+    token: String,
+    round: u64,
+    ledger: Arc<Mutex<Ledger>>,
+    stop: Arc<AtomicBool>,
+    batch_no: Arc<AtomicU64>,
+) {
+    let client = bearer_client(&token);
+    let big = round.is_multiple_of(10);
+    let importer = {
+        let (client, address, ledger, stop, batch_no) = (
+            client.clone(),
+            address.clone(),
+            ledger.clone(),
+            stop.clone(),
+            batch_no.clone(),
+        );
+        async move {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (round + 1));
+            let mut first = true;
+            while !stop.load(Ordering::SeqCst) {
+                let n = batch_no.fetch_add(1, Ordering::SeqCst);
+                let rows = if first && big {
+                    10_000
+                } else {
+                    1 + rng.below(300)
+                };
+                first = false;
+                let batch = Batch { n, rows };
+                let index = {
+                    let mut l = ledger.lock().unwrap();
+                    l.batches.push((batch.clone(), false));
+                    l.batches.len() - 1
+                };
+                let result = client
+                    .post(format!("{address}/api/v1/accounts/import"))
+                    .header("Content-Type", "text/csv")
+                    .body(batch.csv())
+                    .send()
+                    .await;
+                if !ok(&result) {
+                    break; // the server is gone (or refused): this round is over for us
+                }
+                let mut l = ledger.lock().unwrap();
+                l.batches[index].1 = true;
+                let ids: Vec<String> = (0..batch.rows.min(5)).map(|r| batch.id(r)).collect();
+                l.override_candidates.extend(ids);
+            }
+        }
+    };
+    let overrider = {
+        let (client, address, ledger, stop) = (
+            client.clone(),
+            address.clone(),
+            ledger.clone(),
+            stop.clone(),
+        );
+        async move {
+            let mut seq = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                let next = {
+                    let mut l = ledger.lock().unwrap();
+                    l.override_candidates.pop()
+                };
+                let Some(id) = next else {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                };
+                seq += 1;
+                let tier = TIERS[(seq % 4) as usize].to_owned();
+                let reason = format!("crash round {round} override {seq}");
+                ledger
+                    .lock()
+                    .unwrap()
+                    .overrides
+                    .insert(id.clone(), (tier.clone(), reason.clone(), false));
+                let result = client
+                    .put(format!("{address}/api/v1/accounts/{id}/override"))
+                    .json(&json!({"tier": tier, "reason": reason}))
+                    .send()
+                    .await;
+                if !ok(&result) {
+                    break;
+                }
+                if let Some(o) = ledger.lock().unwrap().overrides.get_mut(&id) {
+                    o.2 = true;
+                }
+            }
+        }
+    };
+    let user_maker = {
+        let (client, address, ledger, stop) = (client, address, ledger, stop);
+        async move {
+            let mut n = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                n += 1;
+                let name = format!("crash-{round}-{n}");
+                ledger.lock().unwrap().users.insert(name.clone(), false);
+                let result = client
+                    .post(format!("{address}/api/v1/users"))
+                    .json(&json!({"name": name, "role": "rep", "password": "crash-user-password"}))
+                    .send()
+                    .await;
+                if !ok(&result) {
+                    break;
+                }
+                ledger.lock().unwrap().users.insert(name, true);
+            }
+        }
+    };
+    tokio::join!(importer, overrider, user_maker);
+}
+
+/// Problems found after a restart.
+#[derive(Default)]
+struct Findings {
+    lost: Vec<String>,
+    half_applied: Vec<String>,
+    wrong: Vec<String>,
+}
+
+/// Checks the restarted server against the ledger.
+async fn verify(address: &str, token: &str, ledger: &Ledger) -> Findings {
+    let client = bearer_client(token);
+    let mut findings = Findings::default();
+
+    // Accounts: every id and name from tiers.csv.
+    let csv = client
+        .get(format!("{address}/api/v1/tiers.csv"))
+        .send()
+        .await
+        .expect("tiers.csv")
+        .text()
+        .await
+        .expect("tiers.csv text");
+    let stored: HashMap<&str, &str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.trim_start_matches('\u{feff}').split(',');
+            Some((fields.next()?, fields.next()?))
+        })
+        .collect();
+    for (batch, acknowledged) in &ledger.batches {
+        let present = (0..batch.rows)
+            .filter(|&row| stored.get(batch.id(row).as_str()) == Some(&batch.name(row).as_str()))
+            .count() as u64;
+        if present != 0 && present != batch.rows {
+            findings.half_applied.push(format!(
+                "import batch {} has {present} of its {} rows",
+                batch.n, batch.rows
+            ));
+        } else if *acknowledged && present == 0 {
+            findings
+                .lost
+                .push(format!("acknowledged import batch {} is missing", batch.n));
+        }
+    }
+    // Values of a few rows per acknowledged batch (first and last).
+    for (batch, _) in ledger.batches.iter().filter(|(_, ack)| *ack).rev().take(20) {
+        for row in [0, batch.rows - 1] {
+            let body: Value = client
+                .get(format!("{address}/api/v1/accounts/{}", batch.id(row)))
+                .send()
+                .await
+                .expect("account")
+                .json()
+                .await
+                .expect("account JSON");
+            if body["account"]["indicators"]["revenue"] != json!(batch.revenue(row) * 100) {
+                findings.wrong.push(format!(
+                    "account {} has revenue {}, sent {} 元",
+                    batch.id(row),
+                    body["account"]["indicators"]["revenue"],
+                    batch.revenue(row)
+                ));
+            }
+        }
+    }
+
+    // Overrides.
+    for (id, (tier, reason, acknowledged)) in &ledger.overrides {
+        let body: Value = client
+            .get(format!("{address}/api/v1/accounts/{id}"))
+            .send()
+            .await
+            .expect("account")
+            .json()
+            .await
+            .expect("account JSON");
+        let stored = &body["tier"]["override"];
+        if stored.is_null() {
+            if *acknowledged {
+                findings
+                    .lost
+                    .push(format!("acknowledged override of {id} is missing"));
+            }
+        } else if stored["reason"] != json!(reason) || stored["tier"] != json!(tier) {
+            findings.wrong.push(format!(
+                "override of {id} is {stored}, sent {tier} / {reason}"
+            ));
+        }
+    }
+
+    // Users.
+    let users: Vec<Value> = client
+        .get(format!("{address}/api/v1/users"))
+        .send()
+        .await
+        .expect("users")
+        .json()
+        .await
+        .expect("users JSON");
+    let names: HashSet<&str> = users.iter().filter_map(|u| u["name"].as_str()).collect();
+    for (name, acknowledged) in &ledger.users {
+        if *acknowledged && !names.contains(name.as_str()) {
+            findings
+                .lost
+                .push(format!("acknowledged user {name} is missing"));
+        }
+    }
+
+    // The search index agrees with the store within seconds.
+    let started = Instant::now();
+    loop {
+        let health: Value = client
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .json()
+            .await
+            .expect("healthz JSON");
+        let search: Value = client
+            .get(format!("{address}/api/v1/search?limit=1"))
+            .send()
+            .await
+            .expect("search")
+            .json()
+            .await
+            .expect("search JSON");
+        if health["content_items"] == search["total"] && health["content_items"].as_u64() > Some(0)
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            findings.wrong.push(format!(
+                "the index disagrees with the store after 10 s: {} stored, {} found",
+                health["content_items"], search["total"]
+            ));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    findings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
+    let kills = env_u64("PLAYBOOK_CRASH_KILLS", 6);
+    let seed = env_u64("PLAYBOOK_CRASH_SEED", 0x5EED_CAFE).max(1);
+    let mut rng = Rng(seed);
+    let data = tempfile::tempdir().unwrap();
+    add_admin(data.path());
+
+    let server = Server::start(data.path());
+    let token = admin_token(&server.address).await;
+    let mut server = Some(server);
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let batch_no = Arc::new(AtomicU64::new(0));
+    // Each problem once, with the kill after which it was first seen.
+    let mut lost: BTreeMap<String, u64> = BTreeMap::new();
+    let mut half_applied: BTreeMap<String, u64> = BTreeMap::new();
+    let mut wrong: BTreeMap<String, u64> = BTreeMap::new();
+
+    for round in 0..kills {
+        let running = server.take().expect("a running server");
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers = tokio::spawn(drive(
+            running.address.clone(),
+            token.clone(),
+            round,
+            ledger.clone(),
+            stop.clone(),
+            batch_no.clone(),
+        ));
+        // A random point: early (during the first import) or later; a round that starts with
+        // the 10,000-row import runs longer, so that import is sometimes answered, sometimes cut.
+        let wait = if round.is_multiple_of(10) {
+            1_000 + rng.below(4_000)
+        } else {
+            50 + rng.below(1_500)
+        };
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        tokio::task::spawn_blocking(move || running.kill())
+            .await
+            .unwrap();
+        stop.store(true, Ordering::SeqCst);
+        writers.await.expect("writers");
+
+        let restarted = Server::start(data.path());
+        // The writers are done; check against a copy of the ledger (no lock across awaits).
+        let snapshot = ledger.lock().unwrap().copy();
+        let findings = verify(&restarted.address, &token, &snapshot).await;
+        for (found, seen) in [
+            (findings.lost, &mut lost),
+            (findings.half_applied, &mut half_applied),
+            (findings.wrong, &mut wrong),
+        ] {
+            for line in found {
+                seen.entry(line).or_insert(round + 1);
+            }
+        }
+        server = Some(restarted);
+    }
+    if let Some(server) = server {
+        server.kill();
+    }
+
+    let l = ledger.lock().unwrap();
+    let rows: u64 = l
+        .batches
+        .iter()
+        .filter(|(_, ack)| *ack)
+        .map(|(b, _)| b.rows)
+        .sum();
+    println!(
+        "crash test (seed {seed}): {kills} kills, {} acknowledged writes ({} imports with {rows} rows, \
+         {} overrides, {} users; {} writes unanswered), lost {}, half-applied {}, wrong {}",
+        l.acknowledged(),
+        l.batches.iter().filter(|(_, a)| *a).count(),
+        l.overrides.values().filter(|o| o.2).count(),
+        l.users.values().filter(|a| **a).count(),
+        l.batches.iter().filter(|(_, a)| !*a).count()
+            + l.overrides.values().filter(|o| !o.2).count()
+            + l.users.values().filter(|a| !**a).count(),
+        lost.len(),
+        half_applied.len(),
+        wrong.len(),
+    );
+    let reports: Vec<String> = lost
+        .iter()
+        .chain(&half_applied)
+        .chain(&wrong)
+        .map(|(line, kill)| format!("after kill {kill}: {line}"))
+        .collect();
+    assert!(
+        reports.is_empty(),
+        "{} problems:\n{}",
+        reports.len(),
+        reports.join("\n")
+    );
+    assert!(l.acknowledged() > 0, "some writes were acknowledged");
+}
