@@ -671,6 +671,9 @@ pub struct LoginForm {
     name: String,
     password: String,
     next: Option<String>,
+    /// Present when someone already signed in signs in again (checked by the middleware).
+    #[serde(default, rename = "csrf")]
+    _csrf: Option<String>,
 }
 
 pub async fn submit_login(
@@ -683,13 +686,22 @@ pub async fn submit_login(
         name,
         password,
         next,
+        ..
     } = form.into_inner();
     let next = safe_next(next.as_deref());
     match login_blocking(&state, name.clone(), password, client_of(&req)).await {
-        Ok(session) => Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie(&req, &state, session.secret))
-            .insert_header((header::LOCATION, next))
-            .finish()),
+        Ok(session) => {
+            // Signing in again (as someone else) ends the session this browser had.
+            if let Some(previous) = req.cookie(SESSION_COOKIE) {
+                if let Err(e) = state.auth.logout(previous.value()) {
+                    tracing::warn!(error = %e, "could not end the previous session");
+                }
+            }
+            Ok(HttpResponse::SeeOther()
+                .cookie(session_cookie(&req, &state, session.secret))
+                .insert_header((header::LOCATION, next))
+                .finish())
+        }
         Err(error @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
             let ui = Ui::for_lang(lang);
             let message = match &error {

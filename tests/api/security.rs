@@ -1036,3 +1036,56 @@ async fn my_account_page_changes_the_password_and_creates_and_revokes_tokens() {
     );
     let _ = signed_in_client(&app.address, "ann", "first new passphrase").await;
 }
+
+#[tokio::test]
+async fn someone_signed_in_can_use_the_login_form_again_to_switch_user() {
+    let app = spawn_app().await;
+    let password = app.add_user("bob", "rep").await;
+    // A browser: the session cookie, an Origin, and no CSRF header.
+    let browser = plain_client();
+    let signed_in = browser
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"name": ADMIN, "password": app.admin_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let page = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let document = scraper::Html::parse_document(&page);
+    let csrf = document
+        .select(&scraper::Selector::parse(".login-form input[name=csrf]").unwrap())
+        .next()
+        .expect("the form carries the session's token")
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    let switched = browser
+        .post(app.url("/login"))
+        .header("Origin", &app.address)
+        .form(&[
+            ("name", "bob"),
+            ("password", password.as_str()),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 303);
+    let me: Value = browser
+        .get(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"], "bob");
+}
