@@ -5,7 +5,7 @@
 //! page, API route, search, export and the briefing filters the same way. It knows nothing of
 //! HTTP.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::accounts::{AccountBook, AccountDetail, AccountPage, TierState};
 use crate::briefing::Viewer;
@@ -14,40 +14,6 @@ use crate::domain::policy::{self, ContentFacts, Principal};
 use crate::library::Library;
 use crate::search::index::Visibility;
 
-/// The accounts that published case reviews are about, computed once per catalog (the catalog
-/// is replaced, never changed in place, after every content write).
-#[derive(Default)]
-pub struct CaseAccounts {
-    cache: RwLock<Option<CachedCaseAccounts>>,
-}
-
-/// The catalog the list was computed from, and the list.
-type CachedCaseAccounts = (Arc<Vec<ContentItem>>, Arc<Vec<String>>);
-
-impl CaseAccounts {
-    pub fn of(&self, library: &Library) -> Arc<Vec<String>> {
-        let catalog = library.catalog();
-        if let Ok(cache) = self.cache.read() {
-            if let Some((seen, accounts)) = cache.as_ref() {
-                if Arc::ptr_eq(seen, &catalog) {
-                    return accounts.clone();
-                }
-            }
-        }
-        let mut accounts: Vec<String> = catalog
-            .iter()
-            .filter_map(|item| item.account.clone())
-            .collect();
-        accounts.sort_unstable();
-        accounts.dedup();
-        let accounts = Arc::new(accounts);
-        if let Ok(mut cache) = self.cache.write() {
-            *cache = Some((catalog, accounts.clone()));
-        }
-        accounts
-    }
-}
-
 pub struct Access {
     pub principal: Principal,
     state: Arc<TierState>,
@@ -55,17 +21,13 @@ pub struct Access {
 }
 
 impl Access {
-    pub fn new(
-        principal: Principal,
-        book: &AccountBook,
-        library: &Library,
-        case_accounts: &CaseAccounts,
-    ) -> Access {
+    pub fn new(principal: Principal, book: &AccountBook, library: &Library) -> Access {
         let state = book.state();
         // Case reviews are tied to accounts; those whose account the principal may not see are
         // hidden from search too (counts, facets and snippets included).
-        let hidden_accounts: Vec<String> = case_accounts
-            .of(library)
+        let hidden_accounts: Vec<String> = library
+            .indexed_catalog()
+            .accounts()
             .iter()
             .filter(|account| {
                 !policy::can_see_case_reviews_of(&principal, state.owner_of(account).flatten())
@@ -107,13 +69,6 @@ impl Access {
         items: impl IntoIterator<Item = ContentItem> + 'a,
     ) -> impl Iterator<Item = ContentItem> + 'a {
         items.into_iter().filter(|item| self.can_read(item))
-    }
-
-    /// Figures of account `id` (`false` for an unknown account).
-    pub fn sees_figures_of(&self, id: &str) -> bool {
-        self.state
-            .owner_of(id)
-            .is_some_and(|owner| policy::can_see_figures(&self.principal, owner))
     }
 
     /// An account's detail, its figures removed unless the principal may see them.

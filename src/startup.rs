@@ -64,7 +64,6 @@ impl Application {
             max_import_bytes: config.max_import_bytes,
             finder: crate::briefing::CustomerFinder::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
-            case_accounts: crate::access::CaseAccounts::default(),
             backup_dir: config.backup_dir(),
         });
         let mut server = HttpServer::new(move || {

@@ -386,6 +386,8 @@ pub struct IndexedCatalog {
     courses_by_scenario: HashMap<String, Positions>,
     /// Published courses by id.
     courses_by_id: HashMap<String, Positions>,
+    /// The accounts published items are about (case reviews), sorted, each once.
+    accounts: Vec<String>,
 }
 
 fn add(map: &mut HashMap<String, Positions>, key: &str, position: u32) {
@@ -429,6 +431,9 @@ impl IndexedCatalog {
             if !item.is_published() {
                 continue;
             }
+            if let Some(account) = &item.account {
+                index.accounts.push(account.clone());
+            }
             match item.kind {
                 Kind::Playbook => {
                     for tier in &item.tiers {
@@ -465,8 +470,15 @@ impl IndexedCatalog {
                 Kind::Case => {}
             }
         }
+        index.accounts.sort_unstable();
+        index.accounts.dedup();
         index.items = items;
         index
+    }
+
+    /// The accounts published items are about (case reviews), sorted, each once.
+    pub fn accounts(&self) -> &[String] {
+        &self.accounts
     }
 
     /// Every item, in the order it was given.
@@ -953,5 +965,22 @@ mod tests {
             assert_eq!(catalog.get(&item.id).map(|i| &i.id), Some(&item.id));
         }
         assert!(catalog.get("nope").is_none());
+    }
+
+    #[test]
+    fn the_indexed_catalog_lists_each_account_that_published_reviews_are_about_once() {
+        let review = |id: &str, account: &str, status: Status| ContentItem {
+            account: Some(account.to_owned()),
+            status,
+            ..item(id, Kind::Case, &[], &[], Lang::Zh)
+        };
+        let catalog = IndexedCatalog::new(Arc::new(vec![
+            review("r1", "B", Status::Published),
+            review("r2", "A", Status::Published),
+            review("r3", "B", Status::Published),
+            review("r4", "C", Status::Draft),
+            item("p", Kind::Playbook, &[], &[], Lang::Zh),
+        ]));
+        assert_eq!(catalog.accounts(), ["A", "B"]);
     }
 }

@@ -36,8 +36,6 @@ pub struct AppState {
     pub finder: crate::briefing::CustomerFinder,
     /// Lifetime of the session cookie (the absolute session timeout), in seconds.
     pub session_max_age_secs: i64,
-    /// The accounts case reviews are about, per catalog.
-    pub case_accounts: crate::access::CaseAccounts,
     /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).
     pub backup_dir: std::path::PathBuf,
 }
@@ -45,12 +43,7 @@ pub struct AppState {
 impl AppState {
     /// What `principal` may see, for this request.
     pub fn access(&self, principal: Principal) -> Access {
-        Access::new(
-            principal,
-            &self.accounts,
-            &self.library,
-            &self.case_accounts,
-        )
+        Access::new(principal, &self.accounts, &self.library)
     }
 }
 
