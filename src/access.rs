@@ -95,8 +95,7 @@ impl Access {
     /// a briefing is for the call, not for reviewing drafts).
     pub fn viewer(&self) -> Viewer {
         Viewer {
-            user: Some(self.principal.user.clone()),
-            sees_all_figures: policy::can_see_figures(&self.principal, None),
+            principal: Some(self.principal.clone()),
             visibility: Visibility {
                 all_statuses: false,
                 owner: None,

@@ -15,6 +15,7 @@ use crate::domain::account::{Account, Indicators};
 use crate::domain::alerts::{evaluate_with_labels, Alert, AlertContext, Direction, Rules};
 use crate::domain::content::{ContentItem, Kind, Outcome};
 use crate::domain::lookup::{MatchQuality, NameIndex, MAX_HITS};
+use crate::domain::policy::{self, Principal};
 use crate::domain::recommend::{IndexedCatalog, MatchKind, TierLevels};
 use crate::domain::tiering::{Contribution, TierOverride};
 use crate::domain::Lang;
@@ -43,10 +44,8 @@ pub enum BriefingError {
 /// Who is looking, as the access policy describes them (see `crate::access::Access::viewer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
-    /// The signed-in user name, if any.
-    pub user: Option<String>,
-    /// Managers and admins see every account's figures.
-    pub sees_all_figures: bool,
+    /// The signed-in user; `None` sees every figure (tests and benchmarks).
+    pub principal: Option<Principal>,
     /// Which cases the related-case search may return.
     pub visibility: Visibility,
 }
@@ -55,25 +54,16 @@ impl Viewer {
     /// Sees every figure and every published case (tests and benchmarks).
     pub fn unrestricted() -> Viewer {
         Viewer {
-            user: None,
-            sees_all_figures: true,
+            principal: None,
             visibility: Visibility::published(),
         }
     }
 
-    /// A rep: sees figures of the accounts they own only; no case is hidden from search (the
-    /// caller adds hidden accounts to `visibility`).
-    pub fn rep(user: &str) -> Viewer {
-        Viewer {
-            user: Some(user.to_owned()),
-            sees_all_figures: false,
-            visibility: Visibility::published(),
-        }
-    }
-
+    /// Asks the policy (`domain::policy::can_see_figures`).
     pub fn can_see_figures(&self, account: &Account) -> bool {
-        self.sees_all_figures
-            || (self.user.is_some() && self.user.as_deref() == account.owner.as_deref())
+        self.principal
+            .as_ref()
+            .is_none_or(|p| policy::can_see_figures(p, account.owner.as_deref()))
     }
 }
 

@@ -308,7 +308,7 @@ pub struct OverrideBody {
     reason: String,
 }
 
-fn require_override(p: &Principal) -> Result<(), AppError> {
+pub fn require_override(p: &Principal) -> Result<(), AppError> {
     require(
         policy::can_override_tier(p),
         p,

@@ -18,7 +18,6 @@ use crate::domain::tiering::Indicator;
 use crate::domain::Lang;
 use crate::render::render_html;
 use crate::web::api::ParetoQuery;
-use crate::web::auth::require;
 use crate::web::chart::LorenzChart;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::i18n::{ParetoFigures, Ui, LANG_COOKIE};
@@ -865,15 +864,6 @@ fn back_to_account(id: &str) -> HttpResponse {
         .finish()
 }
 
-fn require_override(p: &Principal) -> Result<(), AppError> {
-    require(
-        policy::can_override_tier(p),
-        p,
-        "setting a tier override",
-        "managers and admins",
-    )
-}
-
 pub async fn submit_override(
     state: web::Data<AppState>,
     lang: Lang,
@@ -881,7 +871,7 @@ pub async fn submit_override(
     id: web::Path<String>,
     form: web::Form<OverrideForm>,
 ) -> Result<HttpResponse, PageError> {
-    require_override(&principal).or_page(lang)?;
+    crate::web::api::require_override(&principal).or_page(lang)?;
     let form = form.into_inner();
     let request = OverrideRequest {
         tier: form.tier,
@@ -902,7 +892,7 @@ pub async fn submit_override_removal(
     principal: Principal,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    require_override(&principal).or_page(lang)?;
+    crate::web::api::require_override(&principal).or_page(lang)?;
     let (book, account_id) = (state.accounts.clone(), id.clone());
     web::block(move || book.remove_override(&account_id, &principal.user))
         .await
