@@ -205,13 +205,7 @@ impl Auth {
         password: Option<&str>,
     ) -> Result<Option<String>, AuthError> {
         let name = valid_name(name)?;
-        let (password, generated) = match password {
-            Some(p) => (valid_password(p)?.to_owned(), None),
-            None => {
-                let p = generate_password();
-                (p.clone(), Some(p))
-            }
-        };
+        let (password, generated) = given_or_generated(password)?;
         let now = now_rfc3339();
         let record = UserRecord {
             name: name.to_owned(),
@@ -254,13 +248,7 @@ impl Auth {
         password: Option<&str>,
     ) -> Result<Option<String>, AuthError> {
         let mut user = self.existing(name)?;
-        let (password, generated) = match password {
-            Some(p) => (valid_password(p)?.to_owned(), None),
-            None => {
-                let p = generate_password();
-                (p.clone(), Some(p))
-            }
-        };
+        let (password, generated) = given_or_generated(password)?;
         user.password_hash = hash_password(&password)?;
         user.updated_at = now_rfc3339();
         self.store.put_user_ending_access(&user, false)?;
@@ -305,6 +293,53 @@ impl Auth {
 
     /// Checks a name and password from `client` (an address) and opens a session.
     pub fn login(&self, name: &str, password: &str, client: &str) -> Result<NewSession, AuthError> {
+        let user = self.check_credentials(name, password, client)?;
+        let now = self.now();
+        // Expired sessions are swept at each sign-in, so the tree stays small.
+        let (idle, absolute) = (
+            self.settings.idle.as_secs() as i64,
+            self.settings.absolute.as_secs() as i64,
+        );
+        self.store
+            .remove_sessions_where(|s| now - s.last_seen > idle || now - s.created_at > absolute)?;
+        let secret = random_hex(32);
+        let record = SessionRecord {
+            user: user.name.clone(),
+            created_at: now,
+            last_seen: now,
+            csrf: random_hex(32),
+        };
+        self.store.put_session(&digest(&secret), &record)?;
+        Ok(NewSession {
+            secret,
+            info: SessionInfo {
+                principal: Principal::new(user.name, user.role),
+                csrf: record.csrf,
+            },
+        })
+    }
+
+    /// A user's own password change: the current password is checked (and throttled) like a
+    /// sign-in, then every session of the user ends.
+    pub fn change_password(
+        &self,
+        name: &str,
+        current: &str,
+        new: &str,
+        client: &str,
+    ) -> Result<(), AuthError> {
+        self.check_credentials(name, current, client)?;
+        self.set_password(name, Some(new))?;
+        Ok(())
+    }
+
+    /// The enabled user `name` if `password` is theirs; failures count toward throttling.
+    fn check_credentials(
+        &self,
+        name: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<UserRecord, AuthError> {
         let now = self.now();
         let user_key = format!("user:{}", name.trim());
         let client_key = format!("client:{client}");
@@ -328,28 +363,7 @@ impl Auth {
             }
         };
         self.clear_failures(&user_key);
-        // Expired sessions are swept at each sign-in, so the tree stays small.
-        let (idle, absolute) = (
-            self.settings.idle.as_secs() as i64,
-            self.settings.absolute.as_secs() as i64,
-        );
-        self.store
-            .remove_sessions_where(|s| now - s.last_seen > idle || now - s.created_at > absolute)?;
-        let secret = random_hex(32);
-        let record = SessionRecord {
-            user: user.name.clone(),
-            created_at: now,
-            last_seen: now,
-            csrf: random_hex(32),
-        };
-        self.store.put_session(&digest(&secret), &record)?;
-        Ok(NewSession {
-            secret,
-            info: SessionInfo {
-                principal: Principal::new(user.name, user.role),
-                csrf: record.csrf,
-            },
-        })
+        Ok(user)
     }
 
     /// The live session behind a cookie secret, or `None` (unknown, ended, expired, or its user
@@ -595,6 +609,17 @@ fn valid_name(name: &str) -> Result<&str, AuthError> {
     Ok(name)
 }
 
+/// `password` checked against the rules, or a generated one (then also returned to be shown).
+fn given_or_generated(password: Option<&str>) -> Result<(String, Option<String>), AuthError> {
+    match password {
+        Some(p) => Ok((valid_password(p)?.to_owned(), None)),
+        None => {
+            let p = generate_password();
+            Ok((p.clone(), Some(p)))
+        }
+    }
+}
+
 fn valid_password(password: &str) -> Result<&str, AuthError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
@@ -809,6 +834,30 @@ mod tests {
         ));
         auth.revoke_token("ann", &new.info.id).unwrap();
         assert!(auth.token(&new.token).unwrap().is_none());
+    }
+
+    #[test]
+    fn changing_ones_password_checks_the_current_one_and_leaves_no_session_behind() {
+        let (_dir, auth) = auth_at(clock());
+        auth.add_user("ann", Role::Rep, Some("a long password"))
+            .unwrap();
+        let s = auth.login("ann", "a long password", "c").unwrap().secret;
+        let err = auth
+            .change_password("ann", "not the password", "a new passphrase", "c")
+            .unwrap_err();
+        assert!(matches!(err, AuthError::BadCredentials), "{err}");
+        assert!(
+            auth.session(&s).unwrap().is_some(),
+            "a refused change ends nothing"
+        );
+        auth.change_password("ann", "a long password", "a new passphrase", "c")
+            .unwrap();
+        assert!(auth.session(&s).unwrap().is_none());
+        assert!(
+            auth.store.remove_sessions_where(|_| true).unwrap() == 0,
+            "no session was opened to check the password"
+        );
+        assert!(auth.login("ann", "a new passphrase", "c").is_ok());
     }
 
     #[test]

@@ -456,10 +456,8 @@ pub async fn change_own_password(
     } = body.into_inner();
     let auth = state.auth.clone();
     let client = client_of(&req);
-    web::block(move || -> Result<(), crate::auth::AuthError> {
-        auth.login(&principal.user, &current_password, &client)?;
-        auth.set_password(&principal.user, Some(&new_password))?;
-        Ok(())
+    web::block(move || {
+        auth.change_password(&principal.user, &current_password, &new_password, &client)
     })
     .await
     .map_err(AppError::internal)??;
@@ -847,10 +845,8 @@ pub async fn submit_password(
     }
     let auth = state.auth.clone();
     let (user, client) = (principal.user.clone(), client_of(&req));
-    let result = web::block(move || -> Result<(), crate::auth::AuthError> {
-        auth.login(&user, &form.current_password, &client)?;
-        auth.set_password(&user, Some(&form.new_password))?;
-        Ok(())
+    let result = web::block(move || {
+        auth.change_password(&user, &form.current_password, &form.new_password, &client)
     })
     .await
     .map_err(|e| PageError {
