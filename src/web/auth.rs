@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{NewToken, TokenView, UserView};
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
-use crate::web::error::{AppError, PageError};
-use crate::web::i18n::{request_lang, Ui};
+use crate::web::error::{error_response_for, AppError, PageError};
+use crate::web::i18n::Ui;
 use crate::web::pages::{html, PageContext};
 use crate::web::AppState;
 
@@ -76,15 +76,7 @@ fn is_safe(method: &Method) -> bool {
 
 /// An error answered by the middleware, as JSON or as a page.
 fn reject<B>(req: ServiceRequest, error: AppError) -> ServiceResponse<EitherBody<B>> {
-    let response = if is_api(req.path()) {
-        error.error_response()
-    } else {
-        PageError {
-            error,
-            lang: request_lang(req.request()),
-        }
-        .error_response()
-    };
+    let response = error_response_for(req.request(), error);
     req.into_response(response).map_into_right_body()
 }
 

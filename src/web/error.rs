@@ -224,6 +224,20 @@ impl std::fmt::Display for PageError {
     }
 }
 
+/// `error` as the request's path asks for it: JSON under `/api/`, an HTML page in the
+/// viewer's language elsewhere (for answers given outside a handler).
+pub fn error_response_for(req: &actix_web::HttpRequest, error: AppError) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        error.error_response()
+    } else {
+        PageError {
+            error,
+            lang: crate::web::i18n::request_lang(req),
+        }
+        .error_response()
+    }
+}
+
 /// Turns any error convertible to [`AppError`] into a [`PageError`] in `lang`.
 pub trait OrPage<T> {
     fn or_page(self, lang: Lang) -> Result<T, PageError>;

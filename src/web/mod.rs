@@ -16,7 +16,7 @@ pub mod upload;
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::access::Access;
 use crate::accounts::AccountBook;
@@ -196,13 +196,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Unknown routes: JSON under `/api/`, an HTML page elsewhere.
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let error = AppError::NotFound(format!("nothing at {}", req.path()));
-    if req.path().starts_with("/api/") {
-        error.error_response()
-    } else {
-        PageError {
-            error,
-            lang: i18n::request_lang(&req),
-        }
-        .error_response()
-    }
+    error::error_response_for(&req, error)
 }
