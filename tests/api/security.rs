@@ -179,11 +179,13 @@ async fn send(app: &TestApp, client: &Client, method: &str, path: &str, body: Op
     request.send().await.expect("request").status().as_u16()
 }
 
-/// Routes that end or change the caller's own session get a fresh sign-in each time.
+/// Routes that end, replace or change the caller's own session get a fresh sign-in each time.
 fn ends_session(method: &str, route: &str) -> bool {
     matches!(
         (method, route),
         ("post", "/logout")
+            | ("post", "/login")
+            | ("post", "/api/v1/session")
             | ("delete", "/api/v1/session")
             | ("put", "/api/v1/session/password")
             | ("post", "/me/password")
@@ -222,6 +224,12 @@ async fn every_route_answers_every_role_as_the_policy_says() {
         app.add_user(&format!("target-{role}"), "rep").await;
     }
 
+    // One signed-in client per role; routes that end or replace the session get a fresh one.
+    let mut shared = vec![plain_client()];
+    for (i, who) in WHO.iter().enumerate().skip(1) {
+        shared.push(signed_in_client(&app.address, &format!("u-{who}"), &passwords[i]).await);
+    }
+
     let mut failures = Vec::new();
     for (method, route, statuses) in EXPECTED {
         for (i, who) in WHO.iter().enumerate() {
@@ -229,8 +237,10 @@ async fn every_route_answers_every_role_as_the_policy_says() {
             let password = passwords[i].clone();
             let client = if *who == "anonymous" {
                 plain_client()
-            } else {
+            } else if ends_session(method, route) {
                 signed_in_client(&app.address, &name, &password).await
+            } else {
+                shared[i].clone()
             };
             let revokes_token = route.contains("tokens/{id}");
             if revokes_token && *who != "anonymous" {
@@ -282,6 +292,8 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     )
                     .await;
                     assert_eq!(status, 204, "password restored for {who}");
+                    // A password change ends every session of the user, the shared one too.
+                    shared[i] = signed_in_client(&app.address, &name, &password).await;
                 }
             }
         }
@@ -424,23 +436,9 @@ async fn planted_figures_and_a_private_review_never_reach_another_rep_or_a_train
             leaked.join("\n")
         );
         // Not even a count gives the review away.
-        let search: Value = client
-            .get(app.url("/api/v1/search?q=紫檀木柜"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let search: Value = json_at(&client, &app.url("/api/v1/search?q=紫檀木柜")).await;
         assert_eq!(search["total"], 0, "{name}: {search}");
-        let cases: Value = client
-            .get(app.url("/api/v1/search?kind=case"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let cases: Value = json_at(&client, &app.url("/api/v1/search?kind=case")).await;
         let case_facet = cases["facets"]["kind"]
             .as_array()
             .unwrap()
@@ -455,14 +453,7 @@ async fn planted_figures_and_a_private_review_never_reach_another_rep_or_a_train
             .iter()
             .all(|h| h["id"] != "leak-review"));
         // The tier is still shared knowledge.
-        let account: Value = client
-            .get(app.url("/api/v1/accounts/LEAK-1"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let account: Value = json_at(&client, &app.url("/api/v1/accounts/LEAK-1")).await;
         assert_eq!(account["tier"]["tier"], "strategic");
         assert_eq!(account["figures_visible"], false);
     }
@@ -545,24 +536,8 @@ async fn state_changes_by_cookie_need_our_origin_and_the_csrf_token() {
     );
 
     // The page form: the token comes in the hidden field, the Origin from the browser.
-    let page = bare
-        .get(app.url("/accounts/A"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let document = scraper::Html::parse_document(&page);
-    let selector = scraper::Selector::parse("form.override-form input[name=csrf]").unwrap();
-    let field = document
-        .select(&selector)
-        .next()
-        .expect("the override form has a CSRF field")
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
+    let page = text_at(&bare, &app.url("/accounts/A")).await;
+    let field = attr_of(&page, "form.override-form input[name=csrf]", "value");
     assert_eq!(field, csrf);
     let form = |token: &str, referer: &str| {
         bare.post(app.url("/accounts/A/override"))
@@ -696,26 +671,12 @@ async fn api_tokens_are_listed_without_secrets_and_revoked_by_their_owner_only()
         created["id"].as_str().unwrap(),
         created["token"].as_str().unwrap(),
     );
-    let listed = ann
-        .get(app.url("/api/v1/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = text_at(&ann, &app.url("/api/v1/tokens")).await;
     assert!(
         listed.contains("export script") && !listed.contains(secret),
         "{listed}"
     );
-    let bobs = bob
-        .get(app.url("/api/v1/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let bobs = text_at(&bob, &app.url("/api/v1/tokens")).await;
     assert_eq!(bobs, "[]");
 
     let script = plain_client();
@@ -940,14 +901,7 @@ async fn my_account_page_changes_the_password_and_creates_and_revokes_tokens() {
     let app = spawn_app().await;
     let password = app.add_user("ann", "rep").await;
     let ann = signed_in_client(&app.address, "ann", &password).await;
-    let page = ann
-        .get(app.url("/me"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_at(&ann, &app.url("/me")).await;
     assert!(page.contains("id=\"me-name\">ann<") && page.contains("id=\"me-role\">rep<"));
 
     let created = ann
@@ -967,14 +921,7 @@ async fn my_account_page_changes_the_password_and_creates_and_revokes_tokens() {
         .text()
         .collect::<String>();
     assert!(secret.starts_with("pbt_"));
-    let again = ann
-        .get(app.url("/me"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = text_at(&ann, &app.url("/me")).await;
     assert!(
         again.contains("weekly report") && !again.contains(&secret),
         "shown only once"
@@ -986,14 +933,7 @@ async fn my_account_page_changes_the_password_and_creates_and_revokes_tokens() {
             .send()
     };
     assert_eq!(use_token().await.unwrap().status(), 200);
-    let action = scraper::Html::parse_document(&again)
-        .select(&scraper::Selector::parse("table.tokens form").unwrap())
-        .next()
-        .unwrap()
-        .value()
-        .attr("action")
-        .unwrap()
-        .to_owned();
+    let action = attr_of(&again, "table.tokens form", "action");
     let revoked = ann
         .post(app.url(&action))
         .form(&[("x", "")])
@@ -1050,23 +990,8 @@ async fn someone_signed_in_can_use_the_login_form_again_to_switch_user() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 200);
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let document = scraper::Html::parse_document(&page);
-    let csrf = document
-        .select(&scraper::Selector::parse(".login-form input[name=csrf]").unwrap())
-        .next()
-        .expect("the form carries the session's token")
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
+    let page = text_at(&browser, &app.url("/login")).await;
+    let csrf = attr_of(&page, ".login-form input[name=csrf]", "value");
     let switched = browser
         .post(app.url("/login"))
         .header("Origin", &app.address)
@@ -1079,13 +1004,31 @@ async fn someone_signed_in_can_use_the_login_form_again_to_switch_user() {
         .await
         .unwrap();
     assert_eq!(switched.status(), 303);
-    let me: Value = browser
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = json_at(&browser, &app.url("/api/v1/session")).await;
     assert_eq!(me["user"], "bob");
+}
+
+/// The body of `GET url` as text.
+async fn text_at(client: &Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// The body of `GET url` as JSON.
+async fn json_at(client: &Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// Attribute `attr` of the first element of `html` matching `css`.
+fn attr_of(html: &str, css: &str, attr: &str) -> String {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).unwrap();
+    let element = document
+        .select(&selector)
+        .next()
+        .unwrap_or_else(|| panic!("no {css} in the page"));
+    element
+        .value()
+        .attr(attr)
+        .unwrap_or_else(|| panic!("{css} has no {attr}"))
+        .to_owned()
 }
