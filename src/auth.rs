@@ -89,6 +89,8 @@ pub struct UserView {
     pub disabled: bool,
     pub created_at: String,
     pub updated_at: String,
+    pub position: Option<String>,
+    pub region: Option<String>,
 }
 
 impl From<&UserRecord> for UserView {
@@ -99,6 +101,8 @@ impl From<&UserRecord> for UserView {
             disabled: u.disabled,
             created_at: u.created_at.clone(),
             updated_at: u.updated_at.clone(),
+            position: u.position.clone(),
+            region: u.region.clone(),
         }
     }
 }
@@ -214,6 +218,8 @@ impl Auth {
             disabled: false,
             created_at: now.clone(),
             updated_at: now,
+            position: None,
+            region: None,
         };
         if !self.store.insert_new_user(&record)? {
             return Err(AuthError::Exists(name.to_owned()));
@@ -275,6 +281,27 @@ impl Auth {
         user.role = role;
         user.updated_at = now_rfc3339();
         self.store.put_user_ending_access(&user, false)?;
+        Ok(UserView::from(&user))
+    }
+
+    /// Sets a user's position (job title and level) and region: what decides their courses.
+    /// `Some("")` clears one; `None` leaves it.
+    pub fn set_profile(
+        &self,
+        name: &str,
+        position: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<UserView, AuthError> {
+        let mut user = self.existing(name)?;
+        let value = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        if let Some(position) = position {
+            user.position = value(position);
+        }
+        if let Some(region) = region {
+            user.region = value(region);
+        }
+        user.updated_at = now_rfc3339();
+        self.store.put_user(&user)?;
         Ok(UserView::from(&user))
     }
 

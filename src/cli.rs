@@ -53,6 +53,9 @@ enum Command {
     /// Copy the store consistently into DIR (the server must be stopped; while it runs, use
     /// POST /api/v1/backup as an admin).
     Backup(BackupArgs),
+    /// Write every content item as Markdown with front matter into DIR (for review in git, or
+    /// to load back as a content directory). The server must be stopped.
+    Export(ExportArgs),
     /// Restore the store from the backup in DIR (the server must be stopped); the search index
     /// is rebuilt at the next start.
     Restore(RestoreArgs),
@@ -61,6 +64,14 @@ enum Command {
 #[derive(Debug, Args)]
 struct BackupArgs {
     /// Directory to write the backup into; it must not exist or be empty.
+    dir: PathBuf,
+    #[command(flatten)]
+    data_dir: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Directory to write into (created if missing; files of the same path are replaced).
     dir: PathBuf,
     #[command(flatten)]
     data_dir: DataDirArg,
@@ -228,6 +239,7 @@ pub fn run() -> ExitCode {
         }
         Some(Command::User(command)) => user(command),
         Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir.data_dir),
+        Some(Command::Export(args)) => export(&args.dir, &args.data_dir.data_dir),
         Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir.data_dir, args.force),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
             print!("{}", crate::demo::accounts_csv(args.count, args.seed));
@@ -266,6 +278,44 @@ fn open_store_for_command(
 }
 
 /// `playbook backup DIR`: a consistent copy of a stopped server's store.
+fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
+    let config = Config {
+        data_dir: data_dir.to_owned(),
+        ..Config::default()
+    };
+    if !config.store_dir().exists() {
+        eprintln!(
+            "error: there is no store in {} (pass --data-dir or set PLAYBOOK_DATA_DIR)",
+            config.store_dir().display()
+        );
+        return ExitCode::from(2);
+    }
+    let store = match open_store_for_command(
+        data_dir,
+        "stop the server first, then run playbook export again",
+    ) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let records = match store.list_records() {
+        Ok(records) => records,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match crate::editing::export_dir(&records, dir) {
+        Ok(n) => {
+            println!("{n} items written to {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: writing into {}: {e}", dir.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn backup(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
     let config = Config {
         data_dir: data_dir.to_owned(),

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::domain::alerts::{parse_rules, Rules};
-use crate::domain::content::{parse_content, ContentError, ContentItem, Kind};
+use crate::domain::capture::reference_problems;
+use crate::domain::content::{parse_content, ContentError, ContentItem};
 use crate::domain::taxonomy::Taxonomy;
 
 /// What a pass over the content directory found.
@@ -224,7 +225,7 @@ fn check_across_files(
     for (index, item) in items.iter().enumerate() {
         if let Some(first) = first_path_of_id.get(&item.id) {
             problems.push(ContentError {
-                file: display_path(dir, item.source_path()),
+                file: display_path(dir, item.source_path().unwrap_or_default()),
                 field: Some("id".into()),
                 line: None,
                 message: format!(
@@ -235,30 +236,22 @@ fn check_across_files(
             });
             rejected[index] = true;
         } else {
-            first_path_of_id.insert(item.id.clone(), item.source_path().to_owned());
+            first_path_of_id.insert(
+                item.id.clone(),
+                item.source_path().unwrap_or_default().to_owned(),
+            );
         }
     }
-    let kinds: HashMap<&str, Kind> = items.iter().map(|i| (i.id.as_str(), i.kind)).collect();
+    let by_id: HashMap<&str, &ContentItem> = items.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut more = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        if let Some(course) = &item.course {
-            if kinds.get(course.as_str()) != Some(&Kind::Course) {
-                more.push((index, "course", format!("course: no course with id {course:?} (a lesson must name the `id` of a course item)")));
-            }
-        }
-        if let Some(original) = &item.translation_of {
-            if !kinds.contains_key(original.as_str()) || original == &item.id {
-                more.push((
-                    index,
-                    "translation_of",
-                    format!("translation_of: no item with id {original:?} to translate"),
-                ));
-            }
+        for (field, message) in reference_problems(item, |id| by_id.get(id).map(|i| (*i).clone())) {
+            more.push((index, field, format!("{field}: {message}")));
         }
     }
     for (index, field, message) in more {
         problems.push(ContentError {
-            file: display_path(dir, items[index].source_path()),
+            file: display_path(dir, items[index].source_path().unwrap_or_default()),
             field: Some(field.into()),
             line: None,
             message,
@@ -270,7 +263,7 @@ fn check_across_files(
         let keep = !rejected[index];
         index += 1;
         if !keep {
-            failed_paths.push(item.source_path().to_owned());
+            failed_paths.push(item.source_path().unwrap_or_default().to_owned());
         }
         keep
     });

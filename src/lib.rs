@@ -17,6 +17,7 @@ pub mod config;
 pub mod content;
 pub mod demo;
 pub mod domain;
+pub mod editing;
 pub mod library;
 pub mod render;
 pub mod search;

@@ -39,6 +39,12 @@ pub enum LibraryError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Search(#[from] crate::search::index::SearchError),
+    /// A change that failed validation: every problem, each naming its field.
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Rejected(Vec<crate::domain::capture::FieldError>),
+    /// A change that collides with another (someone saved meanwhile, an id is taken).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Search parameters as they arrive, before validation.
@@ -158,10 +164,13 @@ impl Library {
             .ok_or_else(|| LibraryError::NotFound(id.to_owned()))
     }
 
-    /// A published item; a draft id answers like an unknown one and reveals nothing.
+    /// The published version of an item (while a newer draft waits, the one readers see); an
+    /// unpublished id answers like an unknown one and reveals nothing.
     pub fn published(&self, id: &str) -> Result<ContentItem, LibraryError> {
-        match self.store.get_content(id)? {
-            Some(item) if item.is_published() => Ok(item),
+        match self.store.get_record(id)? {
+            Some(record) if record.readable_version().is_published() => {
+                Ok(record.live.unwrap_or(record.item))
+            }
             _ => Err(LibraryError::NotFound(id.to_owned())),
         }
     }
@@ -275,7 +284,10 @@ impl Library {
             if Kind::parse(kind).is_none() {
                 return Err(invalid(
                     "invalid_kind",
-                    format!("kind: unknown kind {kind:?} (expected one of playbook, case, course, lesson)"),
+                    format!(
+                        "kind: unknown kind {kind:?} (expected one of {})",
+                        Kind::EXPECTED
+                    ),
                 ));
             }
         }
@@ -353,7 +365,7 @@ impl Library {
 
 fn published_catalog(store: &Store) -> Result<Vec<ContentItem>, StoreError> {
     let mut items: Vec<ContentItem> = store
-        .list_content()?
+        .list_indexed()?
         .into_iter()
         .filter(ContentItem::is_published)
         .collect();

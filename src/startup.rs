@@ -132,6 +132,30 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
                 tracing::error!("{problem}");
             }
             let summary = store.sync_files(&report.items, &report.failed_paths)?;
+            let mut problems = report.problems;
+            for conflict in &summary.conflicts {
+                let file = config
+                    .content_dir
+                    .join(&conflict.path)
+                    .display()
+                    .to_string();
+                let change = if conflict.deleted {
+                    "was deleted"
+                } else {
+                    "changed"
+                };
+                let problem = ContentError {
+                    file,
+                    field: None,
+                    line: None,
+                    message: format!(
+                        "not loaded: the file {change}, but item {:?} was edited in the browser by {} at {} since the file was last loaded, and that edit is kept. To keep the browser version, run `playbook export` into the content directory (the file then matches); to take the file's version, paste it into the editor",
+                        conflict.id, conflict.edited_by, conflict.edited_at
+                    ),
+                };
+                tracing::warn!("{problem}");
+                problems.push(problem);
+            }
             tracing::info!(
                 added = summary.added,
                 updated = summary.updated,
@@ -141,7 +165,7 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
                 "content directory {} synced",
                 config.content_dir.display()
             );
-            (report.taxonomy, report.alert_rules, report.problems)
+            (report.taxonomy, report.alert_rules, problems)
         }
         Err(e) => {
             tracing::error!("{e}; serving what the store holds");

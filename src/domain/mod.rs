@@ -5,8 +5,10 @@
 
 pub mod account;
 pub mod alerts;
+pub mod capture;
 pub mod content;
 pub mod coverage;
+pub mod enablement;
 pub mod import;
 pub mod lookup;
 pub mod pareto;
@@ -14,6 +16,7 @@ pub mod policy;
 pub mod recommend;
 pub mod taxonomy;
 pub mod tiering;
+pub mod workflow;
 
 use serde::{Deserialize, Serialize};
 

@@ -169,11 +169,36 @@ pub fn can_see_all_drafts(p: &Principal) -> bool {
 /// write-ups; managers: everything, case reviews included).
 pub fn can_write_content(p: &Principal, kind: Kind) -> bool {
     match kind {
-        Kind::Playbook | Kind::Course | Kind::Lesson => {
+        Kind::Playbook | Kind::Course | Kind::Lesson | Kind::Campaign => {
             matches!(p.role, Role::Trainer | Role::Manager | Role::Admin)
         }
         Kind::Case => true,
     }
+}
+
+/// Change an existing item: its kind must be one `p` writes, and it must be theirs — except that
+/// approvers edit everything and trainers edit any playbook, course, lesson or campaign (the
+/// library is theirs to keep).
+pub fn can_edit_content(p: &Principal, item: ContentFacts<'_>) -> bool {
+    can_write_content(p, item.kind)
+        && (p.is(item.owner)
+            || can_approve(p)
+            || (p.role == Role::Trainer && item.kind != Kind::Case))
+}
+
+/// Archive an item: its owner or an approver.
+pub fn can_archive(p: &Principal, item: ContentFacts<'_>) -> bool {
+    can_approve(p) || (p.is(item.owner) && can_write_content(p, item.kind))
+}
+
+/// Attach a case review to an account, mark a case's move as a best practice.
+pub fn can_review_cases(p: &Principal) -> bool {
+    p.manages()
+}
+
+/// How everyone is doing with a course.
+pub fn can_see_course_completion(p: &Principal) -> bool {
+    matches!(p.role, Role::Trainer | Role::Manager | Role::Admin)
 }
 
 /// Approve (publish) or send back items in review.

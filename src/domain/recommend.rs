@@ -467,7 +467,7 @@ impl IndexedCatalog {
                         add(&mut index.courses_by_scenario, scenario, position);
                     }
                 }
-                Kind::Case => {}
+                Kind::Case | Kind::Campaign => {}
             }
         }
         index.accounts.sort_unstable();

@@ -43,7 +43,7 @@ pub fn catch_up(
         let mut upserts = Vec::new();
         let mut deletes = Vec::new();
         for id in ids {
-            match store.get_content(&id)? {
+            match store.get_indexed(&id)? {
                 Some(item) => upserts.push(item),
                 None => deletes.push(id),
             }
@@ -60,7 +60,7 @@ pub fn rebuild(
     tier_ids: &[String],
 ) -> Result<usize, IndexerError> {
     let head = store.outbox_head()?;
-    let items = store.list_content()?;
+    let items = store.list_indexed()?;
     let count = index.rebuild(&items, head, tier_ids)?;
     store.prune_outbox(head)?;
     catch_up(store, index, tier_ids)?;

@@ -13,7 +13,10 @@ mod accounts;
 pub mod backup;
 pub mod codec;
 mod durable;
+mod editing;
 mod users;
+
+pub use editing::{EditStamp, VersionSummary, CONTENT_VERSIONS_TREE, PROGRESS_TREE};
 
 pub use accounts::{
     LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, TierSnapshot,
@@ -32,7 +35,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
-use crate::domain::content::{ContentItem, Source};
+use crate::domain::content::{same_content, ContentItem, Source};
+use crate::domain::workflow::{Action, Version};
 
 /// Tree `content`: key = item id (UTF-8), value = JSON [`StoredContent`].
 pub const CONTENT_TREE: &str = "content";
@@ -77,13 +81,45 @@ pub enum StoreError {
     },
     #[error("the store in {path} has layout version {found}, newer than this build understands ({SCHEMA_VERSION}); upgrade playbook")]
     TooNew { path: String, found: u32 },
+    /// An edit based on a version that is no longer the latest: someone saved meanwhile.
+    #[error(
+        "{id} changed meanwhile: you edited version {expected}, the latest is version {found}"
+    )]
+    EditConflict {
+        id: String,
+        expected: u64,
+        found: u64,
+    },
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct StoredContent {
-    item: ContentItem,
+/// A content item as stored: the working copy, the published version readers keep seeing while
+/// the working copy is a draft or in review, and where the item stands with its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentRecord {
+    /// The latest state (the working copy).
+    pub item: ContentItem,
     /// RFC 3339 time of the last change.
-    updated_at: String,
+    pub updated_at: String,
+    /// The published version, kept while `item` is a newer unpublished working copy.
+    #[serde(default)]
+    pub live: Option<ContentItem>,
+    /// Number of the latest version (0: stored before versions were kept).
+    #[serde(default)]
+    pub version: u64,
+    /// File items: the hash of the file text last loaded.
+    #[serde(default)]
+    pub file_hash: Option<String>,
+    /// File items: the last change made in the editor since the file was loaded. The file no
+    /// longer overwrites the item; a changed file is reported as a conflict.
+    #[serde(default)]
+    pub edited: Option<EditStamp>,
+}
+
+impl ContentRecord {
+    /// What readers see: the live version, else the working copy (if they may read it).
+    pub fn readable_version(&self) -> &ContentItem {
+        self.live.as_ref().unwrap_or(&self.item)
+    }
 }
 
 /// What a sync of the content directory changed.
@@ -95,6 +131,20 @@ pub struct SyncSummary {
     pub removed: usize,
     /// Items whose file is broken now; their last good version stays in the store and is served.
     pub kept_last_good: usize,
+    /// Files that changed (or were deleted) after their item was edited in the browser: the
+    /// edit is kept, the file is not loaded.
+    pub conflicts: Vec<SyncConflict>,
+}
+
+/// A file that would overwrite an edit made in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncConflict {
+    pub path: String,
+    pub id: String,
+    pub edited_by: String,
+    pub edited_at: String,
+    /// The file was deleted (rather than changed).
+    pub deleted: bool,
 }
 
 /// A query that found nothing, kept so trainers can see what content is missing.
@@ -116,6 +166,8 @@ pub struct Store {
     meta: sled::Tree,
     content: sled::Tree,
     outbox: sled::Tree,
+    versions: sled::Tree,
+    progress: sled::Tree,
     misses: sled::Tree,
     account_chunks: sled::Tree,
     overrides: sled::Tree,
@@ -157,6 +209,8 @@ impl Store {
         let store = Store {
             content: db.open_tree(CONTENT_TREE)?,
             outbox: db.open_tree(OUTBOX_TREE)?,
+            versions: db.open_tree(CONTENT_VERSIONS_TREE)?,
+            progress: db.open_tree(PROGRESS_TREE)?,
             misses: db.open_tree(SEARCH_MISSES_TREE)?,
             account_chunks: db.open_tree(ACCOUNT_CHUNKS_TREE)?,
             overrides: db.open_tree(OVERRIDES_TREE)?,
@@ -202,69 +256,155 @@ impl Store {
         self.gate.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The working copy of an item (any status).
     pub fn get_content(&self, id: &str) -> Result<Option<ContentItem>, StoreError> {
+        Ok(self.get_record(id)?.map(|record| record.item))
+    }
+
+    pub fn get_record(&self, id: &str) -> Result<Option<ContentRecord>, StoreError> {
         match self.content.get(id.as_bytes())? {
-            Some(bytes) => Ok(Some(decode_content(id.as_bytes(), &bytes)?.item)),
+            Some(bytes) => Ok(Some(decode_content(id.as_bytes(), &bytes)?)),
             None => Ok(None),
         }
     }
 
-    /// Every stored item, ordered by id.
+    /// Every stored item (working copies), ordered by id.
     pub fn list_content(&self) -> Result<Vec<ContentItem>, StoreError> {
+        Ok(self.list_records()?.into_iter().map(|r| r.item).collect())
+    }
+
+    /// Every stored record, ordered by id.
+    pub fn list_records(&self) -> Result<Vec<ContentRecord>, StoreError> {
         self.content
             .iter()
             .map(|entry| {
                 let (key, value) = entry?;
-                Ok(decode_content(&key, &value)?.item)
+                decode_content(&key, &value)
             })
             .collect()
+    }
+
+    /// What the search index holds for each item: the live version while a newer working copy
+    /// waits for approval, else the working copy.
+    pub fn list_indexed(&self) -> Result<Vec<ContentItem>, StoreError> {
+        Ok(self
+            .list_records()?
+            .into_iter()
+            .map(|r| r.live.unwrap_or(r.item))
+            .collect())
+    }
+
+    /// The version of `id` the search index holds (see [`Store::list_indexed`]).
+    pub fn get_indexed(&self, id: &str) -> Result<Option<ContentItem>, StoreError> {
+        Ok(self.get_record(id)?.map(|r| r.live.unwrap_or(r.item)))
     }
 
     pub fn count_content(&self) -> usize {
         self.content.len()
     }
 
-    /// Inserts or replaces an item, durably.
+    /// Inserts or replaces an item as if loaded from its file, durably, with a version.
     pub fn put_content(&self, item: &ContentItem) -> Result<(), StoreError> {
-        self.insert_content(item)?;
+        let previous = self.get_record(&item.id)?;
+        self.import_item(item, previous.as_ref())?;
         self.flush()
     }
 
-    fn insert_content(&self, item: &ContentItem) -> Result<(), StoreError> {
-        let stored = StoredContent {
+    /// Writes `item` as loaded from a file: a new version by `files`, the file's hash noted.
+    fn import_item(
+        &self,
+        item: &ContentItem,
+        previous: Option<&ContentRecord>,
+    ) -> Result<(), StoreError> {
+        let n = previous.map_or(0, |p| p.version) + 1;
+        let at = now_rfc3339();
+        let record = ContentRecord {
             item: item.clone(),
-            updated_at: now_rfc3339(),
+            updated_at: at.clone(),
+            live: None,
+            version: n,
+            file_hash: Some(item.hash.clone()),
+            edited: None,
         };
-        let bytes = serde_json::to_vec(&stored).map_err(|source| StoreError::Corrupt {
-            tree: CONTENT_TREE,
-            key: item.id.clone(),
-            source,
-        })?;
-        self.change_content(&item.id, Some(bytes))
+        let version = Version {
+            n,
+            at,
+            by: "files".into(),
+            action: Action::Imported,
+            comment: None,
+            item: item.clone(),
+        };
+        self.write_content(&item.id, Some(&record), Some(&version), None)
     }
 
-    fn delete_content(&self, id: &str) -> Result<(), StoreError> {
-        self.change_content(id, None)
-    }
-
-    /// Writes or removes one item and records the change in the outbox, atomically: the search
-    /// index can never miss a change that the store holds.
-    fn change_content(&self, id: &str, value: Option<Vec<u8>>) -> Result<(), StoreError> {
+    /// Writes (or with `None` removes) one item, its version record if any, and the outbox entry,
+    /// atomically: the search index can never miss a change that the store holds, and no
+    /// version is lost. With `expect`, the write happens only if the stored version is still
+    /// that one (an edit based on an older version is refused, never silently merged).
+    fn write_content(
+        &self,
+        id: &str,
+        record: Option<&ContentRecord>,
+        version: Option<&Version>,
+        expect: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let corrupt = |tree: &'static str| {
+            move |source| StoreError::Corrupt {
+                tree,
+                key: id.to_owned(),
+                source,
+            }
+        };
+        let record_bytes = record
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(corrupt(CONTENT_TREE))?;
+        let version_bytes = version
+            .map(|v| serde_json::to_vec(v).map(|bytes| (editing::version_key(id, v.n), bytes)))
+            .transpose()
+            .map_err(corrupt(CONTENT_VERSIONS_TREE))?;
         let _gate = self.write_gate();
         let seq = self.db.generate_id()? + 1;
-        (&self.content, &self.outbox)
-            .transaction(|(content, outbox)| {
-                match &value {
+        let result = (&self.content, &self.outbox, &self.versions).transaction(
+            |(content, outbox, versions)| {
+                if let Some(expected) = expect {
+                    let found = match content.get(id.as_bytes())? {
+                        Some(bytes) => serde_json::from_slice::<ContentRecord>(&bytes)
+                            .map(|r| r.version)
+                            .unwrap_or(u64::MAX),
+                        None => 0,
+                    };
+                    if found != expected {
+                        return Err(ConflictableTransactionError::Abort(found));
+                    }
+                }
+                match &record_bytes {
                     Some(bytes) => content.insert(id.as_bytes(), bytes.as_slice())?,
                     None => content.remove(id.as_bytes())?,
                 };
+                if let Some((key, bytes)) = &version_bytes {
+                    versions.insert(key.as_slice(), bytes.as_slice())?;
+                }
                 outbox.insert(&seq.to_be_bytes(), id.as_bytes())?;
-                Ok::<(), ConflictableTransactionError<()>>(())
-            })
-            .map_err(transaction_error)
+                Ok(())
+            },
+        );
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Storage(e)) => Err(StoreError::Sled(e)),
+            Err(TransactionError::Abort(found)) => Err(StoreError::EditConflict {
+                id: id.to_owned(),
+                expected: expect.unwrap_or(0),
+                found,
+            }),
+        }
     }
 
-    /// Removes an item, durably.
+    fn delete_content(&self, id: &str) -> Result<(), StoreError> {
+        self.write_content(id, None, None, None)
+    }
+
+    /// Removes an item, durably (its versions stay, for the record).
     pub fn remove_content(&self, id: &str) -> Result<(), StoreError> {
         self.delete_content(id)?;
         self.flush()
@@ -340,9 +480,12 @@ impl Store {
     }
 
     /// Brings the file-sourced items in line with a fresh load of the content directory:
-    /// new and changed files are upserted (by id and content hash), unchanged ones are left
-    /// alone, items whose file is gone are removed, and items whose file is now broken
-    /// (`failed_paths`) are kept exactly as they were — the last good version is served.
+    /// new and changed files are upserted (by id and content hash, each as a new version),
+    /// unchanged ones are left alone, items whose file is gone are removed, and items whose file
+    /// is now broken (`failed_paths`) are kept exactly as they were — the last good version is
+    /// served. An item edited in the browser since its file was loaded is never overwritten or
+    /// removed by its file: that is reported as a conflict. Items written in the editor are not
+    /// touched.
     pub fn sync_files(
         &self,
         items: &[ContentItem],
@@ -352,31 +495,65 @@ impl Store {
         let failed: HashSet<&str> = failed_paths.iter().map(String::as_str).collect();
         let fresh: HashMap<&str, &ContentItem> =
             items.iter().map(|item| (item.id.as_str(), item)).collect();
-        for stored in self.list_content()? {
-            let Source::File { path } = &stored.source;
-            if fresh.contains_key(stored.id.as_str()) {
+        let conflict = |path: &str, record: &ContentRecord, deleted: bool| {
+            let stamp = record.edited.clone().unwrap_or(EditStamp {
+                by: record.item.owner.clone().unwrap_or_default(),
+                at: record.updated_at.clone(),
+            });
+            SyncConflict {
+                path: path.to_owned(),
+                id: record.item.id.clone(),
+                edited_by: stamp.by,
+                edited_at: stamp.at,
+                deleted,
+            }
+        };
+        for stored in self.list_records()? {
+            let Source::File { path } = &stored.item.source else {
+                continue;
+            };
+            if fresh.contains_key(stored.item.id.as_str()) {
                 continue;
             }
             if failed.contains(path.as_str()) {
                 summary.kept_last_good += 1;
+            } else if stored.edited.is_some() {
+                summary.conflicts.push(conflict(path, &stored, true));
             } else {
-                self.delete_content(&stored.id)?;
+                self.delete_content(&stored.item.id)?;
                 summary.removed += 1;
             }
         }
         for item in items {
-            match self.get_content(&item.id)? {
-                Some(stored) if stored.hash == item.hash && stored.source == item.source => {
-                    summary.unchanged += 1
-                }
-                Some(_) => {
-                    self.insert_content(item)?;
-                    summary.updated += 1;
-                }
-                None => {
-                    self.insert_content(item)?;
-                    summary.added += 1;
-                }
+            let path = item.source_path().unwrap_or_default();
+            let Some(stored) = self.get_record(&item.id)? else {
+                self.import_item(item, None)?;
+                summary.added += 1;
+                continue;
+            };
+            let last_loaded = stored.file_hash.as_deref().unwrap_or(&stored.item.hash);
+            if stored.item.source == item.source && last_loaded == item.hash {
+                summary.unchanged += 1;
+            } else if same_content(&stored.item, item) {
+                // The file now says what the browser edit said (e.g. after `playbook export`):
+                // the file is in charge again.
+                let record = ContentRecord {
+                    item: ContentItem {
+                        source: item.source.clone(),
+                        hash: item.hash.clone(),
+                        ..stored.item.clone()
+                    },
+                    file_hash: Some(item.hash.clone()),
+                    edited: None,
+                    ..stored.clone()
+                };
+                self.write_content(&item.id, Some(&record), None, None)?;
+                summary.unchanged += 1;
+            } else if stored.edited.is_some() || stored.item.source == Source::Editor {
+                summary.conflicts.push(conflict(path, &stored, false));
+            } else {
+                self.import_item(item, Some(&stored))?;
+                summary.updated += 1;
             }
         }
         self.flush()?;
@@ -426,7 +603,7 @@ fn decode_seq(key: &[u8]) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-fn decode_content(key: &[u8], bytes: &[u8]) -> Result<StoredContent, StoreError> {
+fn decode_content(key: &[u8], bytes: &[u8]) -> Result<ContentRecord, StoreError> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
         tree: CONTENT_TREE,
         key: String::from_utf8_lossy(key).into_owned(),

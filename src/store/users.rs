@@ -29,6 +29,12 @@ pub struct UserRecord {
     pub created_at: String,
     /// RFC 3339 of the last change of password, role or state.
     pub updated_at: String,
+    /// Job title and level as courses name their audience, e.g. `销售代表 L1`.
+    #[serde(default)]
+    pub position: Option<String>,
+    /// Sales region, e.g. `华东`: campaigns may target one.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,6 +299,8 @@ mod tests {
             disabled: false,
             created_at: "2026-01-01T00:00:00Z".to_owned(),
             updated_at: "2026-01-01T00:00:00Z".to_owned(),
+            position: None,
+            region: None,
         }
     }
 

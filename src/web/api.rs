@@ -80,8 +80,13 @@ pub fn readable_item(
     access: &crate::access::Access,
     id: &str,
 ) -> Result<ContentItem, AppError> {
-    match state.library.item(id) {
-        Ok(item) if access.can_read(&item) => Ok(item),
+    // The working copy for those who may read it (its owner, approvers), else the published
+    // version readers keep while a newer draft waits.
+    match state.library.record(id) {
+        Ok(record) if access.can_read(&record.item) => Ok(record.item),
+        Ok(crate::store::ContentRecord {
+            live: Some(live), ..
+        }) if access.can_read(&live) => Ok(live),
         Ok(_) | Err(crate::library::LibraryError::NotFound(_)) => {
             Err(crate::library::LibraryError::NotFound(id.to_owned()).into())
         }
@@ -117,7 +122,8 @@ pub async fn list_content(
             AppError::bad_request(
                 "invalid_kind",
                 format!(
-                    "kind: unknown kind {value:?} (expected one of playbook, case, course, lesson)"
+                    "kind: unknown kind {value:?} (expected one of {})",
+                    Kind::EXPECTED
                 ),
             )
         })?),

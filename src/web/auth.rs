@@ -510,6 +510,9 @@ pub struct NewUserBody {
     role: String,
     /// Omitted: a password is generated and returned once.
     password: Option<String>,
+    /// Job title and level as courses name their audience, e.g. `销售代表 L1`.
+    position: Option<String>,
+    region: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -541,11 +544,16 @@ pub async fn create_user(
         name,
         role,
         password,
+        position,
+        region,
     } = body.into_inner();
     let role = parse_role(&role)?;
     let auth = state.auth.clone();
     let (user, password) = web::block(move || -> Result<_, crate::auth::AuthError> {
         let generated = auth.add_user(&name, role, password.as_deref())?;
+        if position.is_some() || region.is_some() {
+            auth.set_profile(name.trim(), position.as_deref(), region.as_deref())?;
+        }
         let user = auth
             .user(name.trim())?
             .ok_or_else(|| crate::auth::AuthError::NoSuchUser(name.clone()))?;
@@ -563,6 +571,9 @@ pub struct UserChangeBody {
     disabled: Option<bool>,
     /// `""` generates a new password (returned once); any other value sets it.
     password: Option<String>,
+    /// `""` clears it.
+    position: Option<String>,
+    region: Option<String>,
 }
 
 /// `PUT /api/v1/users/{name}` (admins): role, disabled, password. A change ends the user's
@@ -578,6 +589,8 @@ pub async fn update_user(
         role,
         disabled,
         password,
+        position,
+        region,
     } = body.into_inner();
     let role = role.as_deref().map(parse_role).transpose()?;
     if principal.user == *name && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
@@ -596,6 +609,9 @@ pub async fn update_user(
         }
         if let Some(disabled) = disabled {
             auth.set_disabled(&name, disabled)?;
+        }
+        if position.is_some() || region.is_some() {
+            auth.set_profile(&name, position.as_deref(), region.as_deref())?;
         }
         if let Some(password) = password {
             let password = Some(password.as_str()).filter(|p| !p.is_empty());

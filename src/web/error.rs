@@ -37,6 +37,10 @@ pub enum AppError {
     /// A request that conflicts with what is stored (e.g. a user name that exists).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Content that failed validation: every problem, each naming its field (the editor shows
+    /// them next to the fields).
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Rejected(Vec<crate::domain::capture::FieldError>),
     /// A request body over the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -70,6 +74,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_attempts",
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
+            AppError::Rejected(_) => "invalid_content",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal",
@@ -100,6 +105,11 @@ impl From<LibraryError> for AppError {
             LibraryError::Invalid { code, message } => AppError::BadRequest { code, message },
             LibraryError::Store(e) => AppError::internal(e),
             LibraryError::Search(e) => AppError::internal(e),
+            LibraryError::Rejected(fields) => AppError::Rejected(fields),
+            LibraryError::Conflict(message) => AppError::Conflict {
+                code: "edit_conflict",
+                message,
+            },
         }
     }
 }
@@ -171,6 +181,9 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: String,
+    /// For `invalid_content`: each problem with the field it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [crate::domain::capture::FieldError]>,
 }
 
 impl ResponseError for AppError {
@@ -181,7 +194,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::BadRequest { .. } | AppError::Rejected(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -206,6 +219,10 @@ impl ResponseError for AppError {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.public_message(),
+                fields: match self {
+                    AppError::Rejected(fields) => Some(fields),
+                    _ => None,
+                },
             },
         })
     }

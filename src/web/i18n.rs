@@ -595,10 +595,12 @@ impl Ui {
             ("zh", Kind::Case) => "案例",
             ("zh", Kind::Course) => "课程",
             ("zh", Kind::Lesson) => "课时",
+            ("zh", Kind::Campaign) => "培训活动",
             (_, Kind::Playbook) => "Playbook",
             (_, Kind::Case) => "Case",
             (_, Kind::Course) => "Course",
             (_, Kind::Lesson) => "Lesson",
+            (_, Kind::Campaign) => "Campaign",
         }
     }
 

@@ -292,7 +292,7 @@ pub async fn show_content(
                 }
             }
         }
-        Kind::Playbook | Kind::Case => {}
+        Kind::Playbook | Kind::Case | Kind::Campaign => {}
     }
     let translations = access
         .readable(library.translations_of(&item).or_page(lang)?)

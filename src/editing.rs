@@ -1,0 +1,502 @@
+//! Editing and publishing: the application core behind the editor, the workflow buttons, the
+//! version history, case reviews on accounts, best practices, course progress and export.
+//!
+//! Every change is validated exactly like a file (`domain::content::parse_content` on the
+//! item's Markdown, then the cross-item references), stored as a new version
+//! (`Store::commit_edit`, refused if someone saved meanwhile), and followed by
+//! `Library::content_changed` (catalog rebuilt, indexer woken). Who may do what is decided
+//! before, by the caller, with `domain::policy`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::domain::capture::{self, CaseReviewForm, FieldError, Practice};
+use crate::domain::content::{
+    parse_content, to_markdown, ContentError, ContentItem, Kind, Source, Status,
+};
+use crate::domain::enablement::{self, Completion, Learner, MyCourse};
+use crate::domain::workflow::{diff_lines, next_status, Action, DiffLine, Version};
+use crate::library::{Library, LibraryError};
+use crate::store::{ContentRecord, StoreError, VersionSummary};
+
+/// Today as `YYYY-MM-DD` (UTC), for review dates and campaign windows.
+pub fn today() -> String {
+    let date = time::OffsetDateTime::now_utc().date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// Where a change failed validation: every problem, each naming its field.
+pub fn rejected(problems: Vec<ContentError>) -> LibraryError {
+    LibraryError::Rejected(
+        problems
+            .into_iter()
+            .map(|p| FieldError {
+                field: p.field.unwrap_or_default(),
+                message: p.message,
+            })
+            .collect(),
+    )
+}
+
+fn workflow_error(e: crate::domain::workflow::WorkflowError) -> LibraryError {
+    LibraryError::Invalid {
+        code: "invalid_transition",
+        message: e.0,
+    }
+}
+
+fn edit_error(e: StoreError) -> LibraryError {
+    match e {
+        StoreError::EditConflict {
+            id,
+            expected,
+            found,
+        } => LibraryError::Conflict(format!(
+            "{id} was changed by someone else meanwhile (you edited version {expected}, the latest is version {found}): reload it, apply your change again and save"
+        )),
+        e => LibraryError::Store(e),
+    }
+}
+
+/// A new id from a title: its slug, made unique with `-2`, `-3`, ….
+fn fresh_id(library: &Library, title: &str) -> Result<String, LibraryError> {
+    let mut base = crate::domain::content::slug_from_path(title);
+    if base.is_empty() {
+        base = "item".into();
+    }
+    base = base.chars().take(100).collect();
+    let mut id = base.clone();
+    let mut n = 1;
+    while library.store().get_record(&id)?.is_some() {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    Ok(id)
+}
+
+impl Library {
+    /// The stored record of `id` (working copy, live version, version number).
+    pub fn record(&self, id: &str) -> Result<ContentRecord, LibraryError> {
+        self.store()
+            .get_record(id)?
+            .ok_or_else(|| LibraryError::NotFound(id.to_owned()))
+    }
+
+    /// Parses Markdown with front matter as the editor received it and checks its references
+    /// to other items. `id` is the item's id when it exists (the text may not change it).
+    pub fn validate_markdown(
+        &self,
+        text: &str,
+        id: Option<&str>,
+    ) -> Result<ContentItem, LibraryError> {
+        let name = id.unwrap_or("new item");
+        let mut item =
+            parse_content(name, &format!("{name}.md"), text, self.taxonomy()).map_err(rejected)?;
+        if let Some(id) = id {
+            let named = crate::domain::content::split_front_matter(text)
+                .map(|(yaml, _, _)| yaml.lines().any(|l| l.trim_start().starts_with("id:")))
+                .unwrap_or(false);
+            if named && item.id != id {
+                return Err(rejected(vec![ContentError {
+                    file: name.to_owned(),
+                    field: Some("id".into()),
+                    line: None,
+                    message: format!(
+                        "id: {:?} differs from the item's id {id:?}; an id cannot be changed",
+                        item.id
+                    ),
+                }]));
+            }
+            item.id = id.to_owned();
+        }
+        let store = self.store();
+        let problems: Vec<ContentError> =
+            capture::reference_problems(&item, |other| store.get_content(other).ok().flatten())
+                .into_iter()
+                .map(|(field, message)| ContentError {
+                    file: name.to_owned(),
+                    field: Some(field.into()),
+                    line: None,
+                    message: format!("{field}: {message}"),
+                })
+                .collect();
+        if !problems.is_empty() {
+            return Err(rejected(problems));
+        }
+        Ok(item)
+    }
+
+    /// Creates an item from Markdown with front matter, as a draft owned by `by` (unless the
+    /// front matter names another owner). Without an `id`, one is made from the title.
+    pub fn create_item(&self, text: &str, by: &str) -> Result<Version, LibraryError> {
+        let mut item = self.validate_markdown(text, None)?;
+        let named = crate::domain::content::split_front_matter(text)
+            .map(|(yaml, _, _)| yaml.lines().any(|l| l.trim_start().starts_with("id:")))
+            .unwrap_or(false);
+        if named {
+            if self.store().get_record(&item.id)?.is_some() {
+                return Err(LibraryError::Conflict(format!(
+                    "id {:?} is taken: choose another id, or edit that item",
+                    item.id
+                )));
+            }
+        } else {
+            item.id = fresh_id(self, &item.title)?;
+        }
+        item.source = Source::Editor;
+        item.status = Status::Draft;
+        item.owner = item.owner.or_else(|| Some(by.to_owned()));
+        item.hash = crate::domain::content::content_hash(&to_markdown(&item));
+        let version = self
+            .store()
+            .commit_edit(&item, None, 0, by, Action::Created, None)
+            .map_err(edit_error)?;
+        self.content_changed()?;
+        Ok(version)
+    }
+
+    /// Saves a new working copy of `id` made from version `base`. It becomes a draft; readers
+    /// keep seeing the published version until the draft is approved.
+    pub fn save_item(
+        &self,
+        id: &str,
+        text: &str,
+        base: u64,
+        by: &str,
+        note: Option<String>,
+    ) -> Result<Version, LibraryError> {
+        let record = self.record(id)?;
+        let mut item = self.validate_markdown(text, Some(id))?;
+        if item.kind != record.item.kind {
+            return Err(rejected(vec![ContentError {
+                file: id.to_owned(),
+                field: Some("kind".into()),
+                line: None,
+                message: format!(
+                    "kind: a {} cannot become a {}; create a new item instead",
+                    record.item.kind.as_str(),
+                    item.kind.as_str()
+                ),
+            }]));
+        }
+        item.source = record.item.source.clone();
+        item.owner = item.owner.or_else(|| record.item.owner.clone());
+        item.status = next_status(record.item.status, Action::Saved).map_err(workflow_error)?;
+        item.hash = crate::domain::content::content_hash(&to_markdown(&item));
+        self.commit(&record, item, base, by, Action::Saved, note)
+    }
+
+    /// Moves `id` one step in the workflow (submit, approve, send back with a comment, archive).
+    pub fn workflow_step(
+        &self,
+        id: &str,
+        action: Action,
+        by: &str,
+        comment: Option<String>,
+    ) -> Result<Version, LibraryError> {
+        let record = self.record(id)?;
+        if action == Action::SentBack && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            return Err(LibraryError::Invalid {
+                code: "comment_required",
+                message: "comment: say what to change when sending an item back".into(),
+            });
+        }
+        let mut item = record.item.clone();
+        item.status = next_status(item.status, action).map_err(workflow_error)?;
+        let base = record.version;
+        self.commit(&record, item, base, by, action, comment)
+    }
+
+    /// Brings back version `n` of `id` as a new draft (history is kept: nothing is deleted).
+    pub fn restore_version(&self, id: &str, n: u64, by: &str) -> Result<Version, LibraryError> {
+        let record = self.record(id)?;
+        let old = self
+            .store()
+            .version(id, n)?
+            .ok_or_else(|| LibraryError::NotFound(format!("{id} version {n}")))?;
+        let mut item = old.item;
+        item.source = record.item.source.clone();
+        item.status = next_status(record.item.status, Action::Restored).map_err(workflow_error)?;
+        let base = record.version;
+        self.commit(
+            &record,
+            item,
+            base,
+            by,
+            Action::Restored,
+            Some(format!("version {n}")),
+        )
+    }
+
+    /// Stores `item` as the next version of `record`, keeping the published version live for
+    /// readers while the working copy is unpublished.
+    fn commit(
+        &self,
+        record: &ContentRecord,
+        item: ContentItem,
+        base: u64,
+        by: &str,
+        action: Action,
+        comment: Option<String>,
+    ) -> Result<Version, LibraryError> {
+        let live = match item.status {
+            Status::Published | Status::Archived => None,
+            _ if record.item.status == Status::Published => Some(record.item.clone()),
+            _ => record.live.clone(),
+        };
+        let version = self
+            .store()
+            .commit_edit(&item, live.as_ref(), base, by, action, comment)
+            .map_err(edit_error)?;
+        self.content_changed()?;
+        Ok(version)
+    }
+
+    pub fn versions(&self, id: &str) -> Result<Vec<VersionSummary>, LibraryError> {
+        Ok(self.store().versions(id)?)
+    }
+
+    pub fn version(&self, id: &str, n: u64) -> Result<Version, LibraryError> {
+        self.store()
+            .version(id, n)?
+            .ok_or_else(|| LibraryError::NotFound(format!("{id} version {n}")))
+    }
+
+    /// The line diff between two versions of `id`, as Markdown with front matter.
+    pub fn diff(&self, id: &str, from: u64, to: u64) -> Result<Vec<DiffLine>, LibraryError> {
+        let old = self.version(id, from)?;
+        let new = self.version(id, to)?;
+        Ok(diff_lines(&to_markdown(&old.item), &to_markdown(&new.item)))
+    }
+
+    /// Items in review, oldest change first: the approvers' queue.
+    pub fn review_queue(&self) -> Result<Vec<ContentRecord>, LibraryError> {
+        let mut queue: Vec<ContentRecord> = self
+            .store()
+            .list_records()?
+            .into_iter()
+            .filter(|r| r.item.status == Status::InReview)
+            .collect();
+        queue.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+        Ok(queue)
+    }
+
+    /// The items of `owner` (every owner's with `None`), newest change first.
+    pub fn owned_by(&self, owner: Option<&str>) -> Result<Vec<ContentRecord>, LibraryError> {
+        let mut items: Vec<ContentRecord> = self
+            .store()
+            .list_records()?
+            .into_iter()
+            .filter(|r| owner.is_none_or(|o| r.item.owner.as_deref() == Some(o)))
+            .collect();
+        items.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        Ok(items)
+    }
+
+    /// Items past their `review_by` date, of `owner` (all with `None`), most overdue first.
+    pub fn stale(&self, owner: Option<&str>) -> Result<Vec<ContentItem>, LibraryError> {
+        let today = today();
+        let mut items: Vec<ContentItem> = self
+            .owned_by(owner)?
+            .into_iter()
+            .map(|r| r.item)
+            .filter(|item| item.is_stale(&today))
+            .collect();
+        items.sort_by(|a, b| a.review_by.cmp(&b.review_by));
+        Ok(items)
+    }
+
+    /// Attaches a case review to an account: a published case owned by `by`, recording the
+    /// account's tier at the time.
+    pub fn attach_case_review(
+        &self,
+        account_id: &str,
+        account_name: &str,
+        tier: Option<&str>,
+        form: &CaseReviewForm,
+        by: &str,
+    ) -> Result<Version, LibraryError> {
+        let taxonomy = self.taxonomy();
+        let draft = capture::case_review(form, account_name, |s| taxonomy.is_scenario(s))
+            .map_err(LibraryError::Rejected)?;
+        let base_id = format!("review-{}-{}", account_id, today());
+        let mut id = crate::domain::content::slug_from_path(&base_id);
+        let mut n = 1;
+        while self.store().get_record(&id)?.is_some() {
+            n += 1;
+            id = format!("{}-{n}", crate::domain::content::slug_from_path(&base_id));
+        }
+        let mut item = ContentItem {
+            id,
+            kind: Kind::Case,
+            title: draft.title,
+            summary: None,
+            tiers: tier.map(str::to_owned).into_iter().collect(),
+            scenarios: draft.scenarios,
+            tags: draft.tags,
+            lang: draft.lang,
+            status: Status::Published,
+            translation_of: None,
+            account: Some(account_id.to_owned()),
+            outcome: Some(draft.outcome),
+            sample: false,
+            course: None,
+            order: None,
+            audience: Vec::new(),
+            owner: Some(by.to_owned()),
+            review_by: None,
+            moves: draft.moves,
+            account_tier: tier.map(str::to_owned),
+            evidence: Vec::new(),
+            courses: Vec::new(),
+            regions: Vec::new(),
+            starts: None,
+            ends: None,
+            body: draft.body,
+            source: Source::Editor,
+            hash: String::new(),
+        };
+        // The same validation as any file (account ids are free text, the tier is checked).
+        let text = to_markdown(&item);
+        parse_content(&item.id, &format!("{}.md", item.id), &text, taxonomy).map_err(rejected)?;
+        item.hash = crate::domain::content::content_hash(&text);
+        let version = self
+            .store()
+            .commit_edit(&item, None, 0, by, Action::Created, None)
+            .map_err(edit_error)?;
+        self.content_changed()?;
+        Ok(version)
+    }
+
+    /// Marks (or unmarks) move `n` (from 1) of case `id` as a best practice. The published
+    /// version is curated too, so readers see the mark without a new review round.
+    pub fn mark_best_practice(
+        &self,
+        id: &str,
+        n: usize,
+        best: bool,
+        by: &str,
+    ) -> Result<Version, LibraryError> {
+        let record = self.record(id)?;
+        if record.item.kind != Kind::Case {
+            return Err(LibraryError::Invalid {
+                code: "not_a_case",
+                message: format!(
+                    "{id} is a {}: only cases have moves",
+                    record.item.kind.as_str()
+                ),
+            });
+        }
+        let count = record.item.moves.len();
+        if n == 0 || n > count {
+            return Err(LibraryError::NotFound(format!(
+                "move {n} of {id} (it has {count} moves)"
+            )));
+        }
+        let mut item = record.item.clone();
+        let text = item.moves[n - 1].text.clone();
+        item.moves[n - 1].best = best;
+        let mut live = record.live.clone();
+        if let Some(live) = &mut live {
+            for m in live.moves.iter_mut().filter(|m| m.text == text) {
+                m.best = best;
+            }
+        }
+        let version = self
+            .store()
+            .commit_edit(
+                &item,
+                live.as_ref(),
+                record.version,
+                by,
+                Action::Curated,
+                Some(format!(
+                    "move {n}: {}",
+                    if best { "best practice" } else { "unmarked" }
+                )),
+            )
+            .map_err(edit_error)?;
+        self.content_changed()?;
+        Ok(version)
+    }
+
+    /// Best practices in published cases for a tier and scenario (`None`: any).
+    pub fn practices(&self, tier: Option<&str>, scenario: Option<&str>) -> Vec<Practice> {
+        capture::practices(self.catalog().iter(), tier, scenario)
+    }
+
+    /// Published playbooks that cite case `id`.
+    pub fn cited_by(&self, id: &str) -> Vec<ContentItem> {
+        self.catalog()
+            .iter()
+            .filter(|p| p.kind == Kind::Playbook && capture::cites(p, id))
+            .cloned()
+            .collect()
+    }
+
+    /// `learner`'s courses today, with their progress.
+    pub fn my_courses(&self, learner: &Learner<'_>) -> Result<Vec<MyCourse>, LibraryError> {
+        let done = self.store().lessons_done(learner.user)?;
+        Ok(enablement::my_courses(
+            &self.catalog(),
+            learner,
+            &today(),
+            &done,
+        ))
+    }
+
+    /// Marks a published lesson done (or not) for `user`.
+    pub fn set_lesson_done(
+        &self,
+        user: &str,
+        lesson: &str,
+        done: bool,
+    ) -> Result<(), LibraryError> {
+        let item = self.published(lesson)?;
+        if item.kind != Kind::Lesson {
+            return Err(LibraryError::Invalid {
+                code: "not_a_lesson",
+                message: format!("{lesson} is a {}, not a lesson", item.kind.as_str()),
+            });
+        }
+        Ok(self.store().set_lesson_done(user, lesson, done)?)
+    }
+
+    pub fn lessons_done(&self, user: &str) -> Result<HashSet<String>, LibraryError> {
+        Ok(self.store().lessons_done(user)?)
+    }
+
+    /// Everyone's progress through a published course.
+    pub fn completion(&self, course: &str) -> Result<Completion, LibraryError> {
+        let item = self.published(course)?;
+        if item.kind != Kind::Course {
+            return Err(LibraryError::NotFound(course.to_owned()));
+        }
+        let catalog = self.catalog();
+        let lessons = enablement::lessons_of(&catalog, course);
+        let progress = self.store().all_progress()?;
+        Ok(enablement::completion(
+            course,
+            &lessons,
+            progress.iter().map(|(u, d)| (u.as_str(), d)),
+        ))
+    }
+}
+
+/// Writes every stored item (its working copy) as Markdown with front matter under `dir`: file
+/// items at their path, editor items at `<kind>s/<id>.md`. Returns how many were written.
+pub fn export_dir(records: &[ContentRecord], dir: &Path) -> std::io::Result<usize> {
+    for record in records {
+        let path = dir.join(record.item.export_path());
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, to_markdown(&record.item))?;
+    }
+    Ok(records.len())
+}
