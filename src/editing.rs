@@ -332,34 +332,17 @@ impl Library {
             id = format!("{}-{n}", crate::domain::content::slug_from_path(&base_id));
         }
         let mut item = ContentItem {
-            id,
-            kind: Kind::Case,
-            title: draft.title,
-            summary: None,
             tiers: tier.map(str::to_owned).into_iter().collect(),
             scenarios: draft.scenarios,
             tags: draft.tags,
             lang: draft.lang,
-            status: Status::Published,
-            translation_of: None,
             account: Some(account_id.to_owned()),
             outcome: Some(draft.outcome),
-            sample: false,
-            course: None,
-            order: None,
-            audience: Vec::new(),
             owner: Some(by.to_owned()),
-            review_by: None,
             moves: draft.moves,
             account_tier: tier.map(str::to_owned),
-            evidence: Vec::new(),
-            courses: Vec::new(),
-            regions: Vec::new(),
-            starts: None,
-            ends: None,
             body: draft.body,
-            source: Source::Editor,
-            hash: String::new(),
+            ..ContentItem::blank(&id, Kind::Case, &draft.title)
         };
         // The same validation as any file (account ids are free text, the tier is checked).
         let text = to_markdown(&item);

@@ -69,3 +69,40 @@
   if (button) button.hidden = true;
   select.addEventListener("change", function () { picker.submit(); });
 })();
+
+// The editor's live preview: the server renders (and sanitises) the Markdown as a page would,
+// a moment after the trainer stops typing. Without JavaScript, the Preview button does it.
+(function () {
+  const body = document.getElementById("f-body");
+  const preview = document.getElementById("preview");
+  if (!body || !preview) return;
+  const token = document.querySelector("meta[name=csrf-token]");
+  let timer = null;
+  let latest = 0;
+  async function render() {
+    const ticket = ++latest;
+    try {
+      const response = await fetch("/api/v1/preview", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "Accept": "application/json",
+          "X-CSRF-Token": token ? token.content : "",
+        },
+        body: JSON.stringify({ markdown: body.value }),
+      });
+      if (!response.ok || ticket !== latest) return;
+      const result = await response.json();
+      // The server sanitised this HTML (pulldown-cmark, then ammonia), as on every page.
+      preview.innerHTML = result.html;
+    } catch (e) {
+      // Offline: the Preview button still works.
+    }
+  }
+  body.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(render, 250);
+  });
+  render();
+})();

@@ -190,6 +190,41 @@ pub struct ContentItem {
 }
 
 impl ContentItem {
+    /// An item with only an id, kind and title: published, Chinese, every other field empty,
+    /// written in the editor. For building items in code; files go through [`parse_content`].
+    pub fn blank(id: &str, kind: Kind, title: &str) -> ContentItem {
+        ContentItem {
+            id: id.to_owned(),
+            kind,
+            title: title.to_owned(),
+            summary: None,
+            tiers: Vec::new(),
+            scenarios: Vec::new(),
+            tags: Vec::new(),
+            lang: Lang::Zh,
+            status: Status::Published,
+            translation_of: None,
+            account: None,
+            outcome: None,
+            sample: false,
+            course: None,
+            order: None,
+            audience: Vec::new(),
+            owner: None,
+            review_by: None,
+            moves: Vec::new(),
+            account_tier: None,
+            evidence: Vec::new(),
+            courses: Vec::new(),
+            regions: Vec::new(),
+            starts: None,
+            ends: None,
+            body: String::new(),
+            source: Source::Editor,
+            hash: String::new(),
+        }
+    }
+
     pub fn is_published(&self) -> bool {
         self.status == Status::Published
     }
@@ -1069,7 +1104,7 @@ mod tests {
         assert_eq!(item.kind, Kind::Playbook);
         assert_eq!(item.tiers, ["strategic"]);
         assert_eq!(item.body, "# 正文\n");
-        assert_eq!(item.source_path(), "vip/visit.md");
+        assert_eq!(item.source_path(), Some("vip/visit.md"));
     }
 
     #[test]

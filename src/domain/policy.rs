@@ -150,7 +150,11 @@ pub fn can_read_content(
     account_owner: Option<&str>,
 ) -> bool {
     let author = p.is(item.owner);
-    let status_ok = item.status == Status::Published || author || can_approve(p);
+    // Those who may edit an item see its drafts: the working copy is what they edit.
+    let status_ok = item.status == Status::Published
+        || author
+        || can_approve(p)
+        || can_edit_content(p, item);
     let account_ok = item.account.is_none() || author || can_see_case_reviews_of(p, account_owner);
     status_ok && account_ok
 }

@@ -578,29 +578,13 @@ mod tests {
 
     fn item(id: &str, kind: Kind, tiers: &[&str], scenarios: &[&str], lang: Lang) -> ContentItem {
         ContentItem {
-            id: id.to_owned(),
-            kind,
-            title: id.to_owned(),
-            summary: None,
             tiers: tiers.iter().map(|t| (*t).to_owned()).collect(),
             scenarios: scenarios.iter().map(|s| (*s).to_owned()).collect(),
-            tags: Vec::new(),
             lang,
-            status: Status::Published,
-            translation_of: None,
-            account: None,
-            outcome: None,
-            sample: false,
-            course: None,
-            order: None,
-            audience: Vec::new(),
-            owner: None,
-            review_by: None,
-            body: String::new(),
             source: Source::File {
                 path: format!("{id}.md"),
             },
-            hash: String::new(),
+            ..ContentItem::blank(id, kind, id)
         }
     }
 

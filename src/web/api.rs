@@ -43,20 +43,55 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     })
 }
 
-/// A content item as the API returns it: the stored fields plus rendered HTML and its page URL.
+/// A content item as the API returns it: the stored fields plus rendered HTML, its page URL,
+/// whether it is past its review date, the evidence it cites and the playbooks citing it.
 #[derive(Serialize)]
 pub struct ContentView {
     #[serde(flatten)]
     item: ContentItem,
     html: String,
     url: String,
+    stale: bool,
+    /// Playbooks: the cited cases (and moves) the viewer may read.
+    cited_cases: Vec<crate::domain::capture::Evidence>,
+    /// Cases: the published playbooks that cite them.
+    cited_by: Vec<ItemRef>,
+}
+
+#[derive(Serialize)]
+pub struct ItemRef {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
+impl ItemRef {
+    pub fn of(item: &ContentItem) -> ItemRef {
+        ItemRef {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            url: format!("/content/{}", item.id),
+        }
+    }
 }
 
 impl ContentView {
-    fn new(item: ContentItem) -> ContentView {
+    pub fn new(state: &AppState, access: &crate::access::Access, item: ContentItem) -> ContentView {
+        let catalog = state.library.indexed_catalog();
+        let cited_cases = crate::domain::capture::evidence_of(&item, |id| {
+            catalog.get(id).filter(|case| access.can_read(case))
+        });
+        let cited_by = if item.kind == Kind::Case {
+            state.library.cited_by(&item.id).iter().map(ItemRef::of).collect()
+        } else {
+            Vec::new()
+        };
         ContentView {
             html: render_html(&item.body),
             url: format!("/content/{}", item.id),
+            stale: item.is_stale(&crate::editing::today()),
+            cited_cases,
+            cited_by,
             item,
         }
     }
@@ -68,9 +103,8 @@ pub async fn get_content(
     id: web::Path<String>,
 ) -> Result<web::Json<ContentView>, AppError> {
     let access = state.access(principal);
-    Ok(web::Json(ContentView::new(readable_item(
-        &state, &access, &id,
-    )?)))
+    let item = readable_item(&state, &access, &id)?;
+    Ok(web::Json(ContentView::new(&state, &access, item)))
 }
 
 /// An item the principal may read; otherwise "not found", exactly as for an unknown id, so a

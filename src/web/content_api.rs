@@ -29,7 +29,17 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 /// Fields a client may send back from a `GET` that are not front matter: ignored on input.
-const READ_ONLY: [&str; 7] = ["html", "url", "source", "hash", "version", "live", "status"];
+const READ_ONLY: [&str; 9] = [
+    "html",
+    "url",
+    "source",
+    "hash",
+    "version",
+    "status",
+    "stale",
+    "cited_cases",
+    "cited_by",
+];
 
 /// The request body as Markdown with front matter: a Markdown file (`text/markdown`,
 /// `text/plain`), or JSON whose fields are the front-matter fields plus `body` (and `base`,

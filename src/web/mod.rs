@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod briefing_page;
 pub mod chart;
+pub mod editor;
 pub mod content_api;
 pub mod error;
 pub mod i18n;
@@ -144,6 +145,22 @@ route_table! {
     // Pages
     get "/" => pages::show_home;
     get "/content/{id}" => pages::show_content;
+    get "/new" => editor::show_new;
+    post "/new" => editor::submit_new;
+    get "/content/{id}/edit" => editor::show_edit;
+    post "/content/{id}/edit" => editor::submit_edit;
+    post "/content/{id}/workflow" => editor::submit_workflow;
+    get "/content/{id}/history" => editor::show_history;
+    get "/content/{id}/versions/{n}" => editor::show_version;
+    post "/content/{id}/versions/{n}/restore" => editor::submit_restore;
+    get "/content/{id}/diff" => editor::show_diff;
+    post "/content/{id}/moves/{n}" => editor::submit_move;
+    get "/review" => editor::show_review_queue;
+    get "/my/content" => editor::show_my_content;
+    get "/practices" => editor::show_practices;
+    get "/my/courses" => editor::show_my_courses;
+    post "/lessons/{id}/done" => editor::submit_lesson_done;
+    get "/courses/{id}/completion" => editor::show_completion;
     get "/coverage" => pages::show_coverage;
     get "/problems" => pages::show_problems;
     get "/search" => search_page::show_search;
@@ -153,6 +170,7 @@ route_table! {
     get "/accounts/{id}" => pages::show_account;
     post "/accounts/{id}/override" => pages::submit_override;
     post "/accounts/{id}/override/delete" => pages::submit_override_removal;
+    post "/accounts/{id}/reviews" => editor::submit_case_review;
     get "/pareto" => pages::show_pareto;
     get "/lang/{lang}" => pages::switch_lang;
 }

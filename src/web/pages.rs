@@ -73,6 +73,14 @@ impl PageContext {
         ctx
     }
 
+    /// A UI string given in both languages, for the pages of editing and enablement.
+    pub fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     /// The other UI language, for the switch.
     pub fn other_lang(&self) -> &'static str {
         match self.lang {
@@ -251,6 +259,7 @@ pub struct ContentPage {
     pub previous: Option<ItemLink>,
     pub next: Option<ItemLink>,
     pub translations: Vec<(String, String, &'static str)>,
+    pub work: crate::web::editor::WorkPanel,
 }
 
 pub async fn show_content(
@@ -298,7 +307,9 @@ pub async fn show_content(
         .readable(library.translations_of(&item).or_page(lang)?)
         .map(|t| (t.id, t.title, t.lang.as_str()))
         .collect();
+    let work = crate::web::editor::WorkPanel::new(&state, &access, &item).or_page(lang)?;
     html(&ContentPage {
+        work,
         ctx,
         kind_label: Ui::for_lang(lang).kind(item.kind),
         outcome_label: item
@@ -660,6 +671,8 @@ pub struct AccountPageView {
     pub figures_visible: bool,
     /// The viewer may set or remove the override.
     pub can_override: bool,
+    /// The viewer may attach a case review.
+    pub can_review: bool,
 }
 
 fn account_page(
@@ -754,6 +767,7 @@ fn account_page(
     AccountPageView {
         figures_visible: detail.figures_visible,
         can_override,
+        can_review: false,
         id: detail.account.id.clone(),
         name: detail.account.name.clone(),
         aliases: detail.account.aliases.join(" / "),
@@ -836,14 +850,15 @@ pub async fn show_account(
     let section = crate::web::briefing_page::BriefingSection::new(briefing, &state, lang);
     let detail = access.account_detail(state.accounts.account(&id).or_page(lang)?);
     let can_override = policy::can_override_tier(&access.principal);
-    html(&account_page(
+    let mut page = account_page(
         ctx,
         &state.accounts.state(),
         detail,
         section,
         can_override,
-    ))
-    .or_page(lang)
+    );
+    page.can_review = policy::can_review_cases(&access.principal);
+    html(&page).or_page(lang)
 }
 
 /// The override form of the account page. Fields default to empty so the core's messages

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod content;
 mod crash;
+mod editing;
 mod errors;
 mod helpers;
 mod library;

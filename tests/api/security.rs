@@ -38,6 +38,29 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("put", "/api/v1/users/{name}", [401, 403, 403, 403, 200]),
     ("get", "/api/v1/content", [401, 200, 200, 200, 200]),
     ("get", "/api/v1/content/{id}", [401, 200, 200, 200, 200]),
+    ("post", "/api/v1/content", [401, 403, 201, 201, 201]),
+    ("put", "/api/v1/content/{id}", [401, 403, 200, 200, 200]),
+    ("post", "/api/v1/content/{id}/submit", [401, 403, 200, 400, 400]),
+    ("post", "/api/v1/content/{id}/approve", [401, 403, 403, 200, 400]),
+    ("post", "/api/v1/content/{id}/send-back", [401, 403, 403, 400, 400]),
+    ("post", "/api/v1/content/{id}/archive", [401, 403, 403, 200, 400]),
+    ("get", "/api/v1/content/{id}/versions", [401, 403, 200, 200, 200]),
+    ("get", "/api/v1/content/{id}/versions/{n}", [401, 403, 200, 200, 200]),
+    (
+        "post",
+        "/api/v1/content/{id}/versions/{n}/restore",
+        [401, 403, 200, 200, 200],
+    ),
+    ("get", "/api/v1/content/{id}/diff", [401, 403, 200, 200, 200]),
+    ("put", "/api/v1/content/{id}/moves/{n}", [401, 403, 403, 200, 200]),
+    ("post", "/api/v1/preview", [401, 200, 200, 200, 200]),
+    ("get", "/api/v1/review-queue", [401, 403, 403, 200, 200]),
+    ("get", "/api/v1/my/content", [401, 200, 200, 200, 200]),
+    ("get", "/api/v1/practices", [401, 200, 200, 200, 200]),
+    ("get", "/api/v1/my/courses", [401, 200, 200, 200, 200]),
+    ("put", "/api/v1/progress/{lesson}", [401, 204, 204, 204, 204]),
+    ("delete", "/api/v1/progress/{lesson}", [401, 204, 204, 204, 204]),
+    ("get", "/api/v1/courses/{id}/completion", [401, 403, 200, 200, 200]),
     ("get", "/api/v1/coverage", [401, 200, 200, 200, 200]),
     ("get", "/api/v1/problems", [401, 403, 200, 200, 200]),
     ("get", "/api/v1/search", [401, 200, 200, 200, 200]),
@@ -61,6 +84,7 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         "/api/v1/accounts/{id}/override",
         [401, 403, 403, 200, 200],
     ),
+    ("post", "/api/v1/accounts/{id}/reviews", [401, 403, 403, 201, 201]),
     ("get", "/api/v1/tier-model", [401, 200, 200, 200, 200]),
     ("put", "/api/v1/tier-model", [401, 403, 403, 403, 200]),
     ("get", "/api/v1/tier-changes", [401, 403, 403, 200, 200]),
@@ -69,6 +93,27 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/api/v1/backup", [401, 403, 403, 403, 201]),
     ("get", "/", [303, 200, 200, 200, 200]),
     ("get", "/content/{id}", [303, 200, 200, 200, 200]),
+    ("get", "/new", [303, 200, 200, 200, 200]),
+    ("post", "/new", [303, 403, 303, 303, 303]),
+    ("get", "/content/{id}/edit", [303, 403, 200, 200, 200]),
+    ("post", "/content/{id}/edit", [303, 403, 303, 303, 303]),
+    ("post", "/content/{id}/workflow", [303, 403, 303, 400, 400]),
+    ("get", "/content/{id}/history", [303, 403, 200, 200, 200]),
+    ("get", "/content/{id}/versions/{n}", [303, 403, 200, 200, 200]),
+    (
+        "post",
+        "/content/{id}/versions/{n}/restore",
+        [303, 403, 303, 303, 303],
+    ),
+    ("get", "/content/{id}/diff", [303, 403, 200, 200, 200]),
+    ("post", "/content/{id}/moves/{n}", [303, 403, 403, 303, 303]),
+    ("get", "/review", [303, 403, 403, 200, 200]),
+    ("get", "/my/content", [303, 200, 200, 200, 200]),
+    ("get", "/practices", [303, 200, 200, 200, 200]),
+    ("get", "/my/courses", [303, 200, 200, 200, 200]),
+    ("post", "/lessons/{id}/done", [303, 303, 303, 303, 303]),
+    ("get", "/courses/{id}/completion", [303, 403, 200, 200, 200]),
+    ("post", "/accounts/{id}/reviews", [303, 403, 403, 303, 303]),
     ("get", "/coverage", [303, 200, 200, 200, 200]),
     ("get", "/problems", [303, 403, 200, 200, 200]),
     ("get", "/search", [303, 200, 200, 200, 200]),
@@ -101,7 +146,13 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
                 "A"
             },
         )
+        .replace("/content/A/moves", "/content/mixed-case/moves")
+        .replace("/content/A/archive", "/content/major-exhibition/archive")
         .replace("/content/A", "/content/strategic-routine-visit")
+        .replace("/courses/A", "/courses/core-course")
+        .replace("/lessons/A", "/lessons/core-lesson-1")
+        .replace("{lesson}", "core-lesson-1")
+        .replace("{n}", "1")
         .replace("{lang}", "en");
     let body = match (method, route) {
         ("post", "/login") => Some(Body::Form(vec![
@@ -147,6 +198,39 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
             ("reason", "route test".to_owned()),
         ])),
         ("post", "/api/v1/backup") => None,
+        ("post", "/api/v1/content") => Some(Body::Json(
+            json!({ "kind": "playbook", "title": "route test", "body": "x" }),
+        )),
+        ("put", "/api/v1/content/{id}") => Some(Body::Json(
+            json!({ "kind": "playbook", "title": "战略客户例行拜访（修订）", "body": "x" }),
+        )),
+        ("post", "/api/v1/content/{id}/send-back") => {
+            Some(Body::Json(json!({ "comment": "route test" })))
+        }
+        ("put", "/api/v1/content/{id}/moves/{n}") => Some(Body::Json(json!({ "best": true }))),
+        ("post", "/api/v1/preview") => Some(Body::Json(json!({ "markdown": "# x" }))),
+        ("post", "/api/v1/accounts/{id}/reviews") => Some(Body::Json(json!({
+            "background": "route test", "actions": "route test", "result": "won"
+        }))),
+        ("post", "/new") => Some(Body::Form(vec![
+            ("kind", "playbook".to_owned()),
+            ("title", "route test".to_owned()),
+            ("do", "save".to_owned()),
+        ])),
+        ("post", "/content/{id}/edit") => Some(Body::Form(vec![
+            ("title", "战略客户例行拜访".to_owned()),
+            ("do", "save".to_owned()),
+        ])),
+        ("post", "/content/{id}/workflow") => {
+            Some(Body::Form(vec![("action", "submit".to_owned())]))
+        }
+        ("post", "/content/{id}/moves/{n}") => Some(Body::Form(vec![("best", "0".to_owned())])),
+        ("post", "/lessons/{id}/done") => Some(Body::Form(vec![("done", "1".to_owned())])),
+        ("post", "/accounts/{id}/reviews") => Some(Body::Form(vec![
+            ("background", "route test".to_owned()),
+            ("actions", "route test".to_owned()),
+            ("result", "won".to_owned()),
+        ])),
         ("post", _) => Some(Body::Form(vec![])),
         _ => None,
     };
@@ -154,6 +238,7 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
         "/api/v1/accounts/lookup" | "/accounts/find" => format!("{path}?q=jia"),
         "/api/v1/search" | "/search" => format!("{path}?q=客户"),
         "/lang/{lang}" => format!("{path}?next=/"),
+        "/api/v1/content/{id}/diff" | "/content/{id}/diff" => format!("{path}?from=1&to=2"),
         _ => path,
     };
     (path, body)
