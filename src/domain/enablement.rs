@@ -81,11 +81,7 @@ pub fn lessons_of<'a>(catalog: &'a [ContentItem], course_id: &str) -> Vec<&'a Co
 }
 
 fn percent(done: usize, total: usize) -> u32 {
-    if total == 0 {
-        0
-    } else {
-        (done * 100 / total) as u32
-    }
+    (done * 100).checked_div(total).unwrap_or(0) as u32
 }
 
 /// The courses of the published `catalog` for `learner` on `today`, with their progress

@@ -151,10 +151,8 @@ pub fn can_read_content(
 ) -> bool {
     let author = p.is(item.owner);
     // Those who may edit an item see its drafts: the working copy is what they edit.
-    let status_ok = item.status == Status::Published
-        || author
-        || can_approve(p)
-        || can_edit_content(p, item);
+    let status_ok =
+        item.status == Status::Published || author || can_approve(p) || can_edit_content(p, item);
     let account_ok = item.account.is_none() || author || can_see_case_reviews_of(p, account_owner);
     status_ok && account_ok
 }

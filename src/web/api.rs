@@ -82,7 +82,12 @@ impl ContentView {
             catalog.get(id).filter(|case| access.can_read(case))
         });
         let cited_by = if item.kind == Kind::Case {
-            state.library.cited_by(&item.id).iter().map(ItemRef::of).collect()
+            state
+                .library
+                .cited_by(&item.id)
+                .iter()
+                .map(ItemRef::of)
+                .collect()
         } else {
             Vec::new()
         };

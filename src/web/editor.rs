@@ -99,7 +99,12 @@ impl WorkPanel {
                 catalog.get(id).filter(|c| access.can_read(c))
             }),
             cited_by: if item.kind == Kind::Case {
-                state.library.cited_by(&item.id).iter().map(ItemRef::of).collect()
+                state
+                    .library
+                    .cited_by(&item.id)
+                    .iter()
+                    .map(ItemRef::of)
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -184,9 +189,25 @@ impl EditorPage {
 
     pub fn other_errors(&self) -> Vec<&FieldError> {
         const SHOWN: [&str; 19] = [
-            "kind", "title", "summary", "tiers", "scenarios", "tags", "lang", "account",
-            "outcome", "course", "order", "audience", "review_by", "moves", "evidence", "courses",
-            "regions", "starts", "ends",
+            "kind",
+            "title",
+            "summary",
+            "tiers",
+            "scenarios",
+            "tags",
+            "lang",
+            "account",
+            "outcome",
+            "course",
+            "order",
+            "audience",
+            "review_by",
+            "moves",
+            "evidence",
+            "courses",
+            "regions",
+            "starts",
+            "ends",
         ];
         self.errors
             .iter()
@@ -194,7 +215,12 @@ impl EditorPage {
             .collect()
     }
 
-    fn new(ctx: PageContext, state: &AppState, item: Option<&ContentItem>, base: u64) -> EditorPage {
+    fn new(
+        ctx: PageContext,
+        state: &AppState,
+        item: Option<&ContentItem>,
+        base: u64,
+    ) -> EditorPage {
         let lang = ctx.lang;
         let taxonomy = state.library.taxonomy();
         let join = |v: &[String]| v.join(", ");
@@ -249,7 +275,13 @@ impl EditorPage {
                 .map(|i| {
                     i.moves
                         .iter()
-                        .map(|m| if m.best { format!("{} [best]", m.text) } else { m.text.clone() })
+                        .map(|m| {
+                            if m.best {
+                                format!("{} [best]", m.text)
+                            } else {
+                                m.text.clone()
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join("\n")
                 })
@@ -352,11 +384,22 @@ impl EditorForm {
         };
         let text = |v: &str| serde_yaml_ng::Value::String(v.trim().to_owned());
         let list = |v: Vec<String>| {
-            serde_yaml_ng::Value::Sequence(v.into_iter().map(serde_yaml_ng::Value::String).collect())
+            serde_yaml_ng::Value::Sequence(
+                v.into_iter().map(serde_yaml_ng::Value::String).collect(),
+            )
         };
         put("kind", text(kind));
         put("title", text(self.get("title")));
-        for name in ["summary", "lang", "account", "outcome", "course", "review_by", "starts", "ends"] {
+        for name in [
+            "summary",
+            "lang",
+            "account",
+            "outcome",
+            "course",
+            "review_by",
+            "starts",
+            "ends",
+        ] {
             if !self.get(name).trim().is_empty() {
                 put(name, text(self.get(name)));
             }
@@ -421,7 +464,11 @@ pub async fn show_new(
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let mut page = EditorPage::new(ctx, &state, None, 0);
-    let wanted = query.kind.as_deref().and_then(Kind::parse).unwrap_or(Kind::Playbook);
+    let wanted = query
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .unwrap_or(Kind::Playbook);
     let kind = if policy::can_write_content(&principal, wanted) {
         wanted
     } else {
@@ -449,8 +496,13 @@ pub async fn submit_new(
     let ctx = PageContext::for_request(&req, &state, lang);
     let kind = Kind::parse(form.get("kind")).unwrap_or(Kind::Playbook);
     if !policy::can_write_content(&principal, kind) {
-        return Err(crate::web::auth::require(false, &principal, "writing this kind of item", "trainers, managers and admins")
-            .unwrap_err())
+        return Err(crate::web::auth::require(
+            false,
+            &principal,
+            "writing this kind of item",
+            "trainers, managers and admins",
+        )
+        .unwrap_err())
         .or_page(lang);
     }
     let text = form.markdown(kind.as_str(), None);
@@ -495,7 +547,11 @@ fn bad_request(mut response: HttpResponse) -> HttpResponse {
 }
 
 /// The item `principal` may edit, with its version number; 404 or 403 otherwise.
-fn editable(state: &AppState, principal: &Principal, id: &str) -> Result<(ContentItem, u64), AppError> {
+fn editable(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(ContentItem, u64), AppError> {
     let access = state.access(principal.clone());
     crate::web::api::readable_item(state, &access, id)?;
     let record = state.library.record(id)?;
@@ -599,7 +655,9 @@ pub async fn submit_workflow(
         other => {
             return Err(AppError::bad_request(
                 "invalid_action",
-                format!("action: unknown action {other:?} (expected submit, approve, send_back or archive)"),
+                format!(
+                "action: unknown action {other:?} (expected submit, approve, send_back or archive)"
+            ),
             ))
             .or_page(lang)
         }
@@ -690,7 +748,10 @@ pub async fn show_diff(
     query: web::Query<content_api::DiffQuery>,
 ) -> Result<HttpResponse, PageError> {
     content_api::require_history(&state, &principal, &id).or_page(lang)?;
-    let diff = state.library.diff(&id, query.from, query.to).or_page(lang)?;
+    let diff = state
+        .library
+        .diff(&id, query.from, query.to)
+        .or_page(lang)?;
     let version = state.library.version(&id, query.to).or_page(lang)?;
     html(&VersionPage {
         ctx: PageContext::for_request(&req, &state, lang),
@@ -736,8 +797,13 @@ pub async fn show_review_queue(
     lang: Lang,
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
-    crate::web::auth::require(policy::can_approve(&principal), &principal, "the review queue", "managers and admins")
-        .or_page(lang)?;
+    crate::web::auth::require(
+        policy::can_approve(&principal),
+        &principal,
+        "the review queue",
+        "managers and admins",
+    )
+    .or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
     let today = crate::editing::today();
     let entries = state

@@ -469,3 +469,149 @@ async fn case_titles(c: &Client) -> Vec<String> {
     }
     titles
 }
+
+/// Signs in as another user through the login form (a signed-in person may switch user).
+async fn switch_user(c: &Client, app: &TestApp, name: &str, password: &str, next: &str) {
+    c.goto(&app.url(&format!("/login?next={next}")))
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css(".login-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().path() == next {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} did not land on {next}");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_trainer_writes_with_preview_and_submits_a_manager_approves_a_rep_finds_it() {
+    let app = spawn_app().await;
+    let trainer = app.add_user("chen.jing", "trainer").await;
+    let manager = app.add_user("zhao.lei", "manager").await;
+    let rep = app.add_user("wang.fang", "rep").await;
+    let browser = browser(1280, 900).await;
+    let c = &browser.client;
+
+    // The trainer writes a playbook and watches the preview render as she types.
+    sign_in(c, &app, "chen.jing", &trainer, "/new").await;
+    c.find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys("展会后七日跟进法")
+        .await
+        .unwrap();
+    click(c, "input[name=tiers][value=major]").await;
+    click(c, "input[name=scenarios][value=exhibition]").await;
+    c.find(Locator::Css("#f-body"))
+        .await
+        .unwrap()
+        .send_keys("## 步骤\n\n展会后**三天内**电话跟进，七天内上门拜访。")
+        .await
+        .unwrap();
+    let mut rendered = String::new();
+    for _ in 0..50 {
+        rendered = c
+            .find(Locator::Css("#preview"))
+            .await
+            .unwrap()
+            .html(true)
+            .await
+            .unwrap();
+        if rendered.contains("<strong>三天内</strong>") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        rendered.contains("<h2>步骤</h2>") && rendered.contains("<strong>三天内</strong>"),
+        "live preview: {rendered}"
+    );
+    click(c, "button[value=submit]").await;
+    for _ in 0..50 {
+        if c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/content/")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = c.current_url().await.unwrap().path().to_owned();
+    assert!(page.starts_with("/content/"), "landed on {page}");
+    assert_eq!(text_of(c, "article h1").await, "展会后七日跟进法");
+    assert_eq!(text_of(c, ".badge.status").await, "in_review");
+
+    // The manager finds it in the review queue and approves it.
+    switch_user(c, &app, "zhao.lei", &manager, "/review").await;
+    c.find(Locator::LinkText("展会后七日跟进法"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(c, "button.approve").await;
+    for _ in 0..50 {
+        if c.find_all(Locator::Css(".badge.status"))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        c.find_all(Locator::Css(".badge.status"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "published: no status badge left"
+    );
+
+    // A rep finds it by search.
+    switch_user(c, &app, "wang.fang", &rep, "/search").await;
+    let mut titles = Vec::new();
+    for _ in 0..30 {
+        c.goto(&app.url("/search?q=跟进")).await.unwrap();
+        titles = hit_titles(c).await;
+        if titles.contains(&"展会后七日跟进法".to_owned()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        titles.contains(&"展会后七日跟进法".to_owned()),
+        "{titles:?}"
+    );
+    browser.client.clone().close().await.unwrap();
+}

@@ -7,7 +7,9 @@
 //! account overridden once, with a unique reason), and user creations. A write counts as
 //! acknowledged when it got a 2xx answer; one that got no answer may or may not be stored, but
 //! an import must then be stored whole or not at all, and an override or user exactly as sent.
-//! Content has no API writes yet, so content is only checked for index/store agreement.
+//! Content: playbooks created and then saved again over the API (an unacknowledged save may or
+//! may not have landed, but the item holds one of the two titles, never anything else), and
+//! case reviews attached to accounts of acknowledged imports.
 //!
 //! `PLAYBOOK_CRASH_KILLS` sets the number of kills (default 6, the CI run); `PLAYBOOK_CRASH_SEED`
 //! the seed of the random points. The long run:
@@ -207,6 +209,14 @@ struct Ledger {
     users: BTreeMap<String, bool>,
     /// Accounts of acknowledged imports not overridden yet.
     override_candidates: Vec<String>,
+    /// content id → (acknowledged title, title of a save sent but not acknowledged).
+    content: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// Acknowledged case reviews: item id → account id.
+    reviews: BTreeMap<String, String>,
+    /// Case reviews sent.
+    reviews_sent: usize,
+    /// Accounts of acknowledged imports to attach reviews to.
+    review_candidates: Vec<String>,
 }
 
 impl Ledger {
@@ -216,6 +226,10 @@ impl Ledger {
             overrides: self.overrides.clone(),
             users: self.users.clone(),
             override_candidates: Vec::new(),
+            content: self.content.clone(),
+            reviews: self.reviews.clone(),
+            reviews_sent: self.reviews_sent,
+            review_candidates: Vec::new(),
         }
     }
 
@@ -223,6 +237,8 @@ impl Ledger {
         self.batches.iter().filter(|(_, ack)| *ack).count()
             + self.overrides.values().filter(|o| o.2).count()
             + self.users.values().filter(|ack| **ack).count()
+            + self.content.values().filter(|c| c.0.is_some()).count()
+            + self.reviews.len()
     }
 }
 
@@ -279,6 +295,7 @@ async fn drive(
                 l.batches[index].1 = true;
                 let ids: Vec<String> = (0..batch.rows.min(5)).map(|r| batch.id(r)).collect();
                 l.override_candidates.extend(ids);
+                l.review_candidates.push(batch.id(batch.rows - 1));
             }
         }
     };
@@ -322,6 +339,80 @@ async fn drive(
             }
         }
     };
+    let writer = {
+        let (client, address, ledger, stop) = (
+            client.clone(),
+            address.clone(),
+            ledger.clone(),
+            stop.clone(),
+        );
+        async move {
+            let mut n = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                n += 1;
+                let id = format!("crash-r{round}-{n}");
+                let title = format!("crash {round} {n} first");
+                ledger
+                    .lock()
+                    .unwrap()
+                    .content
+                    .insert(id.clone(), (None, Some(title.clone())));
+                let created = client
+                    .post(format!("{address}/api/v1/content"))
+                    .json(&json!({"id": id, "kind": "playbook", "title": title, "body": "回款 first"}))
+                    .send()
+                    .await;
+                if !ok(&created) {
+                    break;
+                }
+                ledger
+                    .lock()
+                    .unwrap()
+                    .content
+                    .insert(id.clone(), (Some(title), None));
+                let second = format!("crash {round} {n} second");
+                if let Some(c) = ledger.lock().unwrap().content.get_mut(&id) {
+                    c.1 = Some(second.clone());
+                }
+                let saved = client
+                    .put(format!("{address}/api/v1/content/{id}"))
+                    .json(&json!({"kind": "playbook", "title": second, "body": "回款 second"}))
+                    .send()
+                    .await;
+                if !ok(&saved) {
+                    break;
+                }
+                ledger
+                    .lock()
+                    .unwrap()
+                    .content
+                    .insert(id, (Some(second), None));
+                let account = ledger.lock().unwrap().review_candidates.pop();
+                if let Some(account) = account {
+                    ledger.lock().unwrap().reviews_sent += 1;
+                    let review = client
+                        .post(format!("{address}/api/v1/accounts/{account}/reviews"))
+                        .json(&json!({"background": format!("crash {round} {n}"), "actions": "对账", "result": "won", "moves": ["先对账"]}))
+                        .send()
+                        .await;
+                    let Ok(response) = review else { break };
+                    if !response.status().is_success() {
+                        break;
+                    }
+                    let Ok(body) = response.json::<Value>().await else {
+                        break;
+                    };
+                    if let Some(item) = body["id"].as_str() {
+                        ledger
+                            .lock()
+                            .unwrap()
+                            .reviews
+                            .insert(item.to_owned(), account);
+                    }
+                }
+            }
+        }
+    };
     let user_maker = {
         let (client, address, ledger, stop) = (client, address, ledger, stop);
         async move {
@@ -342,7 +433,7 @@ async fn drive(
             }
         }
     };
-    tokio::join!(importer, overrider, user_maker);
+    tokio::join!(importer, overrider, writer, user_maker);
 }
 
 /// Problems found after a restart.
@@ -454,6 +545,44 @@ async fn verify(address: &str, token: &str, ledger: &Ledger) -> Findings {
         }
     }
 
+    // Content saves and case reviews.
+    for (id, (acknowledged, pending)) in &ledger.content {
+        let response = client
+            .get(format!("{address}/api/v1/content/{id}"))
+            .send()
+            .await
+            .expect("content");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let title = body["title"].as_str();
+        if status == 404 {
+            if acknowledged.is_some() {
+                findings
+                    .lost
+                    .push(format!("acknowledged item {id} is missing"));
+            }
+        } else if title != acknowledged.as_deref() && title != pending.as_deref() {
+            findings.wrong.push(format!(
+                "item {id} has title {title:?}, expected {acknowledged:?} or {pending:?}"
+            ));
+        }
+    }
+    for (id, account) in &ledger.reviews {
+        let body: Value = client
+            .get(format!("{address}/api/v1/content/{id}"))
+            .send()
+            .await
+            .expect("review")
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        if body["account"] != json!(account) {
+            findings.lost.push(format!(
+                "acknowledged case review {id} of {account} is missing"
+            ));
+        }
+    }
+
     // The search index agrees with the store within seconds.
     let started = Instant::now();
     loop {
@@ -560,14 +689,19 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
         .sum();
     println!(
         "crash test (seed {seed}): {kills} kills, {} acknowledged writes ({} imports with {rows} rows, \
-         {} overrides, {} users; {} writes unanswered), lost {}, half-applied {}, wrong {}",
+         {} overrides, {} users, {} content items created and saved, {} case reviews; {} writes \
+         unanswered), lost {}, half-applied {}, wrong {}",
         l.acknowledged(),
         l.batches.iter().filter(|(_, a)| *a).count(),
         l.overrides.values().filter(|o| o.2).count(),
         l.users.values().filter(|a| **a).count(),
+        l.content.values().filter(|c| c.0.is_some()).count(),
+        l.reviews.len(),
         l.batches.iter().filter(|(_, a)| !*a).count()
             + l.overrides.values().filter(|o| !o.2).count()
-            + l.users.values().filter(|a| !**a).count(),
+            + l.users.values().filter(|a| !**a).count()
+            + l.content.values().filter(|c| c.1.is_some()).count()
+            + (l.reviews_sent - l.reviews.len()),
         lost.len(),
         half_applied.len(),
         wrong.len(),

@@ -68,15 +68,25 @@ async fn a_playbook_goes_from_draft_through_review_to_published_and_can_be_sent_
     assert_eq!(mine["owner"], "chen.jing");
 
     let (status, body) = send(trainer.post(content(&format!("{id}/submit")))).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("in_review")), "{body}");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("in_review")),
+        "{body}"
+    );
     let (status, body) = send(trainer.post(content(&format!("{id}/approve")))).await;
     assert_eq!(status, 403, "a trainer does not approve: {body}");
     let (_, queue) = send(manager.get(app.url("/api/v1/review-queue"))).await;
-    assert!(queue.as_array().unwrap().iter().any(|e| e["id"] == id), "{queue}");
+    assert!(
+        queue.as_array().unwrap().iter().any(|e| e["id"] == id),
+        "{queue}"
+    );
 
     // Sending back needs a comment, which the history keeps.
     let (status, body) = send(manager.post(content(&format!("{id}/send-back")))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("comment_required")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("comment_required"))
+    );
     let (status, _) = send(
         manager
             .post(content(&format!("{id}/send-back")))
@@ -87,16 +97,24 @@ async fn a_playbook_goes_from_draft_through_review_to_published_and_can_be_sent_
     assert_eq!(send(trainer.get(content(&id))).await.1["status"], "draft");
 
     let mut edited = playbook("大客户价格谈判七步法");
-    edited["body"] = json!("## 步骤\n\n先摸清对方的采购预算，再报价。\n\n## 底线\n\n让步不超过三次。\n");
+    edited["body"] =
+        json!("## 步骤\n\n先摸清对方的采购预算，再报价。\n\n## 底线\n\n让步不超过三次。\n");
     edited["base"] = json!(3);
     let (status, body) = send(trainer.put(content(&id)).json(&edited)).await;
     assert_eq!(status, 200, "{body}");
     send(trainer.post(content(&format!("{id}/submit")))).await;
     let (status, body) = send(manager.post(content(&format!("{id}/approve")))).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("published")), "{body}");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("published")),
+        "{body}"
+    );
 
     assert_eq!(send(rep.get(content(&id))).await.0, 200);
-    assert!(found(&app, &rep, "让步", &id).await, "the rep finds the published playbook");
+    assert!(
+        found(&app, &rep, "让步", &id).await,
+        "the rep finds the published playbook"
+    );
 
     let (_, versions) = send(trainer.get(content(&format!("{id}/versions")))).await;
     let actions: Vec<&str> = versions
@@ -107,10 +125,20 @@ async fn a_playbook_goes_from_draft_through_review_to_published_and_can_be_sent_
         .collect();
     assert_eq!(
         actions,
-        ["approved", "submitted", "saved", "sent_back", "submitted", "created"]
+        [
+            "approved",
+            "submitted",
+            "saved",
+            "sent_back",
+            "submitted",
+            "created"
+        ]
     );
     assert_eq!(versions[3]["comment"], "补充让步的底线");
-    assert_eq!(send(rep.get(content(&format!("{id}/versions")))).await.0, 403);
+    assert_eq!(
+        send(rep.get(content(&format!("{id}/versions")))).await.0,
+        403
+    );
 }
 
 #[tokio::test]
@@ -126,17 +154,31 @@ async fn readers_keep_the_published_version_while_an_edit_waits_and_old_versions
     let mut changed = original.clone();
     changed["title"] = json!("谈判：新标题");
     let (status, body) = send(trainer.put(content(id)).json(&changed)).await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("draft")), "{body}");
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("draft")),
+        "{body}"
+    );
 
     // The rep still reads the published version; the trainer sees the draft.
-    assert_eq!(send(rep.get(content(id))).await.1["title"], original_title.as_str());
-    assert_eq!(send(trainer.get(content(id))).await.1["title"], "谈判：新标题");
+    assert_eq!(
+        send(rep.get(content(id))).await.1["title"],
+        original_title.as_str()
+    );
+    assert_eq!(
+        send(trainer.get(content(id))).await.1["title"],
+        "谈判：新标题"
+    );
 
     // A save based on an old version is refused: nothing is overwritten silently.
     changed["base"] = json!(1);
     changed["title"] = json!("谈判：另一个标题");
     let (status, body) = send(trainer.put(content(id)).json(&changed)).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("edit_conflict")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("edit_conflict")),
+        "{body}"
+    );
 
     let (_, diff) = send(trainer.get(content(&format!("{id}/diff?from=1&to=2")))).await;
     let lines: Vec<String> = diff
@@ -144,7 +186,13 @@ async fn readers_keep_the_published_version_while_an_edit_waits_and_old_versions
         .unwrap()
         .iter()
         .filter(|l| l["op"] != " ")
-        .map(|l| format!("{}{}", l["op"].as_str().unwrap(), l["text"].as_str().unwrap()))
+        .map(|l| {
+            format!(
+                "{}{}",
+                l["op"].as_str().unwrap(),
+                l["text"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         lines,
@@ -175,7 +223,11 @@ async fn markdown_files_are_validated_like_files_and_stale_items_are_listed_for_
             .body(markdown),
     )
     .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_content")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_content")),
+        "{body}"
+    );
     let fields: Vec<&str> = body["error"]["fields"]
         .as_array()
         .unwrap()
@@ -194,9 +246,16 @@ async fn markdown_files_are_validated_like_files_and_stale_items_are_listed_for_
     .await;
     assert_eq!(status, 201, "{body}");
     let (_, listed) = send(trainer.get(app.url("/api/v1/my/content?stale=true"))).await;
-    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [body["id"].as_str().unwrap()]);
-    let (_, item) = send(trainer.get(app.url(&format!("/api/v1/content/{}", body["id"].as_str().unwrap())))).await;
+    let (_, item) =
+        send(trainer.get(app.url(&format!("/api/v1/content/{}", body["id"].as_str().unwrap()))))
+            .await;
     assert_eq!(item["stale"], true);
 
     // A rep may write an experience write-up, not a playbook.
@@ -231,16 +290,23 @@ async fn a_case_review_attached_to_an_account_is_found_by_search_and_leads_its_b
     let id = body["id"].as_str().unwrap().to_owned();
     let (_, item) = send(manager.get(app.url(&format!("/api/v1/content/{id}")))).await;
     assert_eq!(item["account"], "ACC-1");
-    assert_eq!(item["account_tier"], "strategic", "the tier at the time is recorded");
+    assert_eq!(
+        item["account_tier"], "strategic",
+        "the tier at the time is recorded"
+    );
     assert_eq!(item["outcome"], "won");
     assert_eq!(item["moves"].as_array().unwrap().len(), 2);
 
-    assert!(found(&app, &owner, "财务总监", &id).await, "the owner finds it");
-    assert!(!found(&app, &other, "财务总监", &id).await, "another rep does not");
-    let (_, briefing) = send(
-        owner.get(app.url("/api/v1/accounts/ACC-1/briefing?scenario=collections")),
-    )
-    .await;
+    assert!(
+        found(&app, &owner, "财务总监", &id).await,
+        "the owner finds it"
+    );
+    assert!(
+        !found(&app, &other, "财务总监", &id).await,
+        "another rep does not"
+    );
+    let (_, briefing) =
+        send(owner.get(app.url("/api/v1/accounts/ACC-1/briefing?scenario=collections"))).await;
     let own = briefing["cases"]
         .as_array()
         .unwrap()
@@ -255,8 +321,20 @@ async fn a_case_review_attached_to_an_account_is_found_by_search_and_leads_its_b
             .json(&json!({"result": "maybe", "background": "", "actions": "x"})),
     )
     .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_content")));
-    assert_eq!(send(owner.post(app.url("/api/v1/accounts/ACC-1/reviews")).json(&review)).await.0, 403);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_content"))
+    );
+    assert_eq!(
+        send(
+            owner
+                .post(app.url("/api/v1/accounts/ACC-1/reviews"))
+                .json(&review)
+        )
+        .await
+        .0,
+        403
+    );
 }
 
 #[tokio::test]
@@ -283,10 +361,12 @@ async fn a_best_practice_is_collected_cited_by_a_playbook_and_the_case_shows_the
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "published", "curating does not unpublish");
 
-    let (_, practices) = send(trainer.get(app.url("/api/v1/practices?tier=major&scenario=bidding"))).await;
+    let (_, practices) =
+        send(trainer.get(app.url("/api/v1/practices?tier=major&scenario=bidding"))).await;
     assert_eq!(practices[0]["reference"], "bid-won#2", "{practices}");
     assert_eq!(practices[0]["text"], "准备样板点参观");
-    let (_, none) = send(trainer.get(app.url("/api/v1/practices?tier=small&scenario=bidding"))).await;
+    let (_, none) =
+        send(trainer.get(app.url("/api/v1/practices?tier=small&scenario=bidding"))).await;
     assert_eq!(none, json!([]));
 
     let mut cited = playbook("投标打法");
@@ -300,16 +380,27 @@ async fn a_best_practice_is_collected_cited_by_a_playbook_and_the_case_shows_the
     let (_, case) = send(trainer.get(app.url("/api/v1/content/bid-won"))).await;
     assert_eq!(case["cited_by"][0]["id"], pid.as_str(), "{case}");
     let (html_status, html) = {
-        let r = trainer.get(app.url(&format!("/content/{pid}"))).send().await.unwrap();
+        let r = trainer
+            .get(app.url(&format!("/content/{pid}")))
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
     };
     assert_eq!(html_status, 200);
-    assert!(html.contains("投标赢单复盘") && html.contains("准备样板点参观"), "evidence on the page");
+    assert!(
+        html.contains("投标赢单复盘") && html.contains("准备样板点参观"),
+        "evidence on the page"
+    );
 
     let mut dangling = playbook("无据可依");
     dangling["evidence"] = json!(["no-such-case"]);
     let (status, body) = send(trainer.post(app.url("/api/v1/content")).json(&dangling)).await;
-    assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (400, Some("evidence")), "{body}");
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (400, Some("evidence")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -318,7 +409,11 @@ async fn courses_follow_the_audience_and_campaigns_and_progress_is_counted() {
     let rep = app.client_as("wang.fang", "rep").await;
     let trainer = app.client_as("chen.jing", "trainer").await;
     let (_, mine) = send(rep.get(app.url("/api/v1/my/courses"))).await;
-    assert_eq!(mine, json!([]), "no position yet: not the course's audience");
+    assert_eq!(
+        mine,
+        json!([]),
+        "no position yet: not the course's audience"
+    );
     let (status, _) = send(
         app.admin
             .put(app.url("/api/v1/users/wang.fang"))
@@ -328,18 +423,43 @@ async fn courses_follow_the_audience_and_campaigns_and_progress_is_counted() {
     assert_eq!(status, 200);
     let (_, mine) = send(rep.get(app.url("/api/v1/my/courses"))).await;
     assert_eq!(mine[0]["id"], "core-course", "{mine}");
-    assert_eq!((mine[0]["lessons"].as_u64(), mine[0]["done"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (mine[0]["lessons"].as_u64(), mine[0]["done"].as_u64()),
+        (Some(2), Some(0))
+    );
 
-    assert_eq!(send(rep.put(app.url("/api/v1/progress/core-lesson-1"))).await.0, 204);
-    assert_eq!(send(rep.put(app.url("/api/v1/progress/core-course"))).await.0, 400);
+    assert_eq!(
+        send(rep.put(app.url("/api/v1/progress/core-lesson-1")))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        send(rep.put(app.url("/api/v1/progress/core-course")))
+            .await
+            .0,
+        400
+    );
     let (_, mine) = send(rep.get(app.url("/api/v1/my/courses"))).await;
-    assert_eq!((mine[0]["percent"].as_u64(), mine[0]["next_lesson"].as_str()), (Some(50), Some("core-lesson-2")));
+    assert_eq!(
+        (mine[0]["percent"].as_u64(), mine[0]["next_lesson"].as_str()),
+        (Some(50), Some("core-lesson-2"))
+    );
 
-    let (status, completion) = send(trainer.get(app.url("/api/v1/courses/core-course/completion"))).await;
+    let (status, completion) =
+        send(trainer.get(app.url("/api/v1/courses/core-course/completion"))).await;
     assert_eq!(status, 200);
-    assert_eq!(completion["learners"][0]["user"], "wang.fang", "{completion}");
+    assert_eq!(
+        completion["learners"][0]["user"], "wang.fang",
+        "{completion}"
+    );
     assert_eq!(completion["completed"], 0);
-    assert_eq!(send(rep.get(app.url("/api/v1/courses/core-course/completion"))).await.0, 403);
+    assert_eq!(
+        send(rep.get(app.url("/api/v1/courses/core-course/completion")))
+            .await
+            .0,
+        403
+    );
 
     // A campaign for the region pushes another course, within its window only.
     let campaign = json!({
@@ -349,7 +469,11 @@ async fn courses_follow_the_audience_and_campaigns_and_progress_is_counted() {
     });
     let (status, body) = send(trainer.post(app.url("/api/v1/content")).json(&campaign)).await;
     assert_eq!(status, 201, "{body}");
-    send(app.admin.post(app.url(&format!("/api/v1/content/{}/approve", body["id"].as_str().unwrap())))).await;
+    send(app.admin.post(app.url(&format!(
+        "/api/v1/content/{}/approve",
+        body["id"].as_str().unwrap()
+    ))))
+    .await;
     let (_, mine) = send(rep.get(app.url("/api/v1/my/courses"))).await;
     assert_eq!(mine[0]["campaigns"][0]["title"], "春雨行动", "{mine}");
 }
@@ -360,18 +484,38 @@ async fn export_then_load_loses_nothing_and_a_file_never_overwrites_a_browser_ed
     let content = crate::helpers::copy_fixture_content();
     let app = spawn_app_with(data.path(), content.path()).await;
     let trainer = app.client_as("chen.jing", "trainer").await;
-    let (_, created) = send(trainer.post(app.url("/api/v1/content")).json(&playbook("网页里写的手册"))).await;
+    let (_, created) = send(
+        trainer
+            .post(app.url("/api/v1/content"))
+            .json(&playbook("网页里写的手册")),
+    )
+    .await;
     let new_id = created["id"].as_str().unwrap().to_owned();
     // Edit a file item in the browser.
     let (_, mut item) = send(trainer.get(app.url("/api/v1/content/major-negotiation"))).await;
     item["title"] = json!("浏览器里改过的标题");
-    assert_eq!(send(trainer.put(app.url("/api/v1/content/major-negotiation")).json(&item)).await.0, 200);
+    assert_eq!(
+        send(
+            trainer
+                .put(app.url("/api/v1/content/major-negotiation"))
+                .json(&item)
+        )
+        .await
+        .0,
+        200
+    );
     let before: Vec<Value> = {
         let (_, list) = send(app.admin.get(app.url("/api/v1/my/content"))).await;
         let _ = list;
         let mut all = Vec::new();
-        for id in [new_id.as_str(), "major-negotiation", "core-course", "bid-won"] {
-            let (status, body) = send(app.admin.get(app.url(&format!("/api/v1/content/{id}")))).await;
+        for id in [
+            new_id.as_str(),
+            "major-negotiation",
+            "core-course",
+            "bid-won",
+        ] {
+            let (status, body) =
+                send(app.admin.get(app.url(&format!("/api/v1/content/{id}")))).await;
             if status == 200 {
                 all.push(body);
             }
@@ -390,13 +534,21 @@ async fn export_then_load_loses_nothing_and_a_file_never_overwrites_a_browser_ed
     assert_eq!(item["title"], "浏览器里改过的标题");
     let (_, problems) = send(app.admin.get(app.url("/api/v1/problems"))).await;
     let text = problems.to_string();
-    assert!(text.contains("major-negotiation.md") && text.contains("edited in the browser"), "{text}");
+    assert!(
+        text.contains("major-negotiation.md") && text.contains("edited in the browser"),
+        "{text}"
+    );
     app.stop().await;
 
     // Export, then load the export as a content directory of a fresh store: the same items.
     let out = tempfile::tempdir().unwrap();
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_playbook"))
-        .args(["export", out.path().to_str().unwrap(), "--data-dir", data.path().to_str().unwrap()])
+        .args([
+            "export",
+            out.path().to_str().unwrap(),
+            "--data-dir",
+            data.path().to_str().unwrap(),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
@@ -406,9 +558,25 @@ async fn export_then_load_loses_nothing_and_a_file_never_overwrites_a_browser_ed
     assert_eq!(problems, json!([]), "the export loads cleanly");
     for original in &before {
         let id = original["id"].as_str().unwrap();
-        let (status, loaded) = send(copy.admin.get(copy.url(&format!("/api/v1/content/{id}")))).await;
+        let (status, loaded) =
+            send(copy.admin.get(copy.url(&format!("/api/v1/content/{id}")))).await;
         assert_eq!(status, 200, "{id}");
-        for field in ["kind", "title", "summary", "tiers", "scenarios", "tags", "lang", "status", "owner", "evidence", "moves", "body", "audience", "review_by"] {
+        for field in [
+            "kind",
+            "title",
+            "summary",
+            "tiers",
+            "scenarios",
+            "tags",
+            "lang",
+            "status",
+            "owner",
+            "evidence",
+            "moves",
+            "body",
+            "audience",
+            "review_by",
+        ] {
             assert_eq!(loaded[field], original[field], "{id}: {field}");
         }
     }
