@@ -136,6 +136,11 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// Back to an item's page (ids may be Chinese: the header carries them percent-encoded).
+fn to_item(id: &str) -> HttpResponse {
+    see_other(&format!("/content/{}", crate::web::pages::path_segment(id)))
+}
+
 /// A choice in a picker (checkbox or option).
 pub struct Pick {
     pub value: String,
@@ -444,8 +449,29 @@ impl EditorForm {
         if let Some(owner) = owner {
             put("owner", text(owner));
         }
+        // A whole file pasted into the body (Typora, git): its front matter fills the fields
+        // the form left empty, and the rest is the body.
+        let pasted = self.get("body").replace("\r\n", "\n");
+        let mut body = pasted.as_str();
+        if let Some((yaml, rest, _)) = crate::domain::content::split_front_matter(&pasted) {
+            if let Ok(serde_yaml_ng::Value::Mapping(fields)) =
+                serde_yaml_ng::from_str::<serde_yaml_ng::Value>(yaml)
+            {
+                for (key, value) in fields {
+                    let empty = match front.get(&key) {
+                        None => true,
+                        Some(serde_yaml_ng::Value::String(s)) => s.is_empty(),
+                        Some(_) => false,
+                    };
+                    if empty && key.as_str() != Some("id") {
+                        front.insert(key, value);
+                    }
+                }
+                body = rest.trim_start_matches('\n');
+            }
+        }
         let yaml = serde_yaml_ng::to_string(&front).unwrap_or_default();
-        format!("---\n{yaml}---\n{}", self.get("body").replace("\r\n", "\n"))
+        format!("---\n{yaml}---\n{body}")
     }
 }
 
@@ -525,7 +551,7 @@ pub async fn submit_new(
     })
     .await;
     match result {
-        Ok(version) => Ok(see_other(&format!("/content/{}", version.item.id))),
+        Ok(version) => Ok(to_item(&version.item.id)),
         Err(AppError::Rejected(errors)) => {
             page.errors = errors;
             Ok(bad_request(html(&page).or_page(lang)?))
@@ -614,7 +640,7 @@ pub async fn submit_edit(
     })
     .await;
     match result {
-        Ok(version) => Ok(see_other(&format!("/content/{}", version.item.id))),
+        Ok(version) => Ok(to_item(&version.item.id)),
         Err(AppError::Rejected(errors)) => {
             page.errors = errors;
             Ok(bad_request(html(&page).or_page(lang)?))
@@ -672,7 +698,7 @@ pub async fn submit_workflow(
     blocking(move || library.workflow_step(&item_id, action, &principal.user, comment))
         .await
         .or_page(lang)?;
-    Ok(see_other(&format!("/content/{id}")))
+    Ok(to_item(&id))
 }
 
 #[derive(Template)]
@@ -778,7 +804,7 @@ pub async fn submit_restore(
     blocking(move || library.restore_version(&item_id, n, &principal.user))
         .await
         .or_page(lang)?;
-    Ok(see_other(&format!("/content/{id}")))
+    Ok(to_item(&id))
 }
 
 #[derive(Template)]
@@ -922,7 +948,7 @@ pub async fn submit_move(
     content_api::mark_best(&state, &principal, &id, n, form.best == "1")
         .await
         .or_page(lang)?;
-    Ok(see_other(&format!("/content/{id}")))
+    Ok(to_item(&id))
 }
 
 /// `POST /accounts/{id}/reviews`: the case-review form of the account page.
@@ -956,7 +982,7 @@ pub async fn submit_case_review(
     let version = content_api::attach_review(&state, &principal, &id, form)
         .await
         .or_page(lang)?;
-    Ok(see_other(&format!("/content/{}", version.item.id)))
+    Ok(to_item(&version.item.id))
 }
 
 #[derive(Template)]
@@ -1000,7 +1026,7 @@ pub async fn submit_lesson_done(
     blocking(move || library.set_lesson_done(&principal.user, &lesson, done))
         .await
         .or_page(lang)?;
-    Ok(see_other(&format!("/content/{id}")))
+    Ok(to_item(&id))
 }
 
 #[derive(Template)]

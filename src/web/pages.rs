@@ -478,7 +478,7 @@ fn format_score(score: Option<f64>, ui: &Ui) -> String {
 }
 
 /// Percent-encodes a path segment (account ids may hold any printable character).
-fn path_segment(text: &str) -> String {
+pub fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

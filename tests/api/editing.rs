@@ -588,3 +588,88 @@ async fn export_then_load_loses_nothing_and_a_file_never_overwrites_a_browser_ed
     let (_, problems) = send(app.admin.get(app.url("/api/v1/problems"))).await;
     assert_eq!(problems, json!([]));
 }
+
+#[tokio::test]
+async fn the_editor_form_shows_errors_by_their_fields_and_takes_a_pasted_file() {
+    let app = spawn_app().await;
+    let trainer = crate::helpers::signed_in_client(
+        &app.address,
+        "chen.jing",
+        &app.add_user("chen.jing", "trainer").await,
+    )
+    .await;
+    let csrf = {
+        let page = trainer
+            .get(app.url("/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("name=\"csrf-token\" content=\"").unwrap() + 26;
+        page[start..start + page[start..].find('"').unwrap()].to_owned()
+    };
+    let post = |form: Vec<(&'static str, String)>| {
+        let mut form = form;
+        form.push(("csrf", csrf.clone()));
+        trainer
+            .post(app.url("/new"))
+            .header("Origin", &app.address)
+            .form(&form)
+            .send()
+    };
+    // A missing title and a bad date come back next to their fields, the input kept.
+    let response = post(vec![
+        ("kind", "playbook".into()),
+        ("title", "".into()),
+        ("review_by", "2026-13-45".into()),
+        ("body", "保留的正文".into()),
+        ("do", "save".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 400);
+    let page = response.text().await.unwrap();
+    let doc = scraper::Html::parse_document(&page);
+    let error_of = |field: &str| {
+        let selector =
+            scraper::Selector::parse(&format!(".field-error[data-field={field}]")).unwrap();
+        doc.select(&selector)
+            .next()
+            .map(|e| e.text().collect::<String>())
+            .unwrap_or_default()
+    };
+    assert!(error_of("title").contains("title"), "{page}");
+    assert!(error_of("review_by").contains("2026-13-45"), "{page}");
+    assert!(page.contains("保留的正文"), "the body is kept");
+
+    // A whole file pasted from Typora: its front matter fills the empty fields.
+    let pasted =
+        "---\ntitle: 从 Typora 粘贴的手册\ntags: [展会]\nscenarios: [exhibition]\n---\n\n# 正文\n";
+    let response = post(vec![
+        ("kind", "playbook".into()),
+        ("title", "".into()),
+        ("body", pasted.into()),
+        ("do", "save".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.trim_start_matches("/content/");
+    let id = &url::form_urlencoded::parse(format!("x={id}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    let (_, item) = send(trainer.get(app.url(&format!("/api/v1/content/{id}")))).await;
+    assert_eq!(item["title"], "从 Typora 粘贴的手册");
+    assert_eq!(item["scenarios"], json!(["exhibition"]));
+    assert_eq!(item["body"], "# 正文\n");
+}
