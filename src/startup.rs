@@ -240,13 +240,13 @@ fn open_accounts(store: Store, demo: bool) -> anyhow::Result<(AccountBook, bool)
 }
 
 /// The demo users, created with the demo accounts: the three reps who own them, a trainer
-/// and a manager.
-pub const DEMO_USERS: [(&str, Role); 5] = [
-    ("zhang.wei", Role::Rep),
-    ("li.na", Role::Rep),
-    ("wang.fang", Role::Rep),
-    ("chen.jing", Role::Trainer),
-    ("zhao.lei", Role::Manager),
+/// and a manager, with the position and region that decide their courses.
+pub const DEMO_USERS: [(&str, Role, &str, &str); 5] = [
+    ("zhang.wei", Role::Rep, "销售代表 L1", "江苏"),
+    ("li.na", Role::Rep, "销售代表 L2", "浙江"),
+    ("wang.fang", Role::Rep, "客户经理", "上海"),
+    ("chen.jing", Role::Trainer, "培训经理", "上海"),
+    ("zhao.lei", Role::Manager, "销售主管", "江苏"),
 ];
 
 /// On a data directory without an enabled admin, creates `admin` with a random password; with
@@ -266,9 +266,10 @@ fn bootstrap_users(auth: &Auth, demo_loaded: bool) -> anyhow::Result<()> {
         }
     }
     if demo_loaded {
-        for (name, role) in DEMO_USERS {
+        for (name, role, position, region) in DEMO_USERS {
             if auth.user(name)?.is_none() {
                 if let Some(password) = auth.add_user(name, role, None)? {
+                    auth.set_profile(name, Some(position), Some(region))?;
                     created.push((name.to_owned(), role, password));
                 }
             }

@@ -162,6 +162,8 @@ pub struct EditorPage {
     pub summary: String,
     pub tiers: Vec<Pick>,
     pub scenarios: Vec<Pick>,
+    /// The library's most used tags, as a picker; `tags` holds the others.
+    pub tag_picks: Vec<Pick>,
     pub tags: String,
     pub lang: String,
     pub account: String,
@@ -262,6 +264,7 @@ impl EditorPage {
                     checked: item.is_some_and(|i| i.scenarios.iter().any(|x| x == s)),
                 })
                 .collect(),
+            tag_picks: Vec::new(),
             tags: item.map(|i| join(&i.tags)).unwrap_or_default(),
             lang: item.map_or(lang, |i| i.lang).as_str().to_owned(),
             account: item.and_then(|i| i.account.clone()).unwrap_or_default(),
@@ -301,6 +304,41 @@ impl EditorPage {
             errors: Vec::new(),
             ctx,
         }
+        .with_tag_picks(state)
+    }
+
+    /// Moves the item's tags that are among the library's most used into checkboxes.
+    fn with_tag_picks(mut self, state: &AppState) -> EditorPage {
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let catalog = state.library.catalog();
+        for item in catalog.iter() {
+            for tag in &item.tags {
+                *counts.entry(tag.as_str()).or_default() += 1;
+            }
+        }
+        let mut common: Vec<(&str, usize)> = counts.into_iter().collect();
+        common.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let own: Vec<String> = self
+            .tags
+            .split(", ")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        self.tag_picks = common
+            .into_iter()
+            .take(24)
+            .map(|(tag, _)| Pick {
+                value: tag.to_owned(),
+                label: tag.to_owned(),
+                checked: own.iter().any(|t| t == tag),
+            })
+            .collect();
+        self.tags = own
+            .into_iter()
+            .filter(|t| !self.tag_picks.iter().any(|p| &p.value == t))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self
     }
 
     /// Takes the submitted form back into the page (after a failed save or a preview).
@@ -312,6 +350,7 @@ impl EditorPage {
         };
         picks(&mut self.tiers, &form.tiers);
         picks(&mut self.scenarios, &form.scenarios);
+        picks(&mut self.tag_picks, &form.tag_picks);
         let get = |name: &str| form.get(name).to_owned();
         if self.id.is_none() {
             self.kind = get("kind");
@@ -344,6 +383,7 @@ pub struct EditorForm {
     fields: Vec<(String, String)>,
     tiers: Vec<String>,
     scenarios: Vec<String>,
+    tag_picks: Vec<String>,
 }
 
 impl EditorForm {
@@ -352,11 +392,13 @@ impl EditorForm {
             fields: Vec::new(),
             tiers: Vec::new(),
             scenarios: Vec::new(),
+            tag_picks: Vec::new(),
         };
         for (key, value) in form_urlencoded::parse(body) {
             match key.as_ref() {
                 "tiers" => form.tiers.push(value.into_owned()),
                 "scenarios" => form.scenarios.push(value.into_owned()),
+                "tag_pick" => form.tag_picks.push(value.into_owned()),
                 _ => form.fields.push((key.into_owned(), value.into_owned())),
             }
         }
@@ -417,7 +459,11 @@ impl EditorForm {
         for (name, values) in [
             ("tiers", self.tiers.clone()),
             ("scenarios", self.scenarios.clone()),
-            ("tags", self.list("tags")),
+            ("tags", {
+                let mut tags = self.tag_picks.clone();
+                tags.extend(self.list("tags"));
+                tags
+            }),
             ("audience", self.list("audience")),
             ("evidence", self.list("evidence")),
             ("courses", self.list("courses")),
