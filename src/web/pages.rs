@@ -81,6 +81,17 @@ impl PageContext {
         }
     }
 
+    /// A workflow status in the UI language.
+    pub fn status_label(&self, status: &str) -> &'static str {
+        match status {
+            "draft" => self.t("草稿", "Draft"),
+            "in_review" => self.t("审核中", "In review"),
+            "published" => self.t("已发布", "Published"),
+            "archived" => self.t("已归档", "Archived"),
+            _ => "",
+        }
+    }
+
     /// The other UI language, for the switch.
     pub fn other_lang(&self) -> &'static str {
         match self.lang {

@@ -554,6 +554,9 @@ async fn a_trainer_writes_with_preview_and_submits_a_manager_approves_a_rep_find
         rendered.contains("<h2>步骤</h2>") && rendered.contains("<strong>三天内</strong>"),
         "live preview: {rendered}"
     );
+    if let Ok(dir) = std::env::var("PLAYBOOK_SCREENSHOTS") {
+        std::fs::write(format!("{dir}/editor.png"), c.screenshot().await.unwrap()).unwrap();
+    }
     click(c, "button[value=submit]").await;
     for _ in 0..50 {
         if c.current_url()
@@ -569,7 +572,7 @@ async fn a_trainer_writes_with_preview_and_submits_a_manager_approves_a_rep_find
     let page = c.current_url().await.unwrap().path().to_owned();
     assert!(page.starts_with("/content/"), "landed on {page}");
     assert_eq!(text_of(c, "article h1").await, "展会后七日跟进法");
-    assert_eq!(text_of(c, ".badge.status").await, "in_review");
+    assert_eq!(text_of(c, ".badge.status").await, "审核中");
 
     // The manager finds it in the review queue and approves it.
     switch_user(c, &app, "zhao.lei", &manager, "/review").await;
@@ -579,6 +582,9 @@ async fn a_trainer_writes_with_preview_and_submits_a_manager_approves_a_rep_find
         .click()
         .await
         .unwrap();
+    if let Ok(dir) = std::env::var("PLAYBOOK_SCREENSHOTS") {
+        std::fs::write(format!("{dir}/review.png"), c.screenshot().await.unwrap()).unwrap();
+    }
     click(c, "button.approve").await;
     for _ in 0..50 {
         if c.find_all(Locator::Css(".badge.status"))
