@@ -277,18 +277,26 @@ fn open_store_for_command(
     }
 }
 
-/// `playbook backup DIR`: a consistent copy of a stopped server's store.
-fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
+/// Fails (exit 2, with the reason) when `data_dir` holds no store.
+fn require_store(data_dir: &std::path::Path) -> Result<(), ExitCode> {
     let config = Config {
         data_dir: data_dir.to_owned(),
         ..Config::default()
     };
-    if !config.store_dir().exists() {
-        eprintln!(
-            "error: there is no store in {} (pass --data-dir or set PLAYBOOK_DATA_DIR)",
-            config.store_dir().display()
-        );
-        return ExitCode::from(2);
+    if config.store_dir().exists() {
+        return Ok(());
+    }
+    eprintln!(
+        "error: there is no store in {} (pass --data-dir or set PLAYBOOK_DATA_DIR)",
+        config.store_dir().display()
+    );
+    Err(ExitCode::from(2))
+}
+
+/// `playbook export DIR`: every item as Markdown with front matter.
+fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
+    if let Err(code) = require_store(data_dir) {
+        return code;
     }
     let store = match open_store_for_command(
         data_dir,
@@ -316,17 +324,10 @@ fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
     }
 }
 
+/// `playbook backup DIR`: a consistent copy of a stopped server's store.
 fn backup(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
-    let config = Config {
-        data_dir: data_dir.to_owned(),
-        ..Config::default()
-    };
-    if !config.store_dir().exists() {
-        eprintln!(
-            "error: there is no store in {} (pass --data-dir or set PLAYBOOK_DATA_DIR)",
-            config.store_dir().display()
-        );
-        return ExitCode::from(2);
+    if let Err(code) = require_store(data_dir) {
+        return code;
     }
     match crate::store::backup::is_missing_or_empty(dir) {
         Ok(true) => {}

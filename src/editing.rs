@@ -43,6 +43,16 @@ pub fn rejected(problems: Vec<ContentError>) -> LibraryError {
     )
 }
 
+/// One problem with one field.
+fn field_problem(file: &str, field: &str, message: String) -> LibraryError {
+    rejected(vec![ContentError {
+        file: file.to_owned(),
+        field: Some(field.to_owned()),
+        line: None,
+        message,
+    }])
+}
+
 fn workflow_error(e: crate::domain::workflow::WorkflowError) -> LibraryError {
     LibraryError::Invalid {
         code: "invalid_transition",
@@ -61,6 +71,12 @@ fn edit_error(e: StoreError) -> LibraryError {
         )),
         e => LibraryError::Store(e),
     }
+}
+
+/// Whether the front matter of `text` sets `id` (else the id is made from the title).
+fn names_id(text: &str) -> bool {
+    crate::domain::content::split_front_matter(text)
+        .is_some_and(|(yaml, _, _)| yaml.lines().any(|l| l.starts_with("id:")))
 }
 
 /// A new id from a title: its slug, made unique with `-2`, `-3`, ….
@@ -98,19 +114,15 @@ impl Library {
         let mut item =
             parse_content(name, &format!("{name}.md"), text, self.taxonomy()).map_err(rejected)?;
         if let Some(id) = id {
-            let named = crate::domain::content::split_front_matter(text)
-                .map(|(yaml, _, _)| yaml.lines().any(|l| l.trim_start().starts_with("id:")))
-                .unwrap_or(false);
-            if named && item.id != id {
-                return Err(rejected(vec![ContentError {
-                    file: name.to_owned(),
-                    field: Some("id".into()),
-                    line: None,
-                    message: format!(
+            if names_id(text) && item.id != id {
+                return Err(field_problem(
+                    name,
+                    "id",
+                    format!(
                         "id: {:?} differs from the item's id {id:?}; an id cannot be changed",
                         item.id
                     ),
-                }]));
+                ));
             }
             item.id = id.to_owned();
         }
@@ -135,10 +147,7 @@ impl Library {
     /// front matter names another owner). Without an `id`, one is made from the title.
     pub fn create_item(&self, text: &str, by: &str) -> Result<Version, LibraryError> {
         let mut item = self.validate_markdown(text, None)?;
-        let named = crate::domain::content::split_front_matter(text)
-            .map(|(yaml, _, _)| yaml.lines().any(|l| l.trim_start().starts_with("id:")))
-            .unwrap_or(false);
-        if named {
+        if names_id(text) {
             if self.store().get_record(&item.id)?.is_some() {
                 return Err(LibraryError::Conflict(format!(
                     "id {:?} is taken: choose another id, or edit that item",
@@ -173,16 +182,15 @@ impl Library {
         let record = self.record(id)?;
         let mut item = self.validate_markdown(text, Some(id))?;
         if item.kind != record.item.kind {
-            return Err(rejected(vec![ContentError {
-                file: id.to_owned(),
-                field: Some("kind".into()),
-                line: None,
-                message: format!(
+            return Err(field_problem(
+                id,
+                "kind",
+                format!(
                     "kind: a {} cannot become a {}; create a new item instead",
                     record.item.kind.as_str(),
                     item.kind.as_str()
                 ),
-            }]));
+            ));
         }
         item.source = record.item.source.clone();
         item.owner = item.owner.or_else(|| record.item.owner.clone());

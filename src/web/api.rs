@@ -75,22 +75,33 @@ impl ItemRef {
     }
 }
 
+/// The evidence links of an item as `access` may see them: the cases a playbook cites, and
+/// the published playbooks citing a case.
+pub fn evidence_links(
+    state: &AppState,
+    access: &crate::access::Access,
+    item: &ContentItem,
+) -> (Vec<crate::domain::capture::Evidence>, Vec<ItemRef>) {
+    let catalog = state.library.indexed_catalog();
+    let cited_cases = crate::domain::capture::evidence_of(item, |id| {
+        catalog.get(id).filter(|case| access.can_read(case))
+    });
+    let cited_by = if item.kind == Kind::Case {
+        state
+            .library
+            .cited_by(&item.id)
+            .iter()
+            .map(ItemRef::of)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (cited_cases, cited_by)
+}
+
 impl ContentView {
     pub fn new(state: &AppState, access: &crate::access::Access, item: ContentItem) -> ContentView {
-        let catalog = state.library.indexed_catalog();
-        let cited_cases = crate::domain::capture::evidence_of(&item, |id| {
-            catalog.get(id).filter(|case| access.can_read(case))
-        });
-        let cited_by = if item.kind == Kind::Case {
-            state
-                .library
-                .cited_by(&item.id)
-                .iter()
-                .map(ItemRef::of)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let (cited_cases, cited_by) = evidence_links(state, access, &item);
         ContentView {
             html: render_html(&item.body),
             url: format!("/content/{}", item.id),

@@ -76,6 +76,7 @@ impl WorkPanel {
         } else {
             None
         };
+        let (evidence, cited_by) = crate::web::api::evidence_links(state, access, item);
         let done = if item.kind == Kind::Lesson && item.is_published() {
             Some(state.library.lessons_done(&p.user)?.contains(&item.id))
         } else {
@@ -95,19 +96,8 @@ impl WorkPanel {
                 && item.status != Status::Archived,
             can_history: policy::can_edit_content(p, facts) || policy::can_approve(p),
             sent_back,
-            evidence: crate::domain::capture::evidence_of(item, |id| {
-                catalog.get(id).filter(|c| access.can_read(c))
-            }),
-            cited_by: if item.kind == Kind::Case {
-                state
-                    .library
-                    .cited_by(&item.id)
-                    .iter()
-                    .map(ItemRef::of)
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            evidence,
+            cited_by,
             moves: item
                 .moves
                 .iter()
@@ -596,26 +586,28 @@ pub async fn submit_new(
         }
     })
     .await;
-    match result {
-        Ok(version) => Ok(to_item(&version.item.id)),
-        Err(AppError::Rejected(errors)) => {
-            page.errors = errors;
-            Ok(bad_request(html(&page).or_page(lang)?))
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            page.errors = vec![FieldError {
-                field: String::new(),
-                message,
-            }];
-            Ok(bad_request(html(&page).or_page(lang)?))
-        }
-        Err(e) => Err(e).or_page(lang),
-    }
+    after_save(result, page)
 }
 
-fn bad_request(mut response: HttpResponse) -> HttpResponse {
+/// The answer to a save from the editor: the item's page, or the editor again (400) with the
+/// problems next to their fields and the input kept.
+fn after_save(
+    result: Result<Version, AppError>,
+    mut page: EditorPage,
+) -> Result<HttpResponse, PageError> {
+    let lang = page.ctx.lang;
+    page.errors = match result {
+        Ok(version) => return Ok(to_item(&version.item.id)),
+        Err(AppError::Rejected(errors)) => errors,
+        Err(AppError::Conflict { message, .. }) => vec![FieldError {
+            field: String::new(),
+            message,
+        }],
+        Err(e) => return Err(e).or_page(lang),
+    };
+    let mut response = html(&page).or_page(lang)?;
     *response.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
-    response
+    Ok(response)
 }
 
 /// The item `principal` may edit, with its version number; 404 or 403 otherwise.
@@ -685,21 +677,7 @@ pub async fn submit_edit(
         }
     })
     .await;
-    match result {
-        Ok(version) => Ok(to_item(&version.item.id)),
-        Err(AppError::Rejected(errors)) => {
-            page.errors = errors;
-            Ok(bad_request(html(&page).or_page(lang)?))
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            page.errors = vec![FieldError {
-                field: String::new(),
-                message,
-            }];
-            Ok(bad_request(html(&page).or_page(lang)?))
-        }
-        Err(e) => Err(e).or_page(lang),
-    }
+    after_save(result, page)
 }
 
 #[derive(Deserialize)]
