@@ -209,9 +209,10 @@ impl Library {
             .collect())
     }
 
+    /// The coverage matrix of the published playbooks (while a playbook's edit waits for
+    /// approval, its published version keeps its cells filled).
     pub fn coverage(&self) -> Result<Coverage, LibraryError> {
-        let items = self.store.list_content()?;
-        Ok(coverage(&items, &self.taxonomy))
+        Ok(coverage(self.catalog().iter(), &self.taxonomy))
     }
 
     /// Validates the parameters and searches what a reader may see. A query that finds nothing

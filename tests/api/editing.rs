@@ -160,7 +160,10 @@ async fn readers_keep_the_published_version_while_an_edit_waits_and_old_versions
         "{body}"
     );
 
-    // The rep still reads the published version; the trainer sees the draft.
+    // The rep still reads the published version; the trainer sees the draft; the coverage
+    // matrix keeps the published playbook in its cell.
+    let (_, coverage) = send(rep.get(app.url("/api/v1/coverage"))).await;
+    assert!(coverage.to_string().contains(id), "{coverage}");
     assert_eq!(
         send(rep.get(content(id))).await.1["title"],
         original_title.as_str()
