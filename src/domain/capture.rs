@@ -213,6 +213,9 @@ pub struct Practice {
     pub tiers: Vec<String>,
     pub scenarios: Vec<String>,
     pub outcome: Option<Outcome>,
+    /// Whether the viewer may open the whole case (a review of an account is as private as
+    /// the account's figures; its best practices are shared, its story is not).
+    pub readable: bool,
 }
 
 /// The tiers a case speaks for.
@@ -247,6 +250,7 @@ pub fn practices<'a>(
                 tiers: tiers.clone(),
                 scenarios: case.scenarios.clone(),
                 outcome: case.outcome,
+                readable: true,
             });
         }
     }
@@ -261,12 +265,16 @@ pub struct Evidence {
     /// The cited move, when the reference names one.
     pub n: Option<usize>,
     pub text: Option<String>,
+    /// Whether the viewer may open the whole case.
+    pub readable: bool,
 }
 
-/// The evidence of `playbook` that `find` can resolve (others are hidden or gone).
+/// The evidence of `playbook` that `find` can resolve (others are gone or unpublished);
+/// `readable` says whether the viewer may open a case.
 pub fn evidence_of<'a>(
     playbook: &ContentItem,
     find: impl Fn(&str) -> Option<&'a ContentItem>,
+    readable: impl Fn(&ContentItem) -> bool,
 ) -> Vec<Evidence> {
     playbook
         .evidence
@@ -281,6 +289,7 @@ pub fn evidence_of<'a>(
                 text: n
                     .and_then(|n| case.moves.get(n - 1))
                     .map(|m| m.text.clone()),
+                readable: readable(case),
             })
         })
         .collect()
@@ -412,7 +421,7 @@ mod tests {
         assert!(practices([&case], Some("small"), None).is_empty());
         assert!(practices([&case], None, Some("bidding")).is_empty());
         let playbook = item("---\nid: p\nkind: playbook\ntitle: P\nevidence: [c1#2]\n---\n");
-        let evidence = evidence_of(&playbook, |id| (id == "c1").then_some(&case));
+        let evidence = evidence_of(&playbook, |id| (id == "c1").then_some(&case), |_| true);
         assert_eq!(evidence[0].text.as_deref(), Some("分三期回款"));
         assert!(cites(&playbook, "c1"));
         let dangling = item("---\nid: p\nkind: playbook\ntitle: P\nevidence: [c1#5, gone]\n---\n");

@@ -83,9 +83,10 @@ pub fn evidence_links(
     item: &ContentItem,
 ) -> (Vec<crate::domain::capture::Evidence>, Vec<ItemRef>) {
     let catalog = state.library.indexed_catalog();
-    let cited_cases = crate::domain::capture::evidence_of(item, |id| {
-        catalog.get(id).filter(|case| access.can_read(case))
-    });
+    // Cited moves are shared knowledge: every reader sees them, with the case's title; only
+    // those who may read the case get a link to it.
+    let cited_cases =
+        crate::domain::capture::evidence_of(item, |id| catalog.get(id), |c| access.can_read(c));
     let cited_by = if item.kind == Kind::Case {
         state
             .library

@@ -576,7 +576,9 @@ pub struct PracticeQuery {
     pub scenario: Option<String>,
 }
 
-/// Best practices the principal may read.
+/// Best practices of published cases, each marked with whether the principal may open the
+/// whole case: the move is shared knowledge, a case review's story is as private as its
+/// account's figures.
 pub fn readable_practices(
     state: &AppState,
     principal: &Principal,
@@ -589,7 +591,10 @@ pub fn readable_practices(
         .library
         .practices(tier, scenario)
         .into_iter()
-        .filter(|p| catalog.get(&p.case_id).is_some_and(|c| access.can_read(c)))
+        .map(|mut p| {
+            p.readable = catalog.get(&p.case_id).is_some_and(|c| access.can_read(c));
+            p
+        })
         .collect()
 }
 

@@ -318,6 +318,36 @@ async fn a_case_review_attached_to_an_account_is_found_by_search_and_leads_its_b
         .unwrap_or_else(|| panic!("the review is in the briefing: {briefing}"));
     assert_eq!(own["own"], true, "listed among the account's own reviews");
 
+    // A move marked as a best practice is shared with everyone; the review itself is not.
+    let (status, _) = send(
+        manager
+            .put(app.url(&format!("/api/v1/content/{id}/moves/2")))
+            .json(&json!({"best": true})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, practices) = send(other.get(app.url("/api/v1/practices?scenario=collections"))).await;
+    let shared = practices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["case_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the practice is listed: {practices}"));
+    assert_eq!(shared["text"], "把回款拆成三期并写进补充协议");
+    assert_eq!(shared["readable"], false);
+    assert_eq!(
+        send(other.get(app.url(&format!("/api/v1/content/{id}"))))
+            .await
+            .0,
+        404
+    );
+    let (_, own) = send(owner.get(app.url("/api/v1/practices?scenario=collections"))).await;
+    assert!(own
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["case_id"] == id.as_str() && p["readable"] == true));
+
     let (status, body) = send(
         manager
             .post(app.url("/api/v1/accounts/ACC-1/reviews"))
