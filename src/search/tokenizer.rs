@@ -12,6 +12,11 @@
 //!   `QueryParser::new(schema, fields, query_tokenizer_manager())`. If you use
 //!   `QueryParser::for_index` instead, search still works, but less well. See
 //!   "Why two modes" below.
+//! * [`snippet_analyzer`] ([`ZhEnMode::Snippet`]): highlighting only, not
+//!   registered on the index. Every Han bigram, no jieba: query-mode Han
+//!   tokens are bigrams, so it finds them a few times cheaper than the index
+//!   analyzer; `crate::search::index` falls back to the index analyzer when it
+//!   highlights nothing.
 //!
 //! # Pipeline
 //!
