@@ -18,7 +18,7 @@
 //!
 //! Without `--bench` (as `cargo test --bench '*'` runs it in CI) it runs everything on 600
 //! documents and 2,000 accounts at concurrency 1 and 8, checking hit counts (in-process and over
-//! HTTP), never times, and writes the report to a temporary file.
+//! HTTP), never times, and only prints the report.
 
 mod common;
 
@@ -55,7 +55,7 @@ struct Settings {
     full: bool,
     docs: usize,
     accounts: usize,
-    out: PathBuf,
+    out: Option<PathBuf>,
     /// Timed runs of each search class.
     rounds: usize,
     briefing_rounds: usize,
@@ -80,13 +80,10 @@ impl Settings {
                 .map(|v| v.replace('_', "").parse().expect("a number"))
                 .unwrap_or(default)
         };
-        let out = value("--out").map(PathBuf::from).unwrap_or_else(|| {
-            if full {
-                PathBuf::from("bench-results.md")
-            } else {
-                std::env::temp_dir().join(format!("playbook-bench-smoke-{}.md", std::process::id()))
-            }
-        });
+        // The smoke run only prints its report.
+        let out = value("--out")
+            .map(PathBuf::from)
+            .or_else(|| full.then(|| PathBuf::from("bench-results.md")));
         Settings {
             full,
             docs: number("--docs", if full { 100_000 } else { 600 }),
@@ -200,8 +197,11 @@ fn main() {
         &report,
         started.elapsed(),
     );
-    std::fs::write(&settings.out, &text).expect("report written");
-    println!("\n{text}\nreport written to {}", settings.out.display());
+    println!("\n{text}");
+    if let Some(out) = &settings.out {
+        std::fs::write(out, &text).expect("report written");
+        println!("report written to {}", out.display());
+    }
 }
 
 /// One query class: hits and `[p50, p90, p99]`, ours and the bare engine's.
