@@ -10,8 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Schema, Value};
@@ -21,16 +19,25 @@ use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocumen
 
 use crate::domain::content::ContentItem;
 use crate::render::plain_text;
+use crate::search::facets::{self, FacetCache, FacetCollector};
 use crate::search::query::{build_text_query, with_filters, ParsedQuery};
 use crate::search::schema::{self, build_schema, Fields, SCHEMA_VERSION};
-use crate::search::tokenizer::{query_analyzer, register_tokenizers};
+use crate::search::tokenizer::{query_analyzer, register_tokenizers, snippet_analyzer};
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
 /// Characters of body text in a snippet.
 const SNIPPET_CHARS: usize = 160;
-/// How many values of each facet are counted.
-const FACET_SIZE: u32 = 40;
+/// How many values of each facet are returned.
+const FACET_SIZE: usize = 40;
+/// The keyword fields counted as facets.
+const FACET_FIELDS: [&str; 5] = [
+    schema::KIND,
+    schema::TIERS,
+    schema::SCENARIOS,
+    schema::TAGS,
+    schema::LANG,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -137,6 +144,8 @@ pub struct SearchIndex {
     analyzer: TextAnalyzer,
     applied_seq: AtomicU64,
     dir: PathBuf,
+    /// The facet fields' values per live segment (see `crate::search::facets`).
+    facet_values: FacetCache,
 }
 
 /// Why an index had to be created afresh; the caller then rebuilds it from the store.
@@ -194,6 +203,7 @@ impl SearchIndex {
                 analyzer: query_analyzer(),
                 applied_seq: AtomicU64::new(applied_seq),
                 dir: dir.to_path_buf(),
+                facet_values: FacetCache::new(&FACET_FIELDS),
             },
             fresh,
         ))
@@ -280,6 +290,7 @@ impl SearchIndex {
         prepared.commit()?;
         self.applied_seq.store(applied_seq, Ordering::SeqCst);
         self.reader.reload()?;
+        self.facet_values.retain_live(&self.reader.searcher());
         Ok(())
     }
 
@@ -332,26 +343,15 @@ impl SearchIndex {
         let query = self.visible_only(with_filters(text_query, filters), &request.visibility);
 
         let searcher = self.reader.searcher();
-        let aggregations: Aggregations = serde_json::from_value(serde_json::json!({
-            schema::KIND: { "terms": { "field": schema::KIND, "size": FACET_SIZE } },
-            schema::TIERS: { "terms": { "field": schema::TIERS, "size": FACET_SIZE } },
-            schema::SCENARIOS: { "terms": { "field": schema::SCENARIOS, "size": FACET_SIZE } },
-            schema::TAGS: { "terms": { "field": schema::TAGS, "size": FACET_SIZE } },
-            schema::LANG: { "terms": { "field": schema::LANG, "size": FACET_SIZE } },
-        }))
-        .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-        let facet_collector =
-            AggregationCollector::from_aggs(aggregations, AggregationLimitsGuard::default());
+        let facet_collector = FacetCollector {
+            cache: &self.facet_values,
+        };
         let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
-        let (total, top_docs, aggregation_results) =
+        let (total, top_docs, facet_fruit) =
             searcher.search(&*query, &(Count, top, facet_collector))?;
 
         let snippets = match &snippet_query {
-            Some(q) => {
-                let mut generator = SnippetGenerator::create(&searcher, &**q, f.body)?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                Some(generator)
-            }
+            Some(q) => Some(Snippets::create(&searcher, &**q, f.body)?),
             None => None,
         };
         let mut hits = Vec::with_capacity(top_docs.len());
@@ -362,7 +362,16 @@ impl SearchIndex {
         Ok(SearchResults {
             total,
             hits,
-            facets: facet_counts(&aggregation_results),
+            facets: facets::by_field(&FACET_FIELDS, facet_fruit, FACET_SIZE)
+                .into_iter()
+                .map(|(field, values)| {
+                    let counts = values
+                        .into_iter()
+                        .map(|(value, count)| FacetCount { value, count })
+                        .collect();
+                    (field, counts)
+                })
+                .collect(),
         })
     }
 }
@@ -424,11 +433,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(request.limit.max(1)))?;
         let generator = match &context_query {
-            Some(q) => {
-                let mut g = SnippetGenerator::create(&searcher, &**q, f.body)?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                Some(g)
-            }
+            Some(q) => Some(Snippets::create(&searcher, &**q, f.body)?),
             None => None,
         };
         top.into_iter()
@@ -494,23 +499,12 @@ impl SearchIndex {
         .collect()
     }
 
-    fn hit(
-        &self,
-        document: &TantivyDocument,
-        score: f32,
-        snippets: Option<&SnippetGenerator>,
-    ) -> Hit {
+    fn hit(&self, document: &TantivyDocument, score: f32, snippets: Option<&Snippets>) -> Hit {
         let f = &self.fields;
         let text = |field| first_text(document, field);
         let body = text(f.body);
         let snippet = snippets
-            .map(|g| {
-                let mut snippet = g.snippet(&body);
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                snippet
-            })
-            .filter(|s| !s.is_empty())
-            .map(|s| s.to_html())
+            .and_then(|s| s.html(&body))
             .unwrap_or_else(|| escape_html(&leading_chars(&body, SNIPPET_CHARS)));
         let id = text(f.id);
         Hit {
@@ -591,33 +585,193 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-fn facet_counts(
-    results: &tantivy::aggregation::agg_result::AggregationResults,
-) -> std::collections::BTreeMap<&'static str, Vec<FacetCount>> {
-    let json = serde_json::to_value(results).unwrap_or_default();
-    let mut facets = std::collections::BTreeMap::new();
-    for name in [
-        schema::KIND,
-        schema::TIERS,
-        schema::SCENARIOS,
-        schema::TAGS,
-        schema::LANG,
-    ] {
-        let counts = json[name]["buckets"]
-            .as_array()
-            .map(|buckets| {
-                buckets
-                    .iter()
-                    .filter_map(|b| {
-                        Some(FacetCount {
-                            value: b["key"].as_str()?.to_owned(),
-                            count: b["doc_count"].as_u64()?,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        facets.insert(name, counts);
+/// Highlighted snippets of the body for one query. tantivy's `SnippetGenerator` tokenises the
+/// text it is given, and with the index analyser (jieba) that was most of a search's time. So
+/// the first try uses the cheap highlighting analyser (`tokenizer::snippet_analyzer`: Han
+/// bigrams, which is what query words become) on a window of the body around the first literal
+/// occurrence of the query's rarest term — where tantivy's best fragment, the one with the
+/// rarest terms, almost always is. When that highlights nothing (a one-character word, a
+/// Traditional spelling, a full-width letter), the whole body goes through the index analyser,
+/// as before.
+struct Snippets {
+    fast: SnippetGenerator,
+    exact: SnippetGenerator,
+    /// The query's terms in this field, rarest first.
+    terms: Vec<String>,
+}
+
+/// Bytes of body kept before and after the first literal match (about 80 and 320 Chinese
+/// characters: room for tantivy to pick the best 160-character fragment near it).
+const WINDOW_BEFORE: usize = 240;
+const WINDOW_AFTER: usize = 960;
+
+impl Snippets {
+    fn create(
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        field: tantivy::schema::Field,
+    ) -> Result<Snippets, SearchError> {
+        let mut exact = SnippetGenerator::create(searcher, query, field)?;
+        exact.set_max_num_chars(SNIPPET_CHARS);
+        let mut found = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == field {
+                found.push(term.clone());
+            }
+        });
+        let mut terms = Vec::with_capacity(found.len());
+        for term in found {
+            if let Some(text) = term.value().as_str() {
+                terms.push((searcher.doc_freq(&term)?, text.to_owned()));
+            }
+        }
+        terms.sort();
+        terms.dedup();
+        // The weights `SnippetGenerator::create` gives: rarer terms make a better fragment.
+        let weights = terms
+            .iter()
+            .filter(|(doc_freq, _)| *doc_freq > 0)
+            .map(|(doc_freq, text)| (text.clone(), 1.0 / (1.0 + *doc_freq as f32)))
+            .collect();
+        Ok(Snippets {
+            fast: SnippetGenerator::new(weights, snippet_analyzer(), field, SNIPPET_CHARS),
+            exact,
+            terms: terms.into_iter().map(|(_, text)| text).collect(),
+        })
     }
-    facets
+
+    /// The snippet as HTML (escaped text, `<mark>` around matches), or `None` without a match.
+    fn html(&self, body: &str) -> Option<String> {
+        let mut snippet = self.fast.snippet(self.window(body));
+        if snippet.is_empty() {
+            snippet = self.exact.snippet(body);
+        }
+        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+        (!snippet.is_empty()).then(|| snippet.to_html())
+    }
+
+    fn window<'a>(&self, body: &'a str) -> &'a str {
+        if body.len() <= WINDOW_BEFORE + WINDOW_AFTER {
+            return body;
+        }
+        // ASCII lower-casing keeps byte offsets; terms are lower-case already.
+        let lower = body.to_ascii_lowercase();
+        let Some(first) = self.terms.iter().find_map(|t| lower.find(t.as_str())) else {
+            return body;
+        };
+        let mut start = first.saturating_sub(WINDOW_BEFORE);
+        while !body.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (first + WINDOW_AFTER).min(body.len());
+        while !body.is_char_boundary(end) {
+            end += 1;
+        }
+        &body[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::content::parse_content;
+    use crate::domain::taxonomy::Taxonomy;
+    use crate::search::query::parse;
+
+    fn item(id: &str, kind: &str, body: &str) -> ContentItem {
+        let outcome = if kind == "case" { "outcome: won\n" } else { "" };
+        let text = format!("---\nid: {id}\nkind: {kind}\ntitle: 标题 {id}\n{outcome}---\n{body}\n");
+        parse_content("test", &format!("{id}.md"), &text, &Taxonomy::default())
+            .expect("test content parses")
+    }
+
+    fn search(index: &SearchIndex, q: &str) -> SearchResults {
+        index
+            .search(&SearchRequest {
+                query: parse(q),
+                filters: Filters::default(),
+                limit: 10,
+                offset: 0,
+                visibility: Visibility::published(),
+            })
+            .expect("search runs")
+    }
+
+    #[test]
+    fn a_match_deep_in_a_long_body_is_highlighted_in_either_script() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (index, _) = SearchIndex::open(dir.path()).expect("index opens");
+        let filler = "客户拜访前要准备资料，了解对方的组织结构和决策链。".repeat(60);
+        index
+            .apply(
+                &[
+                    item(
+                        "simplified",
+                        "playbook",
+                        &format!("{filler}\n本季度的鲲鹏计划进展顺利。"),
+                    ),
+                    item(
+                        "traditional",
+                        "playbook",
+                        &format!("{filler}\n本季度的鯤鵬計劃進展順利。"),
+                    ),
+                ],
+                &[],
+                1,
+                &[],
+            )
+            .expect("indexed");
+        let results = search(&index, "鲲鹏计划");
+        assert_eq!(results.total, 2);
+        for hit in &results.hits {
+            assert!(
+                hit.snippet.contains("<mark>鲲鹏") || hit.snippet.contains("<mark>鯤鵬"),
+                "{}: {}",
+                hit.id,
+                hit.snippet
+            );
+        }
+    }
+
+    #[test]
+    fn facet_counts_add_up_across_segments() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (index, _) = SearchIndex::open(dir.path()).expect("index opens");
+        index
+            .apply(
+                &[item("a", "playbook", "回款"), item("b", "case", "回款")],
+                &[],
+                1,
+                &[],
+            )
+            .expect("first commit");
+        index
+            .apply(
+                &[item("c", "playbook", "回款"), item("d", "course", "拜访")],
+                &[],
+                2,
+                &[],
+            )
+            .expect("second commit");
+        let kinds = |q: &str| -> Vec<(String, u64)> {
+            search(&index, q).facets[schema::KIND]
+                .iter()
+                .map(|f| (f.value.clone(), f.count))
+                .collect()
+        };
+        assert_eq!(kinds("回款"), [("playbook".into(), 2), ("case".into(), 1)]);
+        assert_eq!(
+            kinds(""),
+            [
+                ("playbook".into(), 2),
+                ("case".into(), 1),
+                ("course".into(), 1)
+            ]
+        );
+        // A replaced item counts once, under its new kind.
+        index
+            .apply(&[item("a", "case", "回款")], &[], 3, &[])
+            .expect("third commit");
+        assert_eq!(kinds("回款"), [("case".into(), 2), ("playbook".into(), 1)]);
+    }
 }

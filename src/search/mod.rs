@@ -4,6 +4,7 @@
 //!   English stemming);
 //! - [`schema`]: field and tokenizer names, the schema version;
 //! - [`query`]: the user's query language (words, "phrases", prefix while typing);
+//! - [`facets`]: facet counts over all matches (a collector over the fast columns);
 //! - [`index`]: open/rebuild, the one writer, searches with snippets and facet counts;
 //! - [`indexer`]: the outbox-driven catch-up that keeps the index in step with the store.
 //!
@@ -11,6 +12,7 @@
 //! the next start (`playbook reindex` does it on demand). This module never imports the web
 //! layer.
 
+pub mod facets;
 pub mod index;
 pub mod indexer;
 pub mod query;
