@@ -187,3 +187,142 @@ mod tests {
         assert!(!text.contains("alert"));
     }
 }
+
+/// Property tests and pathological inputs: any text renders without panicking, and the output
+/// grows at most linearly with the input.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz_support::{config, nasty_string, pieces_string};
+
+    /// Markdown syntax, so generated text builds real structure (nesting, tables, footnotes).
+    const MARKDOWN: &[&str] = &[
+        ">",
+        "> ",
+        "*",
+        "**",
+        "_",
+        "__",
+        "~~",
+        "`",
+        "```",
+        "    ",
+        "\n",
+        "\n\n",
+        "# ",
+        "- ",
+        "+ ",
+        "1. ",
+        "1) ",
+        "[",
+        "]",
+        "(",
+        ")",
+        "![",
+        "](",
+        "<",
+        ">",
+        "</",
+        "<div>",
+        "</div>",
+        "<b>",
+        "<script>",
+        "|",
+        "| --- |",
+        ":--",
+        "[^1]",
+        "[^1]: ",
+        "- [ ] ",
+        "- [x] ",
+        "\\",
+        "&amp;",
+        "&#0;",
+        "&#x10FFFF;",
+        "javascript:",
+        "http://",
+        "text",
+        "词",
+        " ",
+        "---",
+        "===",
+        "<!--",
+        "-->",
+        "<?",
+        "]: ",
+        "\"",
+        "'",
+    ];
+
+    /// Output never grows faster than linearly: a generous constant, but not a square.
+    fn assert_linear(input: &str, output: &str) {
+        assert!(
+            output.len() <= 64 * input.len() + 1024,
+            "{} bytes of output from {} bytes of input",
+            output.len(),
+            input.len()
+        );
+    }
+
+    fn check(markdown: &str) {
+        let html = render_html(markdown);
+        assert_linear(markdown, &html);
+        assert!(!html.to_ascii_lowercase().contains("<script"), "{html}");
+        let text = plain_text(markdown);
+        assert_linear(markdown, &text);
+    }
+
+    proptest! {
+        #![proptest_config(config(512))]
+
+        #[test]
+        fn any_text_renders(markdown in nasty_string(200)) {
+            check(&markdown);
+        }
+
+        #[test]
+        fn any_markdown_structure_renders(markdown in pieces_string(MARKDOWN, 200)) {
+            check(&markdown);
+        }
+    }
+
+    /// 10,000 levels of every nesting construct, and long runs of delimiters that make naive
+    /// parsers backtrack.
+    #[test]
+    fn deeply_nested_markdown_renders() {
+        const DEPTH: usize = 10_000;
+        let cases = [
+            format!("{}x", ">".repeat(DEPTH)),
+            format!("{}x", "> ".repeat(DEPTH)),
+            (0..DEPTH)
+                .map(|i| format!("{}- x\n", "  ".repeat(i)))
+                .collect(),
+            (0..DEPTH)
+                .map(|i| format!("{}1. x\n", "   ".repeat(i)))
+                .collect(),
+            "- ".repeat(DEPTH) + "x",
+            format!("{}x{}", "*".repeat(DEPTH), "*".repeat(DEPTH)),
+            format!("{}x{}", "_".repeat(DEPTH), "_".repeat(DEPTH)),
+            "*a _b ".repeat(DEPTH),
+            format!("{}x{}", "[".repeat(DEPTH), "]".repeat(DEPTH)),
+            format!("{}x{}", "[".repeat(DEPTH), "](u)".repeat(DEPTH)),
+            "[a](".repeat(DEPTH),
+            "![".repeat(DEPTH),
+            "`".repeat(DEPTH) + "x",
+            "~~".repeat(DEPTH) + "x",
+            format!("{}x{}", "<div>".repeat(DEPTH), "</div>".repeat(DEPTH)),
+            format!("<div>\n{}x", "<b><i><a href=x>".repeat(DEPTH)),
+            format!("{}x", "<table><tr><td>".repeat(DEPTH)),
+            format!("{}\n", "|".repeat(DEPTH)) + &"|-".repeat(DEPTH) + "|\n",
+            (0..DEPTH)
+                .map(|i| format!("[^{i}]: [^{}]\n", i + 1))
+                .collect(),
+            "<".repeat(DEPTH),
+            "&".repeat(DEPTH) + "amp;",
+        ];
+        for markdown in &cases {
+            check(markdown);
+        }
+    }
+}
