@@ -2892,7 +2892,8 @@ mod fuzz_tests {
             if final_line_end {
                 text.push_str(line_end);
             }
-            let rows = read_accounts(encode(&text, encoding).as_slice())
+            let bytes = encode(&text, encoding);
+            let rows = read_accounts(bytes.as_slice())
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let (good, bad) = drain(rows);
             prop_assert!(bad.is_empty(), "{bad:?}");
