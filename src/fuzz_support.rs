@@ -1,17 +1,20 @@
 //! Shared pieces of the property tests (`mod fuzz_tests` beside each parser): the proptest
 //! configuration and generators of hostile text. Test-only.
 //!
-//! Each property runs a bounded number of cases so the whole suite stays quick in debug builds;
-//! `PROPTEST_CASES=N` overrides every property's count for a longer run, e.g.
-//! `PROPTEST_CASES=100000 cargo test --release --lib fuzz`.
+//! Each property runs a small number of cases by default so the whole suite stays quick in
+//! debug builds (CI runs it on every change); `PLAYBOOK_FUZZ_CASES=N` gives every property `N`
+//! cases for a long run, e.g. `PLAYBOOK_FUZZ_CASES=100000 cargo test --release --lib fuzz`.
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-/// `cases` cases (or `PROPTEST_CASES` when set), no regression files: inputs that found a bug
-/// are kept as named tests instead.
+/// The variable that sets every property's case count.
+pub const CASES_VARIABLE: &str = "PLAYBOOK_FUZZ_CASES";
+
+/// `cases` cases (or `PLAYBOOK_FUZZ_CASES` when set), no regression files: inputs that found a
+/// bug are kept as named tests instead.
 pub fn config(cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
+    let cases = std::env::var(CASES_VARIABLE)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(cases);

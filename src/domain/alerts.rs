@@ -1682,7 +1682,7 @@ mod fuzz_tests {
     }
 
     proptest! {
-        #![proptest_config(config(256))]
+        #![proptest_config(config(128))]
 
         #[test]
         fn any_text_is_rules_or_problems(yaml in nasty_string(200)) {

@@ -1285,7 +1285,7 @@ mod fuzz_tests {
     }
 
     proptest! {
-        #![proptest_config(config(512))]
+        #![proptest_config(config(128))]
 
         #[test]
         fn any_text_parses_or_lists_problems(text in nasty_string(200)) {

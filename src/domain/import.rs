@@ -2837,7 +2837,7 @@ mod fuzz_tests {
     }
 
     proptest! {
-        #![proptest_config(config(256))]
+        #![proptest_config(config(128))]
 
         #[test]
         fn any_bytes_give_rows_or_a_header_error(

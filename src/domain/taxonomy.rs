@@ -379,7 +379,7 @@ mod fuzz_tests {
     }
 
     proptest! {
-        #![proptest_config(config(256))]
+        #![proptest_config(config(128))]
 
         #[test]
         fn any_text_is_a_taxonomy_or_problems(text in nasty_string(200)) {

@@ -3494,7 +3494,7 @@ mod fuzz_tests {
     }
 
     proptest! {
-        #![proptest_config(config(512))]
+        #![proptest_config(config(128))]
 
         #[test]
         fn any_text_is_a_model_or_an_error(text in nasty_string(120)) {

@@ -335,7 +335,7 @@ mod fuzz_tests {
     }
 
     proptest! {
-        #![proptest_config(config(512))]
+        #![proptest_config(config(128))]
 
         #[test]
         fn any_text_is_a_query(raw in nasty_string(100)) {
