@@ -35,7 +35,7 @@ pub struct CaseReviewForm {
 }
 
 /// A problem with one field of the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

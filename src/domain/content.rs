@@ -16,7 +16,7 @@ use crate::domain::taxonomy::Taxonomy;
 use crate::domain::Lang;
 
 /// What a content item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Treatment for a tier and/or scenario.
@@ -59,7 +59,7 @@ impl Kind {
 
 /// Where an item is in the publishing workflow: draft → in review → published → archived.
 /// Only published items reach readers; the others are visible to their owner and to approvers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -92,7 +92,7 @@ impl Status {
 }
 
 /// How a case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Won,
@@ -111,7 +111,7 @@ impl Outcome {
 }
 
 /// Where an item came from. File items are re-read from the content directory on every start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Source {
     /// A Markdown file; `path` is relative to the content directory, with `/` separators.
@@ -131,7 +131,7 @@ pub struct Move {
 }
 
 /// A validated content item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContentItem {
     pub id: String,
     pub kind: Kind,
@@ -267,7 +267,7 @@ impl ContentItem {
 }
 
 /// One problem in one content file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContentError {
     /// The file as the user knows it, e.g. `playbooks/vip/visit.md`.
     pub file: String,

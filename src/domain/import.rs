@@ -100,7 +100,7 @@ pub struct ParsedRow {
 }
 
 /// One problem in one cell of a row. A bad row yields all of its problems at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     /// 1-based row number as a spreadsheet shows the file (see [`ParsedRow::row`]).
     pub row: u64,
@@ -128,7 +128,7 @@ impl fmt::Display for RowError {
 }
 
 /// A column of the file that is not an account field and whose cells were not imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IgnoredColumn {
     /// 1-based column number.
     pub position: usize,

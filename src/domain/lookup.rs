@@ -103,7 +103,7 @@ const MAX_SYLLABLE: usize = 6;
 const MAX_ANCHOR_COMBINATIONS: usize = 16;
 
 /// How a query matched, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchQuality {
     /// The whole name or id.

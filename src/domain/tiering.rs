@@ -123,7 +123,19 @@ impl std::error::Error for ModelError {}
 // ------------------------------------------------------------------------------------------
 
 /// An account indicator usable in a score (DOMAIN.md §8 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     Revenue,
@@ -239,7 +251,7 @@ fn indicator_list() -> String {
 }
 
 /// How a measured indicator is mapped to 0–100 (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
     RankPercentile,
@@ -277,7 +289,19 @@ impl Normalisation {
 }
 
 /// The four groups of the value scorecard (DOMAIN.md §3.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
     Financial,
@@ -347,7 +371,7 @@ fn absolute_value(ind: Indicator, v: &Indicators) -> Option<f64> {
 // ------------------------------------------------------------------------------------------
 
 /// A built-in tier layout (DOMAIN.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// strategic / major / ordinary / small at cumulative 1 / 20 / 50 / 100 % of accounts.
@@ -389,7 +413,7 @@ impl Preset {
 
 /// One entry of a custom `tiers` list. The meaning of `cut` follows the cut method:
 /// cumulative % of accounts, cumulative % of value, or minimum score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierSpec {
     pub id: String,
@@ -402,7 +426,7 @@ pub struct TierSpec {
 }
 
 /// Where the cut lines go. The optional lists hold one number per boundary (tiers − 1).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum CutMethod {
     /// Cumulative percent of accounts, the rank rule.
@@ -455,7 +479,7 @@ impl CutMethod {
 }
 
 /// How an account's value score is computed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum ScoreMethod {
     /// The raw indicator (money in yuan; `overdue_days` negated). No normalisation.
@@ -486,7 +510,7 @@ pub enum ScoreMethod {
 
 /// The tier model: one JSON document (see the module docs). Deserialising validates it, with
 /// errors that name the offending field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "RawModel")]
 pub struct TierModel {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1029,7 +1053,7 @@ fn validate_score(score: &ScoreMethod) -> Result<(), ModelError> {
 // ------------------------------------------------------------------------------------------
 
 /// A tier with its labels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TierDef {
     pub id: String,
     pub label_zh: String,
@@ -1211,7 +1235,7 @@ impl ResolvedModel {
 // ------------------------------------------------------------------------------------------
 
 /// A manager's decision to put an account in a given tier (DOMAIN.md §2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TierOverride {
     pub tier: String,
     pub reason: String,
@@ -1221,14 +1245,14 @@ pub struct TierOverride {
 }
 
 /// A rule or explanation in English and Chinese.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rule {
     pub en: String,
     pub zh: String,
 }
 
 /// What one indicator added to an account's score. `points` add up to the score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contribution {
     pub indicator: Indicator,
     /// Scorecard group, for the scorecard method.
@@ -1244,7 +1268,7 @@ pub struct Contribution {
 }
 
 /// One account's tier and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TierAssignment {
     pub account_id: String,
     /// The tier in force: the override's when one is applied, else `computed_tier`.
@@ -1265,7 +1289,7 @@ pub struct TierAssignment {
 }
 
 /// Direction of a tier change; "up" is toward the model's first (best) tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Up,

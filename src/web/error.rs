@@ -28,9 +28,11 @@ pub enum AppError {
     /// A state-changing request without proof that it came from Playbook's own pages.
     #[error("{0}")]
     CsrfRejected(String),
-    /// Too many failed sign-ins; try again after `retry_after_secs`.
+    /// Too many failed sign-ins (`too_many_attempts`) or requests of a kind at once
+    /// (`too_many_imports`); try again after `retry_after_secs`.
     #[error("{message}")]
     TooManyRequests {
+        code: &'static str,
         message: String,
         retry_after_secs: u64,
     },
@@ -71,7 +73,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::CsrfRejected(_) => "csrf_rejected",
-            AppError::TooManyRequests { .. } => "too_many_attempts",
+            AppError::TooManyRequests { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::Rejected(_) => "invalid_content",
@@ -151,6 +153,7 @@ impl From<crate::auth::AuthError> for AppError {
         match error {
             AuthError::BadCredentials => AppError::Unauthorized(message),
             AuthError::Throttled { retry_after_secs } => AppError::TooManyRequests {
+                code: "too_many_attempts",
                 message,
                 retry_after_secs,
             },
@@ -172,18 +175,21 @@ impl From<askama::Error> for AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// Every API error: `{"error":{"code","message"}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// Stable and machine-readable (`not_found`, `invalid_query`, `forbidden`, …).
+    pub code: &'a str,
+    /// What went wrong and what to do, naming the field.
+    pub message: String,
     /// For `invalid_content`: each problem with the field it belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a [crate::domain::capture::FieldError]>,
+    pub fields: Option<&'a [crate::domain::capture::FieldError]>,
 }
 
 impl ResponseError for AppError {

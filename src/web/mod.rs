@@ -12,6 +12,7 @@ pub mod content_api;
 pub mod editor;
 pub mod error;
 pub mod i18n;
+pub mod openapi;
 pub mod pages;
 pub mod search_page;
 pub mod upload;
@@ -40,7 +41,13 @@ pub struct AppState {
     pub session_max_age_secs: i64,
     /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).
     pub backup_dir: std::path::PathBuf,
+    /// Imports running at once; one more is refused with 429 rather than queued, since each
+    /// holds the accounts writer and a parse buffer (see [`MAX_CONCURRENT_IMPORTS`]).
+    pub import_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Most `POST /api/v1/accounts/import` requests running at once.
+pub const MAX_CONCURRENT_IMPORTS: usize = 2;
 
 impl AppState {
     /// What `principal` may see, for this request.
@@ -142,6 +149,7 @@ route_table! {
     get "/api/v1/tiers.csv" => api::export_tiers_csv;
     // Operations
     post "/api/v1/backup" => api::create_backup;
+    get "/api/v1/openapi.json" => openapi::get_openapi;
     // Pages
     get "/" => pages::show_home;
     get "/content/{id}" => pages::show_content;
