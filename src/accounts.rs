@@ -326,6 +326,8 @@ pub struct AccountFilter {
     pub tier: Option<String>,
     pub region: Option<String>,
     pub owner: Option<String>,
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }

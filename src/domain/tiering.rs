@@ -799,6 +799,14 @@ fn raw_score(s: RawScore) -> Result<ScoreMethod, ModelError> {
 impl TierModel {
     /// Parses and validates a model document.
     pub fn from_json(text: &str) -> Result<TierModel, ModelError> {
+        // serde reads a struct from an array of its fields too (`[null, null]` was a model);
+        // the document is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(ModelError::new(
+                "model",
+                "the tier model is a JSON object, e.g. {\"preset\":\"pyramid\"}",
+            ));
+        }
         let raw: RawModel =
             serde_json::from_str(text).map_err(|e| ModelError::new("model", e.to_string()))?;
         TierModel::try_from(raw)
@@ -2295,6 +2303,15 @@ pub fn tier_changes_sorted<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by schemathesis: `PUT /api/v1/tier-model` with `[null, null]` answered 200.
+    #[test]
+    fn a_model_that_is_not_a_json_object_is_an_error() {
+        for text in ["[null, null]", "[]", "null", "1", "\"pyramid\""] {
+            let error = TierModel::from_json(text).expect_err(text);
+            assert!(error.to_string().contains("JSON object"), "{text}: {error}");
+        }
+    }
     use crate::domain::account::Money;
 
     #[test]

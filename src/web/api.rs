@@ -160,6 +160,8 @@ pub fn readable_item(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// One kind only (empty: every kind).
+    #[param(pattern = "^(playbook|case|course|lesson)?$")]
     kind: Option<String>,
 }
 
@@ -410,7 +412,7 @@ pub async fn get_tier_model(state: web::Data<AppState>) -> web::Json<TierModelVi
 pub async fn put_tier_model(
     state: web::Data<AppState>,
     principal: Principal,
-    body: String,
+    body: web::Bytes,
 ) -> Result<web::Json<TierModelView>, AppError> {
     require(
         policy::can_change_tier_model(&principal),
@@ -418,6 +420,12 @@ pub async fn put_tier_model(
         "changing the tier model",
         "admins",
     )?;
+    let body = String::from_utf8(body.to_vec()).map_err(|e| {
+        AppError::bad_request(
+            "invalid_json",
+            format!("body: the tier model must be UTF-8 JSON ({e})"),
+        )
+    })?;
     let book = state.accounts.clone();
     let tiers = web::block(move || book.set_model_json(&body, &principal.user))
         .await
@@ -545,6 +553,8 @@ pub async fn delete_override(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LimitQuery {
+    /// How many (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -582,6 +592,8 @@ pub async fn list_tier_changes(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ParetoQuery {
+    /// Default `revenue`.
+    #[param(value_type = Option<crate::domain::tiering::Indicator>)]
     pub indicator: Option<String>,
 }
 
@@ -662,6 +674,8 @@ pub struct SearchQuery {
     pub scenario: Option<String>,
     pub tag: Option<String>,
     pub lang: Option<String>,
+    /// Hits per page (default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }

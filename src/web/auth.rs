@@ -518,6 +518,8 @@ pub async fn list_tokens(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
+    /// What uses the token: 1–100 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     label: String,
 }
 
@@ -591,6 +593,7 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     name: String,
+    #[schema(value_type = Role)]
     role: String,
     /// Omitted: a password is generated and returned once.
     password: Option<String>,

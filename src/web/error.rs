@@ -46,6 +46,9 @@ pub enum AppError {
     /// A request body over the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A known path asked with a method it does not take.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A request body of a type the route does not take.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -78,6 +81,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::Rejected(_) => "invalid_content",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal",
         }
@@ -202,6 +206,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } | AppError::Rejected(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

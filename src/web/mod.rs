@@ -240,8 +240,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.default_service(web::to(not_found));
 }
 
-/// Unknown routes: JSON under `/api/`, an HTML page elsewhere.
+/// Unknown routes: 405 with `Allow` for a known path asked with another method, else 404; JSON
+/// under `/api/`, an HTML page elsewhere.
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    let error = AppError::NotFound(format!("nothing at {}", req.path()));
-    error::error_response_for(&req, error)
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        let error = AppError::NotFound(format!("nothing at {}", req.path()));
+        return error::error_response_for(&req, error);
+    }
+    let allow = allowed.join(", ");
+    let error = AppError::MethodNotAllowed(format!(
+        "{} {}: this route takes {allow}",
+        req.method(),
+        req.path()
+    ));
+    let mut response = error::error_response_for(&req, error);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
+}
+
+/// The methods of the routes of [`ROUTES`] whose pattern matches `path` (a `{name}` segment
+/// matches any one non-empty segment), upper case.
+fn allowed_methods(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let matching: Vec<&(&str, &str)> = ROUTES
+        .iter()
+        .filter(|(_, pattern)| {
+            let parts: Vec<&str> = pattern.split('/').collect();
+            parts.len() == segments.len()
+                && parts.iter().zip(&segments).all(|(part, segment)| {
+                    part == segment || (part.starts_with('{') && !segment.is_empty())
+                })
+        })
+        .collect();
+    // A path written out in the table (`/api/v1/accounts/import`) is that resource, not an
+    // instance of a pattern beside it (`/api/v1/accounts/{id}`).
+    let exact = matching.iter().any(|(_, pattern)| *pattern == path);
+    let mut methods: Vec<String> = matching
+        .into_iter()
+        .filter(|(_, pattern)| !exact || *pattern == path)
+        .map(|(method, _)| method.to_ascii_uppercase())
+        .collect();
+    methods.sort();
+    methods.dedup();
+    methods
 }

@@ -131,3 +131,45 @@ async fn queries_past_the_length_limit_are_refused_naming_q() {
         assert!(message.starts_with("q:"), "{message}");
     }
 }
+
+/// Found by schemathesis: a known path asked with another method answered 404; it is 405 with
+/// `Allow` listing exactly that resource's methods.
+#[tokio::test]
+async fn a_known_path_with_another_method_gets_405_and_allow() {
+    let app = spawn_app().await;
+
+    let response = app
+        .admin
+        .patch(app.url("/api/v1/accounts/import"))
+        .send()
+        .await
+        .expect("request");
+
+    assert_eq!(response.status(), 405);
+    let allow = response.headers().get("Allow").cloned();
+    assert_eq!(allow.as_ref().and_then(|v| v.to_str().ok()), Some("POST"));
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+}
+
+/// Found by schemathesis: `[null, null]` was taken as a tier model, and a body that is not
+/// UTF-8 answered `text/plain`; both are JSON errors now.
+#[tokio::test]
+async fn a_tier_model_that_is_not_a_json_object_or_not_utf8_is_a_json_400() {
+    let app = spawn_app().await;
+
+    for body in [b"[null, null]".to_vec(), vec![0xff, 0xfe, b'{']] {
+        let response = app
+            .admin
+            .put(app.url("/api/v1/tier-model"))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+
+        assert_eq!(response.status(), 400);
+        let error: serde_json::Value = response.json().await.expect("a JSON error");
+        assert!(error["error"]["message"].as_str().is_some(), "{error}");
+    }
+}
