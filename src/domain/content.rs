@@ -122,7 +122,7 @@ pub enum Source {
 
 /// One move (做法) of a case: what someone did. Managers mark the ones worth copying as best
 /// practices; playbooks cite them as evidence (`<case id>#<n>`, `n` from 1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
     pub text: String,

@@ -58,7 +58,7 @@ pub struct ContentView {
     cited_by: Vec<ItemRef>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemRef {
     pub id: String,
     pub title: String,

@@ -10,7 +10,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::web::error::{ErrorBody, ErrorDetail};
-use crate::web::{api, auth};
+use crate::web::{api, auth, content_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +49,26 @@ use crate::web::{api, auth};
         api::export_tiers_csv,
         api::create_backup,
         get_openapi,
+        content_api::create_content,
+        content_api::save_content,
+        content_api::submit_content,
+        content_api::approve_content,
+        content_api::send_back_content,
+        content_api::archive_content,
+        content_api::list_versions,
+        content_api::get_version,
+        content_api::restore_version,
+        content_api::get_diff,
+        content_api::mark_move,
+        content_api::preview,
+        content_api::review_queue,
+        content_api::my_content,
+        content_api::list_practices,
+        content_api::my_courses,
+        content_api::mark_lesson_done,
+        content_api::unmark_lesson_done,
+        content_api::course_completion,
+        content_api::create_case_review,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerToken),

@@ -173,3 +173,27 @@ async fn a_tier_model_that_is_not_a_json_object_or_not_utf8_is_a_json_400() {
         assert!(error["error"]["message"].as_str().is_some(), "{error}");
     }
 }
+
+/// Found by schemathesis: a workflow step with a body that is not a step (unknown field) was
+/// taken as a step without comment; it is a 400 now, and an empty body is still no comment.
+#[tokio::test]
+async fn a_workflow_step_with_an_invalid_body_is_refused() {
+    let app = spawn_app().await;
+    let (_, items) = app.get_json("/api/v1/content?kind=playbook").await;
+    let id = items[0]["id"].as_str().expect("a playbook").to_owned();
+
+    for body in [r#"{"comment": null, "unknown": 42}"#, "[]", "[null]"] {
+        let response = app
+            .admin
+            .post(app.url(&format!("/api/v1/content/{id}/archive")))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+
+        assert_eq!(response.status(), 400, "{body}");
+    }
+    let (_, item) = app.get_json(&format!("/api/v1/content/{id}")).await;
+    assert_ne!(item["status"], "archived", "{item}");
+}
