@@ -10,6 +10,13 @@ VENV=target/schemathesis-venv
 VERSION=4.32.5
 if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/schemathesis" --version | grep -q "$VERSION"; then
   echo "==> installing schemathesis $VERSION into $VENV"
+  if ! python3 -c 'import ensurepip' 2>/dev/null; then
+    # Debian splits venv support out of python3.
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "schemathesis==$VERSION"
 fi
