@@ -25,5 +25,8 @@ cargo clippy --all-targets --quiet -- -D warnings
 echo "==> benchmarks, quick smoke pass (cargo bench runs them in full)"
 cargo test --bench '*'
 
-echo "==> cargo test (unit, integration and browser tests)"
+echo "==> cargo test (unit, integration and browser tests; property tests at PLAYBOOK_FUZZ_CASES or their small default)"
 cargo test --lib --bins --tests
+
+echo "==> schemathesis against the live server (20 examples per operation)"
+bash scripts/schemathesis.sh

@@ -272,7 +272,7 @@ impl TierState {
 }
 
 /// How many accounts each tier holds after a recompute.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TierSummary {
     /// Recompute sequence number (0 before the first recorded one).
     pub seq: u64,
@@ -282,7 +282,7 @@ pub struct TierSummary {
     pub tiers: Vec<TierCount>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TierCount {
     pub tier: String,
     pub label_zh: String,
@@ -291,7 +291,7 @@ pub struct TierCount {
 }
 
 /// One account as a list entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountRow {
     pub id: String,
     pub name: String,
@@ -319,12 +319,15 @@ impl AccountRow {
 }
 
 /// Filters and paging of the account list. Empty strings mean "any".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccountFilter {
     pub tier: Option<String>,
     pub region: Option<String>,
     pub owner: Option<String>,
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }
@@ -333,7 +336,7 @@ pub struct AccountFilter {
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 1_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountPage {
     /// Accounts matching the filters.
     pub total: usize,
@@ -344,7 +347,7 @@ pub struct AccountPage {
 }
 
 /// One account with its tier and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountDetail {
     pub account: Account,
     pub tier: TierAssignment,
@@ -372,7 +375,7 @@ impl AccountDetail {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// Rows stored under an id that was new.
     pub imported: usize,
@@ -396,7 +399,7 @@ pub struct OverrideRequest {
 }
 
 /// The Pareto picture of one indicator with the tier bands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParetoView {
     pub indicator: Indicator,
     /// `fen` for money indicators (total and bottom10_sum are in fen), else the indicator's
@@ -698,7 +701,12 @@ impl AccountBook {
         };
         let region = wanted(&filter.region);
         let owner = wanted(&filter.owner);
-        let limit = filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AccountsError::InvalidFilter(format!(
+                "limit: {limit} is out of range (1–{MAX_PAGE})"
+            )));
+        }
         let offset = filter.offset.unwrap_or(0);
         let matches = state.by_rank.iter().map(|&i| i as usize).filter(|&i| {
             let account = &state.accounts[i];

@@ -82,7 +82,7 @@ impl Default for AuthSettings {
 }
 
 /// A user as listed (never the hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub name: String,
     pub role: Role,
@@ -123,7 +123,7 @@ pub struct NewSession {
 }
 
 /// An API token as listed (never the secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: String,
     pub label: String,
@@ -145,7 +145,7 @@ impl From<ApiTokenRecord> for TokenView {
 }
 
 /// A new token: the secret is shown once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NewToken {
     pub token: String,
     #[serde(flatten)]

@@ -67,7 +67,7 @@ impl Viewer {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub name: String,
@@ -79,7 +79,7 @@ pub struct AccountView {
     pub figures: Option<Indicators>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TierView {
     pub tier: String,
     pub label: String,
@@ -95,7 +95,7 @@ pub struct TierView {
     pub changed: Option<TierChangeView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TierChangeView {
     pub from: Option<String>,
     pub to: String,
@@ -103,14 +103,14 @@ pub struct TierChangeView {
     pub at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LinkView {
     pub id: String,
     pub title: String,
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AlertView {
     pub id: String,
     pub severity: &'static str,
@@ -121,7 +121,7 @@ pub struct AlertView {
     pub playbook: Option<LinkView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlaybookView {
     pub id: String,
     pub title: String,
@@ -132,14 +132,14 @@ pub struct PlaybookView {
     pub written_for_tier: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlaybooksView {
     /// True when the scenario has no playbook for this tier; `items` then offers the nearest.
     pub exact_missing: bool,
     pub items: Vec<PlaybookView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: String,
     pub title: String,
@@ -151,7 +151,7 @@ pub struct CaseView {
     pub own: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CourseView {
     pub id: String,
     pub title: String,
@@ -159,7 +159,7 @@ pub struct CourseView {
     pub kind: Kind,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Briefing {
     pub scenario: Option<String>,
     pub account: AccountView,
@@ -462,7 +462,7 @@ fn case_view(catalog: &IndexedCatalog, hit: Hit, own: bool) -> CaseView {
 }
 
 /// A customer found by the lookup box.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LookupView {
     pub id: String,
     pub name: String,

@@ -18,6 +18,8 @@ pub mod content;
 pub mod demo;
 pub mod domain;
 pub mod editing;
+#[cfg(test)]
+pub(crate) mod fuzz_support;
 pub mod library;
 pub mod render;
 pub mod search;

@@ -61,7 +61,7 @@ pub struct SearchParams {
 }
 
 /// A query that found nothing, with how often it was asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MissSummary {
     pub query: String,
     pub count: usize,

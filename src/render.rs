@@ -87,11 +87,47 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// Deepest nesting of Markdown structure (quotes, lists, emphasis, links, …) rendered as
+/// elements; deeper structure keeps its text but loses its wrappers. The sanitiser's HTML parser
+/// scans its stack of open elements for each new element, so depth costs quadratic time:
+/// 100,000 nested `>` took minutes before this bound.
+pub const MAX_NESTING: usize = 32;
+
+/// Most raw HTML tags (counted as `<`) kept as HTML in one document; raw HTML after that is
+/// shown as text. This bounds the nesting raw HTML can build, for the same reason.
+pub const MAX_RAW_HTML_TAGS: usize = 1_000;
+
+/// The parser's events with structure past [`MAX_NESTING`] flattened and raw HTML past
+/// [`MAX_RAW_HTML_TAGS`] turned into text. Events come well nested, so a depth counter keeps
+/// every dropped start paired with its dropped end.
+fn bounded_events(markdown: &str) -> impl Iterator<Item = Event<'_>> {
+    let mut depth = 0usize;
+    let mut raw_tags = 0usize;
+    Parser::new_ext(markdown, markdown_options()).filter_map(move |event| match event {
+        Event::Start(_) => {
+            depth += 1;
+            (depth <= MAX_NESTING).then_some(event)
+        }
+        Event::End(_) => {
+            let keep = depth <= MAX_NESTING;
+            depth = depth.saturating_sub(1);
+            keep.then_some(event)
+        }
+        Event::Html(ref html) | Event::InlineHtml(ref html) => {
+            raw_tags = raw_tags.saturating_add(html.matches('<').count());
+            match raw_tags <= MAX_RAW_HTML_TAGS {
+                true => Some(event),
+                false => Some(Event::Text(html.clone())),
+            }
+        }
+        other => Some(other),
+    })
+}
+
 /// Renders Markdown to sanitised HTML, safe to embed in a page.
 pub fn render_html(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, markdown_options());
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut unsafe_html, parser);
+    pulldown_cmark::html::push_html(&mut unsafe_html, bounded_events(markdown));
     SANITIZER.clean(&unsafe_html).to_string()
 }
 
@@ -185,5 +221,177 @@ mod tests {
         assert!(text.contains("粗体 and code"));
         assert!(!text.contains("<b>"));
         assert!(!text.contains("alert"));
+    }
+}
+
+/// Property tests and pathological inputs: any text renders without panicking, and the output
+/// grows at most linearly with the input.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz_support::{config, nasty_string, pieces_string};
+
+    /// Markdown syntax, so generated text builds real structure (nesting, tables, footnotes).
+    const MARKDOWN: &[&str] = &[
+        ">",
+        "> ",
+        "*",
+        "**",
+        "_",
+        "__",
+        "~~",
+        "`",
+        "```",
+        "    ",
+        "\n",
+        "\n\n",
+        "# ",
+        "- ",
+        "+ ",
+        "1. ",
+        "1) ",
+        "[",
+        "]",
+        "(",
+        ")",
+        "![",
+        "](",
+        "<",
+        ">",
+        "</",
+        "<div>",
+        "</div>",
+        "<b>",
+        "<script>",
+        "|",
+        "| --- |",
+        ":--",
+        "[^1]",
+        "[^1]: ",
+        "- [ ] ",
+        "- [x] ",
+        "\\",
+        "&amp;",
+        "&#0;",
+        "&#x10FFFF;",
+        "javascript:",
+        "http://",
+        "text",
+        "词",
+        " ",
+        "---",
+        "===",
+        "<!--",
+        "-->",
+        "<?",
+        "]: ",
+        "\"",
+        "'",
+    ];
+
+    /// Output never grows faster than linearly: a generous constant, but not a square.
+    fn assert_linear(input: &str, output: &str) {
+        assert!(
+            output.len() <= 64 * input.len() + 1024,
+            "{} bytes of output from {} bytes of input",
+            output.len(),
+            input.len()
+        );
+    }
+
+    fn check(markdown: &str) {
+        let html = render_html(markdown);
+        assert_linear(markdown, &html);
+        assert!(!html.to_ascii_lowercase().contains("<script"), "{html}");
+        let text = plain_text(markdown);
+        assert_linear(markdown, &text);
+    }
+
+    proptest! {
+        #![proptest_config(config(128))]
+
+        #[test]
+        fn any_text_renders(markdown in nasty_string(200)) {
+            check(&markdown);
+        }
+
+        #[test]
+        fn any_markdown_structure_renders(markdown in pieces_string(MARKDOWN, 200)) {
+            check(&markdown);
+        }
+    }
+
+    /// 100,000 levels of every nesting construct whose text grows linearly with depth (10,000
+    /// for indented lists, whose text grows with its square), and long runs of delimiters that
+    /// make naive parsers backtrack.
+    #[test]
+    fn deeply_nested_markdown_renders() {
+        const DEPTH: usize = 100_000;
+        const INDENTED: usize = 10_000;
+        let cases = [
+            format!("{}x", ">".repeat(DEPTH)),
+            format!("{}x", "> ".repeat(DEPTH)),
+            (0..INDENTED)
+                .map(|i| format!("{}- x\n", "  ".repeat(i)))
+                .collect(),
+            (0..INDENTED)
+                .map(|i| format!("{}1. x\n", "   ".repeat(i)))
+                .collect(),
+            "- ".repeat(DEPTH) + "x",
+            format!("{}x{}", "*".repeat(DEPTH), "*".repeat(DEPTH)),
+            format!("{}x{}", "_".repeat(DEPTH), "_".repeat(DEPTH)),
+            "*a _b ".repeat(DEPTH),
+            format!("{}x{}", "[".repeat(DEPTH), "]".repeat(DEPTH)),
+            format!("{}x{}", "[".repeat(DEPTH), "](u)".repeat(DEPTH)),
+            "[a](".repeat(DEPTH),
+            "![".repeat(DEPTH),
+            "`".repeat(DEPTH) + "x",
+            "~~".repeat(DEPTH) + "x",
+            format!("{}x{}", "<div>".repeat(DEPTH), "</div>".repeat(DEPTH)),
+            format!("<div>\n{}x", "<b><i><a href=x>".repeat(DEPTH)),
+            format!("{}x", "<table><tr><td>".repeat(DEPTH)),
+            format!("{}\n", "|".repeat(DEPTH)) + &"|-".repeat(DEPTH) + "|\n",
+            (0..DEPTH)
+                .map(|i| format!("[^{i}]: [^{}]\n", i + 1))
+                .collect(),
+            "<".repeat(DEPTH),
+            "&".repeat(DEPTH) + "amp;",
+        ];
+        for markdown in &cases {
+            check(markdown);
+        }
+    }
+
+    /// Found by the 100,000-level case: the sanitiser's parser takes quadratic time in nesting
+    /// depth (minutes for 100,000 `>`). Structure past [`MAX_NESTING`] keeps only its text.
+    #[test]
+    fn a_hundred_thousand_nested_quotes_render_at_bounded_depth() {
+        for (markdown, tag) in [
+            (format!("{}deep", ">".repeat(100_000)), "<blockquote>"),
+            ("- ".repeat(100_000) + "deep", "<ul>"),
+        ] {
+            let html = render_html(&markdown);
+            assert!(html.contains("deep"), "the text is kept");
+            let depth = html.matches(tag).count();
+            assert!(
+                (1..=MAX_NESTING).contains(&depth),
+                "{depth} levels of {tag}"
+            );
+        }
+    }
+
+    /// Raw HTML past [`MAX_RAW_HTML_TAGS`] is shown as text, so it cannot nest without bound.
+    #[test]
+    fn raw_html_past_the_tag_budget_is_shown_as_text() {
+        let markdown = "<b>".repeat(100_000) + "x";
+        let html = render_html(&markdown);
+        // The HTML parser reopens up to three unclosed formatting elements after a block.
+        let count = html.matches("<b>").count();
+        assert!(count <= MAX_RAW_HTML_TAGS + 3, "{count} <b>");
+        assert!(html.contains("&lt;b&gt;"), "the rest is text");
+        let small = render_html("a <b>bold</b> word");
+        assert!(small.contains("<b>bold</b>"), "{small}");
     }
 }

@@ -65,6 +65,9 @@ impl Application {
             finder: crate::briefing::CustomerFinder::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
             backup_dir: config.backup_dir(),
+            import_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                crate::web::MAX_CONCURRENT_IMPORTS,
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()

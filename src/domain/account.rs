@@ -7,7 +7,18 @@ use serde::{Deserialize, Serialize};
 
 /// An amount of money in minor units (1 yuan = 100). Negative for losses.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(transparent)]
 pub struct Money(pub i64);
@@ -26,7 +37,7 @@ impl Money {
 
 /// A customer's credit rating as recorded by finance. `None` is "no credit" (DOMAIN.md §4:
 /// customers with no credit are candidates for pruning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditRating {
     Good,
@@ -37,7 +48,7 @@ pub enum CreditRating {
 
 /// One customer account. Indicators are `Option` because a CRM export may leave a column empty:
 /// "not recorded" is different from zero and is never guessed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: String,
     pub name: String,
@@ -55,7 +66,7 @@ pub struct Account {
 }
 
 /// The value indicators of DOMAIN.md §8 (CSV column / Chinese header in the comment).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Indicators {
     /// `revenue` 销售额
     pub revenue: Option<Money>,

@@ -7,7 +7,7 @@ use crate::domain::content::{parse_evidence, ContentItem, Kind, Move, Outcome};
 use crate::domain::Lang;
 
 /// A case review as a manager fills it in on the account page.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseReviewForm {
     /// Defaults to "复盘：<account name>" / "Case review: <account name>".
@@ -35,7 +35,7 @@ pub struct CaseReviewForm {
 }
 
 /// A problem with one field of the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -199,7 +199,7 @@ pub fn case_review(
 }
 
 /// A move marked as a best practice, with the case it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Practice {
     pub case_id: String,
     pub case_title: String,
@@ -258,7 +258,7 @@ pub fn practices<'a>(
 }
 
 /// One piece of a playbook's evidence, resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
     pub case_id: String,
     pub case_title: String,

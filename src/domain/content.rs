@@ -6,7 +6,7 @@
 //! Reading files and checking rules across files (duplicate ids, lessons pointing at a course)
 //! belong to the loader in `crate::content`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::domain::taxonomy::Taxonomy;
 use crate::domain::Lang;
 
 /// What a content item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Treatment for a tier and/or scenario.
@@ -59,7 +59,7 @@ impl Kind {
 
 /// Where an item is in the publishing workflow: draft → in review → published → archived.
 /// Only published items reach readers; the others are visible to their owner and to approvers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -92,7 +92,7 @@ impl Status {
 }
 
 /// How a case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Won,
@@ -111,7 +111,7 @@ impl Outcome {
 }
 
 /// Where an item came from. File items are re-read from the content directory on every start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Source {
     /// A Markdown file; `path` is relative to the content directory, with `/` separators.
@@ -122,7 +122,7 @@ pub enum Source {
 
 /// One move (做法) of a case: what someone did. Managers mark the ones worth copying as best
 /// practices; playbooks cite them as evidence (`<case id>#<n>`, `n` from 1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
     pub text: String,
@@ -131,7 +131,7 @@ pub struct Move {
 }
 
 /// A validated content item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContentItem {
     pub id: String,
     pub kind: Kind,
@@ -267,7 +267,7 @@ impl ContentItem {
 }
 
 /// One problem in one content file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContentError {
     /// The file as the user knows it, e.g. `playbooks/vip/visit.md`.
     pub file: String,
@@ -414,16 +414,26 @@ pub fn content_hash(text: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Most problems listed for one file; the rest are counted in one last problem. Bounds the work
+/// and the size of the report for a file of thousands of bad fields.
+pub const MAX_PROBLEMS: usize = 50;
+
 /// Collects the problems of one file.
 struct Problems<'a> {
     file: &'a str,
     yaml: &'a str,
     yaml_first_line: usize,
     errors: Vec<ContentError>,
+    /// Problems found past [`MAX_PROBLEMS`].
+    omitted: usize,
 }
 
 impl Problems<'_> {
     fn field(&mut self, field: &str, message: String) {
+        if self.errors.len() >= MAX_PROBLEMS {
+            self.omitted += 1;
+            return;
+        }
         let line = self.line_of_field(field);
         self.errors.push(ContentError {
             file: self.file.to_owned(),
@@ -431,6 +441,22 @@ impl Problems<'_> {
             line,
             message: format!("{field}: {message}"),
         });
+    }
+
+    /// The problems found, with a last one counting those not listed.
+    fn into_errors(mut self) -> Vec<ContentError> {
+        if self.omitted > 0 {
+            self.errors.push(ContentError {
+                file: self.file.to_owned(),
+                field: None,
+                line: None,
+                message: format!(
+                    "… and {} more problems not listed: fix the ones above first",
+                    self.omitted
+                ),
+            });
+        }
+        self.errors
     }
 
     fn line_of_field(&self, field: &str) -> Option<usize> {
@@ -475,6 +501,7 @@ pub fn parse_content(
         yaml,
         yaml_first_line,
         errors: Vec::new(),
+        omitted: 0,
     };
 
     // First pass: a mapping, so unknown fields are all reported (serde stops at the first).
@@ -706,10 +733,10 @@ pub fn parse_content(
     }
 
     if !problems.errors.is_empty() {
-        return Err(problems.errors);
+        return Err(problems.into_errors());
     }
     let Some(kind) = kind else {
-        return Err(problems.errors);
+        return Err(problems.into_errors());
     };
     Ok(ContentItem {
         id,
@@ -841,14 +868,13 @@ pub fn parse_evidence(reference: &str) -> Option<(&str, Option<usize>)> {
     is_valid_id(id).then_some((id, mv))
 }
 
+/// Drops repeated values, keeping the first occurrence (linear: a list may be long).
 fn dedup(values: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(values.len());
-    for value in values {
-        if !out.contains(&value) {
-            out.push(value);
-        }
-    }
-    out
+    let mut seen = HashSet::with_capacity(values.len());
+    values
+        .into_iter()
+        .filter(|value| seen.insert(value.clone()))
+        .collect()
 }
 
 fn is_iso_date(value: &str) -> bool {
@@ -1173,5 +1199,177 @@ mod tests {
         let errors =
             parse("---\nkind: playbook\ntitle: t\nreview_by: 2026-13-01\n---\n").unwrap_err();
         assert_eq!(errors[0].field.as_deref(), Some("review_by"));
+    }
+}
+
+/// Property tests and pathological inputs: any text is either a valid item or a non-empty list
+/// of problems naming the file, never a panic, and the work stays linear in the file size.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz_support::{config, nasty_string, pieces_string};
+
+    fn check(text: &str) {
+        match parse_content("f.md", "dir/f.md", text, &Taxonomy::default()) {
+            Ok(item) => {
+                assert!(is_valid_id(&item.id), "{:?}", item.id);
+                assert!(!item.title.is_empty());
+                assert!(text.ends_with(&item.body) || item.body.is_empty());
+            }
+            Err(errors) => {
+                assert!(!errors.is_empty(), "an error without problems for {text:?}");
+                assert!(errors.iter().all(|e| e.file == "f.md"), "{errors:?}");
+            }
+        }
+    }
+
+    /// YAML syntax for the value side of a field.
+    const YAML: &[&str] = &[
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        ": ",
+        "- ",
+        "\n",
+        "\n  ",
+        "'",
+        "\"",
+        "&a ",
+        "*a",
+        "!!str ",
+        "!!binary ",
+        "? ",
+        "|",
+        ">",
+        "#",
+        "~",
+        "null",
+        "true",
+        "1",
+        "-1",
+        "4294967296",
+        "1e999",
+        ".nan",
+        "0x1F",
+        "2026-13-01",
+        "strategic",
+        "routine-visit",
+        "中文",
+        "\\u0000",
+        "\\ud800",
+        "<<: ",
+        "%YAML 1.2\n",
+        "---",
+        "...",
+    ];
+
+    fn front_matter() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            4 => proptest::sample::select(&FRONT_MATTER_FIELDS[..]).prop_map(str::to_owned),
+            1 => nasty_string(8),
+        ];
+        let field = (key, pieces_string(YAML, 12)).prop_map(|(k, v)| format!("{k}: {v}\n"));
+        (
+            proptest::collection::vec(field, 0..12),
+            proptest::sample::select(&["---\n", "---\r\n", "\u{feff}---\n", "--- \n", "---"][..]),
+            proptest::sample::select(&["---\n", "...\n", "---\r\n", "---", ""][..]),
+            nasty_string(40),
+        )
+            .prop_map(|(fields, open, close, body)| {
+                format!("{open}{}{close}{body}", fields.concat())
+            })
+    }
+
+    proptest! {
+        #![proptest_config(config(128))]
+
+        #[test]
+        fn any_text_parses_or_lists_problems(text in nasty_string(200)) {
+            check(&text);
+            check(&format!("---\n{text}\n---\n"));
+        }
+
+        #[test]
+        fn any_front_matter_parses_or_lists_problems(text in front_matter()) {
+            check(&text);
+        }
+
+        #[test]
+        fn any_path_gives_a_valid_slug_or_none(path in nasty_string(60)) {
+            let slug = slug_from_path(&path);
+            prop_assert!(slug.is_empty() || !slug.starts_with('-') && !slug.ends_with('-'));
+        }
+    }
+
+    #[test]
+    fn nested_and_self_referencing_yaml_is_an_error_not_a_crash() {
+        let depth = 10_000;
+        let cases = [
+            format!(
+                "---\ntags: {}{}\n---\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            ),
+            format!("---\ntags: {}\n---\n", "{a: ".repeat(depth)),
+            format!(
+                "---\n{}\n---\n",
+                (0..depth)
+                    .map(|i| format!("{}- x", "  ".repeat(i)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            // Billion laughs: each alias doubles the previous one.
+            format!(
+                "---\na0: &a0 [x, x]\n{}title: *a30\n---\n",
+                (1..=30)
+                    .map(|i| format!("a{i}: &a{i} [*a{p}, *a{p}]\n", p = i - 1))
+                    .collect::<String>()
+            ),
+        ];
+        for text in &cases {
+            check(text);
+        }
+    }
+
+    /// A front matter of 100,000 unknown fields: the problems listed are capped, and finding
+    /// their lines is not quadratic.
+    #[test]
+    fn a_hundred_thousand_unknown_fields_list_a_bounded_number_of_problems() {
+        let fields: String = (0..100_000).map(|i| format!("k{i}: 1\n")).collect();
+        let errors = parse_content(
+            "f.md",
+            "f.md",
+            &format!("---\nkind: playbook\ntitle: t\n{fields}---\n"),
+            &Taxonomy::default(),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), MAX_PROBLEMS + 1);
+        assert_eq!(errors[0].line, Some(4));
+        assert!(
+            errors[MAX_PROBLEMS].message.contains("99950 more"),
+            "{:?}",
+            errors.last()
+        );
+    }
+
+    /// 200,000 distinct tags: de-duplicating them is not quadratic.
+    #[test]
+    fn two_hundred_thousand_tags_are_deduplicated_in_linear_time() {
+        let tags: String = (0..200_000)
+            .map(|i| format!("  - t{}\n", i % 150_000))
+            .collect();
+        let item = parse_content(
+            "f.md",
+            "f.md",
+            &format!("---\nkind: playbook\ntitle: t\ntags:\n{tags}---\n"),
+            &Taxonomy::default(),
+        )
+        .unwrap();
+        assert_eq!(item.tags.len(), 150_000);
+        assert_eq!(item.tags[149_999], "t149999");
     }
 }

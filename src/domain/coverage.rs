@@ -7,7 +7,7 @@ use crate::domain::content::{ContentItem, Kind};
 use crate::domain::taxonomy::Taxonomy;
 
 /// A playbook listed in a cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CellEntry {
     pub id: String,
     pub title: String,
@@ -15,14 +15,14 @@ pub struct CellEntry {
     pub all_tiers: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Cell {
     pub tier: String,
     pub scenario: String,
     pub playbooks: Vec<CellEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub tiers: Vec<String>,
     pub scenarios: Vec<String>,

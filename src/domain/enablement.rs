@@ -48,7 +48,7 @@ pub fn campaign_targets(campaign: &ContentItem, learner: &Learner<'_>) -> bool {
 }
 
 /// One course on someone's list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MyCourse {
     pub id: String,
     pub title: String,
@@ -63,7 +63,7 @@ pub struct MyCourse {
     pub next_lesson: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CampaignRef {
     pub id: String,
     pub title: String,
@@ -132,7 +132,7 @@ pub fn my_courses(
 }
 
 /// One learner's progress through a course.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LearnerProgress {
     pub user: String,
     pub done: usize,
@@ -140,7 +140,7 @@ pub struct LearnerProgress {
 }
 
 /// How far everyone has got with a course.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Completion {
     pub course: String,
     pub lessons: usize,

@@ -21,7 +21,9 @@ pub mod workflow;
 use serde::{Deserialize, Serialize};
 
 /// A language: of a content item (`lang` in front matter) and of the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]

@@ -19,14 +19,14 @@ use crate::domain::tiering::{
 
 /// One point of the concentration curve: `x` = cumulative % of accounts counted from the top
 /// (largest value first), `y` = cumulative % of the total value they hold.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CurvePoint {
     pub x: f64,
     pub y: f64,
 }
 
 /// Concentration figures for one indicator over N accounts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Pareto {
     /// Number of values.
     pub n: usize,
@@ -177,7 +177,7 @@ pub fn pareto_for(accounts: &[Account], indicator: Indicator) -> Pareto {
 
 /// A tier's band on the curve's x axis (cumulative % of accounts from the top). `x_end` of each
 /// band but the last is a cut line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TierBand {
     pub tier: String,
     pub label_zh: String,

@@ -23,7 +23,7 @@ use crate::domain::content::{ContentItem, Kind, Status};
 
 /// A user's role. Each role is a set of permissions below, not a rank: a trainer is not "more"
 /// than a rep for account figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Rep,

@@ -34,7 +34,7 @@ use crate::domain::taxonomy::Taxonomy;
 use crate::domain::Lang;
 
 /// Why a playbook is recommended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     /// Written for this tier in this scenario.

@@ -363,3 +363,49 @@ mod tests {
         assert_eq!(errors[0].field, "scenarios[1].id");
     }
 }
+
+/// Property tests: any pair of configuration texts is a taxonomy or a list of problems.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz_support::{config, mutated, nasty_string, YAML_PIECES};
+
+    fn check(tiers: &str, scenarios: &str) {
+        if let Err(errors) = Taxonomy::parse(tiers, scenarios) {
+            assert!(!errors.is_empty());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config(128))]
+
+        #[test]
+        fn any_text_is_a_taxonomy_or_problems(text in nasty_string(200)) {
+            check(&text, DEFAULT_SCENARIOS_YAML);
+            check(DEFAULT_TIERS_YAML, &text);
+        }
+
+        #[test]
+        fn any_edit_of_the_defaults_is_a_taxonomy_or_problems(
+            tiers in mutated(DEFAULT_TIERS_YAML, YAML_PIECES),
+            scenarios in mutated(DEFAULT_SCENARIOS_YAML, YAML_PIECES),
+        ) {
+            check(&tiers, &scenarios);
+        }
+    }
+
+    #[test]
+    fn nested_and_exploding_yaml_is_an_error() {
+        let deep = format!("scenarios: {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        check(DEFAULT_TIERS_YAML, &deep);
+        let bomb = format!(
+            "a0: &a0 [x, x]\n{}scenarios: *a30\n",
+            (1..=30)
+                .map(|i| format!("a{i}: &a{i} [*a{p}, *a{p}]\n", p = i - 1))
+                .collect::<String>()
+        );
+        check(DEFAULT_TIERS_YAML, &bomb);
+    }
+}

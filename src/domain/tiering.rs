@@ -123,7 +123,19 @@ impl std::error::Error for ModelError {}
 // ------------------------------------------------------------------------------------------
 
 /// An account indicator usable in a score (DOMAIN.md §8 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     Revenue,
@@ -239,7 +251,7 @@ fn indicator_list() -> String {
 }
 
 /// How a measured indicator is mapped to 0–100 (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
     RankPercentile,
@@ -277,7 +289,19 @@ impl Normalisation {
 }
 
 /// The four groups of the value scorecard (DOMAIN.md §3.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
     Financial,
@@ -347,7 +371,7 @@ fn absolute_value(ind: Indicator, v: &Indicators) -> Option<f64> {
 // ------------------------------------------------------------------------------------------
 
 /// A built-in tier layout (DOMAIN.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// strategic / major / ordinary / small at cumulative 1 / 20 / 50 / 100 % of accounts.
@@ -389,7 +413,7 @@ impl Preset {
 
 /// One entry of a custom `tiers` list. The meaning of `cut` follows the cut method:
 /// cumulative % of accounts, cumulative % of value, or minimum score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierSpec {
     pub id: String,
@@ -402,7 +426,7 @@ pub struct TierSpec {
 }
 
 /// Where the cut lines go. The optional lists hold one number per boundary (tiers − 1).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum CutMethod {
     /// Cumulative percent of accounts, the rank rule.
@@ -455,7 +479,7 @@ impl CutMethod {
 }
 
 /// How an account's value score is computed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum ScoreMethod {
     /// The raw indicator (money in yuan; `overdue_days` negated). No normalisation.
@@ -486,7 +510,7 @@ pub enum ScoreMethod {
 
 /// The tier model: one JSON document (see the module docs). Deserialising validates it, with
 /// errors that name the offending field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "RawModel")]
 pub struct TierModel {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -775,6 +799,14 @@ fn raw_score(s: RawScore) -> Result<ScoreMethod, ModelError> {
 impl TierModel {
     /// Parses and validates a model document.
     pub fn from_json(text: &str) -> Result<TierModel, ModelError> {
+        // serde reads a struct from an array of its fields too (`[null, null]` was a model);
+        // the document is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(ModelError::new(
+                "model",
+                "the tier model is a JSON object, e.g. {\"preset\":\"pyramid\"}",
+            ));
+        }
         let raw: RawModel =
             serde_json::from_str(text).map_err(|e| ModelError::new("model", e.to_string()))?;
         TierModel::try_from(raw)
@@ -1029,7 +1061,7 @@ fn validate_score(score: &ScoreMethod) -> Result<(), ModelError> {
 // ------------------------------------------------------------------------------------------
 
 /// A tier with its labels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TierDef {
     pub id: String,
     pub label_zh: String,
@@ -1211,7 +1243,7 @@ impl ResolvedModel {
 // ------------------------------------------------------------------------------------------
 
 /// A manager's decision to put an account in a given tier (DOMAIN.md §2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TierOverride {
     pub tier: String,
     pub reason: String,
@@ -1221,14 +1253,14 @@ pub struct TierOverride {
 }
 
 /// A rule or explanation in English and Chinese.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rule {
     pub en: String,
     pub zh: String,
 }
 
 /// What one indicator added to an account's score. `points` add up to the score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contribution {
     pub indicator: Indicator,
     /// Scorecard group, for the scorecard method.
@@ -1244,7 +1276,7 @@ pub struct Contribution {
 }
 
 /// One account's tier and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TierAssignment {
     pub account_id: String,
     /// The tier in force: the override's when one is applied, else `computed_tier`.
@@ -1265,7 +1297,7 @@ pub struct TierAssignment {
 }
 
 /// Direction of a tier change; "up" is toward the model's first (best) tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Up,
@@ -2271,6 +2303,15 @@ pub fn tier_changes_sorted<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by schemathesis: `PUT /api/v1/tier-model` with `[null, null]` answered 200.
+    #[test]
+    fn a_model_that_is_not_a_json_object_is_an_error() {
+        for text in ["[null, null]", "[]", "null", "1", "\"pyramid\""] {
+            let error = TierModel::from_json(text).expect_err(text);
+            assert!(error.to_string().contains("JSON object"), "{text}: {error}");
+        }
+    }
     use crate::domain::account::Money;
 
     #[test]
@@ -3290,6 +3331,250 @@ mod tests {
         eprintln!("1,000,000 accounts tiered in {secs:.3} s");
         if !cfg!(debug_assertions) {
             assert!(secs <= 3.0, "took {secs:.3} s");
+        }
+    }
+}
+
+/// Property tests: any JSON text is a model or an error naming a field, never a panic; any model
+/// that validates computes tiers for any accounts without panicking.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::domain::account::{CreditRating, Money};
+    use crate::fuzz_support::{config, nasty_string, pieces_string};
+
+    /// The model's vocabulary, so generated documents get past the first field.
+    const WORDS: &[&str] = &[
+        "preset",
+        "tiers",
+        "cut",
+        "score",
+        "method",
+        "percents",
+        "shares",
+        "thresholds",
+        "indicator",
+        "weights",
+        "normalisation",
+        "normalization",
+        "groups",
+        "id",
+        "label_zh",
+        "label_en",
+        "pyramid",
+        "vip",
+        "percent_of_accounts",
+        "share_of_value",
+        "threshold",
+        "single",
+        "weighted",
+        "scorecard",
+        "revenue",
+        "profit",
+        "collected",
+        "transactions",
+        "cooperation_years",
+        "overdue_days",
+        "product_lines",
+        "credit",
+        "referral",
+        "picky",
+        "strict",
+        "potential_customer",
+        "potential_service",
+        "financial",
+        "sales",
+        "customer",
+        "service",
+        "min_max",
+        "log_min_max",
+        "rank_percentile",
+        "strategic",
+        "major",
+        "ordinary",
+        "small",
+        "",
+    ];
+
+    fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            proptest::sample::select(
+                &[0.0, -0.0, 1.0, -1.0, 0.5, 50.0, 99.999, 100.0, 100.0001, 1e308, -1e308, 5e-324]
+                    [..]
+            )
+            .prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            number(),
+            proptest::sample::select(WORDS).prop_map(|w| json!(w)),
+            nasty_string(8).prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec(
+                    (
+                        proptest::sample::select(WORDS).prop_map(str::to_owned),
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A model document: mostly well-typed, with random parts.
+    fn model_json() -> impl Strategy<Value = Value> {
+        let tier = (
+            proptest::sample::select(WORDS),
+            proptest::option::of(number()),
+        )
+            .prop_map(|(id, cut)| json!({"id": id, "cut": cut}));
+        let numbers = proptest::collection::vec(number(), 0..6);
+        let weights = proptest::collection::btree_map(
+            proptest::sample::select(WORDS).prop_map(str::to_owned),
+            number(),
+            0..6,
+        );
+        (
+            proptest::option::of(proptest::sample::select(WORDS)),
+            proptest::option::of(proptest::collection::vec(tier, 0..7)),
+            proptest::sample::select(&["percent_of_accounts", "share_of_value", "threshold"][..]),
+            proptest::option::of(numbers),
+            proptest::sample::select(&["single", "weighted", "scorecard", "x"][..]),
+            proptest::sample::select(WORDS),
+            weights,
+            json_value(),
+        )
+            .prop_map(|(preset, tiers, cut, list, score, word, weights, extra)| {
+                let list_key = match cut {
+                    "percent_of_accounts" => "percents",
+                    "share_of_value" => "shares",
+                    _ => "thresholds",
+                };
+                let mut model = json!({
+                    "preset": preset,
+                    "tiers": tiers,
+                    "cut": {"method": cut, list_key: list},
+                    "score": match score {
+                        "single" => json!({"method": score, "indicator": word}),
+                        "weighted" => json!({"method": score, "weights": weights, "normalisation": word}),
+                        "scorecard" => json!({"method": score, "groups": weights}),
+                        _ => json!({"method": score, "x": extra.clone()}),
+                    },
+                });
+                // Now and then a random part replaces a well-typed one.
+                if let (Value::Object(map), Value::Object(extra)) = (&mut model, &extra) {
+                    for (key, value) in extra {
+                        map.insert(key.clone(), value.clone());
+                    }
+                }
+                model
+            })
+    }
+
+    /// Accounts with the extreme and missing values a real file can hold.
+    fn accounts() -> Vec<Account> {
+        let mut accounts = Vec::new();
+        let extremes = [
+            None,
+            Some(0),
+            Some(1),
+            Some(-1),
+            Some(i64::MAX),
+            Some(i64::MIN),
+        ];
+        for (i, money) in extremes.iter().enumerate() {
+            let indicators = Indicators {
+                revenue: money.map(Money),
+                profit: money.map(|m| Money(m.wrapping_neg())),
+                collected: money.map(Money),
+                transactions: money.map(i64::unsigned_abs),
+                cooperation_years: money.map(|m| m as f64),
+                overdue_days: Some(u32::MAX),
+                product_lines: Some(0),
+                credit: Some(CreditRating::Poor),
+                referral: Some(i % 2 == 0),
+                picky: None,
+                strict: Some(true),
+                potential_customer: Some(100),
+                potential_service: Some(0),
+            };
+            accounts.push(Account {
+                id: format!("a{i}"),
+                name: format!("a{i}"),
+                aliases: Vec::new(),
+                industry: None,
+                region: None,
+                owner: None,
+                indicators,
+            });
+        }
+        accounts
+    }
+
+    fn check(text: &str) {
+        if let Ok(model) = TierModel::from_json(text) {
+            if let Ok(resolved) = model.resolve() {
+                let assignments = resolved.compute(&accounts(), &HashMap::new());
+                assert_eq!(assignments.len(), accounts().len());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config(128))]
+
+        #[test]
+        fn any_text_is_a_model_or_an_error(text in nasty_string(120)) {
+            check(&text);
+        }
+
+        #[test]
+        fn any_json_is_a_model_or_an_error(value in json_value()) {
+            check(&value.to_string());
+        }
+
+        #[test]
+        fn any_model_document_is_a_model_or_an_error(value in model_json()) {
+            check(&value.to_string());
+        }
+
+        #[test]
+        fn any_json_ish_text_is_a_model_or_an_error(
+            text in pieces_string(&["{", "}", "[", "]", ",", ":", "\"", "\\u", "d800", "\\ud800",
+                "\\udc00", "\\", "1e999", "-", "0", ".", "null", "\"method\"", "\"cut\"",
+                "\"score\"", "\"tiers\"", "\"percents\""], 40),
+        ) {
+            check(&text);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_lone_surrogates_are_errors() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        for text in [
+            deep.as_str(),
+            "{\"preset\":\"\\ud800\"}",
+            "{\"preset\":\"\\udc00\\ud800\"}",
+            "{\"tiers\":[{\"id\":\"\\ud83d\"}]}",
+            "{\"cut\":{\"method\":\"threshold\",\"thresholds\":[1e400,-1e400,NaN]}}",
+            "{\"preset\":\"pyramid\",\"preset\":\"vip\"}",
+            "\u{feff}{}",
+        ] {
+            check(text);
         }
     }
 }

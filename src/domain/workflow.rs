@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::content::{ContentItem, Status};
 
 /// What a version records as its cause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Loaded from a Markdown file of the content directory.
@@ -44,7 +44,7 @@ impl Action {
 }
 
 /// One saved state of an item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Version {
     /// 1, 2, … per item.
     pub n: u64,
@@ -94,7 +94,7 @@ pub fn next_status(current: Status, action: Action) -> Result<Status, WorkflowEr
 }
 
 /// One line of a diff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DiffLine {
     /// `" "` unchanged, `"+"` added, `"-"` removed.
     pub op: &'static str,

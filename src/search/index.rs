@@ -107,7 +107,7 @@ pub struct SearchRequest {
     pub visibility: Visibility,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     pub kind: String,
@@ -123,13 +123,13 @@ pub struct Hit {
     pub score: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FacetCount {
     pub value: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,

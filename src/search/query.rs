@@ -303,3 +303,64 @@ mod tests {
         assert!(parse("\"\"").is_empty());
     }
 }
+
+/// Property tests: any query parses (there is no syntax error), into at most one clause per
+/// character, and builds a query without panicking; a query of 10,000 terms stays linear.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz_support::{config, nasty_string, pieces_string};
+    use crate::search::schema::build_schema;
+    use crate::search::tokenizer::query_analyzer;
+
+    /// Parses and builds `raw`; returns the number of clauses.
+    fn check(raw: &str) -> usize {
+        let parsed = parse(raw);
+        assert!(parsed.clauses.len() <= raw.chars().count());
+        for clause in &parsed.clauses {
+            match clause {
+                Clause::Word(w) => {
+                    assert!(!w.is_empty() && !w.contains(char::is_whitespace), "{w:?}");
+                }
+                Clause::Phrase(p) => assert!(!p.trim().is_empty(), "{p:?}"),
+            }
+        }
+        let fields = Fields::from_schema(&build_schema()).expect("fields");
+        let mut analyzer = query_analyzer();
+        let query = build_text_query(&parsed, &fields, &mut analyzer);
+        let _ = with_filters(query, vec![(fields.tags, vec![raw.to_owned()])]);
+        parsed.clauses.len()
+    }
+
+    proptest! {
+        #![proptest_config(config(128))]
+
+        #[test]
+        fn any_text_is_a_query(raw in nasty_string(100)) {
+            check(&raw);
+        }
+
+        #[test]
+        fn any_query_syntax_is_a_query(
+            raw in pieces_string(&["\"", "“", "”", "「", "」", " ", "*", "+", "-", ":", "(", ")",
+                "AND", "OR", "NOT", "\\", "~", "^2", "cross", "sel", "negotiat", "客户分级",
+                "的", "回款", "VIP", "2024", "x", "\u{3000}", "\t"], 30),
+        ) {
+            check(&raw);
+        }
+    }
+
+    #[test]
+    fn ten_thousand_terms_parse_linearly() {
+        for term in ["a", "回款", "\"x y\"", "sel*", "的", "VIP客户的回款"] {
+            let raw = vec![term; 10_000].join(" ");
+            assert_eq!(check(&raw), 10_000);
+        }
+        let quotes = "\"".repeat(10_000);
+        assert_eq!(check(&quotes), 0);
+        let long_word = "negotiation".repeat(10_000);
+        assert_eq!(check(&long_word), 1);
+    }
+}

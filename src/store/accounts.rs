@@ -153,7 +153,7 @@ pub struct RecomputeRecord {
 }
 
 /// A tier change as recorded by a recompute.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordedChange {
     pub seq: u64,
     pub at: String,

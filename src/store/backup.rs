@@ -47,7 +47,7 @@ const SKIPPED_TREES: [&str; 2] = [OUTBOX_TREE, SESSIONS_TREE];
 const RESTORE_BATCH: usize = 1_000;
 
 /// What a backup holds; `manifest.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Manifest {
     /// [`BACKUP_FORMAT`] of the writer.
     pub format: u32,

@@ -27,7 +27,7 @@ pub struct EditStamp {
 }
 
 /// A version without its item, for history lists.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct VersionSummary {
     pub n: u64,
     pub at: String,

@@ -22,7 +22,7 @@ use crate::render::render_html;
 use crate::search::index::SearchResults;
 use crate::store::RecordedChange;
 use crate::web::auth::require;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::upload::with_body_reader;
 use crate::web::AppState;
 
@@ -45,7 +45,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
 /// A content item as the API returns it: the stored fields plus rendered HTML, its page URL,
 /// whether it is past its review date, the evidence it cites and the playbooks citing it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ContentView {
     #[serde(flatten)]
     item: ContentItem,
@@ -58,7 +58,7 @@ pub struct ContentView {
     cited_by: Vec<ItemRef>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemRef {
     pub id: String,
     pub title: String,
@@ -114,6 +114,17 @@ impl ContentView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/content/{id}",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "The item with its rendered HTML", body = ContentView),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn get_content(
     state: web::Data<AppState>,
     principal: Principal,
@@ -145,13 +156,16 @@ pub fn readable_item(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// One kind only (empty: every kind).
+    #[param(pattern = "^(playbook|case|course|lesson)?$")]
     kind: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ListEntry {
     id: String,
     kind: Kind,
@@ -162,6 +176,16 @@ pub struct ListEntry {
     url: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/content",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Published items the viewer may read", body = Vec<ListEntry>),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn list_content(
     state: web::Data<AppState>,
     principal: Principal,
@@ -195,12 +219,29 @@ pub async fn list_content(
     Ok(web::Json(entries))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/coverage",
+    responses(
+        (status = 200, description = "The tiers × scenarios matrix", body = crate::domain::coverage::Coverage),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn get_coverage(
     state: web::Data<AppState>,
 ) -> Result<web::Json<crate::domain::coverage::Coverage>, AppError> {
     Ok(web::Json(state.library.coverage()?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/problems",
+    responses(
+        (status = 200, description = "Problems of the content files", body = Vec<ContentError>),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn list_problems(
     state: web::Data<AppState>,
     principal: Principal,
@@ -235,7 +276,7 @@ pub fn require_analytics(p: &Principal) -> Result<(), AppError> {
 /// (the command-line import prints every one).
 pub const MAX_LISTED_ERRORS: usize = 10_000;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ImportResponse {
     #[serde(flatten)]
     report: ImportReport,
@@ -243,6 +284,9 @@ pub struct ImportResponse {
     errors: Vec<RowError>,
     errors_omitted: usize,
 }
+
+/// `Retry-After` of an import refused because others are running.
+const IMPORT_RETRY_AFTER_SECS: u64 = 5;
 
 fn require_csv(req: &HttpRequest) -> Result<(), AppError> {
     let content_type = req
@@ -263,6 +307,20 @@ fn require_csv(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/import",
+    request_body(content = String, content_type = "text/csv", description = "The accounts CSV (UTF-8, UTF-16 or GB18030)"),
+    responses(
+        (status = 200, description = "Rows imported and every rejected row", body = ImportResponse),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
+        (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+    )
+)]
 pub async fn import_accounts(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -276,6 +334,18 @@ pub async fn import_accounts(
         "admins",
     )?;
     require_csv(&req)?;
+    let _slot = state
+        .import_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::TooManyRequests {
+            code: "too_many_imports",
+            message: format!(
+                "{} imports are already running; try again when one has finished",
+                crate::web::MAX_CONCURRENT_IMPORTS
+            ),
+            retry_after_secs: IMPORT_RETRY_AFTER_SECS,
+        })?;
     let book = state.accounts.clone();
     let (report, errors, errors_omitted) =
         with_body_reader(&req, payload, state.max_import_bytes, move |body| {
@@ -296,7 +366,7 @@ pub async fn import_accounts(
 }
 
 /// The tier model with what it resolves to and the tier counts it gives.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TierModelView {
     model: TierModel,
     tiers: Vec<TierDef>,
@@ -315,14 +385,34 @@ impl TierModelView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tier-model",
+    responses(
+        (status = 200, description = "The tier model, what it resolves to and the counts", body = TierModelView),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn get_tier_model(state: web::Data<AppState>) -> web::Json<TierModelView> {
     web::Json(TierModelView::of(&state.accounts.state()))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/tier-model",
+    request_body = TierModel,
+    responses(
+        (status = 200, description = "The new model in force", body = TierModelView),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn put_tier_model(
     state: web::Data<AppState>,
     principal: Principal,
-    body: String,
+    body: web::Bytes,
 ) -> Result<web::Json<TierModelView>, AppError> {
     require(
         policy::can_change_tier_model(&principal),
@@ -330,6 +420,12 @@ pub async fn put_tier_model(
         "changing the tier model",
         "admins",
     )?;
+    let body = String::from_utf8(body.to_vec()).map_err(|e| {
+        AppError::bad_request(
+            "invalid_json",
+            format!("body: the tier model must be UTF-8 JSON ({e})"),
+        )
+    })?;
     let book = state.accounts.clone();
     let tiers = web::block(move || book.set_model_json(&body, &principal.user))
         .await
@@ -337,6 +433,16 @@ pub async fn put_tier_model(
     Ok(web::Json(TierModelView::of(&tiers)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts",
+    params(AccountFilter),
+    responses(
+        (status = 200, description = "One page of accounts, best rank first", body = AccountPage),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn list_accounts(
     state: web::Data<AppState>,
     principal: Principal,
@@ -346,6 +452,17 @@ pub async fn list_accounts(
     Ok(web::Json(access.account_page(state.accounts.list(&query)?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/{id}",
+    params(("id" = String, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account, its tier and why", body = AccountDetail),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn get_account(
     state: web::Data<AppState>,
     principal: Principal,
@@ -358,7 +475,7 @@ pub async fn get_account(
 }
 
 /// `PUT /api/v1/accounts/{id}/override`; the signed-in manager is recorded as its author.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
     tier: String,
@@ -374,6 +491,20 @@ pub fn require_override(p: &Principal) -> Result<(), AppError> {
     )
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/accounts/{id}/override",
+    params(("id" = String, Path, description = "Account id")),
+    request_body = OverrideBody,
+    responses(
+        (status = 200, description = "The account with its override", body = AccountDetail),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn put_override(
     state: web::Data<AppState>,
     principal: Principal,
@@ -393,6 +524,18 @@ pub async fn put_override(
     Ok(web::Json(detail))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/accounts/{id}/override",
+    params(("id" = String, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account without override", body = AccountDetail),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn delete_override(
     state: web::Data<AppState>,
     principal: Principal,
@@ -406,28 +549,65 @@ pub async fn delete_override(
     Ok(web::Json(detail))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LimitQuery {
+    /// How many (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
+/// Most tier changes listed in one answer.
+pub const MAX_TIER_CHANGES: usize = 1_000;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tier-changes",
+    params(LimitQuery),
+    responses(
+        (status = 200, description = "Recent tier changes, newest first", body = Vec<RecordedChange>),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn list_tier_changes(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<LimitQuery>,
 ) -> Result<web::Json<Vec<RecordedChange>>, AppError> {
     require_analytics(&principal)?;
-    let limit = query.limit.unwrap_or(50).clamp(1, 1_000);
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=MAX_TIER_CHANGES).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit: {limit} is out of range (1–{MAX_TIER_CHANGES})"),
+        ));
+    }
     Ok(web::Json(state.accounts.recent_changes(limit)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ParetoQuery {
+    /// Default `revenue`.
+    #[param(value_type = Option<crate::domain::tiering::Indicator>)]
     pub indicator: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/pareto",
+    params(ParetoQuery),
+    responses(
+        (status = 200, description = "The 80/20 figures of an indicator", body = ParetoView),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn get_pareto(
     state: web::Data<AppState>,
     principal: Principal,
@@ -456,6 +636,15 @@ impl MessageBody for CsvBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tiers.csv",
+    responses(
+        (status = 200, description = "Every account's tier as CSV", content_type = "text/csv", body = String),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn export_tiers_csv(
     state: web::Data<AppState>,
     principal: Principal,
@@ -475,7 +664,8 @@ pub async fn export_tiers_csv(
 // ------------------------------------------------------------------------------------------
 
 /// `GET /api/v1/search` parameters; unknown parameters are rejected.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     pub q: Option<String>,
@@ -484,6 +674,8 @@ pub struct SearchQuery {
     pub scenario: Option<String>,
     pub tag: Option<String>,
     pub lang: Option<String>,
+    /// Hits per page (default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }
@@ -503,6 +695,16 @@ impl SearchQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Hits, facets and snippets the viewer may see", body = SearchResults),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn search(
     state: web::Data<AppState>,
     principal: Principal,
@@ -516,6 +718,15 @@ pub async fn search(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/search/misses",
+    responses(
+        (status = 200, description = "Recent queries that found nothing", body = Vec<MissSummary>),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn list_search_misses(
     state: web::Data<AppState>,
     principal: Principal,
@@ -534,14 +745,15 @@ pub const MISS_WINDOW: usize = 5_000;
 /// Longest lookup query, in characters.
 pub const MAX_LOOKUP_CHARS: usize = 64;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LookupQuery {
     #[serde(default)]
     pub q: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LookupResponse {
     pub hits: Vec<crate::briefing::LookupView>,
 }
@@ -557,6 +769,16 @@ pub fn lookup_query(q: &str) -> Result<&str, AppError> {
     Ok(q)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/lookup",
+    params(LookupQuery),
+    responses(
+        (status = 200, description = "Best matches by name, alias, id, pinyin or initials", body = LookupResponse),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn lookup_accounts(
     state: web::Data<AppState>,
     lang: crate::domain::Lang,
@@ -568,12 +790,24 @@ pub async fn lookup_accounts(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BriefingQuery {
     pub scenario: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts/{id}/briefing",
+    params(("id" = String, Path, description = "Account id"), BriefingQuery),
+    responses(
+        (status = 200, description = "The customer briefing", body = crate::briefing::Briefing),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn get_briefing(
     state: web::Data<AppState>,
     principal: Principal,
@@ -594,7 +828,7 @@ pub async fn get_briefing(
 }
 
 /// The answer of `POST /api/v1/backup`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BackupView {
     /// The new subdirectory of the backup directory.
     name: String,
@@ -606,6 +840,15 @@ pub struct BackupView {
 /// `POST /api/v1/backup`: a consistent copy of the store in a new timestamped subdirectory of
 /// the configured backup directory (`--backup-dir`, default `DATA_DIR/backups`). The request
 /// names no path: an API caller cannot make the server write anywhere else.
+#[utoipa::path(
+    post,
+    path = "/api/v1/backup",
+    responses(
+        (status = 201, description = "A consistent copy of the store", body = BackupView),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn create_backup(
     state: web::Data<AppState>,
     principal: Principal,

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{NewToken, TokenView, UserView};
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
-use crate::web::error::{error_response_for, AppError, PageError};
+use crate::web::error::{error_response_for, AppError, ErrorBody, PageError};
 use crate::web::i18n::Ui;
 use crate::web::pages::{html, PageContext};
 use crate::web::AppState;
@@ -364,14 +364,14 @@ async fn login_blocking(
 // API: session, tokens, users
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     name: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     user: String,
     role: Role,
@@ -395,6 +395,19 @@ impl SessionView {
 }
 
 /// `POST /api/v1/session`: sign in; sets the session cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    request_body = LoginBody,
+    security(()),
+    responses(
+        (status = 200, description = "Signed in; sets the session cookie", body = SessionView),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+    )
+)]
 pub async fn create_session(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -412,11 +425,28 @@ pub async fn create_session(
 }
 
 /// `GET /api/v1/session`: who am I.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    responses(
+        (status = 200, description = "Who is signed in", body = SessionView),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn get_session(identity: Identity) -> web::Json<SessionView> {
     web::Json(SessionView::of(identity))
 }
 
 /// `DELETE /api/v1/session`: sign out.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn delete_session(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -427,7 +457,7 @@ pub async fn delete_session(
     Ok(HttpResponse::NoContent().cookie(removal_cookie()).finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     current_password: String,
@@ -436,6 +466,19 @@ pub struct PasswordBody {
 
 /// `PUT /api/v1/session/password`: change one's own password; every session of the user ends
 /// (this one too: sign in again).
+#[utoipa::path(
+    put,
+    path = "/api/v1/session/password",
+    request_body = PasswordBody,
+    responses(
+        (status = 204, description = "Changed; every session of the user ends"),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+    )
+)]
 pub async fn change_own_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -457,6 +500,14 @@ pub async fn change_own_password(
 }
 
 /// `GET /api/v1/tokens`: my API tokens (never their secrets).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    responses(
+        (status = 200, description = "My API tokens, without secrets", body = Vec<crate::auth::TokenView>),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn list_tokens(
     state: web::Data<AppState>,
     principal: Principal,
@@ -464,13 +515,27 @@ pub async fn list_tokens(
     Ok(web::Json(state.auth.list_tokens(&principal.user)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
+    /// What uses the token: 1–100 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     label: String,
 }
 
 /// `POST /api/v1/tokens`: a new token for me; the secret is in this answer only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    request_body = TokenBody,
+    responses(
+        (status = 201, description = "A new token; the secret is in this answer only", body = crate::auth::NewToken),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn create_token(
     state: web::Data<AppState>,
     principal: Principal,
@@ -481,6 +546,18 @@ pub async fn create_token(
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revoke one of my tokens.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    params(("id" = String, Path, description = "Token id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn revoke_token(
     state: web::Data<AppState>,
     principal: Principal,
@@ -495,6 +572,15 @@ fn require_user_admin(p: &Principal) -> Result<(), AppError> {
 }
 
 /// `GET /api/v1/users` (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    responses(
+        (status = 200, description = "Every user", body = Vec<crate::auth::UserView>),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn list_users(
     state: web::Data<AppState>,
     principal: Principal,
@@ -503,10 +589,11 @@ pub async fn list_users(
     Ok(web::Json(state.auth.list_users()?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     name: String,
+    #[schema(value_type = Role)]
     role: String,
     /// Omitted: a password is generated and returned once.
     password: Option<String>,
@@ -515,7 +602,7 @@ pub struct NewUserBody {
     region: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct NewUserView {
     #[serde(flatten)]
     user: UserView,
@@ -534,6 +621,19 @@ fn parse_role(value: &str) -> Result<Role, AppError> {
 }
 
 /// `POST /api/v1/users` (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "Created; a generated password is shown once", body = NewUserView),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 409, description = "Conflicts with what is stored", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn create_user(
     state: web::Data<AppState>,
     principal: Principal,
@@ -564,7 +664,7 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(NewUserView { user, password }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChangeBody {
     role: Option<String>,
@@ -578,6 +678,20 @@ pub struct UserChangeBody {
 
 /// `PUT /api/v1/users/{name}` (admins): role, disabled, password. A change ends the user's
 /// sessions.
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{name}",
+    params(("name" = String, Path, description = "User name")),
+    request_body = UserChangeBody,
+    responses(
+        (status = 200, description = "Changed; the user's sessions end", body = NewUserView),
+        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn update_user(
     state: web::Data<AppState>,
     principal: Principal,

@@ -15,7 +15,7 @@ use crate::library::LibraryError;
 use crate::render::render_html;
 use crate::store::VersionSummary;
 use crate::web::auth::require;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, ErrorBody};
 use crate::web::AppState;
 
 /// Runs library work on the blocking pool (it writes and flushes).
@@ -116,7 +116,7 @@ struct BaseQuery {
 }
 
 /// A change's answer: the version it made and the item's page.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Saved {
     pub id: String,
     pub version: u64,
@@ -156,6 +156,20 @@ fn editable(state: &AppState, p: &Principal, id: &str) -> Result<ContentItem, Ap
 }
 
 /// `POST /api/v1/content`: a new item (a draft owned by the caller).
+#[utoipa::path(
+    post,
+    path = "/api/v1/content",
+    request_body(content((Object = "application/json"), (String = "text/markdown")), description = "The item: front-matter fields and `body` as JSON, or a whole Markdown file"),
+    responses(
+        (status = 201, description = "Created, a draft owned by the caller", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
+    )
+)]
 pub async fn create_content(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -182,6 +196,22 @@ pub async fn create_content(
 
 /// `PUT /api/v1/content/{id}`: a new working copy (a draft until approved; readers keep the
 /// published version). `base` (field or `?base=`) refuses the save if someone saved meanwhile.
+#[utoipa::path(
+    put,
+    path = "/api/v1/content/{id}",
+    params(("id" = String, Path, description = "Item id"), ("base" = Option<u64>, Query, description = "Refuse the save if the item moved past this version")),
+    request_body(content((Object = "application/json"), (String = "text/markdown")), description = "The item: front-matter fields and `body` as JSON, or a whole Markdown file"),
+    responses(
+        (status = 200, description = "Saved as the new working copy", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
+    )
+)]
 pub async fn save_content(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -201,7 +231,7 @@ pub async fn save_content(
     Ok(web::Json(Saved::of(&version)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepBody {
     #[serde(default)]
@@ -251,74 +281,154 @@ async fn step(
     Ok(web::Json(Saved::of(&version)))
 }
 
-fn comment_of(body: Option<web::Json<StepBody>>) -> Option<String> {
-    body.and_then(|b| b.into_inner().comment)
+/// The optional comment of a workflow step. An empty body has none; any other body must be a
+/// valid `StepBody` (an `Option<Json<…>>` extractor would drop a bad one silently, which
+/// schemathesis found: `{"x": 42}` archived the item).
+fn comment_of(body: &[u8]) -> Result<Option<String>, AppError> {
+    let text = body.trim_ascii();
+    if text.is_empty() || text == b"null" {
+        return Ok(None);
+    }
+    // serde reads a struct from an array of its fields too: `[]` would be a step.
+    if !text.starts_with(b"{") {
+        return Err(AppError::bad_request(
+            "invalid_json",
+            "the body is {\"comment\": \"…\"} or nothing",
+        ));
+    }
+    let step: StepBody = serde_json::from_slice(text).map_err(|e| {
+        AppError::bad_request(
+            "invalid_json",
+            format!("the body is {{\"comment\": \"…\"}} or nothing: {e}"),
+        )
+    })?;
+    Ok(step.comment)
 }
 
 /// `POST /api/v1/content/{id}/submit`: draft → in review.
+#[utoipa::path(
+    post,
+    path = "/api/v1/content/{id}/submit",
+    params(("id" = String, Path, description = "Item id")),
+    request_body(content = Option<StepBody>, description = "An optional comment"),
+    responses(
+        (status = 200, description = "In review", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn submit_content(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<String>,
-    body: Option<web::Json<StepBody>>,
+    body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
         state,
         principal,
         id.into_inner(),
         Action::Submitted,
-        comment_of(body),
+        comment_of(&body)?,
     )
     .await
 }
 
 /// `POST /api/v1/content/{id}/approve`: in review (or draft) → published (managers, admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/content/{id}/approve",
+    params(("id" = String, Path, description = "Item id")),
+    request_body(content = Option<StepBody>, description = "An optional comment"),
+    responses(
+        (status = 200, description = "Published", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn approve_content(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<String>,
-    body: Option<web::Json<StepBody>>,
+    body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
         state,
         principal,
         id.into_inner(),
         Action::Approved,
-        comment_of(body),
+        comment_of(&body)?,
     )
     .await
 }
 
 /// `POST /api/v1/content/{id}/send-back` with `{"comment"}`: in review → draft.
+#[utoipa::path(
+    post,
+    path = "/api/v1/content/{id}/send-back",
+    params(("id" = String, Path, description = "Item id")),
+    request_body(content = Option<StepBody>, description = "An optional comment"),
+    responses(
+        (status = 200, description = "Back to draft", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn send_back_content(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<String>,
-    body: Option<web::Json<StepBody>>,
+    body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
         state,
         principal,
         id.into_inner(),
         Action::SentBack,
-        comment_of(body),
+        comment_of(&body)?,
     )
     .await
 }
 
 /// `POST /api/v1/content/{id}/archive`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/content/{id}/archive",
+    params(("id" = String, Path, description = "Item id")),
+    request_body(content = Option<StepBody>, description = "An optional comment"),
+    responses(
+        (status = 200, description = "Archived", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn archive_content(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<String>,
-    body: Option<web::Json<StepBody>>,
+    body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
         state,
         principal,
         id.into_inner(),
         Action::Archived,
-        comment_of(body),
+        comment_of(&body)?,
     )
     .await
 }
@@ -337,6 +447,18 @@ pub fn require_history(state: &AppState, p: &Principal, id: &str) -> Result<(), 
 }
 
 /// `GET /api/v1/content/{id}/versions`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/content/{id}/versions",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "Every version, newest first", body = Vec<crate::store::VersionSummary>),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn list_versions(
     state: web::Data<AppState>,
     principal: Principal,
@@ -346,7 +468,7 @@ pub async fn list_versions(
     Ok(web::Json(state.library.versions(&id)?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     #[serde(flatten)]
     version: Version,
@@ -354,6 +476,18 @@ pub struct VersionView {
 }
 
 /// `GET /api/v1/content/{id}/versions/{n}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/content/{id}/versions/{n}",
+    params(("id" = String, Path, description = "Item id"), ("n" = u64, Path, description = "Version number")),
+    responses(
+        (status = 200, description = "One version", body = VersionView),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn get_version(
     state: web::Data<AppState>,
     principal: Principal,
@@ -368,7 +502,8 @@ pub async fn get_version(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DiffQuery {
     pub from: u64,
@@ -376,6 +511,18 @@ pub struct DiffQuery {
 }
 
 /// `GET /api/v1/content/{id}/diff?from=&to=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/content/{id}/diff",
+    params(("id" = String, Path, description = "Item id"), DiffQuery),
+    responses(
+        (status = 200, description = "Line diff between two versions", body = Vec<crate::domain::workflow::DiffLine>),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn get_diff(
     state: web::Data<AppState>,
     principal: Principal,
@@ -387,6 +534,19 @@ pub async fn get_diff(
 }
 
 /// `POST /api/v1/content/{id}/versions/{n}/restore`: version `n` becomes the new draft.
+#[utoipa::path(
+    post,
+    path = "/api/v1/content/{id}/versions/{n}/restore",
+    params(("id" = String, Path, description = "Item id"), ("n" = u64, Path, description = "Version number")),
+    responses(
+        (status = 200, description = "Restored as the new working copy", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+    )
+)]
 pub async fn restore_version(
     state: web::Data<AppState>,
     principal: Principal,
@@ -399,19 +559,31 @@ pub async fn restore_version(
     Ok(web::Json(Saved::of(&version)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewBody {
     pub markdown: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PreviewView {
     pub html: String,
 }
 
 /// `POST /api/v1/preview`: Markdown (a body, or a whole file with front matter) → the sanitised
 /// HTML a page would show.
+#[utoipa::path(
+    post,
+    path = "/api/v1/preview",
+    request_body = PreviewBody,
+    responses(
+        (status = 200, description = "Sanitised HTML", body = PreviewView),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn preview(body: web::Json<PreviewBody>) -> web::Json<PreviewView> {
     let text = &body.markdown;
     let markdown = crate::domain::content::split_front_matter(text)
@@ -422,7 +594,7 @@ pub async fn preview(body: web::Json<PreviewBody>) -> web::Json<PreviewView> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct QueueEntry {
     pub id: String,
     pub kind: Kind,
@@ -453,6 +625,15 @@ impl QueueEntry {
 }
 
 /// `GET /api/v1/review-queue`: items in review (managers, admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/review-queue",
+    responses(
+        (status = 200, description = "Items waiting for review", body = Vec<QueueEntry>),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+    )
+)]
 pub async fn review_queue(
     state: web::Data<AppState>,
     principal: Principal,
@@ -474,7 +655,8 @@ pub async fn review_queue(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MineQuery {
     #[serde(default)]
@@ -482,6 +664,16 @@ pub struct MineQuery {
 }
 
 /// `GET /api/v1/my/content[?stale=true]`: the caller's items (only those past `review_by`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/my/content",
+    params(MineQuery),
+    responses(
+        (status = 200, description = "My items", body = Vec<QueueEntry>),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn my_content(
     state: web::Data<AppState>,
     principal: Principal,
@@ -500,6 +692,21 @@ pub async fn my_content(
 }
 
 /// `POST /api/v1/accounts/{id}/reviews`: a case review from the template (managers, admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{id}/reviews",
+    params(("id" = String, Path, description = "Account id")),
+    request_body = crate::domain::capture::CaseReviewForm,
+    responses(
+        (status = 201, description = "The case review, a draft", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn create_case_review(
     state: web::Data<AppState>,
     principal: Principal,
@@ -531,13 +738,28 @@ pub async fn attach_review(
     blocking(move || library.attach_case_review(&id, &name, Some(&tier), &form, &by)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BestBody {
     pub best: bool,
 }
 
 /// `PUT /api/v1/content/{id}/moves/{n}` with `{"best": true}` (managers, admins).
+#[utoipa::path(
+    put,
+    path = "/api/v1/content/{id}/moves/{n}",
+    params(("id" = String, Path, description = "Item id"), ("n" = usize, Path, description = "Move number, from 1")),
+    request_body = BestBody,
+    responses(
+        (status = 200, description = "Marked", body = Saved),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+    )
+)]
 pub async fn mark_move(
     state: web::Data<AppState>,
     principal: Principal,
@@ -569,7 +791,8 @@ pub async fn mark_best(
     blocking(move || library.mark_best_practice(&id, n, best, &by)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeQuery {
     pub tier: Option<String>,
@@ -599,6 +822,16 @@ pub fn readable_practices(
 }
 
 /// `GET /api/v1/practices?tier=&scenario=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/practices",
+    params(PracticeQuery),
+    responses(
+        (status = 200, description = "Best practices of published cases", body = Vec<crate::domain::capture::Practice>),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn list_practices(
     state: web::Data<AppState>,
     principal: Principal,
@@ -657,6 +890,14 @@ pub fn learner_courses(state: &AppState, principal: &Principal) -> Result<Vec<My
 
 /// `GET /api/v1/my/courses`: the caller's courses (audience and running campaigns), with
 /// progress.
+#[utoipa::path(
+    get,
+    path = "/api/v1/my/courses",
+    responses(
+        (status = 200, description = "My courses and progress", body = Vec<crate::domain::enablement::MyCourse>),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+    )
+)]
 pub async fn my_courses(
     state: web::Data<AppState>,
     principal: Principal,
@@ -665,6 +906,18 @@ pub async fn my_courses(
 }
 
 /// `PUT /api/v1/progress/{lesson}`: mark a lesson done.
+#[utoipa::path(
+    put,
+    path = "/api/v1/progress/{lesson}",
+    params(("lesson" = String, Path, description = "Lesson id")),
+    responses(
+        (status = 204, description = "Marked done"),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn mark_lesson_done(
     state: web::Data<AppState>,
     principal: Principal,
@@ -676,6 +929,18 @@ pub async fn mark_lesson_done(
 }
 
 /// `DELETE /api/v1/progress/{lesson}`: mark a lesson not done.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/progress/{lesson}",
+    params(("lesson" = String, Path, description = "Lesson id")),
+    responses(
+        (status = 204, description = "Marked not done"),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn unmark_lesson_done(
     state: web::Data<AppState>,
     principal: Principal,
@@ -687,6 +952,18 @@ pub async fn unmark_lesson_done(
 }
 
 /// `GET /api/v1/courses/{id}/completion` (trainers, managers, admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/{id}/completion",
+    params(("id" = String, Path, description = "Course id")),
+    responses(
+        (status = 200, description = "Who completed the course", body = crate::domain::enablement::Completion),
+        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+    )
+)]
 pub async fn course_completion(
     state: web::Data<AppState>,
     principal: Principal,

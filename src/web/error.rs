@@ -28,9 +28,11 @@ pub enum AppError {
     /// A state-changing request without proof that it came from Playbook's own pages.
     #[error("{0}")]
     CsrfRejected(String),
-    /// Too many failed sign-ins; try again after `retry_after_secs`.
+    /// Too many failed sign-ins (`too_many_attempts`) or requests of a kind at once
+    /// (`too_many_imports`); try again after `retry_after_secs`.
     #[error("{message}")]
     TooManyRequests {
+        code: &'static str,
         message: String,
         retry_after_secs: u64,
     },
@@ -44,6 +46,9 @@ pub enum AppError {
     /// A request body over the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A known path asked with a method it does not take.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A request body of a type the route does not take.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -71,11 +76,12 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::CsrfRejected(_) => "csrf_rejected",
-            AppError::TooManyRequests { .. } => "too_many_attempts",
+            AppError::TooManyRequests { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::Rejected(_) => "invalid_content",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal",
         }
@@ -151,6 +157,7 @@ impl From<crate::auth::AuthError> for AppError {
         match error {
             AuthError::BadCredentials => AppError::Unauthorized(message),
             AuthError::Throttled { retry_after_secs } => AppError::TooManyRequests {
+                code: "too_many_attempts",
                 message,
                 retry_after_secs,
             },
@@ -172,18 +179,21 @@ impl From<askama::Error> for AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// Every API error: `{"error":{"code","message"}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// Stable and machine-readable (`not_found`, `invalid_query`, `forbidden`, …).
+    pub code: &'a str,
+    /// What went wrong and what to do, naming the field.
+    pub message: String,
     /// For `invalid_content`: each problem with the field it belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a [crate::domain::capture::FieldError]>,
+    pub fields: Option<&'a [crate::domain::capture::FieldError]>,
 }
 
 impl ResponseError for AppError {
@@ -196,6 +206,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } | AppError::Rejected(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -12,6 +12,7 @@ pub mod content_api;
 pub mod editor;
 pub mod error;
 pub mod i18n;
+pub mod openapi;
 pub mod pages;
 pub mod search_page;
 pub mod upload;
@@ -40,7 +41,13 @@ pub struct AppState {
     pub session_max_age_secs: i64,
     /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).
     pub backup_dir: std::path::PathBuf,
+    /// Imports running at once; one more is refused with 429 rather than queued, since each
+    /// holds the accounts writer and a parse buffer (see [`MAX_CONCURRENT_IMPORTS`]).
+    pub import_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Most `POST /api/v1/accounts/import` requests running at once.
+pub const MAX_CONCURRENT_IMPORTS: usize = 2;
 
 impl AppState {
     /// What `principal` may see, for this request.
@@ -142,6 +149,7 @@ route_table! {
     get "/api/v1/tiers.csv" => api::export_tiers_csv;
     // Operations
     post "/api/v1/backup" => api::create_backup;
+    get "/api/v1/openapi.json" => openapi::get_openapi;
     // Pages
     get "/" => pages::show_home;
     get "/content/{id}" => pages::show_content;
@@ -232,8 +240,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.default_service(web::to(not_found));
 }
 
-/// Unknown routes: JSON under `/api/`, an HTML page elsewhere.
+/// Unknown routes: 405 with `Allow` for a known path asked with another method, else 404; JSON
+/// under `/api/`, an HTML page elsewhere.
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    let error = AppError::NotFound(format!("nothing at {}", req.path()));
-    error::error_response_for(&req, error)
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        let error = AppError::NotFound(format!("nothing at {}", req.path()));
+        return error::error_response_for(&req, error);
+    }
+    let allow = allowed.join(", ");
+    let error = AppError::MethodNotAllowed(format!(
+        "{} {}: this route takes {allow}",
+        req.method(),
+        req.path()
+    ));
+    let mut response = error::error_response_for(&req, error);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
+}
+
+/// The methods of the routes of [`ROUTES`] whose pattern matches `path` (a `{name}` segment
+/// matches any one non-empty segment), upper case.
+fn allowed_methods(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let matching: Vec<&(&str, &str)> = ROUTES
+        .iter()
+        .filter(|(_, pattern)| {
+            let parts: Vec<&str> = pattern.split('/').collect();
+            parts.len() == segments.len()
+                && parts.iter().zip(&segments).all(|(part, segment)| {
+                    part == segment || (part.starts_with('{') && !segment.is_empty())
+                })
+        })
+        .collect();
+    // A path written out in the table (`/api/v1/accounts/import`) is that resource, not an
+    // instance of a pattern beside it (`/api/v1/accounts/{id}`).
+    let exact = matching.iter().any(|(_, pattern)| *pattern == path);
+    let mut methods: Vec<String> = matching
+        .into_iter()
+        .filter(|(_, pattern)| !exact || *pattern == path)
+        .map(|(method, _)| method.to_ascii_uppercase())
+        .collect();
+    methods.sort();
+    methods.dedup();
+    methods
 }

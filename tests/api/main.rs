@@ -12,6 +12,8 @@ mod editing;
 mod errors;
 mod helpers;
 mod library;
+mod limits;
+mod openapi;
 mod pages;
 mod search;
 mod security;
