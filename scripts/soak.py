@@ -3,7 +3,7 @@
 
 Started by scripts/soak.sh (which starts the server). Sends requests at a fixed rate from a pool
 of worker threads: search, customer lookup, briefing, account reads, and writes (tier overrides,
-small imports, user creation). Samples the server's RSS from /proc/PID/status every 5 s. Prints
+imports and user changes over fixed pools of ids, so the data stops growing). Samples the server's RSS from /proc/PID/status every 5 s. Prints
 requests, errors and p50/p90/p99 latency per kind, and RSS start/end/max. Exits 1 on any error.
 """
 
@@ -72,11 +72,24 @@ def main():
         if kind == "override":
             body = json.dumps({"tier": rng.choice(["strategic", "major", "ordinary", "small"]), "reason": f"soak {n}"})
             return kind, ("PUT", f"/api/v1/accounts/{rng.choice(ids)}/override", body, "application/json")
+        # Writes re-use a fixed pool of ids, so the data stops growing after the warm-up and a
+        # growing RSS means a leak, not more accounts: imports update one of 50 batches of 20
+        # accounts, user changes set the position of one of 20 users made before the run.
         if kind == "import":
-            rows = "".join(f"SOAK-{n}-{i},Soak {n} {i},{1000 + i}\n" for i in range(20))
+            batch = n % 50
+            rows = "".join(f"SOAK-{batch}-{i},Soak {batch} {i},{1000 + i + n % 7}\n" for i in range(20))
             return kind, ("POST", "/api/v1/accounts/import", "id,name,revenue\n" + rows, "text/csv")
-        body = json.dumps({"name": f"soak-{n}", "role": "rep"})
-        return kind, ("POST", "/api/v1/users", body, "application/json")
+        body = json.dumps({"position": f"销售代表 L{n % 3 + 1}", "region": rng.choice(["江苏", "浙江", "上海"])})
+        return kind, ("PUT", f"/api/v1/users/soak-{n % 20}", body, "application/json")
+
+    for i in range(20):
+        try:
+            call("POST", "/api/v1/users", json.dumps({"name": f"soak-{i}", "role": "rep"}))
+        except urllib.error.HTTPError as e:
+            if e.code != 409:  # already there from an earlier run
+                raise
+    # The server runs at most 2 imports at once (a third gets 429): so does this client.
+    imports = threading.BoundedSemaphore(2)
 
     latencies = {}
     errors = {}
@@ -84,6 +97,9 @@ def main():
 
     def run(kind, request):
         method, path, body, content_type = request
+        gate = imports if kind == "import" else None
+        if gate:
+            gate.acquire()
         start = time.perf_counter()
         try:
             status, _ = call(method, path, body, content_type or "application/json")
@@ -92,6 +108,9 @@ def main():
             ok, status = False, e.code
         except Exception as e:  # connection errors count as errors too
             ok, status = False, repr(e)
+        finally:
+            if gate:
+                gate.release()
         elapsed = (time.perf_counter() - start) * 1000
         with lock:
             latencies.setdefault(kind, []).append(elapsed)

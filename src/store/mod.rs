@@ -571,13 +571,22 @@ fn transaction_error(e: TransactionError<()>) -> StoreError {
     }
 }
 
+/// sled's page cache. Its default (1 GiB) made a server's memory grow with everything it ever
+/// read; accounts and the catalog are held in memory anyway, so the cache serves content pages,
+/// versions and users, for which this is plenty.
+const SLED_CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
 /// Opens sled, waiting up to two seconds for its file lock: a store closed a moment ago (a
 /// restart, a test reopening its data directory) may still hold it briefly. A store held by a
 /// running server still fails after the wait, with the lock error.
 fn open_with_retry(dir: &Path) -> Result<sled::Db, sled::Error> {
     let mut attempts = 0;
     loop {
-        match sled::Config::new().path(dir).open() {
+        match sled::Config::new()
+            .path(dir)
+            .cache_capacity(SLED_CACHE_BYTES)
+            .open()
+        {
             Err(sled::Error::Io(e)) if is_lock_contention(&e) && attempts < 40 => {
                 attempts += 1;
                 std::thread::sleep(std::time::Duration::from_millis(50));
