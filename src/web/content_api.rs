@@ -165,7 +165,7 @@ fn editable(state: &AppState, p: &Principal, id: &str) -> Result<ContentItem, Ap
         (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
     )
@@ -207,7 +207,7 @@ pub async fn create_content(
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
     )
@@ -317,7 +317,7 @@ fn comment_of(body: &[u8]) -> Result<Option<String>, AppError> {
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
     )
 )]
@@ -349,7 +349,7 @@ pub async fn submit_content(
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
     )
 )]
@@ -381,7 +381,7 @@ pub async fn approve_content(
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
     )
 )]
@@ -413,7 +413,7 @@ pub async fn send_back_content(
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
     )
 )]
@@ -544,7 +544,7 @@ pub async fn get_diff(
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
     )
 )]
 pub async fn restore_version(
@@ -703,7 +703,7 @@ pub async fn my_content(
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
     )
 )]
@@ -756,7 +756,7 @@ pub struct BestBody {
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile, or the step does not fit the item's status", body = ErrorBody),
+        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
     )
 )]
