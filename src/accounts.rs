@@ -425,8 +425,14 @@ impl AccountBook {
     pub fn open(store: Store) -> Result<AccountBook, AccountsError> {
         let model = store.tier_model()?.unwrap_or_default();
         let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
+        let read = Instant::now();
         let accounts = Arc::new(store.list_accounts()?);
         let overrides = Arc::new(store.overrides()?);
+        tracing::info!(
+            accounts = accounts.len(),
+            "accounts read from the store in {:?}",
+            read.elapsed()
+        );
         let started = Instant::now();
         let mut state = TierState::build(
             accounts,

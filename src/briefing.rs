@@ -474,21 +474,39 @@ pub struct LookupView {
 }
 
 /// Finds customers by part of a name, an alias, the id, full pinyin or pinyin initials.
-/// The name index is built from the account book on first use and rebuilt after each
-/// recompute (imports change the accounts), so lookups never scan a million names.
+/// The name index is built from the account book for each recompute (imports change the
+/// accounts), so lookups never scan a million names. The server builds it ahead of the first
+/// lookup ([`CustomerFinder::warm`]); a lookup that finds it out of date builds it, and
+/// lookups arriving meanwhile wait for that build rather than starting their own.
 #[derive(Default)]
 pub struct CustomerFinder {
     cache: RwLock<Option<(u64, Arc<NameIndex>)>>,
+    /// Held while an index is built.
+    building: std::sync::Mutex<()>,
 }
 
 impl CustomerFinder {
+    fn cached(&self, state: &TierState) -> Option<Arc<NameIndex>> {
+        let cache = self.cache.read().ok()?;
+        let (seq, index) = cache.as_ref()?;
+        (*seq == state.seq()).then(|| index.clone())
+    }
+
+    /// Builds the name index of the current accounts unless it is built already.
+    pub fn warm(&self, book: &AccountBook) {
+        self.index(&book.state());
+    }
+
     fn index(&self, state: &TierState) -> Arc<NameIndex> {
-        if let Ok(cache) = self.cache.read() {
-            if let Some((seq, index)) = cache.as_ref() {
-                if *seq == state.seq() {
-                    return index.clone();
-                }
-            }
+        if let Some(index) = self.cached(state) {
+            return index;
+        }
+        let _one_build_at_a_time = self
+            .building
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(index) = self.cached(state) {
+            return index;
         }
         let index = Arc::new(NameIndex::build(state.accounts().iter().map(|a| {
             let value = a.indicators.revenue.map(|m| m.minor()).unwrap_or(0);

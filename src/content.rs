@@ -154,6 +154,71 @@ fn markdown_files(dir: &Path) -> Vec<(String, PathBuf)> {
     files
 }
 
+/// Bump when parsing or validation changes what a file loads to: a store synced by an older
+/// loader then no longer counts as up to date with the directory.
+const LOADER_REVISION: u32 = 1;
+
+/// What the file system says about the content directory, without reading any file: every
+/// file's relative path, size and modification time (files and folders the loader ignores
+/// excluded), hashed with the loader's version. Two equal fingerprints mean that no file was
+/// added, removed or rewritten in between, so a store synced from the directory at the first
+/// can be served as it is. `None` when the directory or a file's metadata cannot be read (then
+/// load the directory).
+pub fn fingerprint(dir: &Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if !dir.is_dir() {
+        return None;
+    }
+    let mut files = Vec::new();
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0 || !is_hidden(&entry.file_name().to_string_lossy())
+        });
+    for entry in walk {
+        let entry = entry.ok()?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let metadata = entry.metadata().ok()?;
+        let modified = metadata
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        let relative = entry
+            .path()
+            .strip_prefix(dir)
+            .ok()?
+            .to_string_lossy()
+            .into_owned();
+        files.push((relative, metadata.len(), modified.as_nanos()));
+    }
+    files.sort();
+    let mut hash = Sha256::new();
+    hash.update(format!("{} {LOADER_REVISION}\n", env!("CARGO_PKG_VERSION")));
+    hash.update(
+        std::fs::canonicalize(dir)
+            .ok()?
+            .to_string_lossy()
+            .as_bytes(),
+    );
+    for (relative, size, modified) in &files {
+        hash.update(format!("\n{relative}\t{size}\t{modified}"));
+    }
+    Some(format!("{:x}/{}", hash.finalize(), files.len()))
+}
+
+/// The taxonomy and alert rules of `dir` alone (the built-in ones where a file is missing or
+/// broken; [`load_dir`] reports those problems).
+pub fn load_settings(dir: &Path) -> (Taxonomy, Rules) {
+    let mut ignored = Vec::new();
+    let taxonomy = load_taxonomy(dir, &mut ignored);
+    let rules = load_alert_rules(dir, &mut ignored);
+    (taxonomy, rules)
+}
+
 /// Loads and validates the whole content directory.
 pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
     if !dir.is_dir() {
@@ -277,6 +342,50 @@ mod tests {
         let path = dir.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn the_fingerprint_changes_when_a_file_is_added_changed_touched_or_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.md", "---\nkind: case\ntitle: A\n---\n");
+        write(dir.path(), "sub/b.md", "---\nkind: case\ntitle: B\n---\n");
+        let first = fingerprint(dir.path()).unwrap();
+        assert_eq!(fingerprint(dir.path()).unwrap(), first, "stable");
+
+        // What the loader ignores does not count.
+        write(dir.path(), "_scratch/draft.md", "anything");
+        write(dir.path(), ".git/HEAD", "ref");
+        assert_eq!(fingerprint(dir.path()).unwrap(), first);
+
+        let mut seen = vec![first.clone()];
+        let mut changed = |what: &str| {
+            let now = fingerprint(dir.path()).unwrap();
+            assert!(
+                !seen.contains(&now),
+                "{what} left the fingerprint as it was"
+            );
+            seen.push(now);
+        };
+        write(dir.path(), "c.md", "new");
+        changed("a new file");
+        write(dir.path(), "tiers.yaml", "presets: []");
+        changed("a new taxonomy file");
+        write(
+            dir.path(),
+            "a.md",
+            "---\nkind: case\ntitle: A, longer\n---\n",
+        );
+        changed("a rewritten file");
+        let b = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("sub/b.md"))
+            .unwrap();
+        b.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(86_400))
+            .unwrap();
+        changed("a touched file");
+        std::fs::remove_file(dir.path().join("c.md")).unwrap();
+        changed("a removed file");
+        assert!(fingerprint(&dir.path().join("missing")).is_none());
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub struct Library {
     /// Published items, ordered by title, with the briefing's lookups: read by every page,
     /// replaced (lookups rebuilt) after content writes.
     catalog: RwLock<Arc<IndexedCatalog>>,
+    /// Items in the store, any status, as of the last catalog refresh (which follows every
+    /// content write): `/healthz` reads it, and counting a sled tree means reading all of it.
+    stored_items: std::sync::atomic::AtomicUsize,
 }
 
 impl Library {
@@ -91,10 +94,16 @@ impl Library {
         index: Arc<SearchIndex>,
     ) -> Library {
         let indexer = Indexer::spawn(store.clone(), index.clone(), tier_ids(&taxonomy));
-        let catalog = published_catalog(&store).unwrap_or_else(|e| {
+        let started = std::time::Instant::now();
+        let (catalog, stored_items) = published_catalog(&store).unwrap_or_else(|e| {
             tracing::error!(error = %e, "cannot list the stored content");
-            Vec::new()
+            (Vec::new(), 0)
         });
+        tracing::info!(
+            items = catalog.len(),
+            "catalog read from the store in {:?}",
+            started.elapsed()
+        );
         Library {
             store,
             taxonomy: Arc::new(taxonomy),
@@ -103,10 +112,11 @@ impl Library {
             indexer,
             alert_rules,
             catalog: RwLock::new(Arc::new(IndexedCatalog::new(Arc::new(catalog)))),
+            stored_items: stored_items.into(),
         }
     }
 
-    /// Every published item, ordered by title (shared, cheap to clone).
+    /// Every published item, ordered by title, without its body (shared, cheap to clone).
     pub fn catalog(&self) -> Arc<Vec<ContentItem>> {
         self.indexed_catalog().shared_items()
     }
@@ -140,15 +150,21 @@ impl Library {
 
     /// Refreshes the catalog and wakes the indexer after a write to content.
     pub fn content_changed(&self) -> Result<(), LibraryError> {
-        let catalog = Arc::new(IndexedCatalog::new(Arc::new(published_catalog(
-            &self.store,
-        )?)));
+        let (items, stored_items) = published_catalog(&self.store)?;
+        let catalog = Arc::new(IndexedCatalog::new(Arc::new(items)));
+        self.stored_items
+            .store(stored_items, std::sync::atomic::Ordering::SeqCst);
         match self.catalog.write() {
             Ok(mut slot) => *slot = catalog,
             Err(poisoned) => *poisoned.into_inner() = catalog,
         }
         self.indexer.notify();
         Ok(())
+    }
+
+    /// Items in the store, of any status.
+    pub fn stored_items(&self) -> usize {
+        self.stored_items.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Problems found in the content directory at start.
@@ -364,14 +380,16 @@ impl Library {
     }
 }
 
-fn published_catalog(store: &Store) -> Result<Vec<ContentItem>, StoreError> {
-    let mut items: Vec<ContentItem> = store
-        .list_indexed()?
-        .into_iter()
-        .filter(ContentItem::is_published)
-        .collect();
+/// The published items without their bodies: lists, coverage and the briefing need only the
+/// front matter, and at 100,000 items the bodies would hold hundreds of MB in memory. Pages that
+/// show a body read the item ([`Library::item`], [`Library::published`]).
+/// Also returns how many items the store holds, of any status.
+fn published_catalog(store: &Store) -> Result<(Vec<ContentItem>, usize), StoreError> {
+    let all = store.list_catalog()?;
+    let stored = all.len();
+    let mut items: Vec<ContentItem> = all.into_iter().filter(ContentItem::is_published).collect();
     items.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
-    Ok(items)
+    Ok((items, stored))
 }
 
 /// The tiers an "every tier" item is filed under in the index: all tiers of all presets.

@@ -19,7 +19,7 @@ use crate::domain::taxonomy::Taxonomy;
 use crate::library::{tier_ids, Library};
 use crate::search::index::{Fresh, SearchIndex};
 use crate::search::indexer;
-use crate::store::Store;
+use crate::store::{ContentLoad, Store};
 use crate::web::auth::authenticate;
 use crate::web::{configure, security_headers, AppState};
 
@@ -42,13 +42,27 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
+        let started = std::time::Instant::now();
         let store = Store::open(&config.store_dir())?;
+        tracing::info!("store opened in {:?}", started.elapsed());
         let auth = Arc::new(Auth::new(store.clone(), config.session));
-        let (book, demo_loaded) = open_accounts(store.clone(), config.demo)?;
+        // The accounts (their tiers computed) and the library (content synced, index caught up,
+        // catalog read) need nothing of each other: open them side by side.
+        let (accounts, library) = std::thread::scope(|scope| {
+            let accounts = std::thread::Builder::new()
+                .name("open-accounts".into())
+                .spawn_scoped(scope, || open_accounts(store.clone(), config.demo))?;
+            let library = open_library(&config, store.clone());
+            let accounts = accounts
+                .join()
+                .map_err(|_| anyhow::anyhow!("opening the accounts panicked"))?;
+            anyhow::Ok((accounts?, library?))
+        })?;
+        let (book, demo_loaded) = accounts;
         let accounts = Arc::new(book);
         bootstrap_users(&auth, demo_loaded)?;
-        let library = open_library(&config, store)?;
         let library = Arc::new(library);
+        tracing::info!("started in {:?}", started.elapsed());
 
         let listener = TcpListener::bind(&config.addr).with_context(|| {
             format!(
@@ -69,6 +83,7 @@ impl Application {
                 crate::web::MAX_CONCURRENT_IMPORTS,
             )),
         });
+        keep_name_index_warm(std::sync::Arc::downgrade(&state.clone().into_inner()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -126,10 +141,79 @@ impl Application {
     }
 }
 
+/// Builds the customer name index in the background at start and after each recompute, so a
+/// rep's first lookup does not wait for it (a million accounts take seconds). Ends with the
+/// server (when `state` is gone).
+fn keep_name_index_warm(state: std::sync::Weak<AppState>) {
+    let spawned = std::thread::Builder::new()
+        .name("name-index".into())
+        .spawn(move || {
+            while let Some(state) = state.upgrade() {
+                state.finder.warm(&state.accounts);
+                drop(state);
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the name-index thread ({e}); lookups build the index");
+    }
+}
+
 /// Opens the store, syncs the content directory into it, and brings the search index up to
 /// date (rebuilding it when it is missing, unreadable or of an old schema).
 pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
-    let (taxonomy, alert_rules, problems) = match load_dir(&config.content_dir) {
+    let (taxonomy, alert_rules, problems) = sync_content_dir(config, &store)?;
+    let (index, fresh) = SearchIndex::open(&config.index_dir())?;
+    let tiers = tier_ids(&taxonomy);
+    match fresh {
+        Fresh::Yes(reason) => {
+            let started = std::time::Instant::now();
+            let count = indexer::rebuild(&store, &index, &tiers)?;
+            tracing::info!(
+                "search index rebuilt ({reason}): {count} items in {:?}",
+                started.elapsed()
+            );
+        }
+        Fresh::No => {
+            let applied = indexer::catch_up(&store, &index, &tiers)?;
+            if applied > 0 {
+                tracing::info!("search index caught up with {applied} stored changes");
+            }
+        }
+    }
+    Ok(Library::new(
+        store,
+        taxonomy,
+        alert_rules,
+        problems,
+        Arc::new(index),
+    ))
+}
+
+/// Syncs the content directory into the store, and returns its taxonomy, alert rules and
+/// problems. When the directory's fingerprint (paths, sizes and modification times) is the one
+/// recorded at the last sync, no file changed since: the files are not read again, and the
+/// problems that sync found are served. That is what makes a restart fast.
+fn sync_content_dir(
+    config: &Config,
+    store: &Store,
+) -> anyhow::Result<(Taxonomy, Rules, Vec<ContentError>)> {
+    let dir = &config.content_dir;
+    let fingerprint = crate::content::fingerprint(dir);
+    if let (Some(now), Some(last)) = (&fingerprint, store.content_load()?) {
+        if *now == last.fingerprint {
+            let (taxonomy, alert_rules) = crate::content::load_settings(dir);
+            tracing::info!(
+                "content directory {} unchanged since the last sync: files not re-read",
+                dir.display()
+            );
+            for problem in &last.problems {
+                tracing::error!("{problem}");
+            }
+            return Ok((taxonomy, alert_rules, last.problems));
+        }
+    }
+    let loaded = match load_dir(dir) {
         Ok(report) => {
             for problem in &report.problems {
                 tracing::error!("{problem}");
@@ -168,6 +252,14 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
                 "content directory {} synced",
                 config.content_dir.display()
             );
+            // A conflict depends on browser edits as well as on the files, so a sync that found
+            // one is not recorded: the next start looks at the files again.
+            if let (Some(fingerprint), true) = (fingerprint, summary.conflicts.is_empty()) {
+                store.record_content_load(&ContentLoad {
+                    fingerprint,
+                    problems: problems.clone(),
+                })?;
+            }
             (report.taxonomy, report.alert_rules, problems)
         }
         Err(e) => {
@@ -181,31 +273,7 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
             (Taxonomy::default(), Rules::builtin(), vec![problem])
         }
     };
-    let (index, fresh) = SearchIndex::open(&config.index_dir())?;
-    let tiers = tier_ids(&taxonomy);
-    match fresh {
-        Fresh::Yes(reason) => {
-            let started = std::time::Instant::now();
-            let count = indexer::rebuild(&store, &index, &tiers)?;
-            tracing::info!(
-                "search index rebuilt ({reason}): {count} items in {:?}",
-                started.elapsed()
-            );
-        }
-        Fresh::No => {
-            let applied = indexer::catch_up(&store, &index, &tiers)?;
-            if applied > 0 {
-                tracing::info!("search index caught up with {applied} stored changes");
-            }
-        }
-    }
-    Ok(Library::new(
-        store,
-        taxonomy,
-        alert_rules,
-        problems,
-        Arc::new(index),
-    ))
+    Ok(loaded)
 }
 
 /// Rebuilds the search index from the store (`playbook reindex`).

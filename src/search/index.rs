@@ -165,7 +165,7 @@ impl SearchIndex {
             source,
         };
         let existing = dir.join("meta.json").is_file();
-        let (index, fresh) = if existing {
+        let (mut index, fresh) = if existing {
             match open_checked(dir, &schema) {
                 Ok(index) => (index, Fresh::No),
                 Err(reason) => {
@@ -185,6 +185,9 @@ impl SearchIndex {
             )
         };
         register_tokenizers(index.tokenizers());
+        // Segments are searched in parallel, one thread per core: a lone search (a rep typing)
+        // finishes sooner; under load the cores are busy either way.
+        index.set_default_multithread_executor()?;
         let applied_seq = match fresh {
             Fresh::No => read_payload(&index).map(|p| p.applied_seq).unwrap_or(0),
             Fresh::Yes(_) => 0,

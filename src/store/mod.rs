@@ -35,11 +35,16 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
-use crate::domain::content::{same_content, ContentItem, Source};
+use crate::domain::content::{same_content, ContentError, ContentItem, Source};
 use crate::domain::workflow::{Action, Version};
 
 /// Tree `content`: key = item id (UTF-8), value = JSON [`StoredContent`].
 pub const CONTENT_TREE: &str = "content";
+/// Tree `content_catalog`: key = item id, value = JSON [`ContentItem`]: the version the index
+/// holds ([`Store::list_indexed`]) without its body. Written in the same transaction as
+/// `content`; a few hundred bytes an item, so the library's catalog is read at start without
+/// reading every body.
+pub const CONTENT_CATALOG_TREE: &str = "content_catalog";
 /// Tree `outbox`: key = change sequence number (u64 big-endian), value = id of the content item
 /// that changed. Written in the same transaction as the change; the search indexer applies
 /// entries in order and prunes those its index has committed (see `crate::search`).
@@ -50,10 +55,14 @@ pub const SEARCH_MISSES_TREE: &str = "search_misses";
 pub const META_TREE: &str = "meta";
 /// Key in [`META_TREE`] holding the layout version of the store.
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
+/// Key in [`META_TREE`]: the fingerprint of the content directory at the last sync and the
+/// problems that load found (JSON, [`ContentLoad`]).
+const CONTENT_LOAD_KEY: &str = "content_load";
 /// Bump when a stored layout changes incompatibly; `open` refuses newer stores and upgrades
 /// older ones. Version 2: accounts in binary chunks, the tier history as chunks per recompute
-/// (version 1: one JSON record per account and per tier change).
-pub const SCHEMA_VERSION: u32 = 2;
+/// (version 1: one JSON record per account and per tier change). Version 3: the
+/// `content_catalog` tree.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -122,6 +131,14 @@ impl ContentRecord {
     }
 }
 
+/// The last completed sync of the content directory: its fingerprint then
+/// (`crate::content::fingerprint`) and the problems the load reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentLoad {
+    pub fingerprint: String,
+    pub problems: Vec<ContentError>,
+}
+
 /// What a sync of the content directory changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncSummary {
@@ -165,6 +182,7 @@ pub struct Store {
     gate: std::sync::Arc<std::sync::RwLock<()>>,
     meta: sled::Tree,
     content: sled::Tree,
+    catalog: sled::Tree,
     outbox: sled::Tree,
     versions: sled::Tree,
     progress: sled::Tree,
@@ -208,6 +226,7 @@ impl Store {
         };
         let store = Store {
             content: db.open_tree(CONTENT_TREE)?,
+            catalog: db.open_tree(CONTENT_CATALOG_TREE)?,
             outbox: db.open_tree(OUTBOX_TREE)?,
             versions: db.open_tree(CONTENT_VERSIONS_TREE)?,
             progress: db.open_tree(PROGRESS_TREE)?,
@@ -227,6 +246,9 @@ impl Store {
         };
         if found.is_some_and(|v| v < 2) {
             store.upgrade_accounts_from_v1()?;
+        }
+        if found.is_some_and(|v| v < 3) {
+            store.build_content_catalog()?;
         }
         if found != Some(SCHEMA_VERSION) {
             // Raised only after an upgrade completed: an interrupted one is redone.
@@ -299,8 +321,39 @@ impl Store {
         Ok(self.get_record(id)?.map(|r| r.live.unwrap_or(r.item)))
     }
 
-    pub fn count_content(&self) -> usize {
-        self.content.len()
+    /// Every item as [`Store::list_indexed`] gives it, without bodies, ordered by id: cheap
+    /// (the `content_catalog` tree).
+    pub fn list_catalog(&self) -> Result<Vec<ContentItem>, StoreError> {
+        self.catalog
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                    tree: CONTENT_CATALOG_TREE,
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Fills the `content_catalog` tree from `content` (upgrading a version 2 store), durably.
+    fn build_content_catalog(&self) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut count = 0;
+        for record in self.list_records()? {
+            let entry = catalog_entry(&record).map_err(|source| StoreError::Corrupt {
+                tree: CONTENT_CATALOG_TREE,
+                key: record.item.id.clone(),
+                source,
+            })?;
+            batch.insert(record.item.id.as_bytes(), entry);
+            count += 1;
+        }
+        self.catalog.apply_batch(batch)?;
+        self.flush()?;
+        tracing::info!("store upgraded to layout version 3: catalog of {count} items built");
+        Ok(())
     }
 
     /// Inserts or replaces an item as if loaded from its file, durably, with a version.
@@ -359,14 +412,18 @@ impl Store {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(corrupt(CONTENT_TREE))?;
+        let catalog_bytes = record
+            .map(catalog_entry)
+            .transpose()
+            .map_err(corrupt(CONTENT_CATALOG_TREE))?;
         let version_bytes = version
             .map(|v| serde_json::to_vec(v).map(|bytes| (editing::version_key(id, v.n), bytes)))
             .transpose()
             .map_err(corrupt(CONTENT_VERSIONS_TREE))?;
         let _gate = self.write_gate();
         let seq = self.db.generate_id()? + 1;
-        let result = (&self.content, &self.outbox, &self.versions).transaction(
-            |(content, outbox, versions)| {
+        let result = (&self.content, &self.outbox, &self.versions, &self.catalog).transaction(
+            |(content, outbox, versions, catalog)| {
                 if let Some(expected) = expect {
                     let found = match content.get(id.as_bytes())? {
                         Some(bytes) => serde_json::from_slice::<ContentRecord>(&bytes)
@@ -381,6 +438,10 @@ impl Store {
                 match &record_bytes {
                     Some(bytes) => content.insert(id.as_bytes(), bytes.as_slice())?,
                     None => content.remove(id.as_bytes())?,
+                };
+                match &catalog_bytes {
+                    Some(bytes) => catalog.insert(id.as_bytes(), bytes.as_slice())?,
+                    None => catalog.remove(id.as_bytes())?,
                 };
                 if let Some((key, bytes)) = &version_bytes {
                     versions.insert(key.as_slice(), bytes.as_slice())?;
@@ -561,6 +622,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The last completed sync of the content directory, if one was recorded.
+    pub fn content_load(&self) -> Result<Option<ContentLoad>, StoreError> {
+        self.meta
+            .get(CONTENT_LOAD_KEY)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
+                    tree: META_TREE,
+                    key: CONTENT_LOAD_KEY.to_owned(),
+                    source,
+                })
+            })
+            .transpose()
+    }
+
+    /// Records a completed sync of the content directory, durably. Call it only after the sync's
+    /// writes are flushed: a crash in between then means a full load at the next start.
+    pub fn record_content_load(&self, load: &ContentLoad) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(load).map_err(|e| StoreError::Encode {
+            tree: META_TREE,
+            key: CONTENT_LOAD_KEY.to_owned(),
+            message: e.to_string(),
+        })?;
+        self.meta.insert(CONTENT_LOAD_KEY, bytes)?;
+        self.flush()
+    }
+}
+
 /// The error of a transaction whose closure never aborts.
 fn transaction_error(e: TransactionError<()>) -> StoreError {
     match e {
@@ -610,6 +699,15 @@ fn decode_seq(key: &[u8]) -> u64 {
     let n = key.len().min(8);
     bytes[8 - n..].copy_from_slice(&key[key.len() - n..]);
     u64::from_be_bytes(bytes)
+}
+
+/// The `content_catalog` value of a record: its indexed version without the body.
+fn catalog_entry(record: &ContentRecord) -> Result<Vec<u8>, serde_json::Error> {
+    let indexed = record.live.as_ref().unwrap_or(&record.item);
+    serde_json::to_vec(&ContentItem {
+        body: String::new(),
+        ..indexed.clone()
+    })
 }
 
 fn decode_content(key: &[u8], bytes: &[u8]) -> Result<ContentRecord, StoreError> {

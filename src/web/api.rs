@@ -37,7 +37,7 @@ struct Health {
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok",
-        content_items: state.library.store().count_content(),
+        content_items: state.library.stored_items(),
         content_problems: state.library.problems().len(),
         accounts: state.accounts.state().len(),
     })

@@ -147,6 +147,28 @@ async fn a_file_broken_after_a_good_start_keeps_serving_its_last_good_version() 
     assert!(page.contains("playbooks/major-negotiation.md"));
     assert!(page.contains("exec-visit"));
     app.stop().await;
+
+    // A restart with no file changed does not read the files again (the directory's
+    // fingerprint is the one of the last sync): the same item and the same problems are served.
+    let app = spawn_app_with(data.path(), content.path()).await;
+    let (_, body) = app.get_content("major-negotiation").await;
+    assert_eq!(body["title"], "主要客户商务谈判");
+    let (_, again) = app.get_json("/api/v1/problems").await;
+    assert_eq!(again, problems);
+    app.stop().await;
+
+    // Fixing the file is seen at the next start, and its problems are gone.
+    write_file(
+        content.path(),
+        "playbooks/major-negotiation.md",
+        "---\nid: major-negotiation\nkind: playbook\ntitle: 修好了\nscenarios: [negotiation]\n---\nnew body\n",
+    );
+    let app = spawn_app_with(data.path(), content.path()).await;
+    let (_, body) = app.get_content("major-negotiation").await;
+    assert_eq!(body["title"], "修好了");
+    let (_, problems) = app.get_json("/api/v1/problems").await;
+    assert_eq!(problems, serde_json::json!([]));
+    app.stop().await;
 }
 
 #[tokio::test]
