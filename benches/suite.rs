@@ -462,6 +462,16 @@ fn probe_search(settings: &Settings, dir: &Path) {
         ms(p90),
         ms(p99)
     );
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let qps = threaded_qps(cores, settings.load_seconds, |i| {
+        let params = search_params(&classes[i % classes.len()]);
+        std::hint::black_box(
+            library
+                .search(&params, &Visibility::published())
+                .expect("search runs"),
+        );
+    });
+    println!("throughput over the mix, {cores} threads: {qps:.0} searches/s");
 }
 
 fn search_params(class: &QueryClass) -> SearchParams {

@@ -745,6 +745,81 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_holds_the_indexed_version_of_every_item_without_its_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut a = item("a.md", "a", "A");
+        a.body = "a long body".into();
+        store
+            .sync_files(&[a.clone(), item("b.md", "b", "B")], &[])
+            .unwrap();
+        // A draft over the published version: readers (and the catalog) keep the published one.
+        let draft = ContentItem {
+            title: "A, being edited".into(),
+            status: crate::domain::content::Status::Draft,
+            ..a.clone()
+        };
+        store
+            .commit_edit(&draft, Some(&a), 1, "li.na", Action::Saved, None)
+            .unwrap();
+        let catalog = store.list_catalog().unwrap();
+        let indexed = store.list_indexed().unwrap();
+        assert_eq!(catalog.len(), 2);
+        for (lean, full) in catalog.iter().zip(&indexed) {
+            assert_eq!(lean.body, "");
+            assert_eq!(
+                *lean,
+                ContentItem {
+                    body: String::new(),
+                    ..full.clone()
+                }
+            );
+        }
+        assert_eq!(catalog[0].title, "A");
+        // An item whose file is gone leaves the catalog too.
+        store.sync_files(&[a], &[]).unwrap();
+        let ids: Vec<String> = store
+            .list_catalog()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, ["a"]);
+    }
+
+    #[test]
+    fn a_version_2_store_gets_its_catalog_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .sync_files(&[item("a.md", "a", "A"), item("b.md", "b", "B")], &[])
+                .unwrap();
+            // What a version 2 store looks like: no catalog tree.
+            store.catalog.clear().unwrap();
+            store.meta.insert(SCHEMA_VERSION_KEY, b"2").unwrap();
+            store.flush().unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let ids: Vec<String> = store
+            .list_catalog()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(
+            store
+                .meta
+                .get(SCHEMA_VERSION_KEY)
+                .unwrap()
+                .unwrap()
+                .as_ref(),
+            SCHEMA_VERSION.to_string().as_bytes()
+        );
+    }
+
+    #[test]
     fn a_broken_file_keeps_its_last_good_version() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
