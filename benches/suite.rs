@@ -139,6 +139,14 @@ fn main() {
         probe_search(&settings, &dir);
         return;
     }
+    if let Some(dir) = std::env::args()
+        .skip_while(|a| a != "--generate")
+        .nth(1)
+        .map(PathBuf::from)
+    {
+        generate_only(&settings, &dir);
+        return;
+    }
     let work = tempfile::tempdir().expect("temp dir");
     let work_dir = match &settings.keep {
         Some(dir) => {
@@ -472,6 +480,29 @@ fn probe_search(settings: &Settings, dir: &Path) {
         );
     });
     println!("throughput over the mix, {cores} threads: {qps:.0} searches/s");
+}
+
+/// `--generate DIR`: only the corpus of `--docs` documents, written as a content directory into
+/// `DIR`, with the expected hit count of each planted query class.
+fn generate_only(settings: &Settings, dir: &Path) {
+    let started = Instant::now();
+    let docs = generate_docs(settings.docs, &sentences());
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let generated = started.elapsed();
+    write_docs(&docs, dir).expect("content files written");
+    println!(
+        "{} documents, {:.1} MB of Markdown: generated in {generated:.1?}, written in {:.1?}; peak RSS {:.0} MiB",
+        docs.len(),
+        bytes as f64 / 1e6,
+        started.elapsed() - generated,
+        peak_rss_kib("self").unwrap_or(0) as f64 / 1024.0
+    );
+    for class in query_classes(&docs) {
+        let expected = class
+            .expected
+            .map_or("not planted".to_owned(), |n| n.to_string());
+        println!("{:<40} {expected}", class.name);
+    }
 }
 
 fn search_params(class: &QueryClass) -> SearchParams {

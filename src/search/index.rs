@@ -148,7 +148,7 @@ pub struct SearchIndex {
     facet_values: FacetCache,
     /// Searches running now, and the thread pool a search runs its segments on when it is the
     /// only one: a lone search (a rep typing) then uses every core; under load each search
-    /// takes one thread, which wastes nothing on hand-offs (a third more searches a second at
+    /// takes one thread, which wastes nothing on hand-offs (a fifth more searches a second at
     /// 100,000 documents, `cargo bench --bench suite`).
     searching: std::sync::atomic::AtomicUsize,
     parallel: tantivy::Executor,

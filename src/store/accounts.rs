@@ -795,67 +795,10 @@ impl Store {
 
     /// Every account, sorted by id (byte order).
     pub fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        // Chunks decode independently: one run of consecutive chunks per core (a million
-        // accounts take half the time on two), joined in key order.
-        let keys: Vec<sled::IVec> = self
-            .account_chunks
-            .iter()
-            .keys()
-            .collect::<Result<_, _>>()?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, keys.len().max(1));
-        let per = keys.len().div_ceil(threads).max(1);
-        let decode_run = |from: &[u8], to: Option<&[u8]>| -> Result<Vec<Account>, StoreError> {
-            let mut out = Vec::new();
-            let run = match to {
-                Some(to) => self.account_chunks.range(from..to),
-                None => self.account_chunks.range(from..),
-            };
-            for entry in run {
-                let (key, value) = entry?;
-                decode_account_chunk(&key, &value, &mut out)?;
-            }
-            Ok(out)
-        };
-        let runs: Vec<Result<Vec<Account>, StoreError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = keys
-                .chunks(per)
-                .enumerate()
-                .map(|(i, run)| {
-                    let to = keys.get((i + 1) * per).map(|k| k.as_ref());
-                    let from = run[0].as_ref();
-                    scope.spawn(move || decode_run(from, to))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        let mut accounts: Vec<Account> = Vec::new();
-        for run in runs {
-            let mut run = run?;
-            if let (Some(last), Some(first)) = (accounts.last(), run.first()) {
-                if last.id >= first.id {
-                    return Err(damaged(
-                        ACCOUNT_CHUNKS_TREE,
-                        format!("{:?}", first.id),
-                        CodecError::new(format!(
-                            "account ids out of order ({:?} before {:?})",
-                            last.id, first.id
-                        )),
-                    ));
-                }
-            }
-            if accounts.is_empty() {
-                accounts = run;
-            } else {
-                accounts.append(&mut run);
-            }
+        let mut accounts = Vec::new();
+        for entry in self.account_chunks.iter() {
+            let (key, value) = entry?;
+            decode_account_chunk(&key, &value, &mut accounts)?;
         }
         Ok(accounts)
     }
