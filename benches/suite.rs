@@ -333,12 +333,7 @@ fn measure_in_process(
     let mut mix = Vec::new();
     for class in classes {
         let params = search_params(class);
-        let results = library
-            .search(&params, &Visibility::published())
-            .expect("search runs");
-        if let Some(expected) = class.expected {
-            assert_eq!(results.total, expected, "{}: wrong hit count", class.name);
-        }
+        let results = checked_search(&library, class);
         let bare_hits = bare.search(class);
         assert!(
             bare_hits >= results.total,
@@ -349,11 +344,7 @@ fn measure_in_process(
         let mut ceiling = Vec::with_capacity(settings.rounds);
         for _ in 0..settings.rounds {
             let t = Instant::now();
-            std::hint::black_box(
-                library
-                    .search(&params, &Visibility::published())
-                    .expect("search runs"),
-            );
+            std::hint::black_box(search_as_rep(&library, &params));
             ours.push(t.elapsed());
             let t = Instant::now();
             std::hint::black_box(bare.search(class));
@@ -394,11 +385,7 @@ fn measure_in_process(
     });
     let ours_qps = threaded_qps(cores, seconds, |i| {
         let params = search_params(&classes[i % classes.len()]);
-        std::hint::black_box(
-            library
-                .search(&params, &Visibility::published())
-                .expect("search runs"),
-        );
+        std::hint::black_box(search_as_rep(&library, &params));
     });
 
     measure_incremental(settings, &library, &store, classes, &tiers, report);
@@ -434,20 +421,11 @@ fn probe_search(settings: &Settings, dir: &Path) {
     let mut mix = Vec::new();
     for class in &classes {
         let params = search_params(class);
-        let results = library
-            .search(&params, &Visibility::published())
-            .expect("search runs");
-        if let Some(expected) = class.expected {
-            assert_eq!(results.total, expected, "{}: wrong hit count", class.name);
-        }
+        let results = checked_search(&library, class);
         let mut times = Vec::with_capacity(settings.rounds);
         for _ in 0..settings.rounds {
             let t = Instant::now();
-            std::hint::black_box(
-                library
-                    .search(&params, &Visibility::published())
-                    .expect("search runs"),
-            );
+            std::hint::black_box(search_as_rep(&library, &params));
             times.push(t.elapsed());
         }
         mix.extend_from_slice(&times);
@@ -473,11 +451,7 @@ fn probe_search(settings: &Settings, dir: &Path) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let qps = threaded_qps(cores, settings.load_seconds, |i| {
         let params = search_params(&classes[i % classes.len()]);
-        std::hint::black_box(
-            library
-                .search(&params, &Visibility::published())
-                .expect("search runs"),
-        );
+        std::hint::black_box(search_as_rep(&library, &params));
     });
     println!("throughput over the mix, {cores} threads: {qps:.0} searches/s");
 }
@@ -503,6 +477,25 @@ fn generate_only(settings: &Settings, dir: &Path) {
             .map_or("not planted".to_owned(), |n| n.to_string());
         println!("{:<40} {expected}", class.name);
     }
+}
+
+/// A search as a rep sees it (published items).
+fn search_as_rep(
+    library: &Library,
+    params: &SearchParams,
+) -> playbook::search::index::SearchResults {
+    library
+        .search(params, &Visibility::published())
+        .expect("search runs")
+}
+
+/// The class's search, its hit count checked when the class is planted.
+fn checked_search(library: &Library, class: &QueryClass) -> playbook::search::index::SearchResults {
+    let results = search_as_rep(library, &search_params(class));
+    if let Some(expected) = class.expected {
+        assert_eq!(results.total, expected, "{}: wrong hit count", class.name);
+    }
+    results
 }
 
 fn search_params(class: &QueryClass) -> SearchParams {
@@ -559,11 +552,7 @@ fn measure_incremental(
             while !stop.load(Ordering::Relaxed) {
                 let params = search_params(&classes[i % classes.len()]);
                 let t = Instant::now();
-                std::hint::black_box(
-                    library
-                        .search(&params, &Visibility::published())
-                        .expect("search runs"),
-                );
+                std::hint::black_box(search_as_rep(library, &params));
                 times.push(t.elapsed());
                 i += 1;
             }

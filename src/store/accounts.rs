@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::Transactional;
 
 use super::codec::{CodecError, Reader, Writer};
-use super::{Store, StoreError};
+use super::{decode, encode, Store, StoreError};
 use crate::domain::account::{Account, CreditRating, Indicators, Money};
 use crate::domain::tiering::{Direction, TierModel, TierOverride};
 
@@ -235,26 +235,6 @@ pub struct RecomputeWrite<'a> {
     /// Positions, ascending, of the accounts whose tier in force changed in this recompute.
     pub changed: &'a [u32],
     pub snapshot: SnapshotScope,
-}
-
-fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Encode {
-        tree,
-        key: key.to_owned(),
-        message: e.to_string(),
-    })
-}
-
-fn decode<T: for<'de> Deserialize<'de>>(
-    tree: &'static str,
-    key: &[u8],
-    bytes: &[u8],
-) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
-        tree,
-        key: String::from_utf8_lossy(key).into_owned(),
-        source,
-    })
 }
 
 fn damaged(tree: &'static str, key: String, error: CodecError) -> StoreError {

@@ -328,11 +328,7 @@ impl Store {
             .iter()
             .map(|entry| {
                 let (key, value) = entry?;
-                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
-                    tree: CONTENT_CATALOG_TREE,
-                    key: String::from_utf8_lossy(&key).into_owned(),
-                    source,
-                })
+                decode(CONTENT_CATALOG_TREE, &key, &value)
             })
             .collect()
     }
@@ -627,25 +623,15 @@ impl Store {
     pub fn content_load(&self) -> Result<Option<ContentLoad>, StoreError> {
         self.meta
             .get(CONTENT_LOAD_KEY)?
-            .map(|bytes| {
-                serde_json::from_slice(&bytes).map_err(|source| StoreError::Corrupt {
-                    tree: META_TREE,
-                    key: CONTENT_LOAD_KEY.to_owned(),
-                    source,
-                })
-            })
+            .map(|bytes| decode(META_TREE, CONTENT_LOAD_KEY.as_bytes(), &bytes))
             .transpose()
     }
 
     /// Records a completed sync of the content directory, durably. Call it only after the sync's
     /// writes are flushed: a crash in between then means a full load at the next start.
     pub fn record_content_load(&self, load: &ContentLoad) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(load).map_err(|e| StoreError::Encode {
-            tree: META_TREE,
-            key: CONTENT_LOAD_KEY.to_owned(),
-            message: e.to_string(),
-        })?;
-        self.meta.insert(CONTENT_LOAD_KEY, bytes)?;
+        self.meta
+            .insert(CONTENT_LOAD_KEY, encode(META_TREE, CONTENT_LOAD_KEY, load)?)?;
         self.flush()
     }
 }
@@ -711,8 +697,26 @@ fn catalog_entry(record: &ContentRecord) -> Result<Vec<u8>, serde_json::Error> {
 }
 
 fn decode_content(key: &[u8], bytes: &[u8]) -> Result<ContentRecord, StoreError> {
+    decode(CONTENT_TREE, key, bytes)
+}
+
+/// A JSON record of `tree`, as stored.
+fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+        tree,
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// A JSON record of `tree`; unreadable bytes are [`StoreError::Corrupt`], naming the key.
+fn decode<T: for<'de> Deserialize<'de>>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
-        tree: CONTENT_TREE,
+        tree,
         key: String::from_utf8_lossy(key).into_owned(),
         source,
     })
@@ -742,6 +746,15 @@ mod tests {
         assert_eq!(store.get_content("a").unwrap().unwrap().title, "A2");
         let third = store.sync_files(&[item("a.md", "a", "A2")], &[]).unwrap();
         assert_eq!(third.unchanged, 1);
+    }
+
+    fn catalog_ids(store: &Store) -> Vec<String> {
+        store
+            .list_catalog()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect()
     }
 
     #[test]
@@ -778,13 +791,7 @@ mod tests {
         assert_eq!(catalog[0].title, "A");
         // An item whose file is gone leaves the catalog too.
         store.sync_files(&[a], &[]).unwrap();
-        let ids: Vec<String> = store
-            .list_catalog()
-            .unwrap()
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, ["a"]);
+        assert_eq!(catalog_ids(&store), ["a"]);
     }
 
     #[test]
@@ -801,13 +808,7 @@ mod tests {
             store.flush().unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
-        let ids: Vec<String> = store
-            .list_catalog()
-            .unwrap()
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(catalog_ids(&store), ["a", "b"]);
         assert_eq!(
             store
                 .meta
