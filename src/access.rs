@@ -7,12 +7,13 @@
 
 use std::sync::Arc;
 
-use crate::accounts::{AccountBook, AccountDetail, AccountPage, TierState};
+use crate::accounts::{AccountBook, AccountDetail, AccountPage, AccountsError, TierState};
 use crate::briefing::Viewer;
 use crate::domain::content::ContentItem;
 use crate::domain::policy::{self, ContentFacts, Principal};
 use crate::library::Library;
 use crate::search::index::Visibility;
+use crate::store::ContentRecord;
 
 pub struct Access {
     pub principal: Principal,
@@ -63,6 +64,25 @@ impl Access {
         )
     }
 
+    /// Whether this principal may read the working copy of `record` (a draft of a published
+    /// item counts as a revision of it; see `policy::can_read_content`).
+    pub fn can_read_working_copy(&self, record: &ContentRecord) -> bool {
+        policy::can_read_content(
+            &self.principal,
+            ContentFacts::of_working_copy(&record.item, record.live.is_some()),
+            self.account_owner(record.item.account.as_deref()),
+        )
+    }
+
+    /// The version of `record` this principal reads: the working copy if they may read it,
+    /// else the published version readers keep while a newer draft waits, else none.
+    pub fn readable_version(&self, record: ContentRecord) -> Option<ContentItem> {
+        if self.can_read_working_copy(&record) {
+            return Some(record.item);
+        }
+        record.live.filter(|live| self.can_read(live))
+    }
+
     /// The items of `items` this principal may read.
     pub fn readable<'a>(
         &'a self,
@@ -71,13 +91,16 @@ impl Access {
         items.into_iter().filter(|item| self.can_read(item))
     }
 
-    /// An account's detail, its figures removed unless the principal may see them.
-    pub fn account_detail(&self, detail: AccountDetail) -> AccountDetail {
-        if policy::can_see_figures(&self.principal, detail.account.owner.as_deref()) {
-            detail
-        } else {
-            detail.without_figures()
-        }
+    /// An account's detail, built without its figures (indicators, score, contributions and
+    /// the numbers of the rule text) unless the principal may see them.
+    pub fn account_detail(
+        &self,
+        book: &AccountBook,
+        id: &str,
+    ) -> Result<AccountDetail, AccountsError> {
+        book.account(id, |account| {
+            policy::can_see_figures(&self.principal, account.owner.as_deref())
+        })
     }
 
     /// A page of the account list, scores removed from the rows whose figures the principal

@@ -20,11 +20,12 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::account::{Account, Indicators};
+use crate::domain::export::text_cell;
 use crate::domain::import::{read_accounts, IgnoredColumn, ImportError, RowError};
 use crate::domain::pareto::{pareto_for, tier_bands_from_counts, Pareto, TierBand};
 use crate::domain::tiering::{
-    Direction, Indicator, ModelError, ResolvedModel, Rule, TierAssignment, TierDef, TierModel,
-    TierOverride, TierTable,
+    Direction, Figures, Indicator, ModelError, ResolvedModel, Rule, TierAssignment, TierDef,
+    TierModel, TierOverride, TierTable,
 };
 use crate::store::{
     now_rfc3339, LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, Store,
@@ -41,6 +42,9 @@ pub enum AccountsError {
     InvalidOverride(String),
     #[error("{0}")]
     InvalidCsv(ImportError),
+    /// The input broke off (an I/O error); nothing of it was stored.
+    #[error("could not read the whole file ({0}); nothing was imported — send it again")]
+    ReadFailed(String),
     #[error("{0}")]
     InvalidIndicator(String),
     #[error("{0}")]
@@ -362,18 +366,6 @@ pub struct AccountDetail {
     pub figures_visible: bool,
 }
 
-impl AccountDetail {
-    /// The detail without anything that reveals the figures: the tier, rank, rule and override
-    /// stay (every signed-in user sees tiers).
-    pub fn without_figures(mut self) -> AccountDetail {
-        self.account.indicators = Indicators::default();
-        self.tier.score = None;
-        self.tier.contributions.clear();
-        self.figures_visible = false;
-        self
-    }
-}
-
 /// What an import did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
@@ -541,6 +533,11 @@ impl AccountBook {
                 }
             }
         }
+        // A file that could not be read to its end (a body cut off at its size limit, a broken
+        // connection, a disk error) stores nothing: only a whole file is imported.
+        if let Some(error) = rows.read_failed() {
+            return Err(AccountsError::ReadFailed(error.to_owned()));
+        }
         let (imported, updated, state) = if fresh.is_empty() {
             (0, 0, self.state())
         } else {
@@ -617,7 +614,7 @@ impl AccountBook {
         overrides.insert(account_id.to_owned(), value);
         self.recompute("override", None, None, Some(overrides))?;
         drop(_writer);
-        self.account(account_id)
+        self.account(account_id, |_| true)
     }
 
     /// Removes an account's override (if any), durably, and recomputes.
@@ -638,27 +635,45 @@ impl AccountBook {
             self.recompute("override", None, None, Some(overrides))?;
         }
         drop(_writer);
-        self.account(account_id)
+        self.account(account_id, |_| true)
     }
 
-    /// An account with its explained tier and last change.
-    pub fn account(&self, id: &str) -> Result<AccountDetail, AccountsError> {
+    /// An account with its explained tier and last change. `may_see_figures` is asked with the
+    /// account as stored now; without the figures, the detail has no indicators, score or
+    /// contributions, and its rule text is built without them.
+    pub fn account(
+        &self,
+        id: &str,
+        may_see_figures: impl FnOnce(&Account) -> bool,
+    ) -> Result<AccountDetail, AccountsError> {
         let state = self.state();
         let i = state
             .position(id)
             .ok_or_else(|| AccountsError::NotFound(id.to_owned()))?;
-        let tier = state
-            .table
-            .assignment(&state.resolved, &state.accounts, i, &state.overrides);
+        let mut account = state.accounts[i].clone();
+        let figures_visible = may_see_figures(&account);
+        let figures = if figures_visible {
+            Figures::Shown
+        } else {
+            account.indicators = Indicators::default();
+            Figures::Hidden
+        };
+        let tier = state.table.assignment(
+            &state.resolved,
+            &state.accounts,
+            i,
+            &state.overrides,
+            figures,
+        );
         let def = state.tier_def(i);
         Ok(AccountDetail {
-            account: state.accounts[i].clone(),
+            account,
             tier_zh: def.label_zh.clone(),
             tier_en: def.label_en.clone(),
             tier,
             score_rule: state.resolved.explain_score(),
             last_change: self.last_change(&state, i)?,
-            figures_visible: true,
+            figures_visible,
         })
     }
 
@@ -1047,7 +1062,8 @@ fn record(
 
 /// `tiers.csv`, produced in chunks from one state so a million rows stream without building
 /// the whole file: UTF-8 with a byte-order mark (so Excel opens Chinese names correctly),
-/// CRLF line ends, fields quoted when needed, accounts best rank first.
+/// CRLF line ends, fields quoted when needed, text cells that a spreadsheet would evaluate
+/// prefixed with `'` ([`text_cell`]), accounts best rank first.
 pub struct TiersCsv {
     state: Arc<TierState>,
     next: usize,
@@ -1102,9 +1118,9 @@ impl Iterator for TiersCsv {
                 .map(|s| format!("{}", (s * 10_000.0).round() / 10_000.0))
                 .unwrap_or_default();
             let record = [
-                account.id.as_str(),
-                account.name.as_str(),
-                state.tier_id(i),
+                &*text_cell(&account.id),
+                &*text_cell(&account.name),
+                &*text_cell(state.tier_id(i)),
                 &score,
                 &state.table.rank(i).to_string(),
                 &format!("{:.2}", state.table.percentile(i)),
@@ -1219,7 +1235,7 @@ mod tests {
                 .unwrap();
             // `vip` renames the first tier: A goes from `strategic` to `vip`, no order known.
             book.set_model_json(r#"{"preset":"vip"}"#, "admin").unwrap();
-            let change = book.account("A").unwrap().last_change.unwrap();
+            let change = book.account("A", |_| true).unwrap().last_change.unwrap();
             assert_eq!(
                 (change.from.as_deref(), change.to.as_str(), change.direction),
                 (Some("strategic"), "vip", Direction::Changed)
@@ -1227,9 +1243,9 @@ mod tests {
             assert_eq!(change.trigger, "tier_model");
             // B drops from `ordinary` (a name both models have); C stays `small`: its last
             // change is still its first.
-            let b = book.account("B").unwrap().last_change.unwrap();
+            let b = book.account("B", |_| true).unwrap().last_change.unwrap();
             assert_eq!((b.direction, b.to.as_str()), (Direction::Down, "small"));
-            let c = book.account("C").unwrap().last_change.unwrap();
+            let c = book.account("C", |_| true).unwrap().last_change.unwrap();
             assert_eq!((c.direction, c.seq), (Direction::New, 1));
         }
         // sled may hold the file lock for a moment after the last handle is dropped.
@@ -1243,12 +1259,19 @@ mod tests {
             })
             .unwrap();
         let book = AccountBook::open(store).unwrap();
-        let change = book.account("A").unwrap().last_change.unwrap();
+        let change = book.account("A", |_| true).unwrap().last_change.unwrap();
         assert_eq!(
             (change.from.as_deref(), change.to.as_str(), change.direction),
             (Some("strategic"), "vip", Direction::Changed)
         );
-        assert_eq!(book.account("C").unwrap().last_change.unwrap().seq, 1);
+        assert_eq!(
+            book.account("C", |_| true)
+                .unwrap()
+                .last_change
+                .unwrap()
+                .seq,
+            1
+        );
         // The restart found nothing new to record: 4 new, then A and B.
         assert_eq!(book.recent_changes(100).unwrap().len(), 6);
         let run = book.store().last_recompute().unwrap().unwrap();
@@ -1283,14 +1306,18 @@ mod tests {
             .collect();
         assert_eq!(ids, ["0", "A", "B", "BB", "C", "D"]);
         assert_eq!(book.state().len(), 6);
-        let bb = book.account("BB").unwrap().last_change.unwrap();
+        let bb = book.account("BB", |_| true).unwrap().last_change.unwrap();
         assert_eq!((bb.direction, bb.seq), (Direction::New, 2));
         // Every account's last change leads to the tier it is in.
         for row in book.list(&AccountFilter::default()).unwrap().accounts {
-            let change = book.account(&row.id).unwrap().last_change.unwrap();
+            let change = book
+                .account(&row.id, |_| true)
+                .unwrap()
+                .last_change
+                .unwrap();
             assert_eq!(change.to, row.tier, "{}", row.id);
         }
-        let a = book.account("A").unwrap();
+        let a = book.account("A", |_| true).unwrap();
         assert_eq!(a.account.indicators.profit, None, "replaced, not merged");
     }
 

@@ -229,13 +229,13 @@ pub fn briefing_traced(
             });
         }
     }
-    let detail = match book.account(id) {
+    let detail = match book.account(id, |account| viewer.can_see_figures(account)) {
         Err(AccountsError::NotFound(_)) => return Err(BriefingError::NotFound(id.to_owned())),
         other => other?,
     };
     let state = book.state();
     let account = &detail.account;
-    let figures_visible = viewer.can_see_figures(account);
+    let figures_visible = detail.figures_visible;
     let tier = detail.tier.tier.clone();
     let tier_level = state.tier_level(&tier).unwrap_or(u8::MAX);
     let tier_label = match lang {
@@ -508,17 +508,30 @@ impl CustomerFinder {
         if let Some(index) = self.cached(state) {
             return index;
         }
-        let index = Arc::new(NameIndex::build(state.accounts().iter().map(|a| {
-            let value = a.indicators.revenue.map(|m| m.minor()).unwrap_or(0);
-            (a.id.as_str(), a.name.as_str(), a.aliases.as_slice(), value)
-        })));
+        // Hits of the same quality come in name order: ordering by a figure (revenue) would
+        // tell every viewer which of two accounts is bigger. The index ranks higher keys
+        // first, so the key is the negated position in name order.
+        let accounts = state.accounts();
+        let mut by_name: Vec<u32> = (0..accounts.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&accounts[a as usize], &accounts[b as usize]);
+            a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id))
+        });
+        let mut order_key = vec![0i64; accounts.len()];
+        for (position, &i) in by_name.iter().enumerate() {
+            order_key[i as usize] = -(position as i64);
+        }
+        let index =
+            Arc::new(NameIndex::build(accounts.iter().zip(order_key).map(
+                |(a, key)| (a.id.as_str(), a.name.as_str(), a.aliases.as_slice(), key),
+            )));
         if let Ok(mut cache) = self.cache.write() {
             *cache = Some((state.seq(), index.clone()));
         }
         index
     }
 
-    /// At most [`MAX_HITS`] accounts, best match first, then by value.
+    /// At most [`MAX_HITS`] accounts, best match first, then by name.
     pub fn lookup(&self, book: &AccountBook, q: &str, lang: Lang) -> Vec<LookupView> {
         let state = book.state();
         let index = self.index(&state);

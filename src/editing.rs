@@ -10,11 +10,13 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use crate::access::Access;
 use crate::domain::capture::{self, CaseReviewForm, FieldError, Practice};
 use crate::domain::content::{
     parse_content, to_markdown, ContentError, ContentItem, Kind, Source, Status,
 };
 use crate::domain::enablement::{self, Completion, Learner, MyCourse};
+use crate::domain::policy;
 use crate::domain::workflow::{diff_lines, next_status, Action, DiffLine, Version};
 use crate::library::{Library, LibraryError};
 use crate::store::{ContentRecord, StoreError, VersionSummary};
@@ -73,13 +75,25 @@ fn edit_error(e: StoreError) -> LibraryError {
     }
 }
 
+/// The answer to a change of owner by someone who may not make it.
+fn owner_problem(file: &str, owner: &str) -> LibraryError {
+    field_problem(
+        file,
+        "owner",
+        format!(
+            "owner: only managers and admins can make {owner:?} the owner; remove the owner \
+             line or leave it as it is"
+        ),
+    )
+}
+
 /// Whether the front matter of `text` sets `id` (else the id is made from the title).
 fn names_id(text: &str) -> bool {
     crate::domain::content::split_front_matter(text)
         .is_some_and(|(yaml, _, _)| yaml.lines().any(|l| l.starts_with("id:")))
 }
 
-/// A new id from a title: its slug, made unique with `-2`, `-3`, ….
+/// A new id from a title (or a wanted id): its slug, made unique with `-2`, `-3`, ….
 fn fresh_id(library: &Library, title: &str) -> Result<String, LibraryError> {
     let mut base = crate::domain::content::slug_from_path(title);
     if base.is_empty() {
@@ -105,10 +119,13 @@ impl Library {
 
     /// Parses Markdown with front matter as the editor received it and checks its references
     /// to other items. `id` is the item's id when it exists (the text may not change it).
+    /// Evidence may cite only cases `author` may read: a case they may not read gets the same
+    /// answer as an unknown id, so citing never tells that a hidden item exists.
     pub fn validate_markdown(
         &self,
         text: &str,
         id: Option<&str>,
+        author: &Access,
     ) -> Result<ContentItem, LibraryError> {
         let name = id.unwrap_or("new item");
         let mut item =
@@ -127,35 +144,49 @@ impl Library {
             item.id = id.to_owned();
         }
         let store = self.store();
-        let problems: Vec<ContentError> =
-            capture::reference_problems(&item, |other| store.get_content(other).ok().flatten())
-                .into_iter()
-                .map(|(field, message)| ContentError {
-                    file: name.to_owned(),
-                    field: Some(field.into()),
-                    line: None,
-                    message: format!("{field}: {message}"),
-                })
-                .collect();
+        let readable = |other: &str| {
+            let record = store.get_record(other).ok().flatten()?;
+            author.readable_version(record)
+        };
+        let problems: Vec<ContentError> = capture::reference_problems(&item, readable)
+            .into_iter()
+            .map(|(field, message)| ContentError {
+                file: name.to_owned(),
+                field: Some(field.into()),
+                line: None,
+                message: format!("{field}: {message}"),
+            })
+            .collect();
         if !problems.is_empty() {
             return Err(rejected(problems));
         }
         Ok(item)
     }
 
-    /// Creates an item from Markdown with front matter, as a draft owned by `by` (unless the
-    /// front matter names another owner). Without an `id`, one is made from the title.
-    pub fn create_item(&self, text: &str, by: &str) -> Result<Version, LibraryError> {
-        let mut item = self.validate_markdown(text, None)?;
+    /// Creates an item from Markdown with front matter, as a draft owned by its author (only
+    /// managers and admins may name another owner). Without an `id`, one is made from the
+    /// title; an `id` taken by an item the author may not read is replaced by a fresh one, so
+    /// that creating never tells that a hidden item exists.
+    pub fn create_item(&self, text: &str, author: &Access) -> Result<Version, LibraryError> {
+        let by = author.principal.user.as_str();
+        let mut item = self.validate_markdown(text, None, author)?;
         if names_id(text) {
-            if self.store().get_record(&item.id)?.is_some() {
-                return Err(LibraryError::Conflict(format!(
-                    "id {:?} is taken: choose another id, or edit that item",
-                    item.id
-                )));
+            if let Some(taken) = self.store().get_record(&item.id)? {
+                if author.readable_version(taken).is_some() {
+                    return Err(LibraryError::Conflict(format!(
+                        "id {:?} is taken: choose another id, or edit that item",
+                        item.id
+                    )));
+                }
+                item.id = fresh_id(self, &item.id)?;
             }
         } else {
             item.id = fresh_id(self, &item.title)?;
+        }
+        if let Some(owner) = item.owner.as_deref().filter(|o| *o != by) {
+            if !policy::can_change_owner(&author.principal) {
+                return Err(owner_problem(&item.id, owner));
+            }
         }
         item.source = Source::Editor;
         item.status = Status::Draft;
@@ -170,17 +201,19 @@ impl Library {
     }
 
     /// Saves a new working copy of `id` made from version `base`. It becomes a draft; readers
-    /// keep seeing the published version until the draft is approved.
+    /// keep seeing the published version until the draft is approved. Only managers and admins
+    /// change the owner; the version's note records the change.
     pub fn save_item(
         &self,
         id: &str,
         text: &str,
         base: u64,
-        by: &str,
+        author: &Access,
         note: Option<String>,
     ) -> Result<Version, LibraryError> {
+        let by = author.principal.user.as_str();
         let record = self.record(id)?;
-        let mut item = self.validate_markdown(text, Some(id))?;
+        let mut item = self.validate_markdown(text, Some(id), author)?;
         if item.kind != record.item.kind {
             return Err(field_problem(
                 id,
@@ -191,6 +224,20 @@ impl Library {
                     item.kind.as_str()
                 ),
             ));
+        }
+        let mut note = note;
+        match (item.owner.as_deref(), record.item.owner.as_deref()) {
+            (Some(new), old) if Some(new) != old => {
+                if !policy::can_change_owner(&author.principal) {
+                    return Err(owner_problem(id, new));
+                }
+                let change = format!("owner: {} → {new}", old.unwrap_or("-"));
+                note = Some(match note {
+                    Some(note) => format!("{note}; {change}"),
+                    None => change,
+                });
+            }
+            _ => {}
         }
         item.source = record.item.source.clone();
         item.owner = item.owner.or_else(|| record.item.owner.clone());

@@ -232,7 +232,7 @@ impl Library {
     }
 
     /// Validates the parameters and searches what a reader may see. A query that finds nothing
-    /// is recorded as a miss.
+    /// for this searcher is recorded as a miss.
     pub fn search(
         &self,
         params: &SearchParams,
@@ -242,27 +242,15 @@ impl Library {
         request.visibility = visibility.clone();
         let results = self.index.search(&request)?;
         let q = params.q.as_deref().unwrap_or("").trim();
-        // A miss is a gap in the library, not an item hidden from this searcher: recording
-        // those would show curators what others searched for and what exists behind them.
-        if results.total == 0 && !q.is_empty() && !self.found_by_anyone(&request)? {
+        // A miss is recorded from what this searcher saw, never from what exists beyond their
+        // view: whether a query is recorded must not tell anyone (curators read the list)
+        // that a hidden item contains its words.
+        if results.total == 0 && !q.is_empty() {
             if let Err(e) = self.store.record_search_miss(q) {
                 tracing::warn!(error = %e, "could not record a search miss");
             }
         }
         Ok(results)
-    }
-
-    fn found_by_anyone(&self, request: &SearchRequest) -> Result<bool, LibraryError> {
-        if request.visibility == Visibility::everything() {
-            return Ok(false);
-        }
-        let everything = SearchRequest {
-            visibility: Visibility::everything(),
-            limit: 1,
-            offset: 0,
-            ..request.clone()
-        };
-        Ok(self.index.search(&everything)?.total > 0)
     }
 
     fn search_request(&self, params: &SearchParams) -> Result<SearchRequest, LibraryError> {

@@ -269,8 +269,10 @@ pub struct Evidence {
     pub readable: bool,
 }
 
-/// The evidence of `playbook` that `find` can resolve (others are gone or unpublished);
-/// `readable` says whether the viewer may open a case.
+/// The evidence of `playbook` that `find` can resolve (others are gone or unpublished), as a
+/// viewer sees it: `readable` says whether the viewer may open a case. A case the viewer may
+/// not read shows only what was shared from it — a move marked as a best practice, with the
+/// case's title; a citation of the whole case or of an unmarked move is left out for them.
 pub fn evidence_of<'a>(
     playbook: &ContentItem,
     find: impl Fn(&str) -> Option<&'a ContentItem>,
@@ -282,14 +284,17 @@ pub fn evidence_of<'a>(
         .filter_map(|reference| {
             let (id, n) = parse_evidence(reference)?;
             let case = find(id).filter(|c| c.kind == Kind::Case)?;
+            let cited = n.and_then(|n| case.moves.get(n - 1));
+            let readable = readable(case);
+            if !readable && !cited.is_some_and(|m| m.best) {
+                return None;
+            }
             Some(Evidence {
                 case_id: case.id.clone(),
                 case_title: case.title.clone(),
                 n,
-                text: n
-                    .and_then(|n| case.moves.get(n - 1))
-                    .map(|m| m.text.clone()),
-                readable: readable(case),
+                text: cited.map(|m| m.text.clone()),
+                readable,
             })
         })
         .collect()
@@ -305,7 +310,8 @@ pub fn cites(playbook: &ContentItem, case_id: &str) -> bool {
 }
 
 /// Problems with the references of `item` to other items, as `(field, message)`: evidence must
-/// name an existing case (and move), a campaign's courses must exist.
+/// name an existing case (and move), a campaign's courses must exist. `find` answers only what
+/// the author may read, so a hidden case reads exactly like an unknown one.
 pub fn reference_problems(
     item: &ContentItem,
     find: impl Fn(&str) -> Option<ContentItem>,

@@ -54,7 +54,9 @@
 //!   its shape. A header of more than [`MAX_COLUMNS`] (16,384, Excel's limit) columns is a header
 //!   error. Ignored columns beyond the 20th are counted in one warning, not listed.
 //! - **Read errors** in the middle of the file end the iterator with one last row error that
-//!   says nothing after it was imported ([`AccountRows::stopped_early`]).
+//!   says nothing after it was imported ([`AccountRows::stopped_early`]); when the input itself
+//!   failed (an I/O error, e.g. a request body cut off at its size limit, not a problem of the
+//!   text) [`AccountRows::read_failed`] says so, and the server stores none of the file.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -447,6 +449,7 @@ pub fn read_accounts<R: Read>(input: R) -> Result<AccountRows<R>, ImportError> {
         row,
         finished: false,
         stopped_early: false,
+        read_failed: None,
     })
 }
 
@@ -469,6 +472,8 @@ pub struct AccountRows<R> {
     row: u64,
     finished: bool,
     stopped_early: bool,
+    /// The input's own error, when reading it failed (not a problem of the text).
+    read_failed: Option<String>,
 }
 
 impl<R> AccountRows<R> {
@@ -507,6 +512,12 @@ impl<R> AccountRows<R> {
     pub fn stopped_early(&self) -> bool {
         self.stopped_early
     }
+
+    /// The error of the input, when it stopped because the input could not be read (an I/O
+    /// error), rather than because of what the file says (a row too long).
+    pub fn read_failed(&self) -> Option<&str> {
+        self.read_failed.as_deref()
+    }
 }
 
 impl<R: Read> Iterator for AccountRows<R> {
@@ -527,6 +538,9 @@ impl<R: Read> Iterator for AccountRows<R> {
                     self.finished = true;
                     self.stopped_early = true;
                     let row = self.row + 1;
+                    if !is_row_too_long(&error) {
+                        self.read_failed = Some(error.to_string());
+                    }
                     let message = if is_row_too_long(&error) {
                         format!(
                             "this row is longer than {} — most likely a quote (\") opens a cell \
@@ -2570,6 +2584,9 @@ mod tests {
             last = Some(item);
         }
         assert!(rows.stopped_early());
+        assert!(rows
+            .read_failed()
+            .is_some_and(|e| e.contains("disk on fire")));
         let errors = last.and_then(Result::err).unwrap_or_default();
         assert_eq!(errors.len(), 1);
         assert!(

@@ -16,7 +16,8 @@
 //! 7. `initials_prefix` — the first letters of the leading characters (`zgyd`);
 //! 8. `pinyin_substring` — pinyin or initials starting at a later character (`yidong`, `yd`).
 //!
-//! Ties are broken by account value (higher first), then by id. At most 10 hits are returned.
+//! Ties are broken by the caller's order key (higher first), then by id; the server passes the
+//! name order, so that the order of hits never reveals an account's figures. At most 10 hits are returned.
 //! `ü` is typed as `v` (`lv` → 绿), as on Chinese keyboards. A single Latin letter or digit is
 //! only matched at the start of a name (a substring of one letter would match almost everything).
 //!
@@ -34,7 +35,7 @@
 //! than [`MAX_INITIALS`] letters.
 //!
 //! # How it is fast
-//! Accounts are numbered by ranking order (value descending, then id), so every posting list,
+//! Accounts are numbered by ranking order (order key descending, then id), so every posting list,
 //! kept in that order, yields candidates best-first. Each match quality has a *family* that
 //! produces candidates and verifies them exactly:
 //! - name/alias/id prefixes and exact matches: one array of all fields sorted by normalised
@@ -222,7 +223,7 @@ fn shard_of(key: u64) -> usize {
 }
 
 impl NameIndex {
-    /// Builds the index from `(id, name, aliases, value)` of every account. Higher values rank
+    /// Builds the index from `(id, name, aliases, order key)` of every account. Higher keys rank
     /// first among hits of the same quality.
     pub fn build<'a, I>(accounts: I) -> NameIndex
     where

@@ -9,6 +9,7 @@ pub mod capture;
 pub mod content;
 pub mod coverage;
 pub mod enablement;
+pub mod export;
 pub mod import;
 pub mod lookup;
 pub mod pareto;

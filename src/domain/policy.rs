@@ -129,6 +129,9 @@ pub struct ContentFacts<'a> {
     pub owner: Option<&'a str>,
     /// The account a case review is about.
     pub account: Option<&'a str>,
+    /// An unpublished working copy of an item whose published version readers keep seeing
+    /// (an edit waiting for approval), rather than an item that was never published.
+    pub revises_published: bool,
 }
 
 impl<'a> ContentFacts<'a> {
@@ -138,6 +141,16 @@ impl<'a> ContentFacts<'a> {
             status: item.status,
             owner: item.owner.as_deref(),
             account: item.account.as_deref(),
+            revises_published: false,
+        }
+    }
+
+    /// The facts of a working copy; `has_published` says whether a published version of the
+    /// item exists beside it.
+    pub fn of_working_copy(item: &'a ContentItem, has_published: bool) -> ContentFacts<'a> {
+        ContentFacts {
+            revises_published: has_published && item.status != Status::Published,
+            ..ContentFacts::of(item)
         }
     }
 }
@@ -150,9 +163,13 @@ pub fn can_read_content(
     account_owner: Option<&str>,
 ) -> bool {
     let author = p.is(item.owner);
-    // Those who may edit an item see its drafts: the working copy is what they edit.
-    let status_ok =
-        item.status == Status::Published || author || can_approve(p) || can_edit_content(p, item);
+    // Drafts are their author's and their approvers'. Trainers keep the whole library, so they
+    // also see (and edit) a pending revision of a published playbook; a draft that was never
+    // published stays its author's.
+    let status_ok = item.status == Status::Published
+        || author
+        || can_approve(p)
+        || (item.revises_published && can_edit_content(p, item));
     let account_ok = item.account.is_none() || author || can_see_case_reviews_of(p, account_owner);
     status_ok && account_ok
 }
@@ -186,6 +203,11 @@ pub fn can_edit_content(p: &Principal, item: ContentFacts<'_>) -> bool {
         && (p.is(item.owner)
             || can_approve(p)
             || (p.role == Role::Trainer && item.kind != Kind::Case))
+}
+
+/// Make someone else an item's owner (by `owner` in its front matter): managers and admins.
+pub fn can_change_owner(p: &Principal) -> bool {
+    p.manages()
 }
 
 /// Archive an item: its owner or an approver.
@@ -246,6 +268,7 @@ mod tests {
             status,
             owner,
             account,
+            revises_published: false,
         }
     }
 
@@ -296,6 +319,43 @@ mod tests {
         let unowned = facts(Status::Draft, None, None);
         assert!(!can_read_content(&p(Role::Trainer), unowned, None));
         assert!(can_read_content(&p(Role::Admin), unowned, None));
+    }
+
+    #[test]
+    fn a_trainer_reads_another_trainers_draft_only_when_it_revises_a_published_playbook() {
+        let playbook = |status, revises_published| ContentFacts {
+            kind: Kind::Playbook,
+            status,
+            owner: Some("bob"),
+            account: None,
+            revises_published,
+        };
+        let trainer = p(Role::Trainer);
+        assert!(!can_read_content(
+            &trainer,
+            playbook(Status::Draft, false),
+            None
+        ));
+        assert!(!can_read_content(
+            &trainer,
+            playbook(Status::InReview, false),
+            None
+        ));
+        assert!(can_read_content(
+            &trainer,
+            playbook(Status::Draft, true),
+            None
+        ));
+        assert!(!can_read_content(
+            &p(Role::Rep),
+            playbook(Status::Draft, true),
+            None
+        ));
+        assert!(can_read_content(
+            &p(Role::Manager),
+            playbook(Status::Draft, false),
+            None
+        ));
     }
 
     #[test]

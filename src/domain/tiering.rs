@@ -1252,6 +1252,14 @@ pub struct TierOverride {
     pub at: String,
 }
 
+/// Whether an explanation may show the account's figures: its score, contributions and the
+/// numbers of its rule text. A viewer without them still sees the tier, rank and cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figures {
+    Shown,
+    Hidden,
+}
+
 /// A rule or explanation in English and Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rule {
@@ -1921,16 +1929,18 @@ impl TierTable {
         100.0 * self.standing[i].lower as f64 / self.len() as f64
     }
 
-    /// The full, explained assignment of account `i`. `model` and `accounts` must be the ones
-    /// the table was computed from ([`ResolvedModel::run`]). Panics if `i` is out of range.
+    /// The explained assignment of account `i`, with or without its figures. `model` and
+    /// `accounts` must be the ones the table was computed from ([`ResolvedModel::run`]).
+    /// Panics if `i` is out of range.
     pub fn assignment(
         &self,
         model: &ResolvedModel,
         accounts: &[Account],
         i: usize,
         overrides: &HashMap<String, TierOverride>,
+        figures: Figures,
     ) -> TierAssignment {
-        TierRun::view(model, accounts, self).assignment(i, overrides)
+        TierRun::view(model, accounts, self).assignment(i, overrides, figures)
     }
 }
 
@@ -1995,7 +2005,7 @@ impl<'a> TierRun<'a> {
     pub fn assignments(&self, overrides: &HashMap<String, TierOverride>) -> Vec<TierAssignment> {
         let view = self.as_view();
         (0..self.len())
-            .map(|i| view.assignment(i, overrides))
+            .map(|i| view.assignment(i, overrides, Figures::Shown))
             .collect()
     }
 
@@ -2005,7 +2015,17 @@ impl<'a> TierRun<'a> {
         i: usize,
         overrides: &HashMap<String, TierOverride>,
     ) -> TierAssignment {
-        self.as_view().assignment(i, overrides)
+        self.as_view().assignment(i, overrides, Figures::Shown)
+    }
+
+    /// The assignment of account `i` as a viewer without its figures sees it: no score, no
+    /// contributions, and a rule text built from the rank and the cut only.
+    pub fn assignment_without_figures(
+        &self,
+        i: usize,
+        overrides: &HashMap<String, TierOverride>,
+    ) -> TierAssignment {
+        self.as_view().assignment(i, overrides, Figures::Hidden)
     }
 }
 
@@ -2017,30 +2037,43 @@ struct TierView<'a> {
 }
 
 impl TierView<'_> {
-    fn assignment(&self, i: usize, overrides: &HashMap<String, TierOverride>) -> TierAssignment {
+    fn assignment(
+        &self,
+        i: usize,
+        overrides: &HashMap<String, TierOverride>,
+        figures: Figures,
+    ) -> TierAssignment {
         let acc = &self.accounts[i];
         let st = &self.table.standing[i];
         let model = self.model;
-        let score = self.table.scores.score[i];
-        let contributions = self
-            .table
-            .scores
-            .parts
-            .iter()
-            .map(|p| {
-                let v = p.normalised[i];
-                Contribution {
-                    indicator: p.indicator,
-                    group: p.group,
-                    raw: p.indicator.value(&acc.indicators),
-                    normalised: v,
-                    weight: p.weight,
-                    points: v.map_or(0.0, |x| p.weight * x),
-                }
-            })
-            .collect();
+        let shown = figures == Figures::Shown;
+        let score = self.table.scores.score[i].filter(|_| shown);
+        let contributions = if !shown {
+            Vec::new()
+        } else {
+            self.table
+                .scores
+                .parts
+                .iter()
+                .map(|p| {
+                    let v = p.normalised[i];
+                    Contribution {
+                        indicator: p.indicator,
+                        group: p.group,
+                        raw: p.indicator.value(&acc.indicators),
+                        normalised: v,
+                        weight: p.weight,
+                        points: v.map_or(0.0, |x| p.weight * x),
+                    }
+                })
+                .collect()
+        };
         let computed = &model.tiers[st.tier];
-        let mut rule = self.rule_text(st, score);
+        let mut rule = if shown {
+            self.rule_text(st, score)
+        } else {
+            self.rule_text_without_figures(st, self.table.scores.score[i].is_some())
+        };
         let ov = overrides.get(&acc.id);
         let applied = ov.and_then(|o| model.tier_index(&o.tier));
         let tier = match (ov, applied) {
@@ -2085,6 +2118,37 @@ impl TierView<'_> {
             r#override: ov.cloned(),
             override_applied: applied.is_some(),
         }
+    }
+
+    /// The rule text from what every signed-in user may see: the rank, the count and the cut,
+    /// never the score, the indicator values or a threshold the score was compared with.
+    fn rule_text_without_figures(&self, st: &Standing, scored: bool) -> Rule {
+        let p = &self.table.parts;
+        let tier = &self.model.tiers[st.tier];
+        let (mut en, mut zh) = (String::from("rank "), String::from("排名 "));
+        push_uint(&mut en, st.rank as u64);
+        push_uint(&mut zh, st.rank as u64);
+        if p.threshold.is_some() || !scored {
+            // The threshold's number would bound the score: say only where the rank stands.
+            en.push_str(&p.tail_en);
+            zh.push_str(&p.tail_zh);
+            en.push_str(" → ");
+            en.push_str(&tier.id);
+            zh.push_str(" → ");
+            zh.push_str(&tier.label_zh);
+        } else {
+            en.push_str(&p.tier_en[st.tier]);
+            zh.push_str(&p.tier_zh[st.tier]);
+        }
+        if scored && st.tied > 1 {
+            en.push_str("; tied with ");
+            push_uint(&mut en, (st.tied - 1) as u64);
+            en.push_str(" other account(s), ties share the better tier");
+            zh.push_str("；与另外 ");
+            push_uint(&mut zh, (st.tied - 1) as u64);
+            zh.push_str(" 个客户同分，同分取较高级别");
+        }
+        Rule { en, zh }
     }
 
     fn rule_text(&self, st: &Standing, score: Option<f64>) -> Rule {

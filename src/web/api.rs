@@ -142,16 +142,10 @@ pub fn readable_item(
     access: &crate::access::Access,
     id: &str,
 ) -> Result<ContentItem, AppError> {
-    // The working copy for those who may read it (its owner, approvers), else the published
-    // version readers keep while a newer draft waits.
     match state.library.record(id) {
-        Ok(record) if access.can_read(&record.item) => Ok(record.item),
-        Ok(crate::store::ContentRecord {
-            live: Some(live), ..
-        }) if access.can_read(&live) => Ok(live),
-        Ok(_) | Err(crate::library::LibraryError::NotFound(_)) => {
-            Err(crate::library::LibraryError::NotFound(id.to_owned()).into())
-        }
+        Ok(record) => access
+            .readable_version(record)
+            .ok_or_else(|| crate::library::LibraryError::NotFound(id.to_owned()).into()),
         Err(e) => Err(e.into()),
     }
 }
@@ -469,9 +463,7 @@ pub async fn get_account(
     id: web::Path<String>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
     let access = state.access(principal);
-    Ok(web::Json(
-        access.account_detail(state.accounts.account(&id)?),
-    ))
+    Ok(web::Json(access.account_detail(&state.accounts, &id)?))
 }
 
 /// `PUT /api/v1/accounts/{id}/override`; the signed-in manager is recorded as its author.

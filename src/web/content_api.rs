@@ -178,14 +178,14 @@ pub async fn create_content(
 ) -> Result<HttpResponse, AppError> {
     let (text, _) = markdown_of(&req, &body)?;
     // The kind decides who may write it; validation reports everything else.
-    if let Ok(item) = state.library.validate_markdown(&text, None) {
+    let access = state.access(principal.clone());
+    if let Ok(item) = state.library.validate_markdown(&text, None, &access) {
         if !policy::can_write_content(&principal, item.kind) {
             return Err(forbidden_to_write(&principal, item.kind));
         }
     }
     let library = state.library.clone();
-    let by = principal.user.clone();
-    let version = blocking(move || library.create_item(&text, &by)).await?;
+    let version = blocking(move || library.create_item(&text, &access)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -223,11 +223,12 @@ pub async fn save_content(
     let (text, base) = markdown_of(&req, &body)?;
     let record_version = state.library.record(&id)?.version;
     let library = state.library.clone();
-    let by = principal.user.clone();
+    let access = state.access(principal);
     let id = id.into_inner();
-    let version =
-        blocking(move || library.save_item(&id, &text, base.unwrap_or(record_version), &by, None))
-            .await?;
+    let version = blocking(move || {
+        library.save_item(&id, &text, base.unwrap_or(record_version), &access, None)
+    })
+    .await?;
     Ok(web::Json(Saved::of(&version)))
 }
 
@@ -730,7 +731,9 @@ pub async fn attach_review(
         "attaching case reviews",
         "managers and admins",
     )?;
-    let detail = state.accounts.account(account_id)?;
+    let detail = state
+        .access(principal.clone())
+        .account_detail(&state.accounts, account_id)?;
     let name = detail.account.name.clone();
     let tier = detail.tier.tier.clone();
     let library = state.library.clone();

@@ -575,12 +575,13 @@ pub async fn submit_new(
         return html(&page).or_page(lang);
     }
     let library = state.library.clone();
-    let by = principal.user.clone();
+    let access = state.access(principal);
     let submit = form.get("do") == "submit";
     let result = blocking(move || {
-        let version = library.create_item(&text, &by)?;
+        let version = library.create_item(&text, &access)?;
         if submit {
-            library.workflow_step(&version.item.id, Action::Submitted, &by, None)
+            let by = &access.principal.user;
+            library.workflow_step(&version.item.id, Action::Submitted, by, None)
         } else {
             Ok(version)
         }
@@ -665,13 +666,14 @@ pub async fn submit_edit(
     }
     let text = form.markdown(item.kind.as_str(), item.owner.as_deref());
     let library = state.library.clone();
-    let by = principal.user.clone();
+    let access = state.access(principal);
     let submit = form.get("do") == "submit";
     let id = id.into_inner();
     let result = blocking(move || {
-        let version = library.save_item(&id, &text, base, &by, None)?;
+        let version = library.save_item(&id, &text, base, &access, None)?;
         if submit {
-            library.workflow_step(&id, Action::Submitted, &by, None)
+            let by = &access.principal.user;
+            library.workflow_step(&id, Action::Submitted, by, None)
         } else {
             Ok(version)
         }

@@ -141,6 +141,7 @@ impl From<AccountsError> for AppError {
             AccountsError::InvalidModel(_) => AppError::bad_request("invalid_tier_model", message),
             AccountsError::InvalidOverride(_) => AppError::bad_request("invalid_override", message),
             AccountsError::InvalidCsv(_) => AppError::bad_request("invalid_csv", message),
+            AccountsError::ReadFailed(_) => AppError::bad_request("incomplete_file", message),
             AccountsError::InvalidIndicator(_) => {
                 AppError::bad_request("invalid_indicator", message)
             }

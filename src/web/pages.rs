@@ -859,7 +859,7 @@ pub async fn show_account(
     )
     .or_page(lang)?;
     let section = crate::web::briefing_page::BriefingSection::new(briefing, &state, lang);
-    let detail = access.account_detail(state.accounts.account(&id).or_page(lang)?);
+    let detail = access.account_detail(&state.accounts, &id).or_page(lang)?;
     let can_override = policy::can_override_tier(&access.principal);
     let mut page = account_page(ctx, &state.accounts.state(), detail, section, can_override);
     page.can_review = policy::can_review_cases(&access.principal);

@@ -39,7 +39,8 @@ impl Read for BodyReader {
 /// Runs `work` on the blocking thread pool with the request body as a `Read`, feeding it from
 /// `payload`. A body over `limit` bytes is refused with 413: up front when `Content-Length`
 /// says so, otherwise as soon as the limit is crossed (the reader then fails, so `work` sees a
-/// read error and stops).
+/// read error and stops; the importer stores nothing of a file it could not read to its end,
+/// so a 413 always means nothing was stored).
 pub async fn with_body_reader<T: Send + 'static>(
     req: &HttpRequest,
     mut payload: web::Payload,

@@ -15,6 +15,7 @@ mod library;
 mod limits;
 mod openapi;
 mod pages;
+mod privacy;
 mod search;
 mod security;
 mod xss;

@@ -522,10 +522,11 @@ async fn crawl(app: &TestApp, client: &Client) -> Vec<(String, String)> {
         "/api/v1/pareto",
         "/pareto",
         "/api/v1/tier-changes",
-        "/api/v1/search/misses",
-        "/search/misses",
         "/coverage",
     ];
+    // The search-miss list is left out: it holds what searchers typed and saw nothing for,
+    // so the planted words this crawl searches as another rep are rightly in it (recorded
+    // exactly like made-up words; see privacy.rs).
     let mut pages = Vec::new();
     for path in paths {
         let response = client.get(app.url(path)).send().await.unwrap();
