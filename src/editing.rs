@@ -143,12 +143,36 @@ impl Library {
             }
             item.id = id.to_owned();
         }
+        // Evidence the author may not see (a case they may not read, unless the move cited is
+        // a shared best practice) is checked as if the case did not exist.
+        let mut checked = item.clone();
+        self.hide_unshared_evidence(&mut checked, author);
+        let mut problems: Vec<(&str, String)> = Vec::new();
+        for reference in item
+            .evidence
+            .iter()
+            .filter(|r| !checked.evidence.contains(r))
+        {
+            if let Some((id, _)) = crate::domain::content::parse_evidence(reference) {
+                problems.push(("evidence", format!("{reference:?}: no case with id {id:?}")));
+            }
+        }
         let store = self.store();
-        let readable = |other: &str| {
+        let visible = |other: &str| {
             let record = store.get_record(other).ok().flatten()?;
-            author.readable_version(record)
+            let shared = checked
+                .evidence
+                .iter()
+                .filter_map(|r| crate::domain::content::parse_evidence(r))
+                .any(|(id, _)| id == other);
+            match author.readable_version(record.clone()) {
+                Some(case) => Some(case),
+                None if shared => Some(record.live.unwrap_or(record.item)),
+                None => None,
+            }
         };
-        let problems: Vec<ContentError> = capture::reference_problems(&item, readable)
+        problems.extend(capture::reference_problems(&checked, visible));
+        let problems: Vec<ContentError> = problems
             .into_iter()
             .map(|(field, message)| ContentError {
                 file: name.to_owned(),
@@ -224,6 +248,15 @@ impl Library {
                     item.kind.as_str()
                 ),
             ));
+        }
+        // References to cases the author may not see were never shown to them: they stay as
+        // they were (they were checked when someone who could read the case added them).
+        let mut seen = record.item.clone();
+        self.hide_unshared_evidence(&mut seen, author);
+        for kept in &record.item.evidence {
+            if !seen.evidence.contains(kept) && !item.evidence.contains(kept) {
+                item.evidence.push(kept.clone());
+            }
         }
         let mut note = note;
         match (item.owner.as_deref(), record.item.owner.as_deref()) {
@@ -323,10 +356,60 @@ impl Library {
     }
 
     /// The line diff between two versions of `id`, as Markdown with front matter.
-    pub fn diff(&self, id: &str, from: u64, to: u64) -> Result<Vec<DiffLine>, LibraryError> {
-        let old = self.version(id, from)?;
-        let new = self.version(id, to)?;
-        Ok(diff_lines(&to_markdown(&old.item), &to_markdown(&new.item)))
+    /// Version `n` of `id` as `reader` may see it (see [`Library::hide_unshared_evidence`]).
+    pub fn version_as_seen(
+        &self,
+        id: &str,
+        n: u64,
+        reader: &Access,
+    ) -> Result<Version, LibraryError> {
+        let mut version = self.version(id, n)?;
+        self.hide_unshared_evidence(&mut version.item, reader);
+        Ok(version)
+    }
+
+    /// The changes from version `from` to `to`, as `reader` may see them (evidence they may
+    /// not see is left out of both sides).
+    pub fn diff(
+        &self,
+        id: &str,
+        from: u64,
+        to: u64,
+        reader: &Access,
+    ) -> Result<Vec<DiffLine>, LibraryError> {
+        let mut old = self.version(id, from)?.item;
+        let mut new = self.version(id, to)?.item;
+        self.hide_unshared_evidence(&mut old, reader);
+        self.hide_unshared_evidence(&mut new, reader);
+        Ok(diff_lines(&to_markdown(&old), &to_markdown(&new)))
+    }
+
+    /// Leaves out of `item.evidence` the references `reader` may not see: a case they may not
+    /// read is cited visibly only by a move marked as a best practice (shared with everyone).
+    /// Every view of an item — page, API, editor, versions — goes through this, so the id of a
+    /// hidden case review never reaches someone who may not read it.
+    pub fn hide_unshared_evidence(&self, item: &mut ContentItem, reader: &Access) {
+        if item.evidence.is_empty() {
+            return;
+        }
+        let store = self.store();
+        item.evidence.retain(|reference| {
+            let Some((id, n)) = crate::domain::content::parse_evidence(reference) else {
+                return false;
+            };
+            let Some(record) = store.get_record(id).ok().flatten() else {
+                return false;
+            };
+            let published = record
+                .live
+                .clone()
+                .or_else(|| (record.item.status == Status::Published).then(|| record.item.clone()));
+            if reader.readable_version(record).is_some() {
+                return true;
+            }
+            let shared = n.and_then(|n| published.and_then(|c| c.moves.get(n - 1).map(|m| m.best)));
+            shared == Some(true)
+        });
     }
 
     /// Items in review, oldest change first: the approvers' queue.

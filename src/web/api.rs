@@ -142,12 +142,12 @@ pub fn readable_item(
     access: &crate::access::Access,
     id: &str,
 ) -> Result<ContentItem, AppError> {
-    match state.library.record(id) {
-        Ok(record) => access
-            .readable_version(record)
-            .ok_or_else(|| crate::library::LibraryError::NotFound(id.to_owned()).into()),
-        Err(e) => Err(e.into()),
-    }
+    let record = state.library.record(id)?;
+    let mut item = access
+        .readable_version(record)
+        .ok_or_else(|| crate::library::LibraryError::NotFound(id.to_owned()))?;
+    state.library.hide_unshared_evidence(&mut item, access);
+    Ok(item)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

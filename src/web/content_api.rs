@@ -496,7 +496,9 @@ pub async fn get_version(
 ) -> Result<web::Json<VersionView>, AppError> {
     let (id, n) = path.into_inner();
     require_history(&state, &principal, &id)?;
-    let version = state.library.version(&id, n)?;
+    let version = state
+        .library
+        .version_as_seen(&id, n, &state.access(principal))?;
     Ok(web::Json(VersionView {
         markdown: to_markdown(&version.item),
         version,
@@ -531,7 +533,10 @@ pub async fn get_diff(
     query: web::Query<DiffQuery>,
 ) -> Result<web::Json<Vec<DiffLine>>, AppError> {
     require_history(&state, &principal, &id)?;
-    Ok(web::Json(state.library.diff(&id, query.from, query.to)?))
+    let reader = state.access(principal);
+    Ok(web::Json(
+        state.library.diff(&id, query.from, query.to, &reader)?,
+    ))
 }
 
 /// `POST /api/v1/content/{id}/versions/{n}/restore`: version `n` becomes the new draft.

@@ -619,13 +619,17 @@ fn editable(
 ) -> Result<(ContentItem, u64), AppError> {
     let access = state.access(principal.clone());
     crate::web::api::readable_item(state, &access, id)?;
-    let record = state.library.record(id)?;
+    let mut record = state.library.record(id)?;
     crate::web::auth::require(
         policy::can_edit_content(principal, ContentFacts::of(&record.item)),
         principal,
         "editing this item",
         "its owner, trainers (playbooks, courses, lessons, campaigns), managers and admins",
     )?;
+    // The form shows only the evidence the editor may see; the save keeps the rest.
+    state
+        .library
+        .hide_unshared_evidence(&mut record.item, &access);
     Ok((record.item, record.version))
 }
 
@@ -778,7 +782,10 @@ pub async fn show_version(
 ) -> Result<HttpResponse, PageError> {
     let (id, n) = path.into_inner();
     content_api::require_history(&state, &principal, &id).or_page(lang)?;
-    let version = state.library.version(&id, n).or_page(lang)?;
+    let version = state
+        .library
+        .version_as_seen(&id, n, &state.access(principal))
+        .or_page(lang)?;
     html(&VersionPage {
         ctx: PageContext::for_request(&req, &state, lang),
         markdown: to_markdown(&version.item),
@@ -800,11 +807,15 @@ pub async fn show_diff(
     query: web::Query<content_api::DiffQuery>,
 ) -> Result<HttpResponse, PageError> {
     content_api::require_history(&state, &principal, &id).or_page(lang)?;
+    let reader = state.access(principal);
     let diff = state
         .library
-        .diff(&id, query.from, query.to)
+        .diff(&id, query.from, query.to, &reader)
         .or_page(lang)?;
-    let version = state.library.version(&id, query.to).or_page(lang)?;
+    let version = state
+        .library
+        .version_as_seen(&id, query.to, &reader)
+        .or_page(lang)?;
     html(&VersionPage {
         ctx: PageContext::for_request(&req, &state, lang),
         markdown: String::new(),

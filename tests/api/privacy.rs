@@ -371,7 +371,39 @@ async fn a_playbook_shows_readers_only_the_shared_moves_of_a_case_they_may_not_r
         assert!(page.contains("公开一招"), "{name}");
         assert!(!page.contains("私密"), "{name} saw an unmarked move");
         assert!(!item.to_string().contains("私密"), "{name}: {item}");
+        assert_eq!(
+            item["evidence"],
+            json!([format!("{review}#2")]),
+            "{name}: only the shared reference"
+        );
     }
+
+    // A trainer revises the playbook: the editor shows only the shared reference, and the save
+    // keeps the references the trainer never saw.
+    let trainer = app.client_as("teacher2", "trainer").await;
+    let (_, form) = text_of(&trainer, &app.url(&format!("/content/{id}/edit"))).await;
+    assert!(form.contains(&format!("{review}#2")) && !form.contains(&format!("{review}#1")));
+    let (status, saved) = send(
+        trainer
+            .put(app.url(&format!("/api/v1/content/{id}")))
+            .json(&playbook_citing(&[format!("{review}#2")])),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let (_, revised) = send(manager.get(app.url(&format!("/api/v1/content/{id}")))).await;
+    let kept: BTreeSet<&str> = revised["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(kept.len(), 4, "{revised}");
+    let (_, versions) = text_of(
+        &trainer,
+        &app.url(&format!("/api/v1/content/{id}/versions/2")),
+    )
+    .await;
+    assert!(!versions.contains(&format!("{review}#3")), "{versions}");
 }
 
 // ---------------------------------------------------------------------------------------------
