@@ -2628,6 +2628,45 @@ mod tests {
         );
     }
 
+    // ---- explanations without the figures
+
+    #[test]
+    fn an_explanation_without_the_figures_keeps_rank_and_cut_and_drops_every_number_of_the_account()
+    {
+        let accounts = revenues(&[987_654, 9, 9, 7, 6, 5, 4, 3, 2, 1]);
+        let percent = single_revenue().resolve().expect("valid");
+        let run = percent.run(&accounts);
+        let hidden = run.assignment_without_figures(0, &HashMap::new());
+        assert_eq!(hidden.score, None);
+        assert!(hidden.contributions.is_empty());
+        assert_eq!(hidden.rank, 1);
+        assert_eq!(
+            hidden.rule.en,
+            "rank 1 of 10 ≤ ceil(10 × 1%) = 1 → strategic"
+        );
+        assert_eq!(hidden.rule.zh, "排名 1/10 ≤ ceil(10×1%)=1 → 重要(战略)客户");
+        let tied = run.assignment_without_figures(1, &HashMap::new());
+        assert!(
+            tied.rule.en.contains("tied with 1 other account(s)"),
+            "{}",
+            tied.rule.en
+        );
+        assert!(!tied.rule.en.contains('9'), "{}", tied.rule.en);
+
+        let threshold = model(
+            r#"{"score":{"method":"single","indicator":"revenue"},"cut":{"method":"threshold","thresholds":[500000,8,3]},
+                "tiers":[{"id":"strategic"},{"id":"major"},{"id":"ordinary"},{"id":"small"}]}"#,
+        )
+        .resolve()
+        .expect("valid");
+        let run = threshold.run(&accounts);
+        let shown = run.assignment(0, &HashMap::new());
+        assert!(shown.rule.en.contains("987654") && shown.rule.en.contains("500000"));
+        let hidden = run.assignment_without_figures(0, &HashMap::new());
+        assert_eq!(hidden.rule.en, "rank 1 of 10 → strategic");
+        assert_eq!(hidden.rule.zh, "排名 1/10 → 重要(战略)客户");
+    }
+
     // ---- rank rule
 
     #[test]
