@@ -1,0 +1,289 @@
+//! The header: column names matched to fields (English and Chinese, units in brackets), duplicates
+//! and unknown columns reported.
+
+use super::*;
+
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    Id,
+    Name,
+    Aliases,
+    Industry,
+    Region,
+    Owner,
+    Revenue,
+    Profit,
+    Collected,
+    Transactions,
+    CooperationYears,
+    OverdueDays,
+    ProductLines,
+    Credit,
+    Referral,
+    Picky,
+    Strict,
+    PotentialCustomer,
+    PotentialService,
+}
+
+/// How one column of the file maps to an account field.
+#[derive(Debug, Clone)]
+pub(super) struct Slot {
+    pub(super) field: Field,
+    /// Yuan per unit written in a money cell (1 for 元, 10,000 for 万元).
+    pub(super) scale: u64,
+    /// The unit as written in the header, for messages.
+    pub(super) unit: String,
+}
+
+pub(super) struct ColumnPlan {
+    pub(super) slots: Vec<Option<Slot>>,
+    pub(super) headers: Vec<String>,
+    pub(super) ignored: Vec<IgnoredColumn>,
+    pub(super) warnings: Vec<String>,
+}
+
+pub(super) fn plan_columns(
+    record: &csv::ByteRecord,
+    row: u64,
+    encoding: SourceEncoding,
+) -> Result<ColumnPlan, ImportError> {
+    if record.len() > MAX_COLUMNS {
+        return Err(ImportError::Header {
+            row,
+            problems: vec![format!(
+                "the header has {} columns — at most {MAX_COLUMNS} columns are accepted; \
+                 delete the columns that are not account fields",
+                record.len()
+            )],
+        });
+    }
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut headers = Vec::with_capacity(record.len());
+    for (index, cell) in record.iter().enumerate() {
+        match std::str::from_utf8(cell) {
+            Ok(text) => headers.push(trim_header(text).to_string()),
+            Err(_) => {
+                problems.push(format!(
+                    "column {} is not valid UTF-8 text — save the file as \"CSV UTF-8\"",
+                    column_letter(index)
+                ));
+                headers.push(String::from_utf8_lossy(cell).trim().to_string());
+            }
+        }
+    }
+
+    let mut slots: Vec<Option<Slot>> = Vec::with_capacity(headers.len());
+    let mut ignored = Vec::new();
+    let mut taken: Vec<(Field, usize)> = Vec::new();
+    for (index, header) in headers.iter().enumerate() {
+        let (key, unit) = split_header(header);
+        let Some(column) = find_column(&key) else {
+            ignored.push(IgnoredColumn {
+                position: index + 1,
+                letter: column_letter(index),
+                header: header.clone(),
+            });
+            if ignored.len() <= MAX_IGNORED_WARNINGS {
+                warnings.push(ignored_warning(index, header, &key));
+            }
+            slots.push(None);
+            continue;
+        };
+        if let Some((_, first)) = taken.iter().find(|(field, _)| *field == column.kind) {
+            problems.push(format!(
+                "columns {} \"{}\" and {} \"{}\" both mean {} — keep only one of them",
+                column_letter(*first),
+                headers[*first],
+                column_letter(index),
+                header,
+                column.field
+            ));
+            slots.push(None);
+            continue;
+        }
+        taken.push((column.kind, index));
+        let scale = match unit.as_deref() {
+            None => 1,
+            Some(unit) => match unit_scale(column, unit) {
+                Some(scale) => scale,
+                None => {
+                    problems.push(format!(
+                        "column {} \"{}\" has a unit this importer does not know — rename it to \
+                         {} or give one of these units in brackets: {}",
+                        column_letter(index),
+                        header,
+                        column.headers.first().copied().unwrap_or(column.field),
+                        column.units.join(", ")
+                    ));
+                    1
+                }
+            },
+        };
+        slots.push(Some(Slot {
+            field: column.kind,
+            scale,
+            unit: unit.unwrap_or_default(),
+        }));
+    }
+
+    for required in [Field::Id, Field::Name] {
+        if !taken.iter().any(|(field, _)| *field == required) {
+            let column = ACCEPTED_COLUMNS.iter().find(|c| c.kind == required);
+            let names = column.map_or(String::new(), |c| {
+                format!("{} (or {})", c.field, c.headers.join(" / "))
+            });
+            problems.push(format!("there is no {names} column — add one"));
+        }
+    }
+
+    if !problems.is_empty() {
+        let found = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| format!("{} \"{}\"", column_letter(i), h))
+            .collect::<Vec<_>>()
+            .join(", ");
+        problems.push(format!(
+            "the columns found are {found}; the first non-blank line must be the header row, so \
+             delete any title rows above it"
+        ));
+        if encoding.is_transcoded() {
+            problems.push(format!(
+                "the file was read as {}; if these names look garbled, save the file as \"CSV \
+                 UTF-8\" and import it again",
+                encoding.label()
+            ));
+        }
+        return Err(ImportError::Header { row, problems });
+    }
+
+    if ignored.len() > MAX_IGNORED_WARNINGS {
+        warnings.push(format!(
+            "{} more columns are not account fields and were not imported",
+            ignored.len() - MAX_IGNORED_WARNINGS
+        ));
+    }
+    if encoding == SourceEncoding::Gb18030 {
+        warnings.push(
+            "the file is not UTF-8 and was read as GB18030 (GBK); if names look garbled, save \
+             it as \"CSV UTF-8\" and import it again"
+                .to_string(),
+        );
+    }
+    Ok(ColumnPlan {
+        slots,
+        headers,
+        ignored,
+        warnings,
+    })
+}
+
+pub(super) fn ignored_warning(index: usize, header: &str, key: &str) -> String {
+    let letter = column_letter(index);
+    if header.is_empty() {
+        return format!("column {letter} has no header; its cells were not imported");
+    }
+    // A unit written without brackets, e.g. 销售额万元: say how to write it.
+    for column in ACCEPTED_COLUMNS {
+        for name in std::iter::once(&column.field).chain(column.headers.iter()) {
+            let name_key = header_key(name);
+            if let Some(rest) = key.strip_prefix(name_key.as_str()) {
+                let rest = rest.trim_matches(|c| c == '_' || c == '/');
+                if !rest.is_empty() && unit_scale(column, rest).is_some() {
+                    return format!(
+                        "column {letter} \"{header}\" is not an account field and was not \
+                         imported — if it is {field}, write the unit in brackets: {name}({rest})",
+                        field = column.field
+                    );
+                }
+            }
+        }
+    }
+    format!(
+        "column {letter} \"{header}\" is not an account field and was not imported — rename it \
+         if it should be (accepted: {})",
+        ACCEPTED_COLUMNS
+            .iter()
+            .map(|c| c.field)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+pub(super) fn find_column(key: &str) -> Option<&'static AcceptedColumn> {
+    ACCEPTED_COLUMNS.iter().find(|column| {
+        header_key(column.field) == key || column.headers.iter().any(|h| header_key(h) == key)
+    })
+}
+
+/// Yuan per written unit for a header unit, or `None` when the unit is not accepted.
+pub(super) fn unit_scale(column: &AcceptedColumn, unit: &str) -> Option<u64> {
+    let unit: String = unit.chars().filter(|c| !c.is_whitespace()).collect();
+    match column.kind {
+        Field::Revenue | Field::Profit | Field::Collected => match unit.as_str() {
+            "元" | "cny" | "rmb" | "yuan" | "¥" | "人民币" | "人民币元" | "元人民币" => {
+                Some(1)
+            }
+            "千元" | "千" => Some(1_000),
+            "万元" | "万" | "万元人民币" | "人民币万元" => Some(10_000),
+            "百万元" | "百万" => Some(1_000_000),
+            "亿元" | "亿" => Some(100_000_000),
+            _ => None,
+        },
+        _ if column.units.is_empty() => Some(1),
+        _ => column
+            .units
+            .iter()
+            .any(|u| u.to_lowercase() == unit)
+            .then_some(1),
+    }
+}
+
+pub(super) fn trim_header(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{FEFF}' | '\u{200B}'))
+}
+
+/// Splits a header into its lookup key and an optional bracketed unit (both folded).
+pub(super) fn split_header(header: &str) -> (String, Option<String>) {
+    let folded = fold(header).to_lowercase();
+    let folded = trim_header(&folded);
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        if let Some(inner) = folded.strip_suffix(close) {
+            if let Some(at) = inner.rfind(open) {
+                let unit = inner[at + open.len_utf8()..].trim().to_string();
+                return (header_key(&inner[..at]), Some(unit));
+            }
+        }
+    }
+    (header_key(folded), None)
+}
+
+/// The lookup key of a header: folded, lower case, spaces and dashes as `_`.
+pub(super) fn header_key(text: &str) -> String {
+    let folded = fold(text).to_lowercase();
+    let mut key = String::with_capacity(folded.len());
+    for c in trim_header(&folded).chars() {
+        if c.is_whitespace() || c == '-' || c == '_' {
+            if !key.ends_with('_') {
+                key.push('_');
+            }
+        } else {
+            key.push(c);
+        }
+    }
+    key
+}
+
+pub(super) fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
