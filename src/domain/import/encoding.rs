@@ -3,7 +3,6 @@
 
 use super::*;
 
-
 pub(super) fn read_up_to<R: Read>(input: &mut R, limit: usize) -> io::Result<Vec<u8>> {
     let mut buffer = Vec::with_capacity(limit.min(BUFFER_LEN));
     input.take(limit as u64).read_to_end(&mut buffer)?;
@@ -212,7 +211,12 @@ pub(super) enum Source<R> {
 }
 
 impl<R: Read> Source<R> {
-    pub(super) fn decoded(inner: R, head: Vec<u8>, skip: usize, encoding: &'static Encoding) -> Source<R> {
+    pub(super) fn decoded(
+        inner: R,
+        head: Vec<u8>,
+        skip: usize,
+        encoding: &'static Encoding,
+    ) -> Source<R> {
         let filled = head.len();
         let mut input = head;
         input.resize(filled.max(BUFFER_LEN), 0);

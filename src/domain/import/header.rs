@@ -3,7 +3,6 @@
 
 use super::*;
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Field {
     Id,

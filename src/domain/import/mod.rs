@@ -68,6 +68,18 @@ use serde::Serialize;
 
 use crate::domain::account::{Account, CreditRating, Indicators, Money};
 
+mod encoding;
+mod header;
+mod rows;
+mod types;
+mod values;
+
+use encoding::*;
+use header::*;
+pub use rows::*;
+pub use types::*;
+use values::*;
+
 /// How much of the file is examined to choose the encoding and the delimiter.
 const SNIFF_LEN: usize = 64 * 1024;
 /// Size of the read buffer used by the CSV reader and the transcoder.
@@ -87,18 +99,6 @@ pub const MAX_ROW_BYTES: u64 = 2 << 20;
 pub const MAX_COLUMNS: usize = 16_384;
 /// Ignored columns named one by one in [`AccountRows::warnings`]; the rest are counted.
 const MAX_IGNORED_WARNINGS: usize = 20;
-
-mod encoding;
-mod header;
-mod rows;
-mod types;
-mod values;
-
-use encoding::*;
-use header::*;
-pub use rows::*;
-pub use types::*;
-use values::*;
 
 #[cfg(test)]
 mod tests;

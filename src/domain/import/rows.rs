@@ -3,7 +3,6 @@
 
 use super::*;
 
-
 /// Reads the header of a CSV export and returns an iterator over its account rows.
 ///
 /// The encoding and delimiter are detected (see the module documentation). Header problems are

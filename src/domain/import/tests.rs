@@ -305,8 +305,9 @@ fn money_precision_is_exact_and_never_goes_through_floating_point() {
     );
     assert_eq!(money("92233720368547758.07"), Ok(Money(i64::MAX)));
     assert!(money("92233720368547758.08").is_err_and(|m| m.contains("too large")));
-    assert!(money("99999999999999999999999999999999999999999")
-        .is_err_and(|m| m.contains("too large")));
+    assert!(
+        money("99999999999999999999999999999999999999999").is_err_and(|m| m.contains("too large"))
+    );
 }
 
 #[test]
@@ -558,8 +559,7 @@ fn header_errors_list_every_problem_and_the_accepted_names() {
 
     let problems = header_problems("id,name,销售额(美元),合作年限(月)\n".as_bytes());
     assert!(
-        problems[0]
-            .contains("column C \"销售额(美元)\" has a unit this importer does not know"),
+        problems[0].contains("column C \"销售额(美元)\" has a unit this importer does not know"),
         "{problems:?}"
     );
     assert!(problems[0].contains("万元"));
@@ -706,8 +706,7 @@ fn counts_reject_negatives_and_fractions_but_accept_trailing_zeros() {
 
 #[test]
 fn empty_cells_are_not_recorded_rather_than_zero() {
-    let account =
-        only_account("id,name,revenue,credit,transactions,aliases,owner\nA,a, , ,,,\n");
+    let account = only_account("id,name,revenue,credit,transactions,aliases,owner\nA,a, , ,,,\n");
     assert_eq!(account.indicators, Indicators::default());
     assert!(account.aliases.is_empty());
     assert_eq!(account.owner, None);
@@ -723,8 +722,7 @@ fn aliases_split_on_every_accepted_separator() {
 
 #[test]
 fn semicolon_and_tab_delimiters_are_detected_from_the_header() {
-    let rows =
-        read_accounts("id;name;revenue\nA;a;\"1,5\"\nB;b;2\n".as_bytes()).expect("header");
+    let rows = read_accounts("id;name;revenue\nA;a;\"1,5\"\nB;b;2\n".as_bytes()).expect("header");
     assert_eq!(rows.delimiter(), ';');
     let (good, bad) = split(rows);
     assert_eq!(good.len(), 1);

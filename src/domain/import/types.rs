@@ -3,7 +3,6 @@
 
 use super::*;
 
-
 /// One account read from the file, with the spreadsheet row it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParsedRow {

@@ -3,7 +3,6 @@
 
 use super::*;
 
-
 /// Maps full-width forms to their ASCII counterparts (digits, letters, punctuation, ideographic
 /// space, ￥) and a few look-alikes (−, 【】).
 pub(super) fn fold_char(c: char) -> char {
