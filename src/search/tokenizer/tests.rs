@@ -509,39 +509,3 @@ fn snippet_highlights_original_text() {
     assert!(html.contains("<b>追加</b>"), "{html}");
     assert!(html.contains("<b>銷售</b>"), "{html}");
 }
-
-/// Throughput on ~1 MB of mixed text. Run with
-/// `cargo test --release -- --ignored --nocapture throughput`.
-#[test]
-#[ignore]
-fn throughput() {
-    let paragraph = "大客户管理的核心是客户分级：按照二八法则，20%的VIP客户贡献80%的回款。\
-        售后服務體系與滿意度回訪要跟上，ＫＡ渠道每30天复盘一次。\
-        Negotiation tips: listen first, anchor high, and summarise next steps. \
-        追加销售和交叉销售靠的是经验萃取与样板点打造。";
-    let mut text = String::new();
-    while text.len() < 1_000_000 {
-        text.push_str(paragraph);
-        text.push('\n');
-    }
-    warm_up();
-    for (name, mut analyzer) in [("index", index_analyzer()), ("query", query_analyzer())] {
-        let started = std::time::Instant::now();
-        let mut count = 0usize;
-        let rounds = 5;
-        for _ in 0..rounds {
-            let mut stream = analyzer.token_stream(&text);
-            while stream.advance() {
-                count += 1;
-            }
-        }
-        let seconds = started.elapsed().as_secs_f64() / f64::from(rounds);
-        println!(
-            "{name}: {:.2} MB in {:.1} ms = {:.1} MB/s, {} tokens",
-            text.len() as f64 / 1e6,
-            seconds * 1e3,
-            text.len() as f64 / 1e6 / seconds,
-            count / rounds as usize
-        );
-    }
-}
