@@ -1,0 +1,132 @@
+//! What reads return: tier summaries, list rows and pages, account details, import reports, the
+//! Pareto view.
+
+use super::*;
+
+/// How many accounts each tier holds after a recompute.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TierSummary {
+    /// Recompute sequence number (0 before the first recorded one).
+    pub seq: u64,
+    pub computed_at: String,
+    pub millis: u64,
+    pub accounts: usize,
+    pub tiers: Vec<TierCount>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TierCount {
+    pub tier: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub count: usize,
+}
+
+/// One account as a list entry.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub owner: Option<String>,
+    /// Tier in force (override applied).
+    pub tier: String,
+    pub tier_zh: String,
+    pub tier_en: String,
+    pub score: Option<f64>,
+    pub rank: usize,
+    pub percentile: f64,
+    pub overridden: bool,
+    /// False when the viewer may not see this account's figures (`score` is then `None`).
+    pub figures_visible: bool,
+}
+
+impl AccountRow {
+    /// Removes what would reveal the figures (the score can be the revenue itself).
+    pub fn hide_figures(&mut self) {
+        self.score = None;
+        self.figures_visible = false;
+    }
+}
+
+/// Filters and paging of the account list. Empty strings mean "any".
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AccountFilter {
+    pub tier: Option<String>,
+    pub region: Option<String>,
+    pub owner: Option<String>,
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// Default and largest page sizes of the account list.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 1_000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccountPage {
+    /// Accounts matching the filters.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// Best rank first.
+    pub accounts: Vec<AccountRow>,
+}
+
+/// One account with its tier and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccountDetail {
+    pub account: Account,
+    pub tier: TierAssignment,
+    pub tier_zh: String,
+    pub tier_en: String,
+    /// How every score is computed (normalisation included).
+    pub score_rule: Rule,
+    /// The last recorded tier change of this account.
+    pub last_change: Option<RecordedChange>,
+    /// False when the viewer may not see this account's figures: indicators, score and
+    /// contributions are then empty.
+    pub figures_visible: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Rows stored under an id that was new.
+    pub imported: usize,
+    /// Rows that replaced a stored account with the same id.
+    pub updated: usize,
+    /// Rows not stored (each has one or more entries in the errors).
+    pub rejected: usize,
+    pub ignored_columns: Vec<IgnoredColumn>,
+    pub warnings: Vec<String>,
+    /// The encoding the file was read in.
+    pub encoding: &'static str,
+    /// Tiers after the recompute that followed.
+    pub tiers: TierSummary,
+}
+
+/// A manager's override request; the acting user is passed separately.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OverrideRequest {
+    pub tier: String,
+    pub reason: String,
+}
+
+/// The Pareto picture of one indicator with the tier bands.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ParetoView {
+    pub indicator: Indicator,
+    /// `fen` for money indicators (total and bottom10_sum are in fen), else the indicator's
+    /// own unit (`cooperation_years` in hundredths of a year).
+    pub unit: &'static str,
+    #[serde(flatten)]
+    pub pareto: Pareto,
+    /// Tiers as bands of the x axis (share of accounts, best tier first), from computed tiers.
+    pub bands: Vec<TierBand>,
+}
