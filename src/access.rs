@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::accounts::{AccountBook, AccountDetail, AccountPage, AccountsError, TierState};
+use crate::accounts::{AccountBook, AccountDetail, AccountList, AccountsError, TierState};
 use crate::briefing::Viewer;
 use crate::domain::content::ContentItem;
 use crate::domain::policy::{self, ContentFacts, Principal};
@@ -103,15 +103,15 @@ impl Access {
         })
     }
 
-    /// A page of the account list, scores removed from the rows whose figures the principal
-    /// may not see.
-    pub fn account_page(&self, mut page: AccountPage) -> AccountPage {
-        for row in &mut page.accounts {
+    /// One slice of the account list, scores removed from the rows whose figures the
+    /// principal may not see.
+    pub fn account_list(&self, mut list: AccountList) -> AccountList {
+        for row in &mut list.accounts {
             if !policy::can_see_figures(&self.principal, row.owner.as_deref()) {
                 row.hide_figures();
             }
         }
-        page
+        list
     }
 
     /// The briefing's viewer: figures per account, cases as search shows them (published only:

@@ -301,7 +301,7 @@ impl AccountBook {
     }
 
     /// Accounts filtered by tier in force, region and owner, best rank first, one page.
-    pub fn list(&self, filter: &AccountFilter) -> Result<AccountPage, AccountsError> {
+    pub fn list(&self, filter: &AccountFilter) -> Result<AccountList, AccountsError> {
         let state = self.state();
         let wanted = |value: &Option<String>| {
             value
@@ -347,7 +347,7 @@ impl AccountBook {
             }
             total += 1;
         }
-        Ok(AccountPage {
+        Ok(AccountList {
             total,
             offset,
             limit,

@@ -69,7 +69,7 @@ pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 1_000;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AccountPage {
+pub struct AccountList {
     /// Accounts matching the filters.
     pub total: usize,
     pub offset: usize,

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{
-    AccountDetail, AccountFilter, AccountPage, ImportReport, OverrideRequest, ParetoView,
+    AccountDetail, AccountFilter, AccountList, ImportReport, OverrideRequest, ParetoView,
     TierState, TierSummary, TiersCsv,
 };
 use crate::domain::content::{ContentError, ContentItem, Kind};
@@ -432,7 +432,7 @@ pub async fn put_tier_model(
     path = "/api/v1/accounts",
     params(AccountFilter),
     responses(
-        (status = 200, description = "One page of accounts, best rank first", body = AccountPage),
+        (status = 200, description = "One page of accounts, best rank first", body = AccountList),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
     )
@@ -441,9 +441,9 @@ pub async fn list_accounts(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<AccountFilter>,
-) -> Result<web::Json<AccountPage>, AppError> {
+) -> Result<web::Json<AccountList>, AppError> {
     let access = state.access(principal);
-    Ok(web::Json(access.account_page(state.accounts.list(&query)?)))
+    Ok(web::Json(access.account_list(state.accounts.list(&query)?)))
 }
 
 #[utoipa::path(

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::accounts::{
-    AccountDetail, AccountFilter, AccountPage, OverrideRequest, ParetoView, TierState,
+    AccountDetail, AccountFilter, AccountList, OverrideRequest, ParetoView, TierState,
 };
 use crate::domain::content::{ContentItem, Kind};
 use crate::domain::coverage::Coverage;
@@ -555,7 +555,7 @@ fn accounts_page(
     ctx: PageContext,
     state: &TierState,
     filter: &AccountFilter,
-    page: AccountPage,
+    page: AccountList,
 ) -> AccountsPage {
     let lang = ctx.lang;
     let ui = ctx.ui;
@@ -623,7 +623,7 @@ pub async fn show_accounts(
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let access = state.access(principal);
-    let page = access.account_page(state.accounts.list(&query).or_page(lang)?);
+    let page = access.account_list(state.accounts.list(&query).or_page(lang)?);
     html(&accounts_page(ctx, &state.accounts.state(), &query, page)).or_page(lang)
 }
 

@@ -73,17 +73,17 @@ impl<'a> TierRun<'a> {
         model: &'a ResolvedModel,
         accounts: &'a [Account],
         table: &'a TierTable,
-    ) -> TierView<'a> {
+    ) -> Explainer<'a> {
         debug_assert_eq!(accounts.len(), table.len());
-        TierView {
+        Explainer {
             model,
             accounts,
             table,
         }
     }
 
-    pub(super) fn as_view(&self) -> TierView<'_> {
-        TierView {
+    pub(super) fn as_view(&self) -> Explainer<'_> {
+        Explainer {
             model: self.model,
             accounts: self.accounts,
             table: &self.table,
@@ -149,13 +149,13 @@ impl<'a> TierRun<'a> {
 }
 
 /// A run's table with the model and accounts it was computed from: renders explanations.
-pub(super) struct TierView<'a> {
+pub(super) struct Explainer<'a> {
     pub(super) model: &'a ResolvedModel,
     pub(super) accounts: &'a [Account],
     pub(super) table: &'a TierTable,
 }
 
-impl TierView<'_> {
+impl Explainer<'_> {
     pub(super) fn assignment(
         &self,
         i: usize,
