@@ -19,6 +19,9 @@ fi
 echo "==> cargo fmt --check"
 cargo fmt --check
 
+echo "==> links of README.md, ARCHITECTURE.md and docs/ (files and headings exist)"
+python3 scripts/check-docs.py
+
 echo "==> cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 

@@ -160,7 +160,8 @@ impl AccountBook {
         })
     }
 
-    /// Replaces the tier model (JSON text, see the README), stores it durably and recomputes.
+    /// Replaces the tier model (JSON text, see docs/tier-model.md), stores it durably and
+    /// recomputes.
     /// `by` is the acting user (checked against roles once users exist).
     pub fn set_model_json(&self, json: &str, by: &str) -> Result<Arc<TierState>, AccountsError> {
         let model = TierModel::from_json(json).map_err(AccountsError::InvalidModel)?;

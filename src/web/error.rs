@@ -16,7 +16,7 @@ pub enum AppError {
     /// A resource that does not exist (or that the viewer may not know exists).
     #[error("{0}")]
     NotFound(String),
-    /// A request the client must change; `code` is stable and documented in the README.
+    /// A request the client must change; `code` is stable and documented in docs/api.md.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     /// No signed-in user (or an unknown, revoked or expired session or token).

@@ -7,7 +7,7 @@
 //! only need tier / score / rank, [`ResolvedModel::run`] gives a compact [`TierRun`] whose
 //! explanations are rendered per account on demand.
 //!
-//! The shape and semantics below are also written up in `MODEL.md` (README section).
+//! The shape and semantics below are also written up for users in `docs/tier-model.md`.
 //!
 //! # The tier model document
 //!
