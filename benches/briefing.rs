@@ -13,12 +13,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{generate, percentile, sentences, Rng};
-use playbook::accounts::AccountBook;
-use playbook::briefing::{briefing, briefing_traced, CustomerFinder, Viewer, PHASES};
+use playbook::app::account_book::AccountBook;
+use playbook::app::briefing::{briefing, briefing_traced, CustomerFinder, Viewer, PHASES};
+use playbook::app::library::{tier_ids, Library};
 use playbook::domain::alerts::Rules;
 use playbook::domain::taxonomy::Taxonomy;
 use playbook::domain::Lang;
-use playbook::library::{tier_ids, Library};
 use playbook::search::index::SearchIndex;
 use playbook::search::indexer;
 use playbook::store::Store;
@@ -52,7 +52,7 @@ fn main() {
     let store = Store::open(&dir.path().join("store")).expect("store opens");
     let book = AccountBook::open(store.clone()).expect("account book opens");
     let csv = timed("generate accounts CSV", || {
-        playbook::demo::accounts_csv(accounts, playbook::demo::DEFAULT_SEED)
+        playbook::app::demo::accounts_csv(accounts, playbook::app::demo::DEFAULT_SEED)
     });
     timed(&format!("import {accounts} accounts"), || {
         book.import_csv(csv.as_bytes(), "bench", &mut |_| {})

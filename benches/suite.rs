@@ -32,14 +32,14 @@ use std::time::{Duration, Instant};
 use common::{
     generate_docs, percentile, query_classes, sentences, write_docs, Doc, QueryClass, Rng,
 };
-use playbook::accounts::AccountBook;
+use playbook::app::account_book::AccountBook;
+use playbook::app::briefing::{briefing, CustomerFinder, Viewer};
+use playbook::app::content_loader::load_dir;
+use playbook::app::library::{tier_ids, Library, SearchParams};
 use playbook::auth::{Auth, AuthSettings};
-use playbook::briefing::{briefing, CustomerFinder, Viewer};
-use playbook::content::load_dir;
 use playbook::domain::content::ContentItem;
 use playbook::domain::policy::Role;
 use playbook::domain::Lang;
-use playbook::library::{tier_ids, Library, SearchParams};
 use playbook::render::plain_text;
 use playbook::search::index::{SearchIndex, Visibility};
 use playbook::search::indexer;
@@ -409,7 +409,7 @@ fn probe_search(settings: &Settings, dir: &Path) {
     drop(docs);
     let data_dir = dir.join("data");
     let store = Store::open(&data_dir.join("store")).expect("store opens");
-    let taxonomy = playbook::content::load_settings(&dir.join("content")).0;
+    let taxonomy = playbook::app::content_loader::load_settings(&dir.join("content")).0;
     let (index, _) = SearchIndex::open(&data_dir.join("index")).expect("index opens");
     let library = Library::new(
         store,
@@ -596,7 +596,8 @@ fn measure_incremental(
 
 fn measure_accounts(settings: &Settings, store: &Store, library: &Library, report: &mut Report) {
     let book = AccountBook::open(store.clone()).expect("account book opens");
-    let csv = playbook::demo::accounts_csv(settings.accounts, playbook::demo::DEFAULT_SEED);
+    let csv =
+        playbook::app::demo::accounts_csv(settings.accounts, playbook::app::demo::DEFAULT_SEED);
     let started = Instant::now();
     let imported = book
         .import_csv(csv.as_bytes(), "bench", &mut |e| panic!("row error: {e}"))

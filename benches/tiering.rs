@@ -14,8 +14,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-use playbook::accounts::{AccountBook, OverrideRequest};
-use playbook::demo::accounts_csv;
+use playbook::app::account_book::{AccountBook, OverrideRequest};
+use playbook::app::demo::accounts_csv;
 use playbook::domain::import::read_accounts;
 use playbook::domain::tiering::TierModel;
 use playbook::store::Store;

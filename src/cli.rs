@@ -149,10 +149,10 @@ enum DemoCommand {
 #[derive(Debug, Args)]
 struct DemoAccountsArgs {
     /// Number of generated accounts (the 12 showcase accounts come on top).
-    #[arg(long, default_value_t = crate::demo::DEFAULT_COUNT)]
+    #[arg(long, default_value_t = crate::app::demo::DEFAULT_COUNT)]
     count: usize,
     /// Seed of the generator: the same seed gives the same file.
-    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    #[arg(long, default_value_t = crate::app::demo::DEFAULT_SEED)]
     seed: u64,
 }
 
@@ -242,7 +242,7 @@ pub fn run() -> ExitCode {
         Some(Command::Export(args)) => export(&args.dir, &args.data_dir.data_dir),
         Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir.data_dir, args.force),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
-            print!("{}", crate::demo::accounts_csv(args.count, args.seed));
+            print!("{}", crate::app::demo::accounts_csv(args.count, args.seed));
             ExitCode::SUCCESS
         }
     }
@@ -312,7 +312,7 @@ fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match crate::editing::export_dir(&records, dir) {
+    match crate::app::authoring::export_dir(&records, dir) {
         Ok(n) => {
             println!("{n} items written to {}", dir.display());
             ExitCode::SUCCESS
@@ -604,7 +604,7 @@ fn import_accounts(file: &std::path::Path, data_dir: &std::path::Path) -> ExitCo
             return nothing_imported;
         }
     };
-    let book = match crate::accounts::AccountBook::open(store) {
+    let book = match crate::app::account_book::AccountBook::open(store) {
         Ok(book) => book,
         Err(e) => {
             eprintln!("error: {e}");
@@ -703,7 +703,7 @@ fn reindex(args: DirsArgs) -> ExitCode {
 }
 
 fn check(content_dir: &std::path::Path) -> ExitCode {
-    match crate::content::load_dir(content_dir) {
+    match crate::app::content_loader::load_dir(content_dir) {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -8,15 +8,15 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
-use crate::accounts::AccountBook;
+use crate::app::account_book::AccountBook;
+use crate::app::content_loader::load_dir;
+use crate::app::library::{tier_ids, Library};
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::content::load_dir;
 use crate::domain::alerts::Rules;
 use crate::domain::content::ContentError;
 use crate::domain::policy::Role;
 use crate::domain::taxonomy::Taxonomy;
-use crate::library::{tier_ids, Library};
 use crate::search::index::{Fresh, SearchIndex};
 use crate::search::indexer;
 use crate::store::{ContentLoad, Store};
@@ -76,7 +76,7 @@ impl Application {
             accounts: accounts.clone(),
             auth,
             max_import_bytes: config.max_import_bytes,
-            finder: crate::briefing::CustomerFinder::default(),
+            finder: crate::app::briefing::CustomerFinder::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
             backup_dir: config.backup_dir(),
             import_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
@@ -199,10 +199,10 @@ fn sync_content_dir(
     store: &Store,
 ) -> anyhow::Result<(Taxonomy, Rules, Vec<ContentError>)> {
     let dir = &config.content_dir;
-    let fingerprint = crate::content::fingerprint(dir);
+    let fingerprint = crate::app::content_loader::fingerprint(dir);
     if let (Some(now), Some(last)) = (&fingerprint, store.content_load()?) {
         if *now == last.fingerprint {
-            let (taxonomy, alert_rules) = crate::content::load_settings(dir);
+            let (taxonomy, alert_rules) = crate::app::content_loader::load_settings(dir);
             tracing::info!(
                 "content directory {} unchanged since the last sync: files not re-read",
                 dir.display()
@@ -294,7 +294,10 @@ pub fn reindex(config: &Config) -> anyhow::Result<usize> {
 fn open_accounts(store: Store, demo: bool) -> anyhow::Result<(AccountBook, bool)> {
     let book = AccountBook::open(store).context("cannot compute the account tiers")?;
     if demo && book.state().is_empty() {
-        let csv = crate::demo::accounts_csv(crate::demo::DEFAULT_COUNT, crate::demo::DEFAULT_SEED);
+        let csv = crate::app::demo::accounts_csv(
+            crate::app::demo::DEFAULT_COUNT,
+            crate::app::demo::DEFAULT_SEED,
+        );
         let report = book.import_csv(csv.as_bytes(), "demo", &mut |error| {
             tracing::error!("demo accounts: {error}");
         })?;

@@ -132,7 +132,7 @@ impl ContentRecord {
 }
 
 /// The last completed sync of the content directory: its fingerprint then
-/// (`crate::content::fingerprint`) and the problems the load reported.
+/// (`crate::app::content_loader::fingerprint`) and the problems the load reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentLoad {
     pub fingerprint: String,

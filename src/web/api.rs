@@ -9,15 +9,15 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{
+use crate::app::account_book::{
     AccountDetail, AccountFilter, AccountList, ImportReport, OverrideRequest, ParetoView,
     TierState, TierSummary, TiersCsv,
 };
+use crate::app::library::{MissSummary, SearchParams};
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::import::RowError;
 use crate::domain::policy::{self, Principal};
 use crate::domain::tiering::{Rule, TierDef, TierModel};
-use crate::library::{MissSummary, SearchParams};
 use crate::render::render_html;
 use crate::search::index::SearchResults;
 use crate::store::RecordedChange;
@@ -79,7 +79,7 @@ impl ItemRef {
 /// the published playbooks citing a case.
 pub fn evidence_links(
     state: &AppState,
-    access: &crate::access::Access,
+    access: &crate::app::access::Access,
     item: &ContentItem,
 ) -> (Vec<crate::domain::capture::Evidence>, Vec<ItemRef>) {
     let catalog = state.library.indexed_catalog();
@@ -101,12 +101,16 @@ pub fn evidence_links(
 }
 
 impl ContentView {
-    pub fn new(state: &AppState, access: &crate::access::Access, item: ContentItem) -> ContentView {
+    pub fn new(
+        state: &AppState,
+        access: &crate::app::access::Access,
+        item: ContentItem,
+    ) -> ContentView {
         let (cited_cases, cited_by) = evidence_links(state, access, &item);
         ContentView {
             html: render_html(&item.body),
             url: format!("/content/{}", item.id),
-            stale: item.is_stale(&crate::editing::today()),
+            stale: item.is_stale(&crate::app::authoring::today()),
             cited_cases,
             cited_by,
             item,
@@ -139,13 +143,13 @@ pub async fn get_content(
 /// hidden item's existence is not revealed.
 pub fn readable_item(
     state: &AppState,
-    access: &crate::access::Access,
+    access: &crate::app::access::Access,
     id: &str,
 ) -> Result<ContentItem, AppError> {
     let record = state.library.record(id)?;
     let mut item = access
         .readable_version(record)
-        .ok_or_else(|| crate::library::LibraryError::NotFound(id.to_owned()))?;
+        .ok_or_else(|| crate::app::library::LibraryError::NotFound(id.to_owned()))?;
     state.library.hide_unshared_evidence(&mut item, access);
     Ok(item)
 }
@@ -747,7 +751,7 @@ pub struct LookupQuery {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct LookupResponse {
-    pub hits: Vec<crate::briefing::LookupView>,
+    pub hits: Vec<crate::app::briefing::LookupView>,
 }
 
 /// Checks a lookup query; long input is refused rather than cut silently.
@@ -794,7 +798,7 @@ pub struct BriefingQuery {
     path = "/api/v1/accounts/{id}/briefing",
     params(("id" = String, Path, description = "Account id"), BriefingQuery),
     responses(
-        (status = 200, description = "The customer briefing", body = crate::briefing::Briefing),
+        (status = 200, description = "The customer briefing", body = crate::app::briefing::Briefing),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
@@ -806,8 +810,8 @@ pub async fn get_briefing(
     lang: crate::domain::Lang,
     id: web::Path<String>,
     query: web::Query<BriefingQuery>,
-) -> Result<web::Json<crate::briefing::Briefing>, AppError> {
-    let briefing = crate::briefing::briefing(
+) -> Result<web::Json<crate::app::briefing::Briefing>, AppError> {
+    let briefing = crate::app::briefing::briefing(
         &state.accounts,
         &state.library,
         state.library.alert_rules(),

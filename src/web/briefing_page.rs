@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::briefing::{Briefing, LookupView};
+use crate::app::briefing::{Briefing, LookupView};
 use crate::domain::recommend::MatchKind;
 use crate::domain::Lang;
 use crate::web::api::{lookup_query, LookupQuery};

@@ -1,17 +1,17 @@
 //! JSON handlers for writing content: create and save (JSON fields or a Markdown file), the
 //! workflow steps, versions and diffs, case reviews on accounts, best practices, courses and
-//! progress. Thin: check the policy, call the library (`crate::editing`) on the blocking pool.
+//! progress. Thin: check the policy, call the library (`crate::app::authoring`) on the blocking pool.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::app::library::LibraryError;
 use crate::domain::capture::{CaseReviewForm, Practice};
 use crate::domain::content::{to_markdown, ContentItem, Kind};
 use crate::domain::enablement::{Completion, Learner, MyCourse};
 use crate::domain::policy::{self, ContentFacts, Principal};
 use crate::domain::workflow::{Action, DiffLine, Version};
-use crate::library::LibraryError;
 use crate::render::render_html;
 use crate::store::VersionSummary;
 use crate::web::auth::require;
@@ -650,7 +650,7 @@ pub async fn review_queue(
         "the review queue",
         "managers and admins",
     )?;
-    let today = crate::editing::today();
+    let today = crate::app::authoring::today();
     Ok(web::Json(
         state
             .library
@@ -685,7 +685,7 @@ pub async fn my_content(
     principal: Principal,
     query: web::Query<MineQuery>,
 ) -> Result<web::Json<Vec<QueueEntry>>, AppError> {
-    let today = crate::editing::today();
+    let today = crate::app::authoring::today();
     Ok(web::Json(
         state
             .library

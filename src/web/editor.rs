@@ -1,14 +1,14 @@
 //! Pages for writing and publishing: the workflow panel of a content page, the editor with its
 //! live preview, history, versions and diffs, the review queue and "my content", best
 //! practices, case reviews on the account page, "my courses" and course completion.
-//! Thin like every handler: the policy decides, `crate::editing` does the work.
+//! Thin like every handler: the policy decides, `crate::app::authoring` does the work.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::access::Access;
+use crate::app::access::Access;
 use crate::domain::capture::{CaseReviewForm, Evidence, FieldError, Practice};
 use crate::domain::content::{to_markdown, ContentItem, Kind, Status};
 use crate::domain::enablement::{Completion, MyCourse};
@@ -84,7 +84,7 @@ impl WorkPanel {
         };
         Ok(WorkPanel {
             status: item.status.as_str(),
-            stale: item.is_stale(&crate::editing::today()),
+            stale: item.is_stale(&crate::app::authoring::today()),
             unpublished_changes: viewing_working_copy && record.live.is_some(),
             can_edit,
             can_submit: can_edit && item.status == Status::Draft,
@@ -868,7 +868,7 @@ pub async fn show_review_queue(
     )
     .or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
-    let today = crate::editing::today();
+    let today = crate::app::authoring::today();
     let entries = state
         .library
         .review_queue()
@@ -893,7 +893,7 @@ pub async fn show_my_content(
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
-    let today = crate::editing::today();
+    let today = crate::app::authoring::today();
     let mut entries: Vec<QueueEntry> = state
         .library
         .owned_by(Some(&principal.user))

@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
-use crate::accounts::AccountsError;
+use crate::app::account_book::AccountsError;
+use crate::app::library::LibraryError;
 use crate::domain::Lang;
-use crate::library::LibraryError;
 use crate::web::i18n::Ui;
 
 #[derive(Debug, thiserror::Error)]
@@ -120,9 +120,9 @@ impl From<LibraryError> for AppError {
     }
 }
 
-impl From<crate::briefing::BriefingError> for AppError {
-    fn from(error: crate::briefing::BriefingError) -> AppError {
-        use crate::briefing::BriefingError;
+impl From<crate::app::briefing::BriefingError> for AppError {
+    fn from(error: crate::app::briefing::BriefingError) -> AppError {
+        use crate::app::briefing::BriefingError;
         match error {
             BriefingError::NotFound(_) => AppError::NotFound(error.to_string()),
             BriefingError::Invalid { code, message } => AppError::BadRequest { code, message },

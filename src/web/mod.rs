@@ -21,11 +21,11 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::access::Access;
-use crate::accounts::AccountBook;
+use crate::app::access::Access;
+use crate::app::account_book::AccountBook;
+use crate::app::library::Library;
 use crate::auth::Auth;
 use crate::domain::policy::Principal;
-use crate::library::Library;
 use crate::web::error::{AppError, PageError};
 
 /// Shared by every worker.
@@ -36,7 +36,7 @@ pub struct AppState {
     /// Largest body of `POST /api/v1/accounts/import`, in bytes.
     pub max_import_bytes: usize,
     /// The customer lookup's name index, rebuilt after each recompute.
-    pub finder: crate::briefing::CustomerFinder,
+    pub finder: crate::app::briefing::CustomerFinder,
     /// Lifetime of the session cookie (the absolute session timeout), in seconds.
     pub session_max_age_secs: i64,
     /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).

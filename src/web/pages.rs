@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::accounts::{
+use crate::app::account_book::{
     AccountDetail, AccountFilter, AccountList, OverrideRequest, ParetoView, TierState,
 };
 use crate::domain::content::{ContentItem, Kind};
@@ -848,7 +848,7 @@ pub async fn show_account(
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let access = state.access(principal);
-    let briefing = crate::briefing::briefing(
+    let briefing = crate::app::briefing::briefing(
         &state.accounts,
         &state.library,
         state.library.alert_rules(),

@@ -3,10 +3,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::library::{MissSummary, DEFAULT_LIMIT};
 use crate::domain::content::Kind;
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
-use crate::library::{MissSummary, DEFAULT_LIMIT};
 use crate::search::index::{Hit, SearchResults};
 use crate::web::api::{SearchQuery, MISS_WINDOW};
 use crate::web::error::{OrPage, PageError};

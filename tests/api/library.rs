@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use playbook::content::load_dir;
+use playbook::app::content_loader::load_dir;
 use playbook::domain::content::{ContentItem, Kind, Outcome};
 use playbook::domain::coverage::coverage;
 use playbook::domain::import::read_accounts;
@@ -108,7 +108,7 @@ fn the_core_customer_course_has_all_ten_lessons_in_order() {
 #[test]
 fn sample_cases_cover_every_outcome_and_link_only_to_demo_accounts_that_exist() {
     let (items, _) = bundled();
-    let demo_ids: HashSet<String> = read_accounts(playbook::demo::SHOWCASE_CSV.as_bytes())
+    let demo_ids: HashSet<String> = read_accounts(playbook::app::demo::SHOWCASE_CSV.as_bytes())
         .expect("the showcase CSV reads")
         .map(|row| row.expect("every showcase row is valid").account.id)
         .collect();

@@ -4,7 +4,7 @@
 //! [`parse_content`] is a pure function of `(path, text, taxonomy)` that either yields a validated
 //! [`ContentItem`] or lists *every* problem of the file, each naming the file and the field.
 //! Reading files and checking rules across files (duplicate ids, lessons pointing at a course)
-//! belong to the loader in `crate::content`.
+//! belong to the loader in `crate::app::content_loader`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

@@ -18,7 +18,7 @@
 //! One recompute (its changes, its snapshot chunks, its [`RecomputeRecord`]) is written as one
 //! sled transaction and flushed: after a crash the history holds all of a recompute or none.
 //! Computed tiers themselves are **not** stored: they are derived from the accounts, the model
-//! and the overrides at start and after every change (`crate::accounts`).
+//! and the overrides at start and after every change (`crate::app::account_book`).
 //!
 //! Every mutating method flushes before it returns.
 

@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 
 /// The 12 showcase accounts (DEMO-001 … DEMO-012), in the importer's CSV format.
-pub const SHOWCASE_CSV: &str = include_str!("../demo/showcase_accounts.csv");
+pub const SHOWCASE_CSV: &str = include_str!("../../demo/showcase_accounts.csv");
 
 /// Default number of generated accounts (the showcase accounts come on top).
 pub const DEFAULT_COUNT: usize = 2_000;

@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 
-use crate::accounts::{AccountBook, AccountDetail, AccountList, AccountsError, TierState};
-use crate::briefing::Viewer;
+use crate::app::account_book::{AccountBook, AccountDetail, AccountList, AccountsError, TierState};
+use crate::app::briefing::Viewer;
+use crate::app::library::Library;
 use crate::domain::content::ContentItem;
 use crate::domain::policy::{self, ContentFacts, Principal};
-use crate::library::Library;
 use crate::search::index::Visibility;
 use crate::store::ContentRecord;
 

@@ -173,7 +173,7 @@ impl Library {
     }
 
     /// A stored item of any status; who may read it is the caller's question
-    /// (`crate::access::Access::can_read`).
+    /// (`crate::app::access::Access::can_read`).
     pub fn item(&self, id: &str) -> Result<ContentItem, LibraryError> {
         self.store
             .get_content(id)?

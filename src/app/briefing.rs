@@ -10,7 +10,8 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
-use crate::accounts::{AccountBook, AccountsError, TierState};
+use crate::app::account_book::{AccountBook, AccountsError, TierState};
+use crate::app::library::{Library, LibraryError};
 use crate::domain::account::{Account, Indicators};
 use crate::domain::alerts::{evaluate_with_labels, Alert, AlertContext, Direction, Rules};
 use crate::domain::content::{ContentItem, Kind, Outcome};
@@ -19,7 +20,6 @@ use crate::domain::policy::{self, Principal};
 use crate::domain::recommend::{IndexedCatalog, MatchKind, TierLevels};
 use crate::domain::tiering::{Contribution, TierOverride};
 use crate::domain::Lang;
-use crate::library::{Library, LibraryError};
 use crate::search::index::{Filters, Hit, SimilarRequest, Visibility};
 
 /// Related cases shown, own reviews included.
@@ -41,7 +41,7 @@ pub enum BriefingError {
     Search(#[from] crate::search::index::SearchError),
 }
 
-/// Who is looking, as the access policy describes them (see `crate::access::Access::viewer`).
+/// Who is looking, as the access policy describes them (see `crate::app::access::Access::viewer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The signed-in user; `None` sees every figure (tests and benchmarks).

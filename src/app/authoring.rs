@@ -10,7 +10,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::access::Access;
+use crate::app::access::Access;
+use crate::app::library::{Library, LibraryError};
 use crate::domain::capture::{self, CaseReviewForm, FieldError, Practice};
 use crate::domain::content::{
     parse_content, to_markdown, ContentError, ContentItem, Kind, Source, Status,
@@ -18,7 +19,6 @@ use crate::domain::content::{
 use crate::domain::enablement::{self, Completion, Learner, MyCourse};
 use crate::domain::policy;
 use crate::domain::workflow::{diff_lines, next_status, Action, DiffLine, Version};
-use crate::library::{Library, LibraryError};
 use crate::store::{ContentRecord, StoreError, VersionSummary};
 
 /// Today as `YYYY-MM-DD` (UTC), for review dates and campaign windows.

@@ -1,0 +1,22 @@
+//! The application layer: the use cases, with no HTTP. Each module holds one part of what
+//! Playbook does and is called by the web layer, the command line and the benchmarks alike.
+//!
+//! - [`library`]: the content library (store + search index + taxonomy), its catalog and search;
+//! - [`authoring`]: writing content: create and save from Markdown, the workflow, versions,
+//!   case reviews, best practices, course progress, export;
+//! - [`content_loader`]: reading the content directory into the store;
+//! - [`account_book`]: accounts, the tier model and overrides, with tiers derived in memory;
+//! - [`briefing`]: the customer briefing and the name lookup;
+//! - [`access`]: one request's view of the data, from `domain::policy`;
+//! - [`demo`]: the deterministic demo accounts.
+//!
+//! Invariant: nothing here imports actix or askama; storage and search are used through
+//! `crate::store` and `crate::search`.
+
+pub mod access;
+pub mod account_book;
+pub mod authoring;
+pub mod briefing;
+pub mod content_loader;
+pub mod demo;
+pub mod library;
