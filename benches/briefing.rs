@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use common::{generate, percentile, sentences, Rng};
 use playbook::app::account_book::AccountBook;
 use playbook::app::briefing::{briefing, briefing_traced, CustomerFinder, Viewer, PHASES};
+use playbook::app::indexer;
 use playbook::app::library::{tier_ids, Library};
 use playbook::domain::alerts::Rules;
 use playbook::domain::taxonomy::Taxonomy;
 use playbook::domain::Lang;
 use playbook::search::index::SearchIndex;
-use playbook::search::indexer;
 use playbook::store::Store;
 
 fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {

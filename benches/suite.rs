@@ -35,6 +35,7 @@ use common::{
 use playbook::app::account_book::AccountBook;
 use playbook::app::briefing::{briefing, CustomerFinder, Viewer};
 use playbook::app::content_loader::load_dir;
+use playbook::app::indexer;
 use playbook::app::library::{tier_ids, Library, SearchParams};
 use playbook::auth::{Auth, AuthSettings};
 use playbook::domain::content::ContentItem;
@@ -42,7 +43,6 @@ use playbook::domain::policy::Role;
 use playbook::domain::Lang;
 use playbook::render::plain_text;
 use playbook::search::index::{SearchIndex, Visibility};
-use playbook::search::indexer;
 use playbook::search::query::{build_text_query, parse, with_filters};
 use playbook::search::schema::{self, Fields};
 use playbook::search::tokenizer::{query_analyzer, register_tokenizers, ZH_EN_TOKENIZER};

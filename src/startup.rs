@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use crate::app::account_book::AccountBook;
 use crate::app::content_loader::load_dir;
+use crate::app::indexer;
 use crate::app::library::{tier_ids, Library};
 use crate::auth::Auth;
 use crate::config::Config;
@@ -18,7 +19,6 @@ use crate::domain::content::ContentError;
 use crate::domain::policy::Role;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Fresh, SearchIndex};
-use crate::search::indexer;
 use crate::store::{ContentLoad, Store};
 use crate::web::auth::authenticate;
 use crate::web::{configure, security_headers, AppState};

@@ -9,13 +9,13 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
+use crate::app::indexer::Indexer;
 use crate::domain::alerts::Rules;
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::coverage::{coverage, Coverage};
 use crate::domain::recommend::IndexedCatalog;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Filters, SearchIndex, SearchRequest, SearchResults, Visibility};
-use crate::search::indexer::Indexer;
 use crate::search::query::parse;
 use crate::store::{Store, StoreError};
 

@@ -8,6 +8,7 @@
 //! - [`account_book`]: accounts, the tier model and overrides, with tiers derived in memory;
 //! - [`briefing`]: the customer briefing and the name lookup;
 //! - [`access`]: one request's view of the data, from `domain::policy`;
+//! - [`indexer`]: the outbox-driven catch-up that keeps the search index in step with the store;
 //! - [`demo`]: the deterministic demo accounts.
 //!
 //! Invariant: nothing here imports actix or askama; storage and search are used through
@@ -19,4 +20,5 @@ pub mod authoring;
 pub mod briefing;
 pub mod content_loader;
 pub mod demo;
+pub mod indexer;
 pub mod library;

@@ -3,7 +3,7 @@
 //!
 //! Every commit carries a payload `{schema_version, applied_seq}`: the store's outbox sequence
 //! number up to which the index is complete. That number is how the index catches up after a
-//! crash (see `crate::search::indexer`).
+//! crash (see `crate::app::indexer`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

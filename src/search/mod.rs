@@ -6,7 +6,6 @@
 //! - [`query`]: the user's query language (words, "phrases", prefix while typing);
 //! - [`facets`]: facet counts over all matches (a collector over the fast columns);
 //! - [`index`]: open/rebuild, the one writer, searches with snippets and facet counts;
-//! - [`indexer`]: the outbox-driven catch-up that keeps the index in step with the store.
 //!
 //! The store is the source of truth: the index can be deleted at any time and is rebuilt at
 //! the next start (`playbook reindex` does it on demand). This module never imports the web
@@ -14,7 +13,6 @@
 
 pub mod facets;
 pub mod index;
-pub mod indexer;
 pub mod query;
 pub mod schema;
 pub mod tokenizer;
