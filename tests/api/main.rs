@@ -17,4 +17,5 @@ mod openapi;
 mod pages;
 mod search;
 mod security;
+mod security_auth;
 mod xss;
