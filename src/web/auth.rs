@@ -348,16 +348,38 @@ fn removal_cookie() -> Cookie<'static> {
     cookie
 }
 
+/// Signs in on the blocking pool (argon2 takes tens of milliseconds), ending the session the
+/// request arrived with, if any.
 async fn login_blocking(
+    req: &HttpRequest,
     state: &web::Data<AppState>,
     name: String,
     password: String,
-    client: String,
 ) -> Result<crate::auth::NewSession, AppError> {
     let auth = state.auth.clone();
-    Ok(web::block(move || auth.login(&name, &password, &client))
-        .await
-        .map_err(AppError::internal)??)
+    let client = client_of(req);
+    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    Ok(
+        web::block(move || auth.login(&name, &password, &client, previous.as_deref()))
+            .await
+            .map_err(AppError::internal)??,
+    )
+}
+
+/// The answer to a sign-in (or a password change): the new session's cookie and, as JSON, who
+/// is signed in with its CSRF token.
+fn signed_in(
+    req: &HttpRequest,
+    state: &AppState,
+    session: crate::auth::NewSession,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .cookie(session_cookie(req, state, session.secret))
+        .json(SessionView::of(Identity {
+            principal: session.info.principal,
+            csrf: Some(session.info.csrf),
+            via: Via::Session,
+        }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +416,8 @@ impl SessionView {
     }
 }
 
-/// `POST /api/v1/session`: sign in; sets the session cookie.
+/// `POST /api/v1/session`: sign in; sets the session cookie and ends the session the request
+/// arrived with, if any.
 #[utoipa::path(
     post,
     path = "/api/v1/session",
@@ -406,6 +429,7 @@ impl SessionView {
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
         (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn create_session(
@@ -414,14 +438,8 @@ pub async fn create_session(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let LoginBody { name, password } = body.into_inner();
-    let session = login_blocking(&state, name, password, client_of(&req)).await?;
-    Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&req, &state, session.secret))
-        .json(SessionView::of(Identity {
-            principal: session.info.principal,
-            csrf: Some(session.info.csrf),
-            via: Via::Session,
-        })))
+    let session = login_blocking(&req, &state, name, password).await?;
+    Ok(signed_in(&req, &state, session))
 }
 
 /// `GET /api/v1/session`: who am I.
@@ -464,19 +482,21 @@ pub struct PasswordBody {
     new_password: String,
 }
 
-/// `PUT /api/v1/session/password`: change one's own password; every session of the user ends
-/// (this one too: sign in again).
+/// `PUT /api/v1/session/password`: change one's own password. Every session of the user ends and
+/// every API token of theirs is revoked; the caller gets a new session (cookie and CSRF token),
+/// as after a sign-in.
 #[utoipa::path(
     put,
     path = "/api/v1/session/password",
     request_body = PasswordBody,
     responses(
-        (status = 204, description = "Changed; every session of the user ends"),
+        (status = 200, description = "Changed; every session and API token of the user ends, and the caller is signed in with a new session", body = SessionView),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
         (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn change_own_password(
@@ -491,12 +511,12 @@ pub async fn change_own_password(
     } = body.into_inner();
     let auth = state.auth.clone();
     let client = client_of(&req);
-    web::block(move || {
+    let session = web::block(move || {
         auth.change_password(&principal.user, &current_password, &new_password, &client)
     })
     .await
     .map_err(AppError::internal)??;
-    Ok(HttpResponse::NoContent().cookie(removal_cookie()).finish())
+    Ok(signed_in(&req, &state, session))
 }
 
 /// `GET /api/v1/tokens`: my API tokens (never their secrets).
@@ -809,20 +829,17 @@ pub async fn submit_login(
         ..
     } = form.into_inner();
     let next = safe_next(next.as_deref());
-    match login_blocking(&state, name.clone(), password, client_of(&req)).await {
-        Ok(session) => {
-            // Signing in again (as someone else) ends the session this browser had.
-            if let Some(previous) = req.cookie(SESSION_COOKIE) {
-                if let Err(e) = state.auth.logout(previous.value()) {
-                    tracing::warn!(error = %e, "could not end the previous session");
-                }
-            }
-            Ok(HttpResponse::SeeOther()
-                .cookie(session_cookie(&req, &state, session.secret))
-                .insert_header((header::LOCATION, next))
-                .finish())
-        }
-        Err(error @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
+    // Signing in again (as someone else, too) ends the session this browser had.
+    match login_blocking(&req, &state, name.clone(), password).await {
+        Ok(session) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&req, &state, session.secret))
+            .insert_header((header::LOCATION, next))
+            .finish()),
+        Err(
+            error @ (AppError::Unauthorized(_)
+            | AppError::TooManyRequests { .. }
+            | AppError::Unavailable { .. }),
+        ) => {
             let ui = Ui::for_lang(lang);
             let message = match &error {
                 AppError::TooManyRequests {
@@ -830,6 +847,7 @@ pub async fn submit_login(
                 } => ui
                     .login_throttled
                     .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string()),
+                AppError::Unavailable { .. } => ui.login_busy.to_owned(),
                 _ => ui.login_failed.to_owned(),
             };
             let page = LoginPage {
@@ -838,13 +856,7 @@ pub async fn submit_login(
                 name,
                 error: Some(message),
             };
-            let body = page.render().map_err(|e| PageError {
-                error: e.into(),
-                lang,
-            })?;
-            Ok(HttpResponse::build(error.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            page_with_status(&page, &error, lang)
         }
         Err(error) => Err(PageError { error, lang }),
     }
@@ -881,6 +893,8 @@ pub struct MePage {
     pub tokens: Vec<TokenView>,
     pub new_token: Option<String>,
     pub password_error: Option<String>,
+    /// Set right after a password change (`/me?password=changed`).
+    pub password_changed: bool,
     pub token_error: Option<String>,
 }
 
@@ -903,22 +917,33 @@ fn me_page(
             })?,
         new_token: None,
         password_error: None,
+        password_changed: false,
         token_error: None,
     })
 }
 
+/// `page` answering `error` (a refusal shown on the form itself): its status, and
+/// `Retry-After` when it has one.
 fn page_with_status(
-    page: &MePage,
-    status: actix_web::http::StatusCode,
+    page: &impl Template,
+    error: &AppError,
     lang: Lang,
 ) -> Result<HttpResponse, PageError> {
     let body = page.render().map_err(|e| PageError {
         error: e.into(),
         lang,
     })?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    let mut response = HttpResponse::build(error.status_code());
+    if let Some(secs) = error.retry_after_secs() {
+        response.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
+}
+
+#[derive(Deserialize)]
+pub struct MeQuery {
+    /// `changed` right after a password change: the page says so.
+    password: Option<String>,
 }
 
 /// `GET /me`: who I am, the password form, my API tokens.
@@ -927,8 +952,10 @@ pub async fn show_me(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
+    query: web::Query<MeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let page = me_page(&req, &state, lang, &principal)?;
+    let mut page = me_page(&req, &state, lang, &principal)?;
+    page.password_changed = query.password.as_deref() == Some("changed");
     html(&page).map_err(|error| PageError { error, lang })
 }
 
@@ -944,7 +971,8 @@ pub struct PasswordForm {
     _csrf: String,
 }
 
-/// `POST /me/password`: on success every session ends and the user signs in again.
+/// `POST /me/password`: on success every other session of the user ends and their API tokens
+/// are revoked; this browser gets a new session and the page says the password was changed.
 pub async fn submit_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -954,15 +982,16 @@ pub async fn submit_password(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let ui = Ui::for_lang(lang);
-    let refuse = |message: String, status| -> Result<HttpResponse, PageError> {
+    let refuse = |message: String, error: AppError| -> Result<HttpResponse, PageError> {
         let mut page = me_page(&req, &state, lang, &principal)?;
         page.password_error = Some(message);
-        page_with_status(&page, status, lang)
+        page_with_status(&page, &error, lang)
     };
     if form.new_password != form.new_password_again {
+        let message = ui.passwords_differ.to_owned();
         return refuse(
-            ui.passwords_differ.to_owned(),
-            actix_web::http::StatusCode::BAD_REQUEST,
+            message.clone(),
+            AppError::bad_request("invalid_user", message),
         );
     }
     let auth = state.auth.clone();
@@ -976,17 +1005,14 @@ pub async fn submit_password(
         lang,
     })?;
     match result.map_err(AppError::from) {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .cookie(removal_cookie())
-            .insert_header((header::LOCATION, "/login?next=%2Fme"))
+        Ok(session) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&req, &state, session.secret))
+            .insert_header((header::LOCATION, "/me?password=changed"))
             .finish()),
-        Err(AppError::Unauthorized(_)) => refuse(
-            ui.login_failed.to_owned(),
-            actix_web::http::StatusCode::UNAUTHORIZED,
-        ),
+        Err(error @ AppError::Unauthorized(_)) => refuse(ui.login_failed.to_owned(), error),
+        Err(error @ AppError::Unavailable { .. }) => refuse(ui.login_busy.to_owned(), error),
         Err(error @ (AppError::BadRequest { .. } | AppError::TooManyRequests { .. })) => {
-            let status = error.status_code();
-            refuse(error.to_string(), status)
+            refuse(error.to_string(), error)
         }
         Err(error) => Err(PageError { error, lang }),
     }
@@ -1017,7 +1043,7 @@ pub async fn submit_token(
         }
         Err(error @ AppError::BadRequest { .. }) => {
             page.token_error = Some(error.to_string());
-            page_with_status(&page, error.status_code(), lang)
+            page_with_status(&page, &error, lang)
         }
         Err(error) => Err(PageError { error, lang }),
     }

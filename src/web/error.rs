@@ -36,6 +36,14 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The server is too busy for this request now (every password slot taken and the queue
+    /// full); try again after `retry_after_secs`.
+    #[error("{message}")]
+    Unavailable {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A request that conflicts with what is stored (e.g. a user name that exists).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
@@ -77,6 +85,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::CsrfRejected(_) => "csrf_rejected",
             AppError::TooManyRequests { code, .. } => code,
+            AppError::Unavailable { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::Rejected(_) => "invalid_content",
@@ -94,6 +103,19 @@ impl AppError {
                 "internal error: the server logged the details; please try again or tell an administrator".to_owned()
             }
             other => other.to_string(),
+        }
+    }
+
+    /// How long the client should wait before trying again (`Retry-After`), for 429 and 503.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 
@@ -161,6 +183,11 @@ impl From<crate::auth::AuthError> for AppError {
                 message,
                 retry_after_secs,
             },
+            AuthError::Busy { retry_after_secs } => AppError::Unavailable {
+                code: "server_busy",
+                message,
+                retry_after_secs,
+            },
             AuthError::Invalid { .. } => AppError::bad_request("invalid_user", message),
             AuthError::Exists(_) => AppError::Conflict {
                 code: "user_exists",
@@ -203,6 +230,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } | AppError::Rejected(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -215,16 +243,11 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         self.log();
         let mut response = HttpResponse::build(self.status_code());
-        match self {
-            AppError::Unauthorized(_) => {
-                response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));
-            }
-            AppError::TooManyRequests {
-                retry_after_secs, ..
-            } => {
-                response.insert_header(("Retry-After", retry_after_secs.to_string()));
-            }
-            _ => {}
+        if let AppError::Unauthorized(_) = self {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(ErrorBody {
             error: ErrorDetail {
@@ -308,13 +331,15 @@ impl ResponseError for PageError {
             status: status.as_u16(),
             message: self.error.public_message(),
         };
+        let mut response = HttpResponse::build(status);
+        if let Some(secs) = self.error.retry_after_secs() {
+            response.insert_header(("Retry-After", secs.to_string()));
+        }
         match page.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {
                 tracing::error!(error = %e, "error page failed to render");
-                HttpResponse::build(status)
+                response
                     .content_type("text/plain; charset=utf-8")
                     .body(self.error.public_message())
             }

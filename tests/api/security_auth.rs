@@ -43,23 +43,6 @@ async fn api_error(response: Response) -> (u16, String) {
     (status, code)
 }
 
-/// An error page elsewhere: HTML in the viewer's language, the status in the page.
-async fn page_error(response: Response) -> u16 {
-    let status = response.status().as_u16();
-    let url = response.url().clone();
-    let content_type = content_type_of(&response);
-    assert!(
-        content_type.starts_with("text/html"),
-        "{url} {status}: content type {content_type:?}"
-    );
-    let html = response.text().await.expect("an HTML body");
-    assert!(
-        html.contains("<html") && html.contains(&status.to_string()),
-        "{url} {status}: not the error page: {html}"
-    );
-    status
-}
-
 fn content_type_of(response: &Response) -> String {
     response
         .headers()
