@@ -21,6 +21,7 @@ use crate::search::index::{Fresh, SearchIndex};
 use crate::search::indexer;
 use crate::store::{ContentLoad, Store};
 use crate::web::auth::authenticate;
+use crate::web::error::shape_errors;
 use crate::web::{configure, security_headers, AppState};
 
 pub struct Application {
@@ -87,6 +88,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(shape_errors))
                 .wrap(middleware::from_fn(authenticate))
                 .wrap(security_headers())
                 .wrap(middleware::NormalizePath::trim())

@@ -669,7 +669,6 @@ async fn malformed_paths_queries_wrong_methods_and_unknown_routes_answer_json_un
         ("GET", "/accounts?offset=abc", 400),
         ("GET", "/api/v1/accounts?limit=%FF%FE", 400),
         ("GET", "/api/v1/search?q=a&q=b", 400),
-        ("GET", "/api/v1/content?kind", 400),
         ("DELETE", "/api/v1/content", 405),
         ("PATCH", "/api/v1/tier-model", 405),
         ("PUT", "/", 405),
