@@ -207,8 +207,8 @@ struct ServeArgs {
     backup_dir: Option<PathBuf>,
     /// Reverse proxies whose forwarding headers (Forwarded, X-Forwarded-For/-Host/-Proto) are
     /// believed: IP addresses or CIDR blocks, comma-separated (default: none).
-    #[arg(long, env = "PLAYBOOK_TRUSTED_PROXIES", value_delimiter = ',')]
-    trusted_proxies: Vec<crate::config::IpBlock>,
+    #[arg(long, env = "PLAYBOOK_TRUSTED_PROXIES")]
+    trusted_proxies: Option<crate::config::IpBlocks>,
 }
 
 impl ServeArgs {
@@ -225,7 +225,7 @@ impl ServeArgs {
                 absolute: std::time::Duration::from_secs(self.session_max_hours.max(1) * 3600),
             },
             backup_dir: self.backup_dir,
-            trusted_proxies: self.trusted_proxies,
+            trusted_proxies: self.trusted_proxies.unwrap_or_default().0,
         }
     }
 }

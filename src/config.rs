@@ -158,6 +158,23 @@ impl FromStr for IpBlock {
     }
 }
 
+/// [`IpBlock`]s as a flag or environment variable lists them: separated by commas, spaces
+/// allowed; empty text is an empty list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpBlocks(pub Vec<IpBlock>);
+
+impl FromStr for IpBlocks {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<IpBlocks, String> {
+        text.split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(IpBlock::from_str)
+            .collect::<Result<_, _>>()
+            .map(IpBlocks)
+    }
+}
+
 impl std::fmt::Display for IpBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.network, self.prefix)
@@ -202,10 +219,10 @@ mod tests {
             let error = bad.parse::<IpBlock>().unwrap_err();
             assert!(error.contains(bad), "{error}");
         }
-        assert_eq!(
-            " 10.0.0.0/8".parse::<IpBlock>().unwrap(),
-            "10.0.0.0/8".parse::<IpBlock>().unwrap(),
-            "spaces after commas in the list are fine"
-        );
+        assert_eq!("".parse::<IpBlocks>().unwrap(), IpBlocks::default());
+        let list: IpBlocks = "127.0.0.1, 10.0.0.0/8,".parse().unwrap();
+        assert_eq!(list.0.len(), 2, "spaces and a trailing comma are fine");
+        let error = "127.0.0.1,nope".parse::<IpBlocks>().unwrap_err();
+        assert!(error.contains("nope"), "{error}");
     }
 }

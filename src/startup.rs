@@ -83,7 +83,19 @@ impl Application {
             import_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 crate::web::MAX_CONCURRENT_IMPORTS,
             )),
+            trusted_proxies: config.trusted_proxies.clone(),
         });
+        if !config.trusted_proxies.is_empty() {
+            let proxies: Vec<String> = config
+                .trusted_proxies
+                .iter()
+                .map(|b| b.to_string())
+                .collect();
+            tracing::info!(
+                "forwarding headers are believed from {}",
+                proxies.join(", ")
+            );
+        }
         keep_name_index_warm(std::sync::Arc::downgrade(&state.clone().into_inner()));
         let mut server = HttpServer::new(move || {
             App::new()

@@ -23,9 +23,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{NewToken, TokenView, UserView};
+use crate::config::IpBlock;
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
 use crate::web::error::{error_response_for, AppError, ErrorBody, PageError};
+use crate::web::forwarded::{self, Origin};
 use crate::web::i18n::Ui;
 use crate::web::pages::{html, PageContext};
 use crate::web::redirect::local_path;
@@ -137,7 +139,7 @@ pub async fn authenticate(
         // another (login CSRF) — scripts signing in with curl send no Origin at all.
         let cookie_signed = identity.as_ref().is_some_and(|i| i.via == Via::Session);
         if cookie_signed || identity.is_none() {
-            if let Err(reason) = same_origin(&req, cookie_signed) {
+            if let Err(reason) = same_origin(&req, &state.trusted_proxies, cookie_signed) {
                 return Ok(reject(req, AppError::CsrfRejected(reason)));
             }
         }
@@ -184,10 +186,10 @@ pub async fn authenticate(
         .map(ServiceResponse::map_into_left_body)
 }
 
-/// The `Origin` (or, without it, the `Referer`) of a state-changing request must be this host;
-/// with `required`, one of them must be present.
-fn same_origin(req: &ServiceRequest, required: bool) -> Result<(), String> {
-    let host = req.connection_info().host().to_ascii_lowercase();
+/// The `Origin` (or, without it, the `Referer`) of a state-changing request must be the
+/// request's own origin — scheme, host and port, as `forwarded::effective_origin` tells them
+/// (forwarding headers only from trusted proxies); with `required`, one of them must be present.
+fn same_origin(req: &ServiceRequest, trusted: &[IpBlock], required: bool) -> Result<(), String> {
     let header_value = |name| {
         req.headers()
             .get(name)
@@ -204,17 +206,12 @@ fn same_origin(req: &ServiceRequest, required: bool) -> Result<(), String> {
             )
         }
     };
-    let authority = value
-        .split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if authority == host {
-        Ok(())
-    } else {
-        Err(format!(
-            "this request changes data but comes from another site ({source} {value:?}); it was refused"
-        ))
+    let ours = forwarded::effective_origin(req.request(), trusted);
+    match (Origin::of_url(&value), ours) {
+        (Some(theirs), Some(ours)) if theirs == ours => Ok(()),
+        _ => Err(format!(
+            "this request changes data but comes from another site ({source} {value:?}: scheme, host and port must be this server's); it was refused"
+        )),
     }
 }
 
@@ -320,11 +317,10 @@ pub fn require(allowed: bool, p: &Principal, what: &str, who: &str) -> Result<()
     }
 }
 
-/// The client address for throttling: the socket's peer (forwarding headers can be forged).
-fn client_of(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// The client address for throttling: the socket's peer, or behind a trusted proxy the address
+/// it forwarded (see `forwarded::client_address`; anyone else's forwarding headers are forged).
+fn client_of(req: &HttpRequest, state: &AppState) -> String {
+    forwarded::client_address(req, &state.trusted_proxies)
 }
 
 fn session_cookie(req: &HttpRequest, state: &AppState, secret: String) -> Cookie<'static> {
@@ -332,7 +328,7 @@ fn session_cookie(req: &HttpRequest, state: &AppState, secret: String) -> Cookie
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(forwarded::is_https(req, &state.trusted_proxies))
         .max_age(actix_web::cookie::time::Duration::seconds(
             state.session_max_age_secs,
         ))
@@ -358,7 +354,7 @@ async fn login_blocking(
     password: String,
 ) -> Result<crate::auth::NewSession, AppError> {
     let auth = state.auth.clone();
-    let client = client_of(req);
+    let client = client_of(req, state);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     Ok(
         web::block(move || auth.login(&name, &password, &client, previous.as_deref()))
@@ -511,7 +507,7 @@ pub async fn change_own_password(
         new_password,
     } = body.into_inner();
     let auth = state.auth.clone();
-    let client = client_of(&req);
+    let client = client_of(&req, &state);
     let session = web::block(move || {
         auth.change_password(&principal.user, &current_password, &new_password, &client)
     })
@@ -986,7 +982,7 @@ pub async fn submit_password(
         );
     }
     let auth = state.auth.clone();
-    let (user, client) = (principal.user.clone(), client_of(&req));
+    let (user, client) = (principal.user.clone(), client_of(&req, &state));
     let result = web::block(move || {
         auth.change_password(&user, &form.current_password, &form.new_password, &client)
     })
