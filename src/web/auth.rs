@@ -649,6 +649,7 @@ fn parse_role(value: &str) -> Result<Role, AppError> {
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 409, description = "Conflicts with what is stored", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn create_user(
@@ -694,19 +695,20 @@ pub struct UserChangeBody {
 }
 
 /// `PUT /api/v1/users/{name}` (admins): role, disabled, password. A change ends the user's
-/// sessions.
+/// sessions; a new password (like disabling) also revokes their API tokens.
 #[utoipa::path(
     put,
     path = "/api/v1/users/{name}",
     params(("name" = String, Path, description = "User name")),
     request_body = UserChangeBody,
     responses(
-        (status = 200, description = "Changed; the user's sessions end", body = NewUserView),
+        (status = 200, description = "Changed; the user's sessions end (and with a new password or disabled, their API tokens are revoked)", body = NewUserView),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn update_user(
