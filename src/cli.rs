@@ -205,6 +205,10 @@ struct ServeArgs {
     /// Where POST /api/v1/backup writes backups (default: DATA_DIR/backups).
     #[arg(long, env = "PLAYBOOK_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
+    /// Reverse proxies whose forwarding headers (Forwarded, X-Forwarded-For/-Host/-Proto) are
+    /// believed: IP addresses or CIDR blocks, comma-separated (default: none).
+    #[arg(long, env = "PLAYBOOK_TRUSTED_PROXIES")]
+    trusted_proxies: Option<crate::config::IpBlocks>,
 }
 
 impl ServeArgs {
@@ -221,6 +225,7 @@ impl ServeArgs {
                 absolute: std::time::Duration::from_secs(self.session_max_hours.max(1) * 3600),
             },
             backup_dir: self.backup_dir,
+            trusted_proxies: self.trusted_proxies.unwrap_or_default().0,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! Each field is settable by a command-line flag or by an environment variable with the
 //! `PLAYBOOK_` prefix (see `crate::cli`); flags win over the environment.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 /// Prefix of every environment variable Playbook reads.
 pub const ENV_PREFIX: &str = "PLAYBOOK_";
@@ -38,6 +40,11 @@ pub struct Config {
     /// Where `POST /api/v1/backup` writes backups, each in a new subdirectory
     /// (`PLAYBOOK_BACKUP_DIR`; `None`: `DATA_DIR/backups`). The API never writes elsewhere.
     pub backup_dir: Option<PathBuf>,
+    /// The reverse proxies in front of the server (`PLAYBOOK_TRUSTED_PROXIES`, a comma-separated
+    /// list of addresses and CIDR blocks; default empty). Forwarding headers (`Forwarded`,
+    /// `X-Forwarded-For`, `-Host`, `-Proto`) are believed only from a TCP peer in this list:
+    /// anyone else could forge them.
+    pub trusted_proxies: Vec<IpBlock>,
 }
 
 impl Default for Config {
@@ -51,6 +58,7 @@ impl Default for Config {
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
             session: crate::auth::AuthSettings::default(),
             backup_dir: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -68,6 +76,7 @@ impl Config {
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
             session: crate::auth::AuthSettings::default(),
             backup_dir: None,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -87,5 +96,133 @@ impl Config {
     /// safe, it is rebuilt from the store at the next start.
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+}
+
+/// An IP address or a CIDR block of them (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`), as
+/// `--trusted-proxies` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpBlock {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpBlock {
+    /// True if `ip` is in the block. An IPv4 address written as IPv6 (`::ffff:10.0.0.1`, how a
+    /// dual-stack socket reports IPv4 peers) counts as the IPv4 address.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpBlock {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<IpBlock, String> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network = address
+            .parse::<IpAddr>()
+            .map_err(|_| {
+                format!(
+                    "{text:?} is not an IP address or CIDR block (e.g. 10.0.0.0/8, 127.0.0.1, ::1)"
+                )
+            })?
+            .to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix =
+            match prefix {
+                None => max,
+                Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| {
+                    format!("{text:?}: the prefix length after / must be 0–{max}")
+                })?,
+            };
+        Ok(IpBlock { network, prefix })
+    }
+}
+
+/// [`IpBlock`]s as a flag or environment variable lists them: separated by commas, spaces
+/// allowed; empty text is an empty list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpBlocks(pub Vec<IpBlock>);
+
+impl FromStr for IpBlocks {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<IpBlocks, String> {
+        text.split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(IpBlock::from_str)
+            .collect::<Result<_, _>>()
+            .map(IpBlocks)
+    }
+}
+
+impl std::fmt::Display for IpBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn an_ip_block_holds_the_addresses_of_its_prefix_and_no_others() {
+        let block: IpBlock = "10.1.0.0/16".parse().unwrap();
+        assert!(block.contains(ip("10.1.200.3")));
+        assert!(!block.contains(ip("10.2.0.1")));
+        assert!(
+            block.contains(ip("::ffff:10.1.0.9")),
+            "IPv4 seen through IPv6"
+        );
+        let single: IpBlock = "127.0.0.1".parse().unwrap();
+        assert!(single.contains(ip("127.0.0.1")) && !single.contains(ip("127.0.0.2")));
+        let v6: IpBlock = "fd00::/8".parse().unwrap();
+        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
+        assert!(!v6.contains(ip("10.0.0.1")));
+        let everything: IpBlock = "0.0.0.0/0".parse().unwrap();
+        assert!(everything.contains(ip("8.8.8.8")));
+    }
+
+    #[test]
+    fn a_bad_ip_block_is_refused_with_an_example() {
+        for bad in [
+            "10.0.0.0/33",
+            "example.com",
+            "10.0.0/8",
+            "::1/129",
+            "10.0.0.1/x",
+        ] {
+            let error = bad.parse::<IpBlock>().unwrap_err();
+            assert!(error.contains(bad), "{error}");
+        }
+        assert_eq!("".parse::<IpBlocks>().unwrap(), IpBlocks::default());
+        let list: IpBlocks = "127.0.0.1, 10.0.0.0/8,".parse().unwrap();
+        assert_eq!(list.0.len(), 2, "spaces and a trailing comma are fine");
+        let error = "127.0.0.1,nope".parse::<IpBlocks>().unwrap_err();
+        assert!(error.contains("nope"), "{error}");
     }
 }

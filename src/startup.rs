@@ -21,6 +21,7 @@ use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Fresh, SearchIndex};
 use crate::store::{ContentLoad, Store};
 use crate::web::auth::authenticate;
+use crate::web::error::shape_errors;
 use crate::web::{configure, security_headers, AppState};
 
 pub struct Application {
@@ -82,11 +83,24 @@ impl Application {
             import_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 crate::web::MAX_CONCURRENT_IMPORTS,
             )),
+            trusted_proxies: config.trusted_proxies.clone(),
         });
+        if !config.trusted_proxies.is_empty() {
+            let proxies: Vec<String> = config
+                .trusted_proxies
+                .iter()
+                .map(|b| b.to_string())
+                .collect();
+            tracing::info!(
+                "forwarding headers are believed from {}",
+                proxies.join(", ")
+            );
+        }
         keep_name_index_warm(std::sync::Arc::downgrade(&state.clone().into_inner()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(shape_errors))
                 .wrap(middleware::from_fn(authenticate))
                 .wrap(security_headers())
                 .wrap(middleware::NormalizePath::trim())

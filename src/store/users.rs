@@ -125,13 +125,14 @@ impl Store {
     }
 
     /// Replaces a user and, in the same sled transaction, ends every session of theirs (and
-    /// with `revoke_tokens` revokes their API tokens), durably: after a crash either the change
-    /// and the ended sessions are both stored or neither is — never a new password with the old
-    /// sessions still valid.
+    /// with `revoke_tokens` revokes their API tokens) and stores `new_session` (the caller's own
+    /// after a password change), durably: after a crash either all of it is stored or none of
+    /// it — never a new password with the old sessions or tokens still valid.
     pub fn put_user_ending_access(
         &self,
         user: &UserRecord,
         revoke_tokens: bool,
+        new_session: Option<(&[u8], &SessionRecord)>,
     ) -> Result<(), StoreError> {
         use sled::transaction::{ConflictableTransactionError, Transactional};
         let _gate = self.write_gate();
@@ -145,6 +146,10 @@ impl Store {
                 _ => sessions.push(key),
             }
         }
+        let new_session = match new_session {
+            Some((hash, session)) => Some((hash, encode(SESSIONS_TREE, &hex_key(hash), session)?)),
+            None => None,
+        };
         let mut tokens = Vec::new();
         if revoke_tokens {
             for entry in self.api_tokens.iter() {
@@ -160,6 +165,9 @@ impl Store {
                 users.insert(user.name.as_bytes(), bytes.as_slice())?;
                 for key in &sessions {
                     sessions_tree.remove(key)?;
+                }
+                if let Some((hash, bytes)) = &new_session {
+                    sessions_tree.insert(*hash, bytes.as_slice())?;
                 }
                 for key in &tokens {
                     tokens_tree.remove(key)?;
@@ -186,6 +194,29 @@ impl Store {
         let _gate = self.write_gate();
         self.sessions
             .insert(hash, encode(SESSIONS_TREE, &hex_key(hash), session)?)?;
+        self.flush()
+    }
+
+    /// Stores a new session and, in the same transaction, ends the one it replaces (the session
+    /// a sign-in arrived with), durably.
+    pub fn replace_session(
+        &self,
+        previous: Option<&[u8]>,
+        hash: &[u8],
+        session: &SessionRecord,
+    ) -> Result<(), StoreError> {
+        use sled::transaction::ConflictableTransactionError;
+        let _gate = self.write_gate();
+        let bytes = encode(SESSIONS_TREE, &hex_key(hash), session)?;
+        self.sessions
+            .transaction(|sessions| {
+                if let Some(previous) = previous {
+                    sessions.remove(previous)?;
+                }
+                sessions.insert(hash, bytes.as_slice())?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(super::transaction_error)?;
         self.flush()
     }
 
@@ -386,7 +417,7 @@ mod tests {
 
         let mut changed = user("ann");
         changed.password_hash = "$argon2id$new".into();
-        store.put_user_ending_access(&changed, false).unwrap();
+        store.put_user_ending_access(&changed, false, None).unwrap();
         assert_eq!(store.get_user("ann").unwrap(), Some(changed.clone()));
         assert_eq!(store.get_session(b"ann1").unwrap(), None);
         assert!(store.get_session(b"bob1").unwrap().is_some());
@@ -396,8 +427,58 @@ mod tests {
         );
 
         changed.disabled = true;
-        store.put_user_ending_access(&changed, true).unwrap();
+        store.put_user_ending_access(&changed, true, None).unwrap();
         assert_eq!(store.get_api_token(b"tann").unwrap(), None);
         assert!(store.get_api_token(b"tbob").unwrap().is_some());
+    }
+
+    #[test]
+    fn a_password_change_can_keep_the_caller_signed_in_with_a_new_session_in_the_same_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.put_user(&user("ann")).unwrap();
+        let session = SessionRecord {
+            user: "ann".into(),
+            created_at: 1,
+            last_seen: 1,
+            csrf: "c".into(),
+        };
+        store.put_session(b"old", &session).unwrap();
+
+        store
+            .put_user_ending_access(&user("ann"), true, Some((b"new", &session)))
+            .unwrap();
+
+        assert_eq!(store.get_session(b"old").unwrap(), None);
+        assert_eq!(store.get_session(b"new").unwrap(), Some(session));
+    }
+
+    #[test]
+    fn a_new_session_can_end_the_one_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let session = SessionRecord {
+            user: "ann".into(),
+            created_at: 1,
+            last_seen: 1,
+            csrf: "c".into(),
+        };
+        store.put_session(b"old", &session).unwrap();
+        store.put_session(b"other", &session).unwrap();
+
+        store
+            .replace_session(Some(b"old"), b"new", &session)
+            .unwrap();
+        store
+            .replace_session(Some(b"unknown"), b"newer", &session)
+            .unwrap();
+
+        assert_eq!(store.get_session(b"old").unwrap(), None);
+        assert!(store.get_session(b"new").unwrap().is_some());
+        assert!(store.get_session(b"newer").unwrap().is_some());
+        assert!(
+            store.get_session(b"other").unwrap().is_some(),
+            "others stay"
+        );
     }
 }

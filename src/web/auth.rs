@@ -23,11 +23,14 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{NewToken, TokenView, UserView};
+use crate::config::IpBlock;
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
 use crate::web::error::{error_response_for, AppError, ErrorBody, PageError};
+use crate::web::forwarded::{self, Origin};
 use crate::web::i18n::Ui;
 use crate::web::pages::{html, PageContext};
+use crate::web::redirect::local_path;
 use crate::web::AppState;
 
 /// The session cookie.
@@ -136,7 +139,7 @@ pub async fn authenticate(
         // another (login CSRF) — scripts signing in with curl send no Origin at all.
         let cookie_signed = identity.as_ref().is_some_and(|i| i.via == Via::Session);
         if cookie_signed || identity.is_none() {
-            if let Err(reason) = same_origin(&req, cookie_signed) {
+            if let Err(reason) = same_origin(&req, &state.trusted_proxies, cookie_signed) {
                 return Ok(reject(req, AppError::CsrfRejected(reason)));
             }
         }
@@ -183,10 +186,10 @@ pub async fn authenticate(
         .map(ServiceResponse::map_into_left_body)
 }
 
-/// The `Origin` (or, without it, the `Referer`) of a state-changing request must be this host;
-/// with `required`, one of them must be present.
-fn same_origin(req: &ServiceRequest, required: bool) -> Result<(), String> {
-    let host = req.connection_info().host().to_ascii_lowercase();
+/// The `Origin` (or, without it, the `Referer`) of a state-changing request must be the
+/// request's own origin — scheme, host and port, as `forwarded::effective_origin` tells them
+/// (forwarding headers only from trusted proxies); with `required`, one of them must be present.
+fn same_origin(req: &ServiceRequest, trusted: &[IpBlock], required: bool) -> Result<(), String> {
     let header_value = |name| {
         req.headers()
             .get(name)
@@ -203,17 +206,12 @@ fn same_origin(req: &ServiceRequest, required: bool) -> Result<(), String> {
             )
         }
     };
-    let authority = value
-        .split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if authority == host {
-        Ok(())
-    } else {
-        Err(format!(
-            "this request changes data but comes from another site ({source} {value:?}); it was refused"
-        ))
+    let ours = forwarded::effective_origin(req.request(), trusted);
+    match (Origin::of_url(&value), ours) {
+        (Some(theirs), Some(ours)) if theirs == ours => Ok(()),
+        _ => Err(format!(
+            "this request changes data but comes from another site ({source} {value:?}: scheme, host and port must be this server's); it was refused"
+        )),
     }
 }
 
@@ -319,11 +317,10 @@ pub fn require(allowed: bool, p: &Principal, what: &str, who: &str) -> Result<()
     }
 }
 
-/// The client address for throttling: the socket's peer (forwarding headers can be forged).
-fn client_of(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// The client address for throttling: the socket's peer, or behind a trusted proxy the address
+/// it forwarded (see `forwarded::client_address`; anyone else's forwarding headers are forged).
+fn client_of(req: &HttpRequest, state: &AppState) -> String {
+    forwarded::client_address(req, &state.trusted_proxies)
 }
 
 fn session_cookie(req: &HttpRequest, state: &AppState, secret: String) -> Cookie<'static> {
@@ -331,7 +328,7 @@ fn session_cookie(req: &HttpRequest, state: &AppState, secret: String) -> Cookie
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(forwarded::is_https(req, &state.trusted_proxies))
         .max_age(actix_web::cookie::time::Duration::seconds(
             state.session_max_age_secs,
         ))
@@ -348,16 +345,38 @@ fn removal_cookie() -> Cookie<'static> {
     cookie
 }
 
+/// Signs in on the blocking pool (argon2 takes tens of milliseconds), ending the session the
+/// request arrived with, if any.
 async fn login_blocking(
+    req: &HttpRequest,
     state: &web::Data<AppState>,
     name: String,
     password: String,
-    client: String,
 ) -> Result<crate::auth::NewSession, AppError> {
     let auth = state.auth.clone();
-    Ok(web::block(move || auth.login(&name, &password, &client))
-        .await
-        .map_err(AppError::internal)??)
+    let client = client_of(req, state);
+    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    Ok(
+        web::block(move || auth.login(&name, &password, &client, previous.as_deref()))
+            .await
+            .map_err(AppError::internal)??,
+    )
+}
+
+/// The answer to a sign-in (or a password change): the new session's cookie and, as JSON, who
+/// is signed in with its CSRF token.
+fn signed_in(
+    req: &HttpRequest,
+    state: &AppState,
+    session: crate::auth::NewSession,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .cookie(session_cookie(req, state, session.secret))
+        .json(SessionView::of(Identity {
+            principal: session.info.principal,
+            csrf: Some(session.info.csrf),
+            via: Via::Session,
+        }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +413,8 @@ impl SessionView {
     }
 }
 
-/// `POST /api/v1/session`: sign in; sets the session cookie.
+/// `POST /api/v1/session`: sign in; sets the session cookie and ends the session the request
+/// arrived with, if any.
 #[utoipa::path(
     post,
     path = "/api/v1/session",
@@ -406,6 +426,7 @@ impl SessionView {
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
         (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn create_session(
@@ -414,14 +435,8 @@ pub async fn create_session(
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     let LoginBody { name, password } = body.into_inner();
-    let session = login_blocking(&state, name, password, client_of(&req)).await?;
-    Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&req, &state, session.secret))
-        .json(SessionView::of(Identity {
-            principal: session.info.principal,
-            csrf: Some(session.info.csrf),
-            via: Via::Session,
-        })))
+    let session = login_blocking(&req, &state, name, password).await?;
+    Ok(signed_in(&req, &state, session))
 }
 
 /// `GET /api/v1/session`: who am I.
@@ -464,19 +479,21 @@ pub struct PasswordBody {
     new_password: String,
 }
 
-/// `PUT /api/v1/session/password`: change one's own password; every session of the user ends
-/// (this one too: sign in again).
+/// `PUT /api/v1/session/password`: change one's own password. Every session of the user ends and
+/// every API token of theirs is revoked; the caller gets a new session (cookie and CSRF token),
+/// as after a sign-in.
 #[utoipa::path(
     put,
     path = "/api/v1/session/password",
     request_body = PasswordBody,
     responses(
-        (status = 204, description = "Changed; every session of the user ends"),
+        (status = 200, description = "Changed; every session and API token of the user ends, and the caller is signed in with a new session", body = SessionView),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
         (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn change_own_password(
@@ -490,13 +507,13 @@ pub async fn change_own_password(
         new_password,
     } = body.into_inner();
     let auth = state.auth.clone();
-    let client = client_of(&req);
-    web::block(move || {
+    let client = client_of(&req, &state);
+    let session = web::block(move || {
         auth.change_password(&principal.user, &current_password, &new_password, &client)
     })
     .await
     .map_err(AppError::internal)??;
-    Ok(HttpResponse::NoContent().cookie(removal_cookie()).finish())
+    Ok(signed_in(&req, &state, session))
 }
 
 /// `GET /api/v1/tokens`: my API tokens (never their secrets).
@@ -632,6 +649,7 @@ fn parse_role(value: &str) -> Result<Role, AppError> {
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 409, description = "Conflicts with what is stored", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn create_user(
@@ -677,19 +695,20 @@ pub struct UserChangeBody {
 }
 
 /// `PUT /api/v1/users/{name}` (admins): role, disabled, password. A change ends the user's
-/// sessions.
+/// sessions; a new password (like disabling) also revokes their API tokens.
 #[utoipa::path(
     put,
     path = "/api/v1/users/{name}",
     params(("name" = String, Path, description = "User name")),
     request_body = UserChangeBody,
     responses(
-        (status = 200, description = "Changed; the user's sessions end", body = NewUserView),
+        (status = 200, description = "Changed; the user's sessions end (and with a new password or disabled, their API tokens are revoked)", body = NewUserView),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
         (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
         (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn update_user(
@@ -760,16 +779,6 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after sign-in (never another site).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 pub async fn show_login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -778,7 +787,7 @@ pub async fn show_login(
 ) -> Result<HttpResponse, PageError> {
     let page = LoginPage {
         ctx: PageContext::for_request(&req, &state, lang),
-        next: safe_next(query.next.as_deref()),
+        next: local_path(query.next.as_deref()),
         name: String::new(),
         error: None,
     };
@@ -808,21 +817,18 @@ pub async fn submit_login(
         next,
         ..
     } = form.into_inner();
-    let next = safe_next(next.as_deref());
-    match login_blocking(&state, name.clone(), password, client_of(&req)).await {
-        Ok(session) => {
-            // Signing in again (as someone else) ends the session this browser had.
-            if let Some(previous) = req.cookie(SESSION_COOKIE) {
-                if let Err(e) = state.auth.logout(previous.value()) {
-                    tracing::warn!(error = %e, "could not end the previous session");
-                }
-            }
-            Ok(HttpResponse::SeeOther()
-                .cookie(session_cookie(&req, &state, session.secret))
-                .insert_header((header::LOCATION, next))
-                .finish())
-        }
-        Err(error @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
+    let next = local_path(next.as_deref());
+    // Signing in again (as someone else, too) ends the session this browser had.
+    match login_blocking(&req, &state, name.clone(), password).await {
+        Ok(session) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&req, &state, session.secret))
+            .insert_header((header::LOCATION, next))
+            .finish()),
+        Err(
+            error @ (AppError::Unauthorized(_)
+            | AppError::TooManyRequests { .. }
+            | AppError::Unavailable { .. }),
+        ) => {
             let ui = Ui::for_lang(lang);
             let message = match &error {
                 AppError::TooManyRequests {
@@ -830,6 +836,7 @@ pub async fn submit_login(
                 } => ui
                     .login_throttled
                     .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string()),
+                AppError::Unavailable { .. } => ui.login_busy.to_owned(),
                 _ => ui.login_failed.to_owned(),
             };
             let page = LoginPage {
@@ -838,13 +845,7 @@ pub async fn submit_login(
                 name,
                 error: Some(message),
             };
-            let body = page.render().map_err(|e| PageError {
-                error: e.into(),
-                lang,
-            })?;
-            Ok(HttpResponse::build(error.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            page_with_status(&page, &error, lang)
         }
         Err(error) => Err(PageError { error, lang }),
     }
@@ -881,6 +882,8 @@ pub struct MePage {
     pub tokens: Vec<TokenView>,
     pub new_token: Option<String>,
     pub password_error: Option<String>,
+    /// Set right after a password change (`/me?password=changed`).
+    pub password_changed: bool,
     pub token_error: Option<String>,
 }
 
@@ -903,22 +906,33 @@ fn me_page(
             })?,
         new_token: None,
         password_error: None,
+        password_changed: false,
         token_error: None,
     })
 }
 
+/// `page` answering `error` (a refusal shown on the form itself): its status, and
+/// `Retry-After` when it has one.
 fn page_with_status(
-    page: &MePage,
-    status: actix_web::http::StatusCode,
+    page: &impl Template,
+    error: &AppError,
     lang: Lang,
 ) -> Result<HttpResponse, PageError> {
     let body = page.render().map_err(|e| PageError {
         error: e.into(),
         lang,
     })?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    let mut response = HttpResponse::build(error.status_code());
+    if let Some(secs) = error.retry_after_secs() {
+        response.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
+}
+
+#[derive(Deserialize)]
+pub struct MeQuery {
+    /// `changed` right after a password change: the page says so.
+    password: Option<String>,
 }
 
 /// `GET /me`: who I am, the password form, my API tokens.
@@ -927,8 +941,10 @@ pub async fn show_me(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
+    query: web::Query<MeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let page = me_page(&req, &state, lang, &principal)?;
+    let mut page = me_page(&req, &state, lang, &principal)?;
+    page.password_changed = query.password.as_deref() == Some("changed");
     html(&page).map_err(|error| PageError { error, lang })
 }
 
@@ -944,7 +960,8 @@ pub struct PasswordForm {
     _csrf: String,
 }
 
-/// `POST /me/password`: on success every session ends and the user signs in again.
+/// `POST /me/password`: on success every other session of the user ends and their API tokens
+/// are revoked; this browser gets a new session and the page says the password was changed.
 pub async fn submit_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -954,19 +971,20 @@ pub async fn submit_password(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let ui = Ui::for_lang(lang);
-    let refuse = |message: String, status| -> Result<HttpResponse, PageError> {
+    let refuse = |message: String, error: AppError| -> Result<HttpResponse, PageError> {
         let mut page = me_page(&req, &state, lang, &principal)?;
         page.password_error = Some(message);
-        page_with_status(&page, status, lang)
+        page_with_status(&page, &error, lang)
     };
     if form.new_password != form.new_password_again {
+        let message = ui.passwords_differ.to_owned();
         return refuse(
-            ui.passwords_differ.to_owned(),
-            actix_web::http::StatusCode::BAD_REQUEST,
+            message.clone(),
+            AppError::bad_request("invalid_user", message),
         );
     }
     let auth = state.auth.clone();
-    let (user, client) = (principal.user.clone(), client_of(&req));
+    let (user, client) = (principal.user.clone(), client_of(&req, &state));
     let result = web::block(move || {
         auth.change_password(&user, &form.current_password, &form.new_password, &client)
     })
@@ -976,17 +994,14 @@ pub async fn submit_password(
         lang,
     })?;
     match result.map_err(AppError::from) {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .cookie(removal_cookie())
-            .insert_header((header::LOCATION, "/login?next=%2Fme"))
+        Ok(session) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(&req, &state, session.secret))
+            .insert_header((header::LOCATION, "/me?password=changed"))
             .finish()),
-        Err(AppError::Unauthorized(_)) => refuse(
-            ui.login_failed.to_owned(),
-            actix_web::http::StatusCode::UNAUTHORIZED,
-        ),
+        Err(error @ AppError::Unauthorized(_)) => refuse(ui.login_failed.to_owned(), error),
+        Err(error @ AppError::Unavailable { .. }) => refuse(ui.login_busy.to_owned(), error),
         Err(error @ (AppError::BadRequest { .. } | AppError::TooManyRequests { .. })) => {
-            let status = error.status_code();
-            refuse(error.to_string(), status)
+            refuse(error.to_string(), error)
         }
         Err(error) => Err(PageError { error, lang }),
     }
@@ -1017,7 +1032,7 @@ pub async fn submit_token(
         }
         Err(error @ AppError::BadRequest { .. }) => {
             page.token_error = Some(error.to_string());
-            page_with_status(&page, error.status_code(), lang)
+            page_with_status(&page, &error, lang)
         }
         Err(error) => Err(PageError { error, lang }),
     }
@@ -1057,15 +1072,6 @@ mod tests {
         assert!(!is_public(&Method::GET, "/api/v1/session"));
         assert!(!is_public(&Method::DELETE, "/api/v1/session"));
         assert!(!is_public(&Method::POST, "/static/x"));
-    }
-
-    #[test]
-    fn next_never_leaves_the_site() {
-        assert_eq!(safe_next(Some("/accounts/A?x=1")), "/accounts/A?x=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 
     #[test]

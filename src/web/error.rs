@@ -1,7 +1,10 @@
 //! The one application error, rendered as JSON `{"error":{"code","message"}}` under `/api/v1/`
 //! and as an HTML page elsewhere. Internal causes are logged with their chain, never shown.
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
@@ -32,6 +35,14 @@ pub enum AppError {
     /// (`too_many_imports`); try again after `retry_after_secs`.
     #[error("{message}")]
     TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// The server is too busy for this request now (every password slot taken and the queue
+    /// full); try again after `retry_after_secs`.
+    #[error("{message}")]
+    Unavailable {
         code: &'static str,
         message: String,
         retry_after_secs: u64,
@@ -77,6 +88,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::CsrfRejected(_) => "csrf_rejected",
             AppError::TooManyRequests { code, .. } => code,
+            AppError::Unavailable { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::Rejected(_) => "invalid_content",
@@ -94,6 +106,19 @@ impl AppError {
                 "internal error: the server logged the details; please try again or tell an administrator".to_owned()
             }
             other => other.to_string(),
+        }
+    }
+
+    /// How long the client should wait before trying again (`Retry-After`), for 429 and 503.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 
@@ -162,6 +187,11 @@ impl From<crate::auth::AuthError> for AppError {
                 message,
                 retry_after_secs,
             },
+            AuthError::Busy { retry_after_secs } => AppError::Unavailable {
+                code: "server_busy",
+                message,
+                retry_after_secs,
+            },
             AuthError::Invalid { .. } => AppError::bad_request("invalid_user", message),
             AuthError::Exists(_) => AppError::Conflict {
                 code: "user_exists",
@@ -204,6 +234,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } | AppError::Rejected(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -216,16 +247,11 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         self.log();
         let mut response = HttpResponse::build(self.status_code());
-        match self {
-            AppError::Unauthorized(_) => {
-                response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));
-            }
-            AppError::TooManyRequests {
-                retry_after_secs, ..
-            } => {
-                response.insert_header(("Retry-After", retry_after_secs.to_string()));
-            }
-            _ => {}
+        if let AppError::Unauthorized(_) = self {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(ErrorBody {
             error: ErrorDetail {
@@ -264,6 +290,65 @@ pub fn error_response_for(req: &actix_web::HttpRequest, error: AppError) -> Http
             lang: crate::web::i18n::request_lang(req),
         }
         .error_response()
+    }
+}
+
+/// The middleware that gives every error the documented shape. Handlers and extractors with an
+/// error handler answer an [`AppError`] or [`PageError`] already; what actix raises by itself —
+/// an extractor without an error handler (`web::Bytes` over the `PayloadConfig` limit, a body
+/// that breaks off), a response that could not be built (an invalid header value) — would be a
+/// plain-text answer. Those are rendered again here, keeping the status: JSON under `/api/`, the
+/// HTML error page elsewhere.
+pub async fn shape_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    // The request cannot be kept (actix needs it unshared while the handler runs): what an
+    // error raised instead of a response needs is noted before.
+    let api = req.path().starts_with("/api/");
+    let lang = crate::web::i18n::request_lang(req.request());
+    let response = match next.call(req).await {
+        Ok(response) => response,
+        Err(error) if error.as_error::<AppError>().is_some() => return Err(error),
+        Err(error) if error.as_error::<PageError>().is_some() => return Err(error),
+        Err(error) => {
+            let error = foreign_error(&error);
+            return Err(if api {
+                error.into()
+            } else {
+                PageError { error, lang }.into()
+            });
+        }
+    };
+    let foreign = response.response().error().filter(|error| {
+        error.as_error::<AppError>().is_none() && error.as_error::<PageError>().is_none()
+    });
+    let Some(error) = foreign else {
+        return Ok(response.map_into_left_body());
+    };
+    let error = foreign_error(error);
+    let (request, _) = response.into_parts();
+    let shaped = error_response_for(&request, error);
+    Ok(ServiceResponse::new(request, shaped).map_into_right_body())
+}
+
+/// An error actix raised by itself, as the [`AppError`] of its status.
+fn foreign_error(error: &actix_web::Error) -> AppError {
+    let status = error.as_response_error().status_code();
+    let message = error.to_string();
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(format!(
+            "the request body is over the limit of {} MiB ({message})",
+            crate::web::MAX_BODY_BYTES / 1024 / 1024
+        )),
+        StatusCode::NOT_FOUND => AppError::NotFound(message),
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed(message),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(message),
+        status if status.is_client_error() => AppError::bad_request(
+            "invalid_request",
+            format!("the request could not be read: {message}"),
+        ),
+        _ => AppError::internal(anyhow::anyhow!("{status}: {message}")),
     }
 }
 
@@ -309,16 +394,90 @@ impl ResponseError for PageError {
             status: status.as_u16(),
             message: self.error.public_message(),
         };
+        let mut response = HttpResponse::build(status);
+        if let Some(secs) = self.error.retry_after_secs() {
+            response.insert_header(("Retry-After", secs.to_string()));
+        }
         match page.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
             Err(e) => {
                 tracing::error!(error = %e, "error page failed to render");
-                HttpResponse::build(status)
+                response
                     .content_type("text/plain; charset=utf-8")
                     .body(self.error.public_message())
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{middleware, test, web, App, HttpResponse};
+
+    /// A handler whose answer cannot be built: a newline in a header value.
+    async fn broken() -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header(("Location", "/\n/x"))
+            .finish()
+    }
+
+    /// A handler taking a body through an extractor without an error handler.
+    async fn bytes(_body: web::Bytes) -> HttpResponse {
+        HttpResponse::NoContent().finish()
+    }
+
+    #[actix_web::test]
+    async fn errors_raised_by_actix_itself_get_the_documented_shape() {
+        let app = test::init_service(
+            App::new()
+                .wrap(middleware::from_fn(super::shape_errors))
+                .app_data(web::PayloadConfig::default().limit(10))
+                .route("/api/broken", web::get().to(broken))
+                .route("/broken", web::get().to(broken))
+                .route("/api/bytes", web::post().to(bytes))
+                .route("/bytes", web::post().to(bytes)),
+        )
+        .await;
+
+        for (method, path, status) in [
+            ("GET", "/api/broken", 500),
+            ("GET", "/broken", 500),
+            ("POST", "/api/bytes", 413),
+            ("POST", "/bytes", 413),
+        ] {
+            let request = test::TestRequest::default()
+                .method(method.parse().unwrap())
+                .uri(path)
+                .insert_header(("Accept-Language", "en"))
+                .set_payload("more than ten bytes")
+                .to_request();
+            let response = test::call_service(&app, request).await;
+            assert_eq!(response.status().as_u16(), status, "{path}");
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let body = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+            if path.starts_with("/api/") {
+                assert!(content_type.starts_with("application/json"), "{path}");
+                let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let expected = if status == 500 {
+                    "internal"
+                } else {
+                    "payload_too_large"
+                };
+                assert_eq!(body["error"]["code"], expected, "{path}");
+            } else {
+                assert!(content_type.starts_with("text/html"), "{path}");
+                assert!(
+                    body.contains("<html") && body.contains(&status.to_string()),
+                    "{path}"
+                );
+            }
+            assert!(!body.contains("\n/x"), "nothing of the cause: {body}");
         }
     }
 }

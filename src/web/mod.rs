@@ -11,9 +11,11 @@ pub mod chart;
 pub mod content_api;
 pub mod editor;
 pub mod error;
+pub mod forwarded;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod redirect;
 pub mod search_page;
 pub mod upload;
 
@@ -44,6 +46,9 @@ pub struct AppState {
     /// Imports running at once; one more is refused with 429 rather than queued, since each
     /// holds the accounts writer and a parse buffer (see [`MAX_CONCURRENT_IMPORTS`]).
     pub import_slots: Arc<tokio::sync::Semaphore>,
+    /// Peers whose forwarding headers are believed (`Config::trusted_proxies`; see
+    /// [`forwarded`]).
+    pub trusted_proxies: Vec<crate::config::IpBlock>,
 }
 
 /// Most `POST /api/v1/accounts/import` requests running at once.

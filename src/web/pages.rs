@@ -443,11 +443,7 @@ pub async fn switch_lang(
         lang: Lang::default(),
     })?;
     // Only local paths: never an open redirect.
-    let next = query
-        .next
-        .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
+    let next = crate::web::redirect::local_path(query.next.as_deref());
     let cookie = Cookie::build(LANG_COOKIE, lang.as_str())
         .path("/")
         .same_site(SameSite::Lax)

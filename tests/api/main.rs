@@ -18,4 +18,5 @@ mod pages;
 mod privacy;
 mod search;
 mod security;
+mod security_auth;
 mod xss;
