@@ -37,7 +37,7 @@ use playbook::app::briefing::{briefing, CustomerFinder, Viewer};
 use playbook::app::content_loader::load_dir;
 use playbook::app::indexer;
 use playbook::app::library::{tier_ids, Library, SearchParams};
-use playbook::auth::{Auth, AuthSettings};
+use playbook::app::users::{Auth, AuthSettings};
 use playbook::domain::content::ContentItem;
 use playbook::domain::policy::Role;
 use playbook::domain::Lang;
@@ -790,7 +790,7 @@ fn measure_server(
     let token = {
         let store = Store::open(&data_dir.join("store")).expect("store opens");
         let auth = Auth::new(store.clone(), AuthSettings::default());
-        let password = playbook::auth::generate_password();
+        let password = playbook::app::users::generate_password();
         auth.add_user("bench-rep", Role::Rep, Some(&password))
             .expect("rep added");
         let token = auth

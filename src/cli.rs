@@ -220,7 +220,7 @@ impl ServeArgs {
             workers: self.workers,
             demo: self.demo,
             max_import_bytes: self.max_import_mb.saturating_mul(1024 * 1024),
-            session: crate::auth::AuthSettings {
+            session: crate::app::users::AuthSettings {
                 idle: std::time::Duration::from_secs(self.session_idle_minutes.max(1) * 60),
                 absolute: std::time::Duration::from_secs(self.session_max_hours.max(1) * 3600),
             },
@@ -501,7 +501,7 @@ fn password_from_stdin() -> Option<String> {
 
 /// `playbook user add|passwd|disable|enable|list`.
 fn user(command: UserCommand) -> ExitCode {
-    use crate::auth::{Auth, AuthSettings};
+    use crate::app::users::{Auth, AuthSettings};
     use crate::domain::policy::Role;
 
     let data_dir = match &command {

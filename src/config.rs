@@ -36,7 +36,7 @@ pub struct Config {
     pub max_import_bytes: usize,
     /// Session lifetimes (`PLAYBOOK_SESSION_IDLE_MINUTES`, default 480;
     /// `PLAYBOOK_SESSION_MAX_HOURS`, default 168).
-    pub session: crate::auth::AuthSettings,
+    pub session: crate::app::users::AuthSettings,
     /// Where `POST /api/v1/backup` writes backups, each in a new subdirectory
     /// (`PLAYBOOK_BACKUP_DIR`; `None`: `DATA_DIR/backups`). The API never writes elsewhere.
     pub backup_dir: Option<PathBuf>,
@@ -56,7 +56,7 @@ impl Default for Config {
             workers: 0,
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
-            session: crate::auth::AuthSettings::default(),
+            session: crate::app::users::AuthSettings::default(),
             backup_dir: None,
             trusted_proxies: Vec::new(),
         }
@@ -74,7 +74,7 @@ impl Config {
             workers: 1,
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
-            session: crate::auth::AuthSettings::default(),
+            session: crate::app::users::AuthSettings::default(),
             backup_dir: None,
             trusted_proxies: Vec::new(),
         }

@@ -5,11 +5,10 @@
 //! - [`render`]: Markdown → sanitised HTML and plain text;
 //! - [`store`]: sled, the source of truth; [`search`]: the tantivy index derived from it;
 //! - [`app`]: the use cases (library, authoring, content loading, the account book, briefing,
-//!   access), no HTTP; [`auth`]: users, sessions, tokens and throttling;
+//!   access, users and sessions), no HTTP;
 //! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
 
 pub mod app;
-pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -12,7 +12,7 @@ use crate::app::account_book::AccountBook;
 use crate::app::content_loader::load_dir;
 use crate::app::indexer;
 use crate::app::library::{tier_ids, Library};
-use crate::auth::Auth;
+use crate::app::users::Auth;
 use crate::config::Config;
 use crate::domain::alerts::Rules;
 use crate::domain::content::ContentError;

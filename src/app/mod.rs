@@ -22,3 +22,4 @@ pub mod content_loader;
 pub mod demo;
 pub mod indexer;
 pub mod library;
+pub mod users;

@@ -1,7 +1,7 @@
 //! Users, sessions and API tokens in sled.
 //!
 //! Secrets are never stored: a session or token is kept under the SHA-256 of its secret, and a
-//! password as its argon2id hash (computed by `crate::auth`). Records are JSON. Writes that a
+//! password as its argon2id hash (computed by `crate::app::users`). Records are JSON. Writes that a
 //! user is told about (user changes, new sessions and tokens, revocations) flush before they
 //! return; the "last seen" stamp of a session is written without a flush: losing it in a crash
 //! makes the session look idle for longer, so it can only expire sooner, never later.

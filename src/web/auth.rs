@@ -22,7 +22,7 @@ use askama::Template;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{NewToken, TokenView, UserView};
+use crate::app::users::{NewToken, TokenView, UserView};
 use crate::config::IpBlock;
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
@@ -352,7 +352,7 @@ async fn login_blocking(
     state: &web::Data<AppState>,
     name: String,
     password: String,
-) -> Result<crate::auth::NewSession, AppError> {
+) -> Result<crate::app::users::NewSession, AppError> {
     let auth = state.auth.clone();
     let client = client_of(req, state);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
@@ -368,7 +368,7 @@ async fn login_blocking(
 fn signed_in(
     req: &HttpRequest,
     state: &AppState,
-    session: crate::auth::NewSession,
+    session: crate::app::users::NewSession,
 ) -> HttpResponse {
     HttpResponse::Ok()
         .cookie(session_cookie(req, state, session.secret))
@@ -521,7 +521,7 @@ pub async fn change_own_password(
     get,
     path = "/api/v1/tokens",
     responses(
-        (status = 200, description = "My API tokens, without secrets", body = Vec<crate::auth::TokenView>),
+        (status = 200, description = "My API tokens, without secrets", body = Vec<crate::app::users::TokenView>),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
     )
 )]
@@ -546,7 +546,7 @@ pub struct TokenBody {
     path = "/api/v1/tokens",
     request_body = TokenBody,
     responses(
-        (status = 201, description = "A new token; the secret is in this answer only", body = crate::auth::NewToken),
+        (status = 201, description = "A new token; the secret is in this answer only", body = crate::app::users::NewToken),
         (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
@@ -593,7 +593,7 @@ fn require_user_admin(p: &Principal) -> Result<(), AppError> {
     get,
     path = "/api/v1/users",
     responses(
-        (status = 200, description = "Every user", body = Vec<crate::auth::UserView>),
+        (status = 200, description = "Every user", body = Vec<crate::app::users::UserView>),
         (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
         (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
     )
@@ -667,14 +667,14 @@ pub async fn create_user(
     } = body.into_inner();
     let role = parse_role(&role)?;
     let auth = state.auth.clone();
-    let (user, password) = web::block(move || -> Result<_, crate::auth::AuthError> {
+    let (user, password) = web::block(move || -> Result<_, crate::app::users::AuthError> {
         let generated = auth.add_user(&name, role, password.as_deref())?;
         if position.is_some() || region.is_some() {
             auth.set_profile(name.trim(), position.as_deref(), region.as_deref())?;
         }
         let user = auth
             .user(name.trim())?
-            .ok_or_else(|| crate::auth::AuthError::NoSuchUser(name.clone()))?;
+            .ok_or_else(|| crate::app::users::AuthError::NoSuchUser(name.clone()))?;
         Ok((user, generated))
     })
     .await
@@ -735,7 +735,7 @@ pub async fn update_user(
     }
     let auth = state.auth.clone();
     let name = name.into_inner();
-    let (user, password) = web::block(move || -> Result<_, crate::auth::AuthError> {
+    let (user, password) = web::block(move || -> Result<_, crate::app::users::AuthError> {
         let mut generated = None;
         if let Some(role) = role {
             auth.set_role(&name, role)?;
@@ -752,7 +752,7 @@ pub async fn update_user(
         }
         let user = auth
             .user(&name)?
-            .ok_or_else(|| crate::auth::AuthError::NoSuchUser(name.clone()))?;
+            .ok_or_else(|| crate::app::users::AuthError::NoSuchUser(name.clone()))?;
         Ok((user, generated))
     })
     .await

@@ -176,9 +176,9 @@ impl From<AccountsError> for AppError {
     }
 }
 
-impl From<crate::auth::AuthError> for AppError {
-    fn from(error: crate::auth::AuthError) -> AppError {
-        use crate::auth::AuthError;
+impl From<crate::app::users::AuthError> for AppError {
+    fn from(error: crate::app::users::AuthError) -> AppError {
+        use crate::app::users::AuthError;
         let message = error.to_string();
         match error {
             AuthError::BadCredentials => AppError::Unauthorized(message),

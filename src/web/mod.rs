@@ -26,7 +26,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::app::access::Access;
 use crate::app::account_book::AccountBook;
 use crate::app::library::Library;
-use crate::auth::Auth;
+use crate::app::users::Auth;
 use crate::domain::policy::Principal;
 use crate::web::error::{AppError, PageError};
 

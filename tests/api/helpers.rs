@@ -86,15 +86,16 @@ pub async fn spawn_app_configured(
 fn ensure_admin(config: &Config) -> String {
     std::fs::create_dir_all(config.store_dir()).expect("store dir");
     let store = playbook::store::Store::open(&config.store_dir()).expect("store opens");
-    let auth = playbook::auth::Auth::new(store, playbook::auth::AuthSettings::default());
-    let password = playbook::auth::generate_password();
+    let auth =
+        playbook::app::users::Auth::new(store, playbook::app::users::AuthSettings::default());
+    let password = playbook::app::users::generate_password();
     match auth.add_user(
         ADMIN,
         playbook::domain::policy::Role::Admin,
         Some(&password),
     ) {
         Ok(_) => {}
-        Err(playbook::auth::AuthError::Exists(_)) => {
+        Err(playbook::app::users::AuthError::Exists(_)) => {
             auth.set_password(ADMIN, Some(&password))
                 .expect("admin password reset");
         }
