@@ -384,6 +384,18 @@ impl Library {
         Ok(diff_lines(&to_markdown(&old), &to_markdown(&new)))
     }
 
+    /// The item `id` as `reader` may read it: the working copy if they may, else the published
+    /// version readers keep while a newer draft waits, its evidence as they may see it;
+    /// otherwise "not found", exactly as for an unknown id, so a hidden item's existence is
+    /// not revealed.
+    pub fn readable_item(&self, reader: &Access, id: &str) -> Result<ContentItem, LibraryError> {
+        let mut item = reader
+            .readable_version(self.record(id)?)
+            .ok_or_else(|| LibraryError::NotFound(id.to_owned()))?;
+        self.hide_unshared_evidence(&mut item, reader);
+        Ok(item)
+    }
+
     /// Leaves out of `item.evidence` the references `reader` may not see: a case they may not
     /// read is cited visibly only by a move marked as a best practice (shared with everyone).
     /// Every view of an item — page, API, editor, versions — goes through this, so the id of a

@@ -22,6 +22,7 @@ use crate::render::render_html;
 use crate::search::index::SearchResults;
 use crate::store::RecordedChange;
 use crate::web::auth::require;
+use crate::web::blocking::blocking;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::upload::with_body_reader;
 use crate::web::AppState;
@@ -135,23 +136,8 @@ pub async fn get_content(
     id: web::Path<String>,
 ) -> Result<web::Json<ContentView>, AppError> {
     let access = state.access(principal);
-    let item = readable_item(&state, &access, &id)?;
+    let item = state.library.readable_item(&access, &id)?;
     Ok(web::Json(ContentView::new(&state, &access, item)))
-}
-
-/// An item the principal may read; otherwise "not found", exactly as for an unknown id, so a
-/// hidden item's existence is not revealed.
-pub fn readable_item(
-    state: &AppState,
-    access: &crate::app::access::Access,
-    id: &str,
-) -> Result<ContentItem, AppError> {
-    let record = state.library.record(id)?;
-    let mut item = access
-        .readable_version(record)
-        .ok_or_else(|| crate::app::library::LibraryError::NotFound(id.to_owned()))?;
-    state.library.hide_unshared_evidence(&mut item, access);
-    Ok(item)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -425,9 +411,7 @@ pub async fn put_tier_model(
         )
     })?;
     let book = state.accounts.clone();
-    let tiers = web::block(move || book.set_model_json(&body, &principal.user))
-        .await
-        .map_err(AppError::internal)??;
+    let tiers = blocking(move || book.set_model_json(&body, &principal.user)).await?;
     Ok(web::Json(TierModelView::of(&tiers)))
 }
 
@@ -514,9 +498,7 @@ pub async fn put_override(
         reason: body.reason,
     };
     let book = state.accounts.clone();
-    let detail = web::block(move || book.set_override(&id, request, &principal.user))
-        .await
-        .map_err(AppError::internal)??;
+    let detail = blocking(move || book.set_override(&id, request, &principal.user)).await?;
     Ok(web::Json(detail))
 }
 
@@ -539,9 +521,7 @@ pub async fn delete_override(
 ) -> Result<web::Json<AccountDetail>, AppError> {
     require_override(&principal)?;
     let book = state.accounts.clone();
-    let detail = web::block(move || book.remove_override(&id, &principal.user))
-        .await
-        .map_err(AppError::internal)??;
+    let detail = blocking(move || book.remove_override(&id, &principal.user)).await?;
     Ok(web::Json(detail))
 }
 
@@ -857,14 +837,12 @@ pub async fn create_backup(
     )?;
     let root = state.backup_dir.clone();
     let store = state.library.store().clone();
-    let (name, dir, manifest) = web::block(move || -> anyhow::Result<_> {
-        let (name, dir) = new_backup_dir(&root)?;
-        let manifest = store.backup_to(&dir)?;
+    let (name, dir, manifest) = blocking(move || -> Result<_, AppError> {
+        let (name, dir) = new_backup_dir(&root).map_err(AppError::internal)?;
+        let manifest = store.backup_to(&dir).map_err(AppError::internal)?;
         Ok((name, dir, manifest))
     })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
+    .await?;
     tracing::info!(
         records = manifest.records,
         bytes = manifest.bytes,

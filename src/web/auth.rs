@@ -26,10 +26,11 @@ use crate::app::users::{NewToken, TokenView, UserView};
 use crate::config::IpBlock;
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
+use crate::web::blocking::blocking;
 use crate::web::error::{error_response_for, AppError, ErrorBody, PageError};
 use crate::web::forwarded::{self, Origin};
 use crate::web::i18n::Ui;
-use crate::web::pages::{html, PageContext};
+use crate::web::page::{html, PageContext};
 use crate::web::redirect::local_path;
 use crate::web::AppState;
 
@@ -356,11 +357,7 @@ async fn login_blocking(
     let auth = state.auth.clone();
     let client = client_of(req, state);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    Ok(
-        web::block(move || auth.login(&name, &password, &client, previous.as_deref()))
-            .await
-            .map_err(AppError::internal)??,
-    )
+    blocking(move || auth.login(&name, &password, &client, previous.as_deref())).await
 }
 
 /// The answer to a sign-in (or a password change): the new session's cookie and, as JSON, who
@@ -508,11 +505,10 @@ pub async fn change_own_password(
     } = body.into_inner();
     let auth = state.auth.clone();
     let client = client_of(&req, &state);
-    let session = web::block(move || {
+    let session = blocking(move || {
         auth.change_password(&principal.user, &current_password, &new_password, &client)
     })
-    .await
-    .map_err(AppError::internal)??;
+    .await?;
     Ok(signed_in(&req, &state, session))
 }
 
@@ -667,7 +663,7 @@ pub async fn create_user(
     } = body.into_inner();
     let role = parse_role(&role)?;
     let auth = state.auth.clone();
-    let (user, password) = web::block(move || -> Result<_, crate::app::users::AuthError> {
+    let (user, password) = blocking(move || -> Result<_, crate::app::users::AuthError> {
         let generated = auth.add_user(&name, role, password.as_deref())?;
         if position.is_some() || region.is_some() {
             auth.set_profile(name.trim(), position.as_deref(), region.as_deref())?;
@@ -677,8 +673,7 @@ pub async fn create_user(
             .ok_or_else(|| crate::app::users::AuthError::NoSuchUser(name.clone()))?;
         Ok((user, generated))
     })
-    .await
-    .map_err(AppError::internal)??;
+    .await?;
     Ok(HttpResponse::Created().json(NewUserView { user, password }))
 }
 
@@ -735,7 +730,7 @@ pub async fn update_user(
     }
     let auth = state.auth.clone();
     let name = name.into_inner();
-    let (user, password) = web::block(move || -> Result<_, crate::app::users::AuthError> {
+    let (user, password) = blocking(move || -> Result<_, crate::app::users::AuthError> {
         let mut generated = None;
         if let Some(role) = role {
             auth.set_role(&name, role)?;
@@ -755,8 +750,7 @@ pub async fn update_user(
             .ok_or_else(|| crate::app::users::AuthError::NoSuchUser(name.clone()))?;
         Ok((user, generated))
     })
-    .await
-    .map_err(AppError::internal)??;
+    .await?;
     Ok(web::Json(NewUserView { user, password }))
 }
 

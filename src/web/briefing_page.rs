@@ -10,7 +10,8 @@ use crate::domain::Lang;
 use crate::web::api::{lookup_query, LookupQuery};
 use crate::web::error::{OrPage, PageError};
 use crate::web::i18n::Ui;
-use crate::web::pages::{html, Choice, PageContext};
+use crate::web::page::{html, PageContext};
+use crate::web::pages::Choice;
 use crate::web::AppState;
 
 /// The top-down part of the account page: scenario picker, alerts, what to do, cases, courses.

@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::library::LibraryError;
 use crate::domain::capture::{CaseReviewForm, Practice};
 use crate::domain::content::{to_markdown, ContentItem, Kind};
 use crate::domain::enablement::{Completion, Learner, MyCourse};
@@ -15,18 +14,9 @@ use crate::domain::workflow::{Action, DiffLine, Version};
 use crate::render::render_html;
 use crate::store::VersionSummary;
 use crate::web::auth::require;
+use crate::web::blocking::blocking;
 use crate::web::error::{AppError, ErrorBody};
 use crate::web::AppState;
-
-/// Runs library work on the blocking pool (it writes and flushes).
-pub async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, LibraryError> + Send + 'static,
-) -> Result<T, AppError> {
-    web::block(work)
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::from)
-}
 
 /// Fields a client may send back from a `GET` that are not front matter: ignored on input.
 const READ_ONLY: [&str; 9] = [
@@ -147,7 +137,7 @@ fn forbidden_to_write(p: &Principal, kind: Kind) -> AppError {
 /// The stored item, if `p` may edit it (404 if they may not even read it).
 fn editable(state: &AppState, p: &Principal, id: &str) -> Result<ContentItem, AppError> {
     let access = state.access(p.clone());
-    crate::web::api::readable_item(state, &access, id)?;
+    state.library.readable_item(&access, id)?;
     let record = state.library.record(id)?;
     if !policy::can_edit_content(p, ContentFacts::of(&record.item)) {
         return Err(forbidden_to_write(p, record.item.kind));
@@ -273,7 +263,7 @@ async fn step(
     comment: Option<String>,
 ) -> Result<web::Json<Saved>, AppError> {
     let access = state.access(principal.clone());
-    crate::web::api::readable_item(&state, &access, &id)?;
+    state.library.readable_item(&access, &id)?;
     let record = state.library.record(&id)?;
     require_step(&principal, &record.item, action)?;
     let library = state.library.clone();
@@ -437,7 +427,7 @@ pub async fn archive_content(
 /// The record of `id` if `p` may see its history: whoever may edit it, or approve.
 pub fn require_history(state: &AppState, p: &Principal, id: &str) -> Result<(), AppError> {
     let access = state.access(p.clone());
-    crate::web::api::readable_item(state, &access, id)?;
+    state.library.readable_item(&access, id)?;
     let record = state.library.record(id)?;
     require(
         policy::can_edit_content(p, ContentFacts::of(&record.item)) || policy::can_approve(p),
@@ -787,7 +777,7 @@ pub async fn mark_best(
     best: bool,
 ) -> Result<Version, AppError> {
     let access = state.access(principal.clone());
-    crate::web::api::readable_item(state, &access, id)?;
+    state.library.readable_item(&access, id)?;
     require(
         policy::can_review_cases(principal),
         principal,

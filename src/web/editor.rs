@@ -18,9 +18,10 @@ use crate::domain::Lang;
 use crate::render::render_html;
 use crate::store::VersionSummary;
 use crate::web::api::ItemRef;
-use crate::web::content_api::{self, blocking, QueueEntry};
+use crate::web::blocking::blocking;
+use crate::web::content_api::{self, QueueEntry};
 use crate::web::error::{AppError, OrPage, PageError};
-use crate::web::pages::{html, PageContext};
+use crate::web::page::{html, PageContext};
 use crate::web::AppState;
 
 /// A move of a case as its page shows it.
@@ -128,7 +129,7 @@ fn see_other(location: &str) -> HttpResponse {
 
 /// Back to an item's page (ids may be Chinese: the header carries them percent-encoded).
 fn to_item(id: &str) -> HttpResponse {
-    see_other(&format!("/content/{}", crate::web::pages::path_segment(id)))
+    see_other(&format!("/content/{}", crate::web::page::path_segment(id)))
 }
 
 /// A choice in a picker (checkbox or option).
@@ -618,7 +619,7 @@ fn editable(
     id: &str,
 ) -> Result<(ContentItem, u64), AppError> {
     let access = state.access(principal.clone());
-    crate::web::api::readable_item(state, &access, id)?;
+    state.library.readable_item(&access, id)?;
     let mut record = state.library.record(id)?;
     crate::web::auth::require(
         policy::can_edit_content(principal, ContentFacts::of(&record.item)),
@@ -719,7 +720,7 @@ pub async fn submit_workflow(
         }
     };
     let access = state.access(principal.clone());
-    crate::web::api::readable_item(&state, &access, &id).or_page(lang)?;
+    state.library.readable_item(&access, &id).or_page(lang)?;
     let record = state.library.record(&id).or_page(lang)?;
     content_api::require_step(&principal, &record.item, action).or_page(lang)?;
     let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());

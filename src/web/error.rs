@@ -369,7 +369,7 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    ctx: crate::web::pages::PageContext,
+    ctx: crate::web::page::PageContext,
     title: &'a str,
     status: u16,
     message: String,
@@ -385,7 +385,7 @@ impl ResponseError for PageError {
         let ui = Ui::for_lang(self.lang);
         let status = self.status_code();
         let page = ErrorPage {
-            ctx: crate::web::pages::PageContext::new(self.lang, "/", 0),
+            ctx: crate::web::page::PageContext::new(self.lang, "/", 0),
             title: if status == StatusCode::NOT_FOUND {
                 ui.not_found_title
             } else {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod blocking;
 pub mod briefing_page;
 pub mod chart;
 pub mod content_api;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod forwarded;
 pub mod i18n;
 pub mod openapi;
+pub mod page;
 pub mod pages;
 pub mod redirect;
 pub mod search_page;

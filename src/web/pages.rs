@@ -18,88 +18,12 @@ use crate::domain::tiering::Indicator;
 use crate::domain::Lang;
 use crate::render::render_html;
 use crate::web::api::ParetoQuery;
+use crate::web::blocking::blocking;
 use crate::web::chart::LorenzChart;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::i18n::{ParetoFigures, Ui, LANG_COOKIE};
+use crate::web::page::{html, path_segment, PageContext};
 use crate::web::AppState;
-
-/// What every page needs for the frame in `base.html`.
-pub struct PageContext {
-    pub lang: Lang,
-    pub ui: &'static Ui,
-    /// The path of this page, so the language switch can come back to it.
-    pub path: String,
-    /// Number of content problems, shown on the navigation link (to those who curate).
-    pub problem_count: usize,
-    /// The signed-in user, if any.
-    pub user: Option<String>,
-    /// The session's CSRF token, for the hidden field of every form.
-    pub csrf: String,
-    /// Navigation the role may use.
-    pub can_analytics: bool,
-    pub can_curate: bool,
-}
-
-impl PageContext {
-    pub fn new(lang: Lang, path: &str, problem_count: usize) -> PageContext {
-        PageContext {
-            lang,
-            ui: Ui::for_lang(lang),
-            path: path.to_owned(),
-            problem_count,
-            user: None,
-            csrf: String::new(),
-            can_analytics: false,
-            can_curate: false,
-        }
-    }
-
-    pub fn for_request(req: &HttpRequest, state: &AppState, lang: Lang) -> PageContext {
-        let path = match req.query_string() {
-            "" => req.path().to_owned(),
-            query => format!("{}?{}", req.path(), query),
-        };
-        let mut ctx = PageContext::new(lang, &path, state.library.problems().len());
-        if let Some(identity) = crate::web::auth::identity_of(req) {
-            let p = &identity.principal;
-            ctx.can_analytics = policy::can_see_analytics(p);
-            ctx.can_curate = policy::can_curate_content(p);
-            ctx.user = Some(p.user.clone());
-            ctx.csrf = identity.csrf.unwrap_or_default();
-        }
-        if !ctx.can_curate {
-            ctx.problem_count = 0;
-        }
-        ctx
-    }
-
-    /// A UI string given in both languages, for the pages of editing and enablement.
-    pub fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
-        match self.lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    /// A workflow status in the UI language.
-    pub fn status_label(&self, status: &str) -> &'static str {
-        match status {
-            "draft" => self.t("草稿", "Draft"),
-            "in_review" => self.t("审核中", "In review"),
-            "published" => self.t("已发布", "Published"),
-            "archived" => self.t("已归档", "Archived"),
-            _ => "",
-        }
-    }
-
-    /// The other UI language, for the switch.
-    pub fn other_lang(&self) -> &'static str {
-        match self.lang {
-            Lang::Zh => "en",
-            Lang::En => "zh",
-        }
-    }
-}
 
 /// A labelled, linkable badge (tier, scenario, kind, tag…).
 pub struct Badge {
@@ -161,12 +85,6 @@ fn item_link(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> ItemLink {
         summary: item.summary.clone().unwrap_or_default(),
         badges,
     }
-}
-
-pub fn html(page: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
 }
 
 /// A titled list of items on the home page.
@@ -284,7 +202,7 @@ pub async fn show_content(
     let library = &state.library;
     let taxonomy = library.taxonomy();
     let access = state.access(principal);
-    let item = crate::web::api::readable_item(&state, &access, &id).or_page(lang)?;
+    let item = state.library.readable_item(&access, &id).or_page(lang)?;
     let mut badges = tier_badges(&item, taxonomy, lang);
     badges.extend(scenario_badges(&item, taxonomy, lang));
     let (mut lessons, mut course, mut previous, mut next) = (Vec::new(), None, None, None);
@@ -482,19 +400,6 @@ pub fn format_yuan(fen: i128) -> String {
 
 fn format_score(score: Option<f64>, ui: &Ui) -> String {
     score.map_or_else(|| ui.no_score.to_owned(), |s| format!("{s:.2}"))
-}
-
-/// Percent-encodes a path segment (account ids may hold any printable character).
-pub fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 fn tier_label(def: &crate::domain::tiering::TierDef, lang: Lang) -> String {
@@ -894,10 +799,8 @@ pub async fn submit_override(
         reason: form.reason,
     };
     let (book, account_id) = (state.accounts.clone(), id.clone());
-    web::block(move || book.set_override(&account_id, request, &principal.user))
+    blocking(move || book.set_override(&account_id, request, &principal.user))
         .await
-        .map_err(AppError::internal)
-        .or_page(lang)?
         .or_page(lang)?;
     Ok(back_to_account(&id))
 }
@@ -910,10 +813,8 @@ pub async fn submit_override_removal(
 ) -> Result<HttpResponse, PageError> {
     crate::web::api::require_override(&principal).or_page(lang)?;
     let (book, account_id) = (state.accounts.clone(), id.clone());
-    web::block(move || book.remove_override(&account_id, &principal.user))
+    blocking(move || book.remove_override(&account_id, &principal.user))
         .await
-        .map_err(AppError::internal)
-        .or_page(lang)?
         .or_page(lang)?;
     Ok(back_to_account(&id))
 }

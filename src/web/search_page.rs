@@ -11,7 +11,8 @@ use crate::search::index::{Hit, SearchResults};
 use crate::web::api::{SearchQuery, MISS_WINDOW};
 use crate::web::error::{OrPage, PageError};
 use crate::web::i18n::Ui;
-use crate::web::pages::{html, Badge, PageContext};
+use crate::web::page::{html, PageContext};
+use crate::web::pages::Badge;
 use crate::web::AppState;
 
 /// One countable value of a facet, with the link that toggles it.

@@ -1,0 +1,110 @@
+//! What every HTML page shares: the frame's context (language, user, CSRF token, navigation)
+//! and the rendering of an askama template into a response. Handler files import these from
+//! here, never from one another.
+
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::domain::policy;
+use crate::domain::Lang;
+use crate::web::error::AppError;
+use crate::web::i18n::Ui;
+use crate::web::AppState;
+
+/// What every page needs for the frame in `base.html`.
+pub struct PageContext {
+    pub lang: Lang,
+    pub ui: &'static Ui,
+    /// The path of this page, so the language switch can come back to it.
+    pub path: String,
+    /// Number of content problems, shown on the navigation link (to those who curate).
+    pub problem_count: usize,
+    /// The signed-in user, if any.
+    pub user: Option<String>,
+    /// The session's CSRF token, for the hidden field of every form.
+    pub csrf: String,
+    /// Navigation the role may use.
+    pub can_analytics: bool,
+    pub can_curate: bool,
+}
+
+impl PageContext {
+    pub fn new(lang: Lang, path: &str, problem_count: usize) -> PageContext {
+        PageContext {
+            lang,
+            ui: Ui::for_lang(lang),
+            path: path.to_owned(),
+            problem_count,
+            user: None,
+            csrf: String::new(),
+            can_analytics: false,
+            can_curate: false,
+        }
+    }
+
+    pub fn for_request(req: &HttpRequest, state: &AppState, lang: Lang) -> PageContext {
+        let path = match req.query_string() {
+            "" => req.path().to_owned(),
+            query => format!("{}?{}", req.path(), query),
+        };
+        let mut ctx = PageContext::new(lang, &path, state.library.problems().len());
+        if let Some(identity) = crate::web::auth::identity_of(req) {
+            let p = &identity.principal;
+            ctx.can_analytics = policy::can_see_analytics(p);
+            ctx.can_curate = policy::can_curate_content(p);
+            ctx.user = Some(p.user.clone());
+            ctx.csrf = identity.csrf.unwrap_or_default();
+        }
+        if !ctx.can_curate {
+            ctx.problem_count = 0;
+        }
+        ctx
+    }
+
+    /// A UI string given in both languages, for the pages of editing and enablement.
+    pub fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// A workflow status in the UI language.
+    pub fn status_label(&self, status: &str) -> &'static str {
+        match status {
+            "draft" => self.t("草稿", "Draft"),
+            "in_review" => self.t("审核中", "In review"),
+            "published" => self.t("已发布", "Published"),
+            "archived" => self.t("已归档", "Archived"),
+            _ => "",
+        }
+    }
+
+    /// The other UI language, for the switch.
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        }
+    }
+}
+
+/// Renders `page` as an HTML response.
+pub fn html(page: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// Percent-encodes a path segment (account ids may hold any printable character).
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
