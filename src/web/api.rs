@@ -23,7 +23,10 @@ use crate::search::index::SearchResults;
 use crate::store::RecordedChange;
 use crate::web::auth::require;
 use crate::web::blocking::blocking;
-use crate::web::error::{AppError, ErrorBody};
+use crate::web::error::responses::{
+    BadInput, Forbidden, NotFound, TooLarge, TooManyRequests, Unauthenticated, UnsupportedMediaType,
+};
+use crate::web::error::AppError;
 use crate::web::upload::with_body_reader;
 use crate::web::AppState;
 
@@ -125,9 +128,9 @@ impl ContentView {
     params(("id" = String, Path, description = "Item id")),
     responses(
         (status = 200, description = "The item with its rendered HTML", body = ContentView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        NotFound,
     )
 )]
 pub async fn get_content(
@@ -166,8 +169,8 @@ pub struct ListEntry {
     params(ListQuery),
     responses(
         (status = 200, description = "Published items the viewer may read", body = Vec<ListEntry>),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
     )
 )]
 pub async fn list_content(
@@ -208,7 +211,7 @@ pub async fn list_content(
     path = "/api/v1/coverage",
     responses(
         (status = 200, description = "The tiers × scenarios matrix", body = crate::domain::coverage::Coverage),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        Unauthenticated,
     )
 )]
 pub async fn get_coverage(
@@ -222,8 +225,8 @@ pub async fn get_coverage(
     path = "/api/v1/problems",
     responses(
         (status = 200, description = "Problems of the content files", body = Vec<ContentError>),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn list_problems(
@@ -297,12 +300,12 @@ fn require_csv(req: &HttpRequest) -> Result<(), AppError> {
     request_body(content = String, content_type = "text/csv", description = "The accounts CSV (UTF-8, UTF-16 or GB18030)"),
     responses(
         (status = 200, description = "Rows imported and every rejected row", body = ImportResponse),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
-        (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
+        UnsupportedMediaType,
+        TooManyRequests,
     )
 )]
 pub async fn import_accounts(
@@ -374,7 +377,7 @@ impl TierModelView {
     path = "/api/v1/tier-model",
     responses(
         (status = 200, description = "The tier model, what it resolves to and the counts", body = TierModelView),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        Unauthenticated,
     )
 )]
 pub async fn get_tier_model(state: web::Data<AppState>) -> web::Json<TierModelView> {
@@ -387,10 +390,10 @@ pub async fn get_tier_model(state: web::Data<AppState>) -> web::Json<TierModelVi
     request_body = TierModel,
     responses(
         (status = 200, description = "The new model in force", body = TierModelView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
     )
 )]
 pub async fn put_tier_model(
@@ -421,8 +424,8 @@ pub async fn put_tier_model(
     params(AccountFilter),
     responses(
         (status = 200, description = "One page of accounts, best rank first", body = AccountList),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
     )
 )]
 pub async fn list_accounts(
@@ -440,9 +443,9 @@ pub async fn list_accounts(
     params(("id" = String, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account, its tier and why", body = AccountDetail),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        NotFound,
     )
 )]
 pub async fn get_account(
@@ -478,11 +481,11 @@ pub fn require_override(p: &Principal) -> Result<(), AppError> {
     request_body = OverrideBody,
     responses(
         (status = 200, description = "The account with its override", body = AccountDetail),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        TooLarge,
     )
 )]
 pub async fn put_override(
@@ -508,10 +511,10 @@ pub async fn put_override(
     params(("id" = String, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account without override", body = AccountDetail),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn delete_override(
@@ -543,9 +546,9 @@ pub const MAX_TIER_CHANGES: usize = 1_000;
     params(LimitQuery),
     responses(
         (status = 200, description = "Recent tier changes, newest first", body = Vec<RecordedChange>),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn list_tier_changes(
@@ -579,9 +582,9 @@ pub struct ParetoQuery {
     params(ParetoQuery),
     responses(
         (status = 200, description = "The 80/20 figures of an indicator", body = ParetoView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn get_pareto(
@@ -617,8 +620,8 @@ impl MessageBody for CsvBody {
     path = "/api/v1/tiers.csv",
     responses(
         (status = 200, description = "Every account's tier as CSV", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn export_tiers_csv(
@@ -677,8 +680,8 @@ impl SearchQuery {
     params(SearchQuery),
     responses(
         (status = 200, description = "Hits, facets and snippets the viewer may see", body = SearchResults),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
     )
 )]
 pub async fn search(
@@ -699,8 +702,8 @@ pub async fn search(
     path = "/api/v1/search/misses",
     responses(
         (status = 200, description = "Recent queries that found nothing", body = Vec<MissSummary>),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn list_search_misses(
@@ -751,8 +754,8 @@ pub fn lookup_query(q: &str) -> Result<&str, AppError> {
     params(LookupQuery),
     responses(
         (status = 200, description = "Best matches by name, alias, id, pinyin or initials", body = LookupResponse),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
     )
 )]
 pub async fn lookup_accounts(
@@ -779,9 +782,9 @@ pub struct BriefingQuery {
     params(("id" = String, Path, description = "Account id"), BriefingQuery),
     responses(
         (status = 200, description = "The customer briefing", body = crate::app::briefing::Briefing),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        NotFound,
     )
 )]
 pub async fn get_briefing(
@@ -821,8 +824,8 @@ pub struct BackupView {
     path = "/api/v1/backup",
     responses(
         (status = 201, description = "A consistent copy of the store", body = BackupView),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn create_backup(

@@ -27,6 +27,9 @@ use crate::config::IpBlock;
 use crate::domain::policy::{self, Principal, Role};
 use crate::domain::Lang;
 use crate::web::blocking::blocking;
+use crate::web::error::responses::{
+    BadInput, Busy, Forbidden, NotFound, TooLarge, TooManyRequests, Unauthenticated,
+};
 use crate::web::error::{error_response_for, AppError, ErrorBody, PageError};
 use crate::web::forwarded::{self, Origin};
 use crate::web::i18n::Ui;
@@ -419,11 +422,11 @@ impl SessionView {
     security(()),
     responses(
         (status = 200, description = "Signed in; sets the session cookie", body = SessionView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        TooLarge,
+        TooManyRequests,
+        Busy,
     )
 )]
 pub async fn create_session(
@@ -442,7 +445,7 @@ pub async fn create_session(
     path = "/api/v1/session",
     responses(
         (status = 200, description = "Who is signed in", body = SessionView),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        Unauthenticated,
     )
 )]
 pub async fn get_session(identity: Identity) -> web::Json<SessionView> {
@@ -455,8 +458,8 @@ pub async fn get_session(identity: Identity) -> web::Json<SessionView> {
     path = "/api/v1/session",
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn delete_session(
@@ -485,12 +488,12 @@ pub struct PasswordBody {
     request_body = PasswordBody,
     responses(
         (status = 200, description = "Changed; every session and API token of the user ends, and the caller is signed in with a new session", body = SessionView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 429, description = "Too many attempts or concurrent requests; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
+        TooManyRequests,
+        Busy,
     )
 )]
 pub async fn change_own_password(
@@ -518,7 +521,7 @@ pub async fn change_own_password(
     path = "/api/v1/tokens",
     responses(
         (status = 200, description = "My API tokens, without secrets", body = Vec<crate::app::users::TokenView>),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        Unauthenticated,
     )
 )]
 pub async fn list_tokens(
@@ -543,10 +546,10 @@ pub struct TokenBody {
     request_body = TokenBody,
     responses(
         (status = 201, description = "A new token; the secret is in this answer only", body = crate::app::users::NewToken),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
     )
 )]
 pub async fn create_token(
@@ -565,10 +568,10 @@ pub async fn create_token(
     params(("id" = String, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn revoke_token(
@@ -590,8 +593,8 @@ fn require_user_admin(p: &Principal) -> Result<(), AppError> {
     path = "/api/v1/users",
     responses(
         (status = 200, description = "Every user", body = Vec<crate::app::users::UserView>),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn list_users(
@@ -640,12 +643,12 @@ fn parse_role(value: &str) -> Result<Role, AppError> {
     request_body = NewUserBody,
     responses(
         (status = 201, description = "Created; a generated password is shown once", body = NewUserView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
         (status = 409, description = "Conflicts with what is stored", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
+        TooLarge,
+        Busy,
     )
 )]
 pub async fn create_user(
@@ -698,12 +701,12 @@ pub struct UserChangeBody {
     request_body = UserChangeBody,
     responses(
         (status = 200, description = "Changed; the user's sessions end (and with a new password or disabled, their API tokens are revoked)", body = NewUserView),
-        (status = 400, description = "Bad input; the message names the field", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 503, description = "Busy checking other passwords; see Retry-After", body = ErrorBody),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        TooLarge,
+        Busy,
     )
 )]
 pub async fn update_user(

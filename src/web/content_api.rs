@@ -15,7 +15,11 @@ use crate::render::render_html;
 use crate::store::VersionSummary;
 use crate::web::auth::require;
 use crate::web::blocking::blocking;
-use crate::web::error::{AppError, ErrorBody};
+use crate::web::error::responses::{
+    EditConflict, Forbidden, InvalidContent, NotFound, TooLarge, Unauthenticated,
+    UnsupportedMediaType,
+};
+use crate::web::error::AppError;
 use crate::web::AppState;
 
 /// Fields a client may send back from a `GET` that are not front matter: ignored on input.
@@ -152,12 +156,12 @@ fn editable(state: &AppState, p: &Principal, id: &str) -> Result<ContentItem, Ap
     request_body(content((Object = "application/json"), (String = "text/markdown")), description = "The item: front-matter fields and `body` as JSON, or a whole Markdown file"),
     responses(
         (status = 201, description = "Created, a draft owned by the caller", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        EditConflict,
+        TooLarge,
+        UnsupportedMediaType,
     )
 )]
 pub async fn create_content(
@@ -193,13 +197,13 @@ pub async fn create_content(
     request_body(content((Object = "application/json"), (String = "text/markdown")), description = "The item: front-matter fields and `body` as JSON, or a whole Markdown file"),
     responses(
         (status = 200, description = "Saved as the new working copy", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
-        (status = 415, description = "The body is not of the type the route takes", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
+        UnsupportedMediaType,
     )
 )]
 pub async fn save_content(
@@ -304,12 +308,12 @@ fn comment_of(body: &[u8]) -> Result<Option<String>, AppError> {
     request_body(content = Option<StepBody>, description = "An optional comment"),
     responses(
         (status = 200, description = "In review", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
     )
 )]
 pub async fn submit_content(
@@ -336,12 +340,12 @@ pub async fn submit_content(
     request_body(content = Option<StepBody>, description = "An optional comment"),
     responses(
         (status = 200, description = "Published", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
     )
 )]
 pub async fn approve_content(
@@ -368,12 +372,12 @@ pub async fn approve_content(
     request_body(content = Option<StepBody>, description = "An optional comment"),
     responses(
         (status = 200, description = "Back to draft", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
     )
 )]
 pub async fn send_back_content(
@@ -400,12 +404,12 @@ pub async fn send_back_content(
     request_body(content = Option<StepBody>, description = "An optional comment"),
     responses(
         (status = 200, description = "Archived", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
     )
 )]
 pub async fn archive_content(
@@ -444,10 +448,10 @@ pub fn require_history(state: &AppState, p: &Principal, id: &str) -> Result<(), 
     params(("id" = String, Path, description = "Item id")),
     responses(
         (status = 200, description = "Every version, newest first", body = Vec<crate::store::VersionSummary>),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn list_versions(
@@ -473,10 +477,10 @@ pub struct VersionView {
     params(("id" = String, Path, description = "Item id"), ("n" = u64, Path, description = "Version number")),
     responses(
         (status = 200, description = "One version", body = VersionView),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn get_version(
@@ -510,10 +514,10 @@ pub struct DiffQuery {
     params(("id" = String, Path, description = "Item id"), DiffQuery),
     responses(
         (status = 200, description = "Line diff between two versions", body = Vec<crate::domain::workflow::DiffLine>),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn get_diff(
@@ -536,11 +540,11 @@ pub async fn get_diff(
     params(("id" = String, Path, description = "Item id"), ("n" = u64, Path, description = "Version number")),
     responses(
         (status = 200, description = "Restored as the new working copy", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
     )
 )]
 pub async fn restore_version(
@@ -574,10 +578,10 @@ pub struct PreviewView {
     request_body = PreviewBody,
     responses(
         (status = 200, description = "Sanitised HTML", body = PreviewView),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
     )
 )]
 pub async fn preview(body: web::Json<PreviewBody>) -> web::Json<PreviewView> {
@@ -626,8 +630,8 @@ impl QueueEntry {
     path = "/api/v1/review-queue",
     responses(
         (status = 200, description = "Items waiting for review", body = Vec<QueueEntry>),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
+        Unauthenticated,
+        Forbidden,
     )
 )]
 pub async fn review_queue(
@@ -666,8 +670,8 @@ pub struct MineQuery {
     params(MineQuery),
     responses(
         (status = 200, description = "My items", body = Vec<QueueEntry>),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
     )
 )]
 pub async fn my_content(
@@ -695,12 +699,12 @@ pub async fn my_content(
     request_body = crate::domain::capture::CaseReviewForm,
     responses(
         (status = 201, description = "The case review, a draft", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
     )
 )]
 pub async fn create_case_review(
@@ -750,12 +754,12 @@ pub struct BestBody {
     request_body = BestBody,
     responses(
         (status = 200, description = "Marked", body = Saved),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
-        (status = 409, description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)", body = ErrorBody),
-        (status = 413, description = "The request body is over the limit", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        EditConflict,
+        TooLarge,
     )
 )]
 pub async fn mark_move(
@@ -826,8 +830,8 @@ pub fn readable_practices(
     params(PracticeQuery),
     responses(
         (status = 200, description = "Best practices of published cases", body = Vec<crate::domain::capture::Practice>),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
     )
 )]
 pub async fn list_practices(
@@ -893,7 +897,7 @@ pub fn learner_courses(state: &AppState, principal: &Principal) -> Result<Vec<My
     path = "/api/v1/my/courses",
     responses(
         (status = 200, description = "My courses and progress", body = Vec<crate::domain::enablement::MyCourse>),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        Unauthenticated,
     )
 )]
 pub async fn my_courses(
@@ -910,10 +914,10 @@ pub async fn my_courses(
     params(("lesson" = String, Path, description = "Lesson id")),
     responses(
         (status = 204, description = "Marked done"),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn mark_lesson_done(
@@ -933,10 +937,10 @@ pub async fn mark_lesson_done(
     params(("lesson" = String, Path, description = "Lesson id")),
     responses(
         (status = 204, description = "Marked not done"),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn unmark_lesson_done(
@@ -956,10 +960,10 @@ pub async fn unmark_lesson_done(
     params(("id" = String, Path, description = "Course id")),
     responses(
         (status = 200, description = "Who completed the course", body = crate::domain::enablement::Completion),
-        (status = 400, description = "Bad input; the message names the field (invalid content lists each field)", body = ErrorBody),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
-        (status = 403, description = "The role may not do this (or a cookie-signed write without the CSRF token)", body = ErrorBody),
-        (status = 404, description = "No such resource (or one the viewer may not see)", body = ErrorBody),
+        InvalidContent,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
     )
 )]
 pub async fn course_completion(

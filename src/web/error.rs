@@ -410,6 +410,81 @@ impl ResponseError for PageError {
     }
 }
 
+// ------------------------------------------------------------------------------------------
+// The error answers of the OpenAPI document
+// ------------------------------------------------------------------------------------------
+
+/// The error answers routes share, each one `IntoResponses` type, so a route lists them by name
+/// (`responses((status = 200, …), Unauthenticated, Forbidden)`) instead of writing the same row
+/// again. Every one has the body [`ErrorBody`].
+pub mod responses {
+    use super::ErrorBody;
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 401,
+        description = "Not signed in, or an unknown, revoked or expired session or token"
+    )]
+    pub struct Unauthenticated(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 403,
+        description = "The role may not do this (or a cookie-signed write without the CSRF token)"
+    )]
+    pub struct Forbidden(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "No such resource (or one the viewer may not see)"
+    )]
+    pub struct NotFound(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 400, description = "Bad input; the message names the field")]
+    pub struct BadInput(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "Bad input; the message names the field (invalid content lists each field)"
+    )]
+    pub struct InvalidContent(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 413, description = "The request body is over the limit")]
+    pub struct TooLarge(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 409,
+        description = "Someone saved meanwhile (edit_conflict) or the id is taken; a step that does not fit the item's status is a 400 (invalid_transition)"
+    )]
+    pub struct EditConflict(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 503,
+        description = "Busy checking other passwords; see Retry-After"
+    )]
+    pub struct Busy(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 429,
+        description = "Too many attempts or concurrent requests; see Retry-After"
+    )]
+    pub struct TooManyRequests(#[allow(dead_code)] ErrorBody<'static>);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 415,
+        description = "The body is not of the type the route takes"
+    )]
+    pub struct UnsupportedMediaType(#[allow(dead_code)] ErrorBody<'static>);
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::{middleware, test, web, App, HttpResponse};

@@ -9,6 +9,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::web::error::responses::Unauthenticated;
 use crate::web::error::{ErrorBody, ErrorDetail};
 use crate::web::{api, auth, content_api};
 
@@ -104,7 +105,7 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     path = "/api/v1/openapi.json",
     responses(
         (status = 200, description = "The OpenAPI 3 document of /api/v1", content_type = "application/json", body = Object),
-        (status = 401, description = "Not signed in, or an unknown, revoked or expired session or token", body = ErrorBody),
+        Unauthenticated,
     )
 )]
 pub async fn get_openapi() -> HttpResponse {
