@@ -402,16 +402,7 @@ async fn on_a_phone_a_rep_finds_a_customer_by_pinyin_and_switches_scenario() {
         .ends_with("/accounts/ACC-1"));
 
     // Pick the routine visit: the page reloads with that scenario's playbook and cases.
-    let select = c
-        .find(Locator::Css("#scenario-picker select"))
-        .await
-        .unwrap();
-    select.select_by_value("routine-visit").await.unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_url(&url::Url::parse(&app.url("/accounts/ACC-1?scenario=routine-visit")).unwrap())
-        .await
-        .expect("the picker reloads the page");
+    pick_scenario(c, &app, "ACC-1", "routine-visit").await;
     assert_eq!(
         text_of(c, ".recommended .playbook-link").await,
         "战略客户日常拜访"
@@ -422,16 +413,7 @@ async fn on_a_phone_a_rep_finds_a_customer_by_pinyin_and_switches_scenario() {
         "{routine_cases:?}"
     );
 
-    let select = c
-        .find(Locator::Css("#scenario-picker select"))
-        .await
-        .unwrap();
-    select.select_by_value("collections").await.unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_url(&url::Url::parse(&app.url("/accounts/ACC-1?scenario=collections")).unwrap())
-        .await
-        .expect("the picker reloads the page");
+    pick_scenario(c, &app, "ACC-1", "collections").await;
     assert_ne!(
         text_of(c, ".recommended .playbook-link").await,
         "战略客户日常拜访"
@@ -460,6 +442,21 @@ async fn on_a_phone_a_rep_finds_a_customer_by_pinyin_and_switches_scenario() {
         "page is {width} px wide: {wide}"
     );
     browser.client.clone().close().await.unwrap();
+}
+
+/// Picks `scenario` in the account page's scenario picker and waits for the page it loads.
+async fn pick_scenario(c: &Client, app: &TestApp, account: &str, scenario: &str) {
+    let select = c
+        .find(Locator::Css("#scenario-picker select"))
+        .await
+        .unwrap();
+    select.select_by_value(scenario).await.unwrap();
+    let wanted = app.url(&format!("/accounts/{account}?scenario={scenario}"));
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_url(&url::Url::parse(&wanted).unwrap())
+        .await
+        .expect("the picker reloads the page");
 }
 
 async fn case_titles(c: &Client) -> Vec<String> {
