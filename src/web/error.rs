@@ -246,6 +246,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         self.log();
+        crate::web::error_codes::check_listed(self.code(), self.status_code());
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));

@@ -12,6 +12,7 @@ pub mod chart;
 pub mod content_api;
 pub mod editor;
 pub mod error;
+pub mod error_codes;
 pub mod forwarded;
 pub mod i18n;
 pub mod openapi;
