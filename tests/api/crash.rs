@@ -246,6 +246,16 @@ fn ok(result: &Result<reqwest::Response, reqwest::Error>) -> bool {
     matches!(result, Ok(r) if r.status().is_success())
 }
 
+/// What every writer of a round holds: its client, the server, the shared ledger and the stop
+/// flag. Each writer destructures its own clone.
+#[derive(Clone)]
+struct Worker {
+    client: reqwest::Client,
+    address: String,
+    ledger: Arc<Mutex<Ledger>>,
+    stop: Arc<AtomicBool>,
+}
+
 /// One round of writers, until `stop`.
 async fn drive(
     address: String,
@@ -255,16 +265,20 @@ async fn drive(
     stop: Arc<AtomicBool>,
     batch_no: Arc<AtomicU64>,
 ) {
-    let client = bearer_client(&token);
+    let worker = Worker {
+        client: bearer_client(&token),
+        address,
+        ledger,
+        stop,
+    };
     let big = round.is_multiple_of(10);
     let importer = {
-        let (client, address, ledger, stop, batch_no) = (
-            client.clone(),
-            address.clone(),
-            ledger.clone(),
-            stop.clone(),
-            batch_no.clone(),
-        );
+        let Worker {
+            client,
+            address,
+            ledger,
+            stop,
+        } = worker.clone();
         async move {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (round + 1));
             let mut first = true;
@@ -300,12 +314,12 @@ async fn drive(
         }
     };
     let overrider = {
-        let (client, address, ledger, stop) = (
-            client.clone(),
-            address.clone(),
-            ledger.clone(),
-            stop.clone(),
-        );
+        let Worker {
+            client,
+            address,
+            ledger,
+            stop,
+        } = worker.clone();
         async move {
             let mut seq = 0u64;
             while !stop.load(Ordering::SeqCst) {
@@ -340,12 +354,12 @@ async fn drive(
         }
     };
     let writer = {
-        let (client, address, ledger, stop) = (
-            client.clone(),
-            address.clone(),
-            ledger.clone(),
-            stop.clone(),
-        );
+        let Worker {
+            client,
+            address,
+            ledger,
+            stop,
+        } = worker.clone();
         async move {
             let mut n = 0u64;
             while !stop.load(Ordering::SeqCst) {
@@ -414,7 +428,12 @@ async fn drive(
         }
     };
     let user_maker = {
-        let (client, address, ledger, stop) = (client, address, ledger, stop);
+        let Worker {
+            client,
+            address,
+            ledger,
+            stop,
+        } = worker;
         async move {
             let mut n = 0u64;
             while !stop.load(Ordering::SeqCst) {
