@@ -88,7 +88,10 @@ impl Server {
                     if let (Some(tx), Ok(port)) = (port_tx.take(), digits.parse::<u16>()) {
                         let _ = tx.send(port);
                     }
-                } else if line.contains("ERROR") || line.contains("panicked") {
+                } else if line.contains("ERROR")
+                    || line.contains("Error")
+                    || line.contains("panicked")
+                {
                     eprintln!("server: {line}");
                 }
             }
