@@ -177,24 +177,8 @@ fn keep_name_index_warm(state: std::sync::Weak<AppState>) {
 /// date (rebuilding it when it is missing, unreadable or of an old schema).
 pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
     let (taxonomy, alert_rules, problems) = sync_content_dir(config, &store)?;
-    let (index, fresh) = SearchIndex::open(&config.index_dir())?;
     let tiers = tier_ids(&taxonomy);
-    match fresh {
-        Fresh::Yes(reason) => {
-            let started = std::time::Instant::now();
-            let count = indexer::rebuild(&store, &index, &tiers)?;
-            tracing::info!(
-                "search index rebuilt ({reason}): {count} items in {:?}",
-                started.elapsed()
-            );
-        }
-        Fresh::No => {
-            let applied = indexer::catch_up(&store, &index, &tiers)?;
-            if applied > 0 {
-                tracing::info!("search index caught up with {applied} stored changes");
-            }
-        }
-    }
+    let index = open_index(config, &store, &tiers)?;
     Ok(Library::new(
         store,
         taxonomy,
@@ -202,6 +186,64 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
         problems,
         Arc::new(index),
     ))
+}
+
+/// The search index, up to date with the store. The index is derived: when it cannot be opened
+/// or brought up to date (files a `kill -9` left half-written, a disk error), it is removed and
+/// rebuilt from the store rather than keeping the server from starting.
+fn open_index(config: &Config, store: &Store, tiers: &[String]) -> anyhow::Result<SearchIndex> {
+    match index_up_to_date(config, store, tiers) {
+        Ok(index) => Ok(index),
+        Err(error) => {
+            tracing::warn!(
+                error = %error,
+                "the search index could not be brought up to date; rebuilding it from the store"
+            );
+            let dir = config.index_dir();
+            let removed = if dir.is_dir() {
+                std::fs::remove_dir_all(&dir)
+            } else if dir.exists() {
+                std::fs::remove_file(&dir)
+            } else {
+                Ok(())
+            };
+            removed.with_context(|| format!("cannot remove the index at {}", dir.display()))?;
+            let (index, _) = SearchIndex::open(&dir)?;
+            let started = std::time::Instant::now();
+            let count = indexer::rebuild(store, &index, tiers)?;
+            tracing::info!(
+                "search index rebuilt: {count} items in {:?}",
+                started.elapsed()
+            );
+            Ok(index)
+        }
+    }
+}
+
+/// Opens the index and applies what the store holds beyond it (or rebuilds a fresh one).
+fn index_up_to_date(
+    config: &Config,
+    store: &Store,
+    tiers: &[String],
+) -> anyhow::Result<SearchIndex> {
+    let (index, fresh) = SearchIndex::open(&config.index_dir())?;
+    match fresh {
+        Fresh::Yes(reason) => {
+            let started = std::time::Instant::now();
+            let count = indexer::rebuild(store, &index, tiers)?;
+            tracing::info!(
+                "search index rebuilt ({reason}): {count} items in {:?}",
+                started.elapsed()
+            );
+        }
+        Fresh::No => {
+            let applied = indexer::catch_up(store, &index, tiers)?;
+            if applied > 0 {
+                tracing::info!("search index caught up with {applied} stored changes");
+            }
+        }
+    }
+    Ok(index)
 }
 
 /// Syncs the content directory into the store, and returns its taxonomy, alert rules and

@@ -275,6 +275,38 @@ async fn a_corrupt_index_is_rebuilt_on_start() {
 }
 
 #[tokio::test]
+async fn an_index_missing_segment_files_is_rebuilt_from_the_store_instead_of_stopping_the_start() {
+    let content = copy_fixture_content();
+    let data = tempfile::tempdir().unwrap();
+    spawn_app_with(data.path(), content.path())
+        .await
+        .stop()
+        .await;
+    // meta.json still names the segments, but their files are gone (as a disk error or a
+    // half-finished merge could leave them).
+    let mut removed = 0;
+    for entry in std::fs::read_dir(data.path().join("index")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .extension()
+            .is_some_and(|e| e == "idx" || e == "store" || e == "term")
+        {
+            std::fs::remove_file(path).unwrap();
+            removed += 1;
+        }
+    }
+    assert!(removed > 0, "the index had segment files");
+
+    let app = spawn_app_with(data.path(), content.path()).await;
+    let found = search_ids(&app, &[("q", "服务")]).await;
+    assert!(
+        found.contains(&"strategic-routine-visit".to_owned()),
+        "{found:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_document_stored_just_before_a_crash_is_searchable_after_restart() {
     let content = copy_fixture_content();
     let data = tempfile::tempdir().unwrap();
