@@ -7,7 +7,7 @@
 //! `Library::content_changed` (catalog rebuilt, indexer woken). Who may do what is decided
 //! before, by the caller, with `domain::policy`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::app::access::Access;
@@ -145,33 +145,35 @@ impl Library {
         }
         // Evidence the author may not see (a case they may not read, unless the move cited is
         // a shared best practice) is checked as if the case did not exist.
-        let mut checked = item.clone();
-        self.hide_unshared_evidence(&mut checked, author);
+        let mut visible: HashMap<String, ContentItem> = HashMap::new();
         let mut problems: Vec<(&str, String)> = Vec::new();
-        for reference in item
+        let mut checked = item.clone();
+        checked
             .evidence
-            .iter()
-            .filter(|r| !checked.evidence.contains(r))
-        {
-            if let Some((id, _)) = crate::domain::content::parse_evidence(reference) {
-                problems.push(("evidence", format!("{reference:?}: no case with id {id:?}")));
-            }
-        }
+            .retain(|reference| match self.cited_case(reference, author) {
+                Some(case) => {
+                    visible.insert(case.id.clone(), case);
+                    true
+                }
+                None => {
+                    if let Some((id, _)) = crate::domain::content::parse_evidence(reference) {
+                        problems
+                            .push(("evidence", format!("{reference:?}: no case with id {id:?}")));
+                    }
+                    false
+                }
+            });
         let store = self.store();
-        let visible = |other: &str| {
-            let record = store.get_record(other).ok().flatten()?;
-            let shared = checked
-                .evidence
-                .iter()
-                .filter_map(|r| crate::domain::content::parse_evidence(r))
-                .any(|(id, _)| id == other);
-            match author.readable_version(record.clone()) {
-                Some(case) => Some(case),
-                None if shared => Some(record.live.unwrap_or(record.item)),
-                None => None,
-            }
+        let find = |other: &str| match visible.get(other) {
+            Some(case) => Some(case.clone()),
+            // Other references (a lesson's course, a campaign's courses, a translation).
+            None => store
+                .get_record(other)
+                .ok()
+                .flatten()
+                .and_then(|record| author.readable_version(record)),
         };
-        problems.extend(capture::reference_problems(&checked, visible));
+        problems.extend(capture::reference_problems(&checked, find));
         let problems: Vec<ContentError> = problems
             .into_iter()
             .map(|(field, message)| ContentError {
@@ -401,27 +403,25 @@ impl Library {
     /// Every view of an item — page, API, editor, versions — goes through this, so the id of a
     /// hidden case review never reaches someone who may not read it.
     pub fn hide_unshared_evidence(&self, item: &mut ContentItem, reader: &Access) {
-        if item.evidence.is_empty() {
-            return;
+        item.evidence
+            .retain(|reference| self.cited_case(reference, reader).is_some());
+    }
+
+    /// The case `reference` cites, as `reader` may see it: the case when they may read it, or
+    /// its published version when the cited move is a shared best practice; else none (as for
+    /// a case that does not exist).
+    fn cited_case(&self, reference: &str, reader: &Access) -> Option<ContentItem> {
+        let (id, n) = crate::domain::content::parse_evidence(reference)?;
+        let record = self.store().get_record(id).ok().flatten()?;
+        if reader.can_read_working_copy(&record) {
+            return Some(record.item);
         }
-        let store = self.store();
-        item.evidence.retain(|reference| {
-            let Some((id, n)) = crate::domain::content::parse_evidence(reference) else {
-                return false;
-            };
-            let Some(record) = store.get_record(id).ok().flatten() else {
-                return false;
-            };
-            let published = record
-                .live
-                .clone()
-                .or_else(|| (record.item.status == Status::Published).then(|| record.item.clone()));
-            if reader.readable_version(record).is_some() {
-                return true;
-            }
-            let shared = n.and_then(|n| published.and_then(|c| c.moves.get(n - 1).map(|m| m.best)));
-            shared == Some(true)
-        });
+        let published = match record.live {
+            Some(live) => live,
+            None if record.item.status == Status::Published => record.item,
+            None => return None,
+        };
+        (reader.can_read(&published) || capture::shares_move(&published, n)).then_some(published)
     }
 
     /// Items in review, oldest change first: the approvers' queue.

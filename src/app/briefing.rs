@@ -271,7 +271,6 @@ pub fn briefing_traced(
     done(PHASES[0]);
 
     let catalog = library.indexed_catalog();
-    let no_figures = Indicators::default();
     let alerts = evaluate_with_labels(
         rules,
         &AlertContext {
@@ -280,12 +279,9 @@ pub fn briefing_traced(
             previous_tier: changed.as_ref().and_then(|c| c.from.as_deref()),
             tier_changed: changed.as_ref().map(|c| c.direction),
             // Alerts drawn from figures (overdue, product lines, profit, credit) would reveal
-            // them: a viewer without the figures gets only the tier-change alerts.
-            indicators: if figures_visible {
-                &account.indicators
-            } else {
-                &no_figures
-            },
+            // them: a viewer without the figures has an account without indicators here (the
+            // account book built it so), and gets only the tier-change alerts.
+            indicators: &account.indicators,
         },
         label_of,
     )
@@ -367,14 +363,11 @@ pub fn briefing_traced(
         tier: TierView {
             label: tier_label,
             computed_tier: detail.tier.computed_tier.clone(),
-            score: detail.tier.score.filter(|_| figures_visible),
+            // The account book built these without the figures when the viewer may not see them.
+            score: detail.tier.score,
             rank: detail.tier.rank,
             percentile: detail.tier.percentile,
-            contributions: if figures_visible {
-                detail.tier.contributions.clone()
-            } else {
-                Vec::new()
-            },
+            contributions: detail.tier.contributions.clone(),
             rule: match lang {
                 Lang::Zh => detail.tier.rule.zh.clone(),
                 Lang::En => detail.tier.rule.en.clone(),

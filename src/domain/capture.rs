@@ -286,7 +286,7 @@ pub fn evidence_of<'a>(
             let case = find(id).filter(|c| c.kind == Kind::Case)?;
             let cited = n.and_then(|n| case.moves.get(n - 1));
             let readable = readable(case);
-            if !readable && !cited.is_some_and(|m| m.best) {
+            if !readable && !shares_move(case, n) {
                 return None;
             }
             Some(Evidence {
@@ -298,6 +298,13 @@ pub fn evidence_of<'a>(
             })
         })
         .collect()
+}
+
+/// Whether the citation of move `n` (from 1) of `case` shows something `case` shares with
+/// everyone: a move marked as a best practice. A citation of the whole case shares nothing.
+pub fn shares_move(case: &ContentItem, n: Option<usize>) -> bool {
+    n.and_then(|n| case.moves.get(n.checked_sub(1)?))
+        .is_some_and(|m| m.best)
 }
 
 /// Whether `playbook` cites `case_id` (the case or one of its moves).
