@@ -239,14 +239,21 @@ async fn queries_that_find_nothing_are_counted_for_trainers() {
     assert!(page.contains("量子纠缠营销"));
 }
 
-#[tokio::test]
-async fn an_index_deleted_while_the_server_was_stopped_is_rebuilt_on_start() {
+/// A content directory and a data directory the server has started on once and stopped, so
+/// a test can damage what it left behind before the next start.
+async fn stopped_after_one_start() -> (tempfile::TempDir, tempfile::TempDir) {
     let content = copy_fixture_content();
     let data = tempfile::tempdir().unwrap();
     spawn_app_with(data.path(), content.path())
         .await
         .stop()
         .await;
+    (content, data)
+}
+
+#[tokio::test]
+async fn an_index_deleted_while_the_server_was_stopped_is_rebuilt_on_start() {
+    let (content, data) = stopped_after_one_start().await;
     std::fs::remove_dir_all(data.path().join("index")).unwrap();
 
     let app = spawn_app_with(data.path(), content.path()).await;
@@ -257,12 +264,7 @@ async fn an_index_deleted_while_the_server_was_stopped_is_rebuilt_on_start() {
 
 #[tokio::test]
 async fn a_corrupt_index_is_rebuilt_on_start() {
-    let content = copy_fixture_content();
-    let data = tempfile::tempdir().unwrap();
-    spawn_app_with(data.path(), content.path())
-        .await
-        .stop()
-        .await;
+    let (content, data) = stopped_after_one_start().await;
     std::fs::write(data.path().join("index/meta.json"), b"{ not json").unwrap();
 
     let app = spawn_app_with(data.path(), content.path()).await;
@@ -276,12 +278,7 @@ async fn a_corrupt_index_is_rebuilt_on_start() {
 
 #[tokio::test]
 async fn an_index_missing_segment_files_is_rebuilt_from_the_store_instead_of_stopping_the_start() {
-    let content = copy_fixture_content();
-    let data = tempfile::tempdir().unwrap();
-    spawn_app_with(data.path(), content.path())
-        .await
-        .stop()
-        .await;
+    let (content, data) = stopped_after_one_start().await;
     // meta.json still names the segments, but their files are gone (as a disk error or a
     // half-finished merge could leave them).
     let mut removed = 0;
@@ -308,12 +305,7 @@ async fn an_index_missing_segment_files_is_rebuilt_from_the_store_instead_of_sto
 
 #[tokio::test]
 async fn a_document_stored_just_before_a_crash_is_searchable_after_restart() {
-    let content = copy_fixture_content();
-    let data = tempfile::tempdir().unwrap();
-    spawn_app_with(data.path(), content.path())
-        .await
-        .stop()
-        .await;
+    let (content, data) = stopped_after_one_start().await;
 
     // Simulate a crash between the store write and the index commit: the item reaches the
     // store (with its outbox entry) and the process dies before the indexer runs.

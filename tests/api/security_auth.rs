@@ -63,6 +63,23 @@ async fn api_sign_in(client: Client, url: String, name: &str, password: &str) ->
 }
 
 /// The value of the `pb_session` cookie a response sets, if any.
+/// Signs the admin in over the API: the session cookie's value and its CSRF token.
+async fn admin_session(app: &TestApp) -> (String, String) {
+    let response = api_sign_in(
+        plain_client(),
+        app.url("/api/v1/session"),
+        ADMIN,
+        &app.admin_password,
+    )
+    .await;
+    let cookie = session_cookie_of(&response).expect("a session");
+    let csrf = response.json::<Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    (cookie, csrf)
+}
+
 fn session_cookie_of(response: &Response) -> Option<String> {
     response
         .headers()
@@ -508,18 +525,7 @@ async fn the_password_form_keeps_this_browser_signed_in_and_ends_every_other_way
 async fn a_sign_in_over_the_api_ends_the_session_the_request_arrived_with() {
     let app = spawn_app().await;
     let password = app.add_user("ann", "rep").await;
-    let first = api_sign_in(
-        plain_client(),
-        app.url("/api/v1/session"),
-        ADMIN,
-        &app.admin_password,
-    )
-    .await;
-    let old = session_cookie_of(&first).expect("a session");
-    let csrf = first.json::<Value>().await.expect("json")["csrf_token"]
-        .as_str()
-        .expect("csrf")
-        .to_owned();
+    let (old, csrf) = admin_session(&app).await;
 
     let again = Client::new()
         .post(app.url("/api/v1/session"))
@@ -542,18 +548,7 @@ async fn a_sign_in_over_the_api_ends_the_session_the_request_arrived_with() {
 async fn a_sign_in_through_the_login_form_ends_the_session_the_request_arrived_with() {
     let app = spawn_app().await;
     let password = app.add_user("ann", "rep").await;
-    let first = api_sign_in(
-        plain_client(),
-        app.url("/api/v1/session"),
-        ADMIN,
-        &app.admin_password,
-    )
-    .await;
-    let old = session_cookie_of(&first).expect("a session");
-    let csrf = first.json::<Value>().await.expect("json")["csrf_token"]
-        .as_str()
-        .expect("csrf")
-        .to_owned();
+    let (old, csrf) = admin_session(&app).await;
 
     let again = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
