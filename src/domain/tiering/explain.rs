@@ -128,23 +128,16 @@ impl<'a> TierRun<'a> {
             .collect()
     }
 
-    /// The full, explained assignment of account `i`. Panics if `i` is out of range.
+    /// The explained assignment of account `i`, with or without its figures (without: no
+    /// score, no contributions, and a rule text built from the rank and the cut only). Panics
+    /// if `i` is out of range.
     pub fn assignment(
         &self,
         i: usize,
         overrides: &HashMap<String, TierOverride>,
+        figures: Figures,
     ) -> TierAssignment {
-        self.as_view().assignment(i, overrides, Figures::Shown)
-    }
-
-    /// The assignment of account `i` as a viewer without its figures sees it: no score, no
-    /// contributions, and a rule text built from the rank and the cut only.
-    pub fn assignment_without_figures(
-        &self,
-        i: usize,
-        overrides: &HashMap<String, TierOverride>,
-    ) -> TierAssignment {
-        self.as_view().assignment(i, overrides, Figures::Hidden)
+        self.as_view().assignment(i, overrides, figures)
     }
 }
 

@@ -270,7 +270,7 @@ fn an_explanation_without_the_figures_keeps_rank_and_cut_and_drops_every_number_
     let accounts = revenues(&[987_654, 9, 9, 7, 6, 5, 4, 3, 2, 1]);
     let percent = single_revenue().resolve().expect("valid");
     let run = percent.run(&accounts);
-    let hidden = run.assignment_without_figures(0, &HashMap::new());
+    let hidden = run.assignment(0, &HashMap::new(), Figures::Hidden);
     assert_eq!(hidden.score, None);
     assert!(hidden.contributions.is_empty());
     assert_eq!(hidden.rank, 1);
@@ -279,7 +279,7 @@ fn an_explanation_without_the_figures_keeps_rank_and_cut_and_drops_every_number_
         "rank 1 of 10 ≤ ceil(10 × 1%) = 1 → strategic"
     );
     assert_eq!(hidden.rule.zh, "排名 1/10 ≤ ceil(10×1%)=1 → 重要(战略)客户");
-    let tied = run.assignment_without_figures(1, &HashMap::new());
+    let tied = run.assignment(1, &HashMap::new(), Figures::Hidden);
     assert!(
         tied.rule.en.contains("tied with 1 other account(s)"),
         "{}",
@@ -294,9 +294,9 @@ fn an_explanation_without_the_figures_keeps_rank_and_cut_and_drops_every_number_
     .resolve()
     .expect("valid");
     let run = threshold.run(&accounts);
-    let shown = run.assignment(0, &HashMap::new());
+    let shown = run.assignment(0, &HashMap::new(), Figures::Shown);
     assert!(shown.rule.en.contains("987654") && shown.rule.en.contains("500000"));
-    let hidden = run.assignment_without_figures(0, &HashMap::new());
+    let hidden = run.assignment(0, &HashMap::new(), Figures::Hidden);
     assert_eq!(hidden.rule.en, "rank 1 of 10 → strategic");
     assert_eq!(hidden.rule.zh, "排名 1/10 → 重要(战略)客户");
 }
@@ -1029,6 +1029,6 @@ fn the_compact_run_agrees_with_the_full_assignments() {
         assert_eq!(compact.rank(i), a.rank);
         assert_eq!(compact.score(i), a.score);
         assert_eq!(compact.percentile(i), a.percentile);
-        assert_eq!(&compact.assignment(i, &HashMap::new()), a);
+        assert_eq!(&compact.assignment(i, &HashMap::new(), Figures::Shown), a);
     }
 }
