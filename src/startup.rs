@@ -20,8 +20,8 @@ use crate::domain::policy::Role;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Fresh, SearchIndex};
 use crate::store::{ContentLoad, Store};
-use crate::web::auth::authenticate;
 use crate::web::error::shape_errors;
+use crate::web::guard::authenticate;
 use crate::web::{configure, security_headers, AppState};
 
 pub struct Application {

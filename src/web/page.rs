@@ -2,12 +2,12 @@
 //! and the rendering of an askama template into a response. Handler files import these from
 //! here, never from one another.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
-use crate::domain::policy;
-use crate::domain::Lang;
-use crate::web::error::AppError;
+use crate::domain::{policy, Lang};
+use crate::web::error::{AppError, PageError};
 use crate::web::i18n::Ui;
 use crate::web::AppState;
 
@@ -48,7 +48,7 @@ impl PageContext {
             query => format!("{}?{}", req.path(), query),
         };
         let mut ctx = PageContext::new(lang, &path, state.library.problems().len());
-        if let Some(identity) = crate::web::auth::identity_of(req) {
+        if let Some(identity) = crate::web::guard::identity_of(req) {
             let p = &identity.principal;
             ctx.can_analytics = policy::can_see_analytics(p);
             ctx.can_curate = policy::can_curate_content(p);
@@ -107,4 +107,22 @@ pub fn path_segment(text: &str) -> String {
         }
     }
     out
+}
+
+/// `page` answering `error` (a refusal shown on the form itself): its status, and
+/// `Retry-After` when it has one.
+pub fn page_with_status(
+    page: &impl Template,
+    error: &AppError,
+    lang: Lang,
+) -> Result<HttpResponse, PageError> {
+    let body = page.render().map_err(|e| PageError {
+        error: e.into(),
+        lang,
+    })?;
+    let mut response = HttpResponse::build(error.status_code());
+    if let Some(secs) = error.retry_after_secs() {
+        response.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    Ok(response.content_type("text/html; charset=utf-8").body(body))
 }

@@ -1,18 +1,29 @@
-//! The briefing's parts of the account page, and the lookup page (the lookup box without
-//! JavaScript).
+//! Account and tier routes: the list, one account and its overrides, the lookup and briefing,
+//! imports, case reviews, the tier model and the analytics across accounts.
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
+pub mod analytics;
+pub mod briefing;
+pub mod detail;
+pub mod import;
+pub mod list;
+pub mod reviews;
+pub mod tier_model;
 
-use crate::app::briefing::{Briefing, LookupView};
+use serde::Deserialize;
+
+use crate::app::briefing::Briefing;
 use crate::domain::recommend::MatchKind;
 use crate::domain::Lang;
-use crate::web::api::{lookup_query, LookupQuery};
-use crate::web::error::{OrPage, PageError};
 use crate::web::i18n::Ui;
-use crate::web::page::{html, PageContext};
-use crate::web::pages::Choice;
+use crate::web::view::Choice;
 use crate::web::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BriefingQuery {
+    pub scenario: Option<String>,
+}
 
 /// The top-down part of the account page: scenario picker, alerts, what to do, cases, courses.
 pub struct BriefingSection {
@@ -63,29 +74,4 @@ impl BriefingSection {
             briefing,
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "find.html")]
-pub struct FindPage {
-    pub ctx: PageContext,
-    pub q: String,
-    pub hits: Vec<LookupView>,
-}
-
-pub async fn find_accounts(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    lang: Lang,
-    query: web::Query<LookupQuery>,
-) -> Result<HttpResponse, PageError> {
-    let ctx = PageContext::for_request(&req, &state, lang);
-    let q = lookup_query(&query.q).or_page(lang)?;
-    let hits = state.finder.lookup(&state.accounts, q, lang);
-    html(&FindPage {
-        ctx,
-        q: q.to_owned(),
-        hits,
-    })
-    .or_page(lang)
 }

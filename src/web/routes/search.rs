@@ -1,19 +1,97 @@
-//! The search page and the page of searches that found nothing.
+//! Search: `GET /api/v1/search` and the search page with facets, and the misses trainers
+//! review (`/api/v1/search/misses`, `/search/misses`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use crate::app::library::{MissSummary, DEFAULT_LIMIT};
+use crate::app::library::{MissSummary, SearchParams, DEFAULT_LIMIT};
 use crate::domain::content::Kind;
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
 use crate::search::index::{Hit, SearchResults};
-use crate::web::api::{SearchQuery, MISS_WINDOW};
-use crate::web::error::{OrPage, PageError};
+use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
+use crate::web::error::{AppError, OrPage, PageError};
+use crate::web::guard::require_curator;
 use crate::web::i18n::Ui;
 use crate::web::page::{html, PageContext};
-use crate::web::pages::Badge;
+use crate::web::view::Badge;
 use crate::web::AppState;
+
+/// `GET /api/v1/search` parameters; unknown parameters are rejected.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub tier: Option<String>,
+    pub scenario: Option<String>,
+    pub tag: Option<String>,
+    pub lang: Option<String>,
+    /// Hits per page (default 10).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+impl SearchQuery {
+    pub fn to_params(&self) -> SearchParams {
+        SearchParams {
+            q: self.q.clone(),
+            kind: self.kind.clone(),
+            tier: self.tier.clone(),
+            scenario: self.scenario.clone(),
+            tag: self.tag.clone(),
+            lang: self.lang.clone(),
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Hits, facets and snippets the viewer may see", body = SearchResults),
+        BadInput,
+        Unauthenticated,
+    )
+)]
+pub async fn search(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<SearchResults>, AppError> {
+    let access = state.access(principal);
+    Ok(web::Json(
+        state
+            .library
+            .search(&query.to_params(), access.visibility())?,
+    ))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/search/misses",
+    responses(
+        (status = 200, description = "Recent queries that found nothing", body = Vec<MissSummary>),
+        Unauthenticated,
+        Forbidden,
+    )
+)]
+pub async fn list_search_misses(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<Vec<MissSummary>>, AppError> {
+    require_curator(&principal)?;
+    Ok(web::Json(state.library.search_misses(MISS_WINDOW)?))
+}
+
+/// How many recent misses the summary looks at.
+pub const MISS_WINDOW: usize = 5_000;
 
 /// One countable value of a facet, with the link that toggles it.
 pub struct FacetValue {
@@ -230,7 +308,7 @@ pub async fn show_search_misses(
     lang: Lang,
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
-    crate::web::api::require_curator(&principal).or_page(lang)?;
+    require_curator(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
     let misses = state.library.search_misses(MISS_WINDOW).or_page(lang)?;
     html(&MissesPage { ctx, misses }).or_page(lang)

@@ -1,0 +1,243 @@
+//! Analytics across all accounts for managers: tier changes, the Pareto picture, the tier
+//! export.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::account_book::{ParetoView, TiersCsv};
+use crate::domain::pareto::TierBand;
+use crate::domain::policy::Principal;
+use crate::domain::tiering::Indicator;
+use crate::domain::Lang;
+use crate::store::RecordedChange;
+use crate::web::chart::LorenzChart;
+use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
+use crate::web::error::{AppError, OrPage, PageError};
+use crate::web::guard::require_analytics;
+use crate::web::i18n::ParetoFigures;
+use crate::web::page::{html, PageContext};
+use crate::web::view::{format_yuan, Choice};
+use crate::web::AppState;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LimitQuery {
+    /// How many (default 50).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+}
+
+/// Most tier changes listed in one answer.
+pub const MAX_TIER_CHANGES: usize = 1_000;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tier-changes",
+    params(LimitQuery),
+    responses(
+        (status = 200, description = "Recent tier changes, newest first", body = Vec<RecordedChange>),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+    )
+)]
+pub async fn list_tier_changes(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<LimitQuery>,
+) -> Result<web::Json<Vec<RecordedChange>>, AppError> {
+    require_analytics(&principal)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=MAX_TIER_CHANGES).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit: {limit} is out of range (1–{MAX_TIER_CHANGES})"),
+        ));
+    }
+    Ok(web::Json(state.accounts.recent_changes(limit)?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ParetoQuery {
+    /// Default `revenue`.
+    #[param(value_type = Option<crate::domain::tiering::Indicator>)]
+    pub indicator: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/pareto",
+    params(ParetoQuery),
+    responses(
+        (status = 200, description = "The 80/20 figures of an indicator", body = ParetoView),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+    )
+)]
+pub async fn get_pareto(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ParetoQuery>,
+) -> Result<web::Json<ParetoView>, AppError> {
+    require_analytics(&principal)?;
+    let indicator = query.indicator.as_deref().unwrap_or("revenue");
+    Ok(web::Json(state.accounts.pareto(indicator)?))
+}
+
+/// `tiers.csv` as a streamed body (see [`TiersCsv`]).
+struct CsvBody(TiersCsv);
+
+impl MessageBody for CsvBody {
+    type Error = csv::Error;
+
+    fn size(&self) -> BodySize {
+        BodySize::Stream
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Poll::Ready(self.0.next().map(|chunk| chunk.map(Bytes::from)))
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tiers.csv",
+    responses(
+        (status = 200, description = "Every account's tier as CSV", content_type = "text/csv", body = String),
+        Unauthenticated,
+        Forbidden,
+    )
+)]
+pub async fn export_tiers_csv(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, AppError> {
+    require_analytics(&principal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"tiers.csv\"",
+        ))
+        .body(CsvBody(TiersCsv::new(state.accounts.state()))))
+}
+
+pub struct BandLegend {
+    pub tier: String,
+    pub label: String,
+    pub count: usize,
+    pub share: String,
+}
+
+#[derive(Template)]
+#[template(path = "pareto.html")]
+pub struct ParetoPage {
+    pub ctx: PageContext,
+    pub indicators: Vec<Choice>,
+    pub indicator_label: &'static str,
+    pub sentences: Vec<String>,
+    pub chart: Option<LorenzChart>,
+    pub x_axis: String,
+    pub y_axis: String,
+    pub legend: Vec<BandLegend>,
+}
+
+fn pareto_page(ctx: PageContext, view: ParetoView) -> ParetoPage {
+    let lang = ctx.lang;
+    let ui = ctx.ui;
+    let p = &view.pareto;
+    let amount = |v: i128| {
+        if view.indicator.is_money() {
+            format_yuan(v)
+        } else if view.indicator == Indicator::CooperationYears {
+            format!("{:.2}", v as f64 / 100.0)
+        } else {
+            v.to_string()
+        }
+    };
+    let figures = ParetoFigures {
+        indicator: view.indicator,
+        total: amount(p.total),
+        top20_count: p.top20_count,
+        top20_share: p.top20_share,
+        accounts_for_80pct: p.accounts_for_80pct,
+        accounts_for_80pct_share: p
+            .accounts_for_80pct
+            .map_or(0.0, |c| 100.0 * c as f64 / p.n.max(1) as f64),
+        gini: p.gini,
+        bottom10_count: p.bottom10_count,
+        bottom10_sum: amount(p.bottom10_sum),
+    };
+    let bands: Vec<(TierBand, String)> = view
+        .bands
+        .iter()
+        .map(|b| {
+            let label = match lang {
+                Lang::Zh => b.label_zh.clone(),
+                Lang::En => b.label_en.clone(),
+            };
+            (b.clone(), label)
+        })
+        .collect();
+    let chart = (!p.curve.is_empty()).then(|| {
+        LorenzChart::new(
+            &p.curve,
+            &bands,
+            p.accounts_for_80pct
+                .map(|c| 100.0 * c as f64 / p.n.max(1) as f64),
+        )
+    });
+    ParetoPage {
+        indicators: Indicator::ALL
+            .iter()
+            .map(|i| Choice {
+                value: i.name().to_owned(),
+                label: ui.indicator(*i).to_owned(),
+                selected: *i == view.indicator,
+            })
+            .collect(),
+        indicator_label: ui.indicator(view.indicator),
+        sentences: ui.pareto_sentences(&figures),
+        chart,
+        x_axis: ui.pareto_x_axis(view.indicator),
+        y_axis: ui.pareto_y_axis(view.indicator),
+        legend: bands
+            .into_iter()
+            .map(|(b, label)| BandLegend {
+                share: format!("{:.1}%", b.x_end - b.x_start),
+                tier: b.tier,
+                label,
+                count: b.count,
+            })
+            .collect(),
+        ctx,
+    }
+}
+
+pub async fn show_pareto(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+    query: web::Query<ParetoQuery>,
+) -> Result<HttpResponse, PageError> {
+    require_analytics(&principal).or_page(lang)?;
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let indicator = query.indicator.as_deref().unwrap_or("revenue");
+    let view = state.accounts.pareto(indicator).or_page(lang)?;
+    html(&pareto_page(ctx, view)).or_page(lang)
+}

@@ -1,0 +1,219 @@
+//! Reading items: the list and one item, as JSON and as the item page.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::content::{ContentItem, Kind};
+use crate::domain::policy::Principal;
+use crate::domain::Lang;
+use crate::render::render_html;
+use crate::web::error::responses::{BadInput, NotFound, Unauthenticated};
+use crate::web::error::{AppError, OrPage, PageError};
+use crate::web::i18n::Ui;
+use crate::web::page::{html, PageContext};
+use crate::web::routes::content::{evidence_links, ItemRef, WorkPanel};
+use crate::web::view::{item_link, scenario_badges, tier_badges, Badge, ItemLink};
+use crate::web::AppState;
+
+/// A content item as the API returns it: the stored fields plus rendered HTML, its page URL,
+/// whether it is past its review date, the evidence it cites and the playbooks citing it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContentView {
+    #[serde(flatten)]
+    item: ContentItem,
+    html: String,
+    url: String,
+    stale: bool,
+    /// Playbooks: the cited cases (and moves) the viewer may read.
+    cited_cases: Vec<crate::domain::capture::Evidence>,
+    /// Cases: the published playbooks that cite them.
+    cited_by: Vec<ItemRef>,
+}
+
+impl ContentView {
+    pub fn new(
+        state: &AppState,
+        access: &crate::app::access::Access,
+        item: ContentItem,
+    ) -> ContentView {
+        let (cited_cases, cited_by) = evidence_links(state, access, &item);
+        ContentView {
+            html: render_html(&item.body),
+            url: format!("/content/{}", item.id),
+            stale: item.is_stale(&crate::app::authoring::today()),
+            cited_cases,
+            cited_by,
+            item,
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/content/{id}",
+    params(("id" = String, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "The item with its rendered HTML", body = ContentView),
+        BadInput,
+        Unauthenticated,
+        NotFound,
+    )
+)]
+pub async fn get_content(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<web::Json<ContentView>, AppError> {
+    let access = state.access(principal);
+    let item = state.library.readable_item(&access, &id)?;
+    Ok(web::Json(ContentView::new(&state, &access, item)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// One kind only (empty: every kind).
+    #[param(pattern = "^(playbook|case|course|lesson)?$")]
+    kind: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ListEntry {
+    id: String,
+    kind: Kind,
+    title: String,
+    tiers: Vec<String>,
+    scenarios: Vec<String>,
+    lang: crate::domain::Lang,
+    url: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/content",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Published items the viewer may read", body = Vec<ListEntry>),
+        BadInput,
+        Unauthenticated,
+    )
+)]
+pub async fn list_content(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Vec<ListEntry>>, AppError> {
+    let kind = match query.kind.as_deref() {
+        None | Some("") => None,
+        Some(value) => Some(Kind::parse(value).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_kind",
+                format!(
+                    "kind: unknown kind {value:?} (expected one of {})",
+                    Kind::EXPECTED
+                ),
+            )
+        })?),
+    };
+    let access = state.access(principal);
+    let entries = access
+        .readable(state.library.list_published(kind)?)
+        .map(|item| ListEntry {
+            url: format!("/content/{}", item.id),
+            id: item.id,
+            kind: item.kind,
+            title: item.title,
+            tiers: item.tiers,
+            scenarios: item.scenarios,
+            lang: item.lang,
+        })
+        .collect();
+    Ok(web::Json(entries))
+}
+
+#[derive(Template)]
+#[template(path = "content.html")]
+pub struct ContentPage {
+    pub ctx: PageContext,
+    pub item: ContentItem,
+    pub kind_label: &'static str,
+    pub outcome_label: &'static str,
+    pub badges: Vec<Badge>,
+    pub tags: Vec<String>,
+    pub body_html: String,
+    pub lessons: Vec<ItemLink>,
+    pub course: Option<ItemLink>,
+    pub previous: Option<ItemLink>,
+    pub next: Option<ItemLink>,
+    pub translations: Vec<(String, String, &'static str)>,
+    pub work: WorkPanel,
+}
+
+pub async fn show_content(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let library = &state.library;
+    let taxonomy = library.taxonomy();
+    let access = state.access(principal);
+    let item = state.library.readable_item(&access, &id).or_page(lang)?;
+    let mut badges = tier_badges(&item, taxonomy, lang);
+    badges.extend(scenario_badges(&item, taxonomy, lang));
+    let (mut lessons, mut course, mut previous, mut next) = (Vec::new(), None, None, None);
+    match item.kind {
+        Kind::Course => {
+            lessons = library
+                .lessons_of(&item.id)
+                .or_page(lang)?
+                .iter()
+                .map(|l| item_link(l, taxonomy, lang))
+                .collect();
+        }
+        Kind::Lesson => {
+            if let Some(course_id) = &item.course {
+                course = library
+                    .published(course_id)
+                    .ok()
+                    .map(|c| item_link(&c, taxonomy, lang));
+                let siblings = library.lessons_of(course_id).or_page(lang)?;
+                if let Some(at) = siblings.iter().position(|l| l.id == item.id) {
+                    previous = at
+                        .checked_sub(1)
+                        .map(|i| item_link(&siblings[i], taxonomy, lang));
+                    next = siblings.get(at + 1).map(|l| item_link(l, taxonomy, lang));
+                }
+            }
+        }
+        Kind::Playbook | Kind::Case | Kind::Campaign => {}
+    }
+    let translations = access
+        .readable(library.translations_of(&item).or_page(lang)?)
+        .map(|t| (t.id, t.title, t.lang.as_str()))
+        .collect();
+    let work = WorkPanel::new(&state, &access, &item).or_page(lang)?;
+    html(&ContentPage {
+        work,
+        ctx,
+        kind_label: Ui::for_lang(lang).kind(item.kind),
+        outcome_label: item
+            .outcome
+            .map(|o| Ui::for_lang(lang).outcome(o))
+            .unwrap_or(""),
+        badges,
+        tags: item.tags.clone(),
+        body_html: render_html(&item.body),
+        item,
+        lessons,
+        course,
+        previous,
+        next,
+        translations,
+    })
+    .or_page(lang)
+}

@@ -1,0 +1,132 @@
+//! The home page and the language switch.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::domain::content::{ContentItem, Kind};
+use crate::domain::policy::Principal;
+use crate::domain::Lang;
+use crate::web::error::{AppError, OrPage, PageError};
+use crate::web::i18n::LANG_COOKIE;
+use crate::web::page::{html, PageContext};
+use crate::web::view::{item_link, ItemLink};
+use crate::web::AppState;
+
+/// A titled list of items on the home page.
+pub struct Section {
+    pub title: &'static str,
+    pub anchor: &'static str,
+    pub items: Vec<ItemLink>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub ctx: PageContext,
+    pub sections: Vec<Section>,
+    pub total: usize,
+}
+
+/// A playbook for one tier as a whole.
+fn is_tier_treatment(item: &ContentItem) -> bool {
+    item.tiers.len() == 1 && item.scenarios.is_empty()
+}
+
+/// A playbook for one tier in one scenario: a cell of the coverage matrix.
+fn is_scenario_playbook(item: &ContentItem) -> bool {
+    item.tiers.len() == 1 && item.scenarios.len() == 1
+}
+
+/// Home: the library grouped as a reader looks for it, in the viewer's language first.
+pub async fn show_home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+) -> Result<HttpResponse, PageError> {
+    let ctx = PageContext::for_request(&req, &state, lang);
+    let taxonomy = state.library.taxonomy();
+    let access = state.access(principal);
+    let mut items: Vec<ContentItem> = access
+        .readable(state.library.list_published(None).or_page(lang)?)
+        .collect();
+    // The viewer's language first; the other language's items follow.
+    items.sort_by_key(|item| item.lang != lang);
+    let total = items.len();
+    let ui = ctx.ui;
+    let pick = |predicate: &dyn Fn(&ContentItem) -> bool| -> Vec<ItemLink> {
+        items
+            .iter()
+            .filter(|item| predicate(item))
+            .map(|item| item_link(item, taxonomy, lang))
+            .collect()
+    };
+    let sections = vec![
+        Section {
+            title: ui.tier_treatments,
+            anchor: "tiers",
+            items: pick(&|i| i.kind == Kind::Playbook && is_tier_treatment(i)),
+        },
+        Section {
+            title: ui.playbooks,
+            anchor: "playbooks",
+            items: pick(&|i| i.kind == Kind::Playbook && is_scenario_playbook(i)),
+        },
+        Section {
+            title: ui.guides,
+            anchor: "guides",
+            items: pick(&|i| {
+                i.kind == Kind::Playbook && !is_tier_treatment(i) && !is_scenario_playbook(i)
+            }),
+        },
+        Section {
+            title: ui.courses,
+            anchor: "courses",
+            items: pick(&|i| i.kind == Kind::Course),
+        },
+        Section {
+            title: ui.cases,
+            anchor: "cases",
+            items: pick(&|i| i.kind == Kind::Case),
+        },
+    ];
+    html(&HomePage {
+        ctx,
+        sections,
+        total,
+    })
+    .or_page(lang)
+}
+
+#[derive(serde::Deserialize)]
+pub struct SwitchQuery {
+    next: Option<String>,
+}
+
+/// Sets the UI language cookie and goes back to the page the switch was clicked on.
+pub async fn switch_lang(
+    path: web::Path<String>,
+    query: web::Query<SwitchQuery>,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::parse(&path).ok_or_else(|| PageError {
+        error: AppError::NotFound(format!(
+            "unknown language {:?} (expected zh or en)",
+            path.as_str()
+        )),
+        lang: Lang::default(),
+    })?;
+    // Only local paths: never an open redirect.
+    let next = crate::web::redirect::local_path(query.next.as_deref());
+    let cookie = Cookie::build(LANG_COOKIE, lang.as_str())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, next))
+        .cookie(cookie)
+        .finish())
+}

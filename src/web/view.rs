@@ -1,0 +1,118 @@
+//! Small pieces several pages show: tier and scenario badges, links to items, choices in a
+//! picker, money and scores as people read them.
+
+use crate::domain::content::ContentItem;
+use crate::domain::taxonomy::Taxonomy;
+use crate::domain::Lang;
+use crate::web::i18n::Ui;
+
+/// A labelled, linkable badge (tier, scenario, kind, tag…).
+pub struct Badge {
+    pub class: &'static str,
+    pub label: String,
+    pub value: String,
+}
+
+/// A content item as a list entry.
+pub struct ItemLink {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub badges: Vec<Badge>,
+}
+
+pub fn tier_badges(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> Vec<Badge> {
+    if item.tiers.is_empty() {
+        return vec![Badge {
+            class: "tier tier-all",
+            label: Ui::for_lang(lang).all_tiers.to_owned(),
+            value: String::new(),
+        }];
+    }
+    item.tiers
+        .iter()
+        .map(|tier| Badge {
+            class: "tier",
+            label: taxonomy.tier_label(tier, lang).to_owned(),
+            value: tier.clone(),
+        })
+        .collect()
+}
+
+pub fn scenario_badges(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> Vec<Badge> {
+    item.scenarios
+        .iter()
+        .map(|scenario| Badge {
+            class: "scenario",
+            label: taxonomy.scenario_label(scenario, lang).to_owned(),
+            value: scenario.clone(),
+        })
+        .collect()
+}
+
+pub fn item_link(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> ItemLink {
+    let mut badges = tier_badges(item, taxonomy, lang);
+    badges.extend(scenario_badges(item, taxonomy, lang));
+    if let Some(outcome) = item.outcome {
+        badges.push(Badge {
+            class: "outcome",
+            label: Ui::for_lang(lang).outcome(outcome).to_owned(),
+            value: outcome.as_str().to_owned(),
+        });
+    }
+    ItemLink {
+        id: item.id.clone(),
+        title: item.title.clone(),
+        summary: item.summary.clone().unwrap_or_default(),
+        badges,
+    }
+}
+
+/// Money in fen as yuan with thousands separators: `¥1,234,567` or `-¥3,000.50`.
+pub fn format_yuan(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let (yuan, cents) = (abs / 100, abs % 100);
+    let digits = yuan.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if cents == 0 {
+        format!("{sign}¥{grouped}")
+    } else {
+        format!("{sign}¥{grouped}.{cents:02}")
+    }
+}
+
+pub fn format_score(score: Option<f64>, ui: &Ui) -> String {
+    score.map_or_else(|| ui.no_score.to_owned(), |s| format!("{s:.2}"))
+}
+
+pub fn tier_label(def: &crate::domain::tiering::TierDef, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => def.label_zh.clone(),
+        Lang::En => def.label_en.clone(),
+    }
+}
+
+/// An option of a filter or form select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn choices(values: &[String], selected: &str) -> Vec<Choice> {
+    values
+        .iter()
+        .map(|v| Choice {
+            value: v.clone(),
+            label: v.clone(),
+            selected: v == selected,
+        })
+        .collect()
+}
