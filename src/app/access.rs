@@ -11,6 +11,7 @@ use crate::app::account_book::{AccountBook, AccountDetail, AccountList, Accounts
 use crate::app::briefing::Viewer;
 use crate::app::library::Library;
 use crate::domain::content::ContentItem;
+use crate::domain::ids::AccountId;
 use crate::domain::policy::{self, ContentFacts, Principal};
 use crate::search::index::Visibility;
 use crate::store::ContentRecord;
@@ -96,7 +97,7 @@ impl Access {
     pub fn account_detail(
         &self,
         book: &AccountBook,
-        id: &str,
+        id: &AccountId,
     ) -> Result<AccountDetail, AccountsError> {
         book.account(id, |account| {
             policy::can_see_figures(&self.principal, account.owner.as_deref())

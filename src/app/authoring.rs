@@ -17,6 +17,7 @@ use crate::domain::content::{
     parse_content, to_markdown, ContentError, ContentItem, Kind, Source, Status,
 };
 use crate::domain::enablement::{self, Completion, Learner, MyCourse};
+use crate::domain::ids::ItemId;
 use crate::domain::policy;
 use crate::domain::workflow::{diff_lines, next_status, Action, DiffLine, Version};
 use crate::store::{ContentRecord, StoreError, VersionSummary};
@@ -390,10 +391,10 @@ impl Library {
     /// version readers keep while a newer draft waits, its evidence as they may see it;
     /// otherwise "not found", exactly as for an unknown id, so a hidden item's existence is
     /// not revealed.
-    pub fn readable_item(&self, reader: &Access, id: &str) -> Result<ContentItem, LibraryError> {
+    pub fn readable_item(&self, reader: &Access, id: &ItemId) -> Result<ContentItem, LibraryError> {
         let mut item = reader
             .readable_version(self.record(id)?)
-            .ok_or_else(|| LibraryError::NotFound(id.to_owned()))?;
+            .ok_or_else(|| LibraryError::NotFound(id.to_string()))?;
         self.hide_unshared_evidence(&mut item, reader);
         Ok(item)
     }
@@ -559,8 +560,25 @@ impl Library {
     }
 
     /// Best practices in published cases for a tier and scenario (`None`: any).
-    pub fn practices(&self, tier: Option<&str>, scenario: Option<&str>) -> Vec<Practice> {
-        capture::practices(self.catalog().iter(), tier, scenario)
+    /// The best practices of published cases, for a tier and a scenario (blank: any), each
+    /// marked readable when `reader` may open its case (the practice itself is shared with
+    /// everyone); an unknown tier or scenario is an error naming the parameter.
+    pub fn practices(
+        &self,
+        reader: &Access,
+        tier: Option<&str>,
+        scenario: Option<&str>,
+    ) -> Result<Vec<Practice>, LibraryError> {
+        let (tier, scenario) = self.vocabulary_filters(tier, scenario)?;
+        let catalog = self.indexed_catalog();
+        let mut practices =
+            capture::practices(self.catalog().iter(), tier.as_deref(), scenario.as_deref());
+        for practice in &mut practices {
+            practice.readable = catalog
+                .get(&practice.case_id)
+                .is_some_and(|case| reader.can_read(case));
+        }
+        Ok(practices)
     }
 
     /// Published playbooks that cite case `id`.

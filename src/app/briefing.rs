@@ -217,18 +217,16 @@ pub fn briefing_traced(
     done: &mut dyn FnMut(&'static str),
 ) -> Result<Briefing, BriefingError> {
     let taxonomy = library.taxonomy();
-    let scenario = scenario.map(str::trim).filter(|s| !s.is_empty());
-    if let Some(scenario) = scenario {
-        if !taxonomy.is_scenario(scenario) {
-            return Err(BriefingError::Invalid {
-                code: "invalid_scenario",
-                message: format!(
-                    "scenario: unknown scenario {scenario:?} (expected one of {})",
-                    taxonomy.scenario_ids().join(", ")
-                ),
-            });
-        }
-    }
+    let scenario = scenario
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| taxonomy.parse_scenario(s))
+        .transpose()
+        .map_err(|message| BriefingError::Invalid {
+            code: "invalid_scenario",
+            message,
+        })?;
+    let scenario = scenario.as_deref();
     let detail = match book.account(id, |account| viewer.can_see_figures(account)) {
         Err(AccountsError::NotFound(_)) => return Err(BriefingError::NotFound(id.to_owned())),
         other => other?,

@@ -13,6 +13,7 @@ use crate::app::indexer::Indexer;
 use crate::domain::alerts::Rules;
 use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::coverage::{coverage, Coverage};
+use crate::domain::ids::{ScenarioId, TierId};
 use crate::domain::recommend::IndexedCatalog;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Filters, SearchIndex, SearchRequest, SearchResults, Visibility};
@@ -253,6 +254,33 @@ impl Library {
         Ok(results)
     }
 
+    /// The tier and scenario filters of a request (search, practices), checked against the
+    /// taxonomy once; blank means "any".
+    pub fn vocabulary_filters(
+        &self,
+        tier: Option<&str>,
+        scenario: Option<&str>,
+    ) -> Result<(Option<TierId>, Option<ScenarioId>), LibraryError> {
+        fn invalid(code: &'static str) -> impl Fn(String) -> LibraryError {
+            move |message| LibraryError::Invalid { code, message }
+        }
+        let tier = tier
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| self.taxonomy.parse_tier(t).map_err(invalid("invalid_tier")))
+            .transpose()?;
+        let scenario = scenario
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                self.taxonomy
+                    .parse_scenario(s)
+                    .map_err(invalid("invalid_scenario"))
+            })
+            .transpose()?;
+        Ok((tier, scenario))
+    }
+
     fn search_request(&self, params: &SearchParams) -> Result<SearchRequest, LibraryError> {
         let invalid = |code: &'static str, message: String| LibraryError::Invalid { code, message };
         let q = params.q.as_deref().unwrap_or("");
@@ -296,30 +324,8 @@ impl Library {
                 ));
             }
         }
-        let tier = nonempty(&params.tier);
-        if let Some(tier) = &tier {
-            if !self.taxonomy.all_tier_ids().contains(&tier.as_str()) {
-                return Err(invalid(
-                    "invalid_tier",
-                    format!(
-                        "tier: unknown tier {tier:?} (expected one of {})",
-                        self.taxonomy.all_tier_ids().join(", ")
-                    ),
-                ));
-            }
-        }
-        let scenario = nonempty(&params.scenario);
-        if let Some(scenario) = &scenario {
-            if !self.taxonomy.is_scenario(scenario) {
-                return Err(invalid(
-                    "invalid_scenario",
-                    format!(
-                        "scenario: unknown scenario {scenario:?} (expected one of {})",
-                        self.taxonomy.scenario_ids().join(", ")
-                    ),
-                ));
-            }
-        }
+        let (tier, scenario) =
+            self.vocabulary_filters(params.tier.as_deref(), params.scenario.as_deref())?;
         let lang = nonempty(&params.lang);
         if let Some(lang) = &lang {
             if crate::domain::Lang::parse(lang).is_none() {
@@ -333,8 +339,8 @@ impl Library {
             query: parse(q),
             filters: Filters {
                 kind,
-                tier,
-                scenario,
+                tier: tier.map(String::from),
+                scenario: scenario.map(String::from),
                 tag: nonempty(&params.tag),
                 lang,
                 account: None,

@@ -10,6 +10,7 @@ pub mod content;
 pub mod coverage;
 pub mod enablement;
 pub mod export;
+pub mod ids;
 pub mod import;
 pub mod lookup;
 pub mod pareto;

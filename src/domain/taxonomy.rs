@@ -4,6 +4,7 @@
 //! a content directory may replace either file with its own `tiers.yaml` / `scenarios.yaml`.
 //! This module only parses text; reading the files is the content loader's job.
 
+use crate::domain::ids::{ScenarioId, TierId};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Lang;
@@ -164,6 +165,29 @@ impl Taxonomy {
         self.scenarios.iter().find(|s| s.id == id)
     }
 
+    /// `text` as a tier id of some preset; otherwise the message for the `tier` field.
+    pub fn parse_tier(&self, text: &str) -> Result<TierId, String> {
+        let known = self.all_tier_ids();
+        match known.contains(&text) {
+            true => TierId::parse(text),
+            false => Err(format!(
+                "tier: unknown tier {text:?} (expected one of {})",
+                known.join(", ")
+            )),
+        }
+    }
+
+    /// `text` as a scenario id; otherwise the message for the `scenario` field.
+    pub fn parse_scenario(&self, text: &str) -> Result<ScenarioId, String> {
+        match self.is_scenario(text) {
+            true => ScenarioId::parse(text),
+            false => Err(format!(
+                "scenario: unknown scenario {text:?} (expected one of {})",
+                self.scenario_ids().join(", ")
+            )),
+        }
+    }
+
     pub fn is_scenario(&self, id: &str) -> bool {
         self.scenario(id).is_some()
     }
@@ -207,13 +231,6 @@ fn tiers_error(field: impl Into<String>, message: impl Into<String>) -> Taxonomy
     }
 }
 
-fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
 fn parse_tiers(text: &str) -> Result<(String, Vec<Preset>), Vec<TaxonomyError>> {
     let file: TiersFile =
         serde_yaml_ng::from_str(text).map_err(|e| vec![tiers_error("", e.to_string())])?;
@@ -237,7 +254,7 @@ fn parse_tiers(text: &str) -> Result<(String, Vec<Preset>), Vec<TaxonomyError>> 
         }
         let mut previous = 0.0;
         for (i, tier) in tiers.iter().enumerate() {
-            if !is_valid_id(&tier.id) {
+            if !TierId::is_valid(&tier.id) {
                 errors.push(tiers_error(
                     format!("{field}[{i}].id"),
                     format!(
@@ -296,7 +313,7 @@ fn parse_scenarios(text: &str) -> Result<Vec<ScenarioDef>, Vec<TaxonomyError>> {
         serde_yaml_ng::from_str(text).map_err(|e| vec![error(String::new(), e.to_string())])?;
     let mut errors = Vec::new();
     for (i, scenario) in file.scenarios.iter().enumerate() {
-        if !is_valid_id(&scenario.id) {
+        if !ScenarioId::is_valid(&scenario.id) {
             errors.push(error(
                 format!("scenarios[{i}].id"),
                 format!(

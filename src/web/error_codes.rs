@@ -39,7 +39,7 @@ error_codes! {
     "cannot_demote_self" 400 "an admin disabling themselves or taking away their own admin role";
     "invalid_form" 400 "a page form that does not parse";
     "invalid_query" 400 "a query parameter that is unknown or has the wrong type";
-    "invalid_path" 400 "a malformed path segment";
+    "invalid_path" 400 "a malformed path segment: a number that is not one, or an id that cannot be one (item ids are letters, digits, `-` and `_`, at most 128; account ids one line of at most 64 characters)";
     "invalid_kind" 400 "`kind=` is not playbook, case, course or lesson";
     "invalid_tier" 400 "an unknown tier id; the message lists the accepted ones";
     "invalid_scenario" 400 "an unknown scenario id; the message lists the accepted ones";

@@ -2,6 +2,7 @@
 //! and the field it concerns.
 
 use super::*;
+use crate::domain::ids::is_vocabulary_id;
 
 pub(super) const RULE_FIELDS: [&str; 6] = ["id", "severity", "when", "title", "steps", "playbook"];
 pub(super) const COMPARISON_FIELDS: [&str; 5] = ["gt", "gte", "lt", "lte", "eq"];
@@ -116,13 +117,6 @@ pub(super) fn describe(value: &Value) -> String {
     }
 }
 
-pub(super) fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
 pub(super) fn parse_rule(item: &Value, problems: &mut RuleProblems) -> Option<Rule> {
     let Value::Mapping(map) = item else {
         problems.push(
@@ -133,7 +127,7 @@ pub(super) fn parse_rule(item: &Value, problems: &mut RuleProblems) -> Option<Ru
     };
     // Read the id first so every later message can name the rule.
     let id = match map.get("id") {
-        Some(Value::String(id)) if is_valid_id(id) => {
+        Some(Value::String(id)) if is_vocabulary_id(id) => {
             problems.id = Some(id.clone());
             Some(id.clone())
         }
@@ -199,7 +193,7 @@ pub(super) fn parse_rule(item: &Value, problems: &mut RuleProblems) -> Option<Ru
     let title = parse_text(map.get("title"), "title", problems);
     let steps = parse_steps(map.get("steps"), problems);
     let playbook = match map.get("playbook") {
-        Some(Value::String(p)) if is_valid_id(p) => Some(p.clone()),
+        Some(Value::String(p)) if is_vocabulary_id(p) => Some(p.clone()),
         Some(Value::String(p)) => {
             problems.push(
                 "playbook",
@@ -480,7 +474,7 @@ pub(super) fn parse_id_list(
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         match item {
-            Value::String(s) if is_valid_id(s) => ids.push(s.clone()),
+            Value::String(s) if is_vocabulary_id(s) => ids.push(s.clone()),
             other => {
                 problems.push(
                     &format!("{path}[{i}]"),

@@ -2,6 +2,7 @@
 //! problem named with its field and line (parse_content).
 
 use super::*;
+use crate::domain::ids::ItemId;
 
 /// Every field the front matter may carry; anything else is a typo and fails loudly.
 pub const FRONT_MATTER_FIELDS: [&str; 25] = [
@@ -113,15 +114,6 @@ pub fn slug_from_path(relative_path: &str) -> String {
         }
     }
     slug.trim_matches('-').to_owned()
-}
-
-/// An id is non-empty, at most 128 characters, letters (any script), digits, `-` and `_`.
-pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.chars().count() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
 pub fn content_hash(text: &str) -> String {
@@ -290,7 +282,7 @@ pub fn parse_content(
     }
     let id = match raw.id.as_deref().map(str::trim) {
         Some(id) => {
-            if !is_valid_id(id) {
+            if !ItemId::is_valid(id) {
                 problems.field(
                     "id",
                     format!("invalid id {id:?}: use letters, digits, '-' and '_' only (at most 128 characters)"),
@@ -580,7 +572,7 @@ pub fn parse_evidence(reference: &str) -> Option<(&str, Option<usize>)> {
         Some((id, n)) => (id, Some(n.parse::<usize>().ok().filter(|n| *n >= 1)?)),
         None => (reference, None),
     };
-    is_valid_id(id).then_some((id, mv))
+    ItemId::is_valid(id).then_some((id, mv))
 }
 
 /// Drops repeated values, keeping the first occurrence (linear: a list may be long).

@@ -9,7 +9,11 @@ use crate::fuzz_support::{config, nasty_string, pieces_string};
 fn check(text: &str) {
     match parse_content("f.md", "dir/f.md", text, &Taxonomy::default()) {
         Ok(item) => {
-            assert!(is_valid_id(&item.id), "{:?}", item.id);
+            assert!(
+                crate::domain::ids::ItemId::is_valid(&item.id),
+                "{:?}",
+                item.id
+            );
             assert!(!item.title.is_empty());
             assert!(text.ends_with(&item.body) || item.body.is_empty());
         }

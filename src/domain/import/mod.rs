@@ -85,7 +85,7 @@ const SNIFF_LEN: usize = 64 * 1024;
 /// Size of the read buffer used by the CSV reader and the transcoder.
 const BUFFER_LEN: usize = 64 * 1024;
 /// Longest accepted account id, in characters.
-pub const MAX_ID_CHARS: usize = 64;
+pub use crate::domain::ids::MAX_ACCOUNT_ID_CHARS as MAX_ID_CHARS;
 /// Largest accepted `cooperation_years`: a larger number is most likely a starting year.
 const MAX_COOPERATION_YEARS: f64 = 150.0;
 /// Longest accepted cell of an imported column, in bytes: a longer one is a row error naming the

@@ -2,6 +2,7 @@
 //! error naming what was expected.
 
 use super::*;
+use crate::domain::ids::AccountId;
 
 /// Maps full-width forms to their ASCII counterparts (digits, letters, punctuation, ideographic
 /// space, ￥) and a few look-alikes (−, 【】).
@@ -45,26 +46,7 @@ pub(super) fn one_of(value: &str, words: &[&str]) -> bool {
 }
 
 pub(super) fn parse_id(value: &str) -> Result<String, String> {
-    if value.is_empty() {
-        return Err(
-            "the id is empty — every account needs an id; if this is a totals \
-                    or notes row, delete it"
-                .to_string(),
-        );
-    }
-    if value.chars().any(char::is_control) {
-        return Err(
-            "the id contains a line break or control character — keep the id on one line"
-                .to_string(),
-        );
-    }
-    let length = value.chars().count();
-    if length > MAX_ID_CHARS {
-        return Err(format!(
-            "the id is {length} characters long — use at most {MAX_ID_CHARS} characters"
-        ));
-    }
-    Ok(value.to_string())
+    AccountId::parse(value).map(String::from)
 }
 
 pub(super) fn optional_text(value: &str) -> Option<String> {

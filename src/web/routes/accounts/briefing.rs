@@ -5,6 +5,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use crate::app::briefing::LookupView;
+use crate::domain::ids::AccountId;
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
 use crate::web::error::responses::{BadInput, NotFound, Unauthenticated};
@@ -76,7 +77,7 @@ pub async fn get_briefing(
     state: web::Data<AppState>,
     principal: Principal,
     lang: crate::domain::Lang,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     query: web::Query<BriefingQuery>,
 ) -> Result<web::Json<crate::app::briefing::Briefing>, AppError> {
     let briefing = crate::app::briefing::briefing(

@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::account_book::{AccountDetail, OverrideRequest, TierState};
+use crate::domain::ids::AccountId;
 use crate::domain::policy::Principal;
 use crate::domain::tiering::Indicator;
 use crate::domain::{policy, Lang};
@@ -32,7 +33,7 @@ use crate::web::AppState;
 pub async fn get_account(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
     let access = state.access(principal);
     Ok(web::Json(access.account_detail(&state.accounts, &id)?))
@@ -63,7 +64,7 @@ pub struct OverrideBody {
 pub async fn put_override(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     body: web::Json<OverrideBody>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
     require_override(&principal)?;
@@ -92,7 +93,7 @@ pub async fn put_override(
 pub async fn delete_override(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
 ) -> Result<web::Json<AccountDetail>, AppError> {
     require_override(&principal)?;
     let book = state.accounts.clone();
@@ -316,7 +317,7 @@ pub async fn show_account(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     query: web::Query<BriefingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
@@ -361,7 +362,7 @@ pub async fn submit_override(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     form: web::Form<OverrideForm>,
 ) -> Result<HttpResponse, PageError> {
     require_override(&principal).or_page(lang)?;
@@ -381,7 +382,7 @@ pub async fn submit_override_removal(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
 ) -> Result<HttpResponse, PageError> {
     require_override(&principal).or_page(lang)?;
     let (book, account_id) = (state.accounts.clone(), id.clone());

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 
 use crate::domain::capture::CaseReviewForm;
+use crate::domain::ids::AccountId;
 use crate::domain::policy::Principal;
 use crate::domain::workflow::Version;
 use crate::domain::{policy, Lang};
@@ -34,7 +35,7 @@ use crate::web::AppState;
 pub async fn create_case_review(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     form: web::Json<CaseReviewForm>,
 ) -> Result<HttpResponse, AppError> {
     let version = attach_review(&state, &principal, &id, form.into_inner()).await?;
@@ -45,7 +46,7 @@ pub async fn create_case_review(
 async fn attach_review(
     state: &AppState,
     principal: &Principal,
-    account_id: &str,
+    account_id: &AccountId,
     form: CaseReviewForm,
 ) -> Result<Version, AppError> {
     require(
@@ -60,7 +61,7 @@ async fn attach_review(
     let name = detail.account.name.clone();
     let tier = detail.tier.tier.clone();
     let library = state.library.clone();
-    let (id, by) = (account_id.to_owned(), principal.user.clone());
+    let (id, by) = (account_id.to_string(), principal.user.clone());
     blocking(move || library.attach_case_review(&id, &name, Some(&tier), &form, &by)).await
 }
 
@@ -69,7 +70,7 @@ pub async fn submit_case_review(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<AccountId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();

@@ -5,6 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::enablement::{Completion, Learner, MyCourse};
+use crate::domain::ids::ItemId;
 use crate::domain::policy::Principal;
 use crate::domain::{policy, Lang};
 use crate::web::blocking::blocking;
@@ -61,7 +62,7 @@ pub async fn my_courses(
 pub async fn mark_lesson_done(
     state: web::Data<AppState>,
     principal: Principal,
-    lesson: web::Path<String>,
+    lesson: web::Path<ItemId>,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library.clone();
     blocking(move || library.set_lesson_done(&principal.user, &lesson, true)).await?;
@@ -84,7 +85,7 @@ pub async fn mark_lesson_done(
 pub async fn unmark_lesson_done(
     state: web::Data<AppState>,
     principal: Principal,
-    lesson: web::Path<String>,
+    lesson: web::Path<ItemId>,
 ) -> Result<HttpResponse, AppError> {
     let library = state.library.clone();
     blocking(move || library.set_lesson_done(&principal.user, &lesson, false)).await?;
@@ -107,7 +108,7 @@ pub async fn unmark_lesson_done(
 pub async fn course_completion(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<web::Json<Completion>, AppError> {
     require(
         policy::can_see_course_completion(&principal),
@@ -151,7 +152,7 @@ pub async fn submit_lesson_done(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     form: web::Form<DoneForm>,
 ) -> Result<HttpResponse, PageError> {
     let library = state.library.clone();
@@ -176,7 +177,7 @@ pub async fn show_completion(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<HttpResponse, PageError> {
     require(
         policy::can_see_course_completion(&principal),

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::domain::capture::FieldError;
 use crate::domain::content::{ContentItem, Kind};
+use crate::domain::ids::ItemId;
 use crate::domain::policy::Principal;
 use crate::domain::workflow::{Action, Version};
 use crate::domain::{policy, Lang};
@@ -496,7 +497,7 @@ pub async fn show_edit(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<HttpResponse, PageError> {
     let (item, version) = editable(&state, &principal, &id).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
@@ -511,7 +512,7 @@ pub async fn submit_edit(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let (item, version) = editable(&state, &principal, &id).or_page(lang)?;

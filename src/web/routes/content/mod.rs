@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::app::access::Access;
 use crate::domain::capture::Evidence;
 use crate::domain::content::{ContentItem, Kind, Status};
+use crate::domain::ids::ItemId;
 use crate::domain::policy;
 use crate::domain::policy::{ContentFacts, Principal};
 use crate::domain::workflow::{Action, Version};
@@ -112,7 +113,7 @@ pub fn require_step(p: &Principal, item: &ContentItem, action: Action) -> Result
 }
 
 /// The record of `id` if `p` may see its history: whoever may edit it, or approve.
-pub fn require_history(state: &AppState, p: &Principal, id: &str) -> Result<(), AppError> {
+pub fn require_history(state: &AppState, p: &Principal, id: &ItemId) -> Result<(), AppError> {
     let access = state.access(p.clone());
     state.library.readable_item(&access, id)?;
     let record = state.library.record(id)?;
@@ -273,7 +274,7 @@ pub struct Pick {
 pub fn editable(
     state: &AppState,
     principal: &Principal,
-    id: &str,
+    id: &ItemId,
 ) -> Result<(ContentItem, u64), AppError> {
     let access = state.access(principal.clone());
     state.library.readable_item(&access, id)?;

@@ -5,6 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::capture::Practice;
+use crate::domain::ids::ItemId;
 use crate::domain::policy::Principal;
 use crate::domain::workflow::Version;
 use crate::domain::{policy, Lang};
@@ -43,7 +44,7 @@ pub struct BestBody {
 pub async fn mark_move(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<(String, usize)>,
+    path: web::Path<(ItemId, usize)>,
     body: web::Json<BestBody>,
 ) -> Result<web::Json<Saved>, AppError> {
     let (id, n) = path.into_inner();
@@ -54,7 +55,7 @@ pub async fn mark_move(
 async fn mark_best(
     state: &AppState,
     principal: &Principal,
-    id: &str,
+    id: &ItemId,
     n: usize,
     best: bool,
 ) -> Result<Version, AppError> {
@@ -79,28 +80,6 @@ pub struct PracticeQuery {
     pub scenario: Option<String>,
 }
 
-/// Best practices of published cases, each marked with whether the principal may open the
-/// whole case: the move is shared knowledge, a case review's story is as private as its
-/// account's figures.
-fn readable_practices(
-    state: &AppState,
-    principal: &Principal,
-    tier: Option<&str>,
-    scenario: Option<&str>,
-) -> Vec<Practice> {
-    let access = state.access(principal.clone());
-    let catalog = state.library.indexed_catalog();
-    state
-        .library
-        .practices(tier, scenario)
-        .into_iter()
-        .map(|mut p| {
-            p.readable = catalog.get(&p.case_id).is_some_and(|c| access.can_read(c));
-            p
-        })
-        .collect()
-}
-
 /// `GET /api/v1/practices?tier=&scenario=`.
 #[utoipa::path(
     get,
@@ -117,42 +96,12 @@ pub async fn list_practices(
     principal: Principal,
     query: web::Query<PracticeQuery>,
 ) -> Result<web::Json<Vec<Practice>>, AppError> {
-    let taxonomy = state.library.taxonomy();
-    let nonempty = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    let (tier, scenario) = (nonempty(&query.tier), nonempty(&query.scenario));
-    if let Some(t) = &tier {
-        if !taxonomy.all_tier_ids().contains(&t.as_str()) {
-            return Err(AppError::bad_request(
-                "invalid_tier",
-                format!(
-                    "tier: unknown tier {t:?} (expected one of {})",
-                    taxonomy.all_tier_ids().join(", ")
-                ),
-            ));
-        }
-    }
-    if let Some(s) = &scenario {
-        if !taxonomy.is_scenario(s) {
-            return Err(AppError::bad_request(
-                "invalid_scenario",
-                format!(
-                    "scenario: unknown scenario {s:?} (expected one of {})",
-                    taxonomy.scenario_ids().join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(web::Json(readable_practices(
-        &state,
-        &principal,
-        tier.as_deref(),
-        scenario.as_deref(),
-    )))
+    let access = state.access(principal);
+    let practices =
+        state
+            .library
+            .practices(&access, query.tier.as_deref(), query.scenario.as_deref())?;
+    Ok(web::Json(practices))
 }
 
 #[derive(Template)]
@@ -177,12 +126,11 @@ pub async fn show_practices(
     let taxonomy = state.library.taxonomy();
     let tier = query.tier.clone().unwrap_or_default();
     let scenario = query.scenario.clone().unwrap_or_default();
-    let practices = readable_practices(
-        &state,
-        &principal,
-        Some(tier.as_str()).filter(|t| !t.is_empty()),
-        Some(scenario.as_str()).filter(|s| !s.is_empty()),
-    );
+    let access = state.access(principal);
+    let practices = state
+        .library
+        .practices(&access, Some(&tier), Some(&scenario))
+        .or_page(lang)?;
     html(&PracticesPage {
         ctx: PageContext::for_request(&req, &state, lang),
         tiers: taxonomy
@@ -222,7 +170,7 @@ pub async fn submit_move(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    path: web::Path<(String, usize)>,
+    path: web::Path<(ItemId, usize)>,
     form: web::Form<MoveForm>,
 ) -> Result<HttpResponse, PageError> {
     let (id, n) = path.into_inner();

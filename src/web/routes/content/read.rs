@@ -5,6 +5,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::content::{ContentItem, Kind};
+use crate::domain::ids::ItemId;
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
 use crate::render::render_html;
@@ -63,7 +64,7 @@ impl ContentView {
 pub async fn get_content(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<web::Json<ContentView>, AppError> {
     let access = state.access(principal);
     let item = state.library.readable_item(&access, &id)?;
@@ -156,7 +157,7 @@ pub async fn show_content(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let library = &state.library;

@@ -5,6 +5,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::content::to_markdown;
+use crate::domain::ids::ItemId;
 use crate::domain::policy::{ContentFacts, Principal};
 use crate::domain::workflow::{DiffLine, Version};
 use crate::domain::{policy, Lang};
@@ -35,7 +36,7 @@ use crate::web::AppState;
 pub async fn list_versions(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<web::Json<Vec<VersionSummary>>, AppError> {
     require_history(&state, &principal, &id)?;
     Ok(web::Json(state.library.versions(&id)?))
@@ -64,7 +65,7 @@ pub struct VersionView {
 pub async fn get_version(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<(String, u64)>,
+    path: web::Path<(ItemId, u64)>,
 ) -> Result<web::Json<VersionView>, AppError> {
     let (id, n) = path.into_inner();
     require_history(&state, &principal, &id)?;
@@ -101,7 +102,7 @@ pub struct DiffQuery {
 pub async fn get_diff(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     query: web::Query<DiffQuery>,
 ) -> Result<web::Json<Vec<DiffLine>>, AppError> {
     require_history(&state, &principal, &id)?;
@@ -128,7 +129,7 @@ pub async fn get_diff(
 pub async fn restore_version(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<(String, u64)>,
+    path: web::Path<(ItemId, u64)>,
 ) -> Result<web::Json<Saved>, AppError> {
     let (id, n) = path.into_inner();
     editable(&state, &principal, &id)?;
@@ -141,7 +142,7 @@ pub async fn restore_version(
 #[template(path = "history.html")]
 pub struct HistoryPage {
     pub ctx: PageContext,
-    pub id: String,
+    pub id: ItemId,
     pub title: String,
     pub versions: Vec<VersionSummary>,
     pub can_restore: bool,
@@ -153,7 +154,7 @@ pub async fn show_history(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
 ) -> Result<HttpResponse, PageError> {
     require_history(&state, &principal, &id).or_page(lang)?;
     let record = state.library.record(&id).or_page(lang)?;
@@ -171,7 +172,7 @@ pub async fn show_history(
 #[template(path = "version.html")]
 pub struct VersionPage {
     pub ctx: PageContext,
-    pub id: String,
+    pub id: ItemId,
     pub version: Version,
     pub markdown: String,
     pub html: String,
@@ -184,7 +185,7 @@ pub async fn show_version(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    path: web::Path<(String, u64)>,
+    path: web::Path<(ItemId, u64)>,
 ) -> Result<HttpResponse, PageError> {
     let (id, n) = path.into_inner();
     require_history(&state, &principal, &id).or_page(lang)?;
@@ -209,7 +210,7 @@ pub async fn show_diff(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     query: web::Query<DiffQuery>,
 ) -> Result<HttpResponse, PageError> {
     require_history(&state, &principal, &id).or_page(lang)?;
@@ -238,7 +239,7 @@ pub async fn submit_restore(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    path: web::Path<(String, u64)>,
+    path: web::Path<(ItemId, u64)>,
 ) -> Result<HttpResponse, PageError> {
     let (id, n) = path.into_inner();
     editable(&state, &principal, &id).or_page(lang)?;

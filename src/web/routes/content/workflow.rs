@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::ids::ItemId;
 use crate::domain::policy::Principal;
 use crate::domain::workflow::Action;
 use crate::domain::{policy, Lang};
@@ -28,7 +29,7 @@ pub struct StepBody {
 async fn step(
     state: web::Data<AppState>,
     principal: Principal,
-    id: String,
+    id: ItemId,
     action: Action,
     comment: Option<String>,
 ) -> Result<web::Json<Saved>, AppError> {
@@ -85,7 +86,7 @@ fn comment_of(body: &[u8]) -> Result<Option<String>, AppError> {
 pub async fn submit_content(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
@@ -117,7 +118,7 @@ pub async fn submit_content(
 pub async fn approve_content(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
@@ -149,7 +150,7 @@ pub async fn approve_content(
 pub async fn send_back_content(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
@@ -181,7 +182,7 @@ pub async fn send_back_content(
 pub async fn archive_content(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     step(
@@ -275,7 +276,7 @@ pub async fn submit_workflow(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     form: web::Form<WorkflowForm>,
 ) -> Result<HttpResponse, PageError> {
     let action = match form.action.as_str() {

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::ItemId;
 use crate::domain::policy;
 use crate::domain::policy::Principal;
 use crate::render::render_html;
@@ -165,7 +166,7 @@ pub async fn save_content(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<String>,
+    id: web::Path<ItemId>,
     body: web::Bytes,
 ) -> Result<web::Json<Saved>, AppError> {
     editable(&state, &principal, &id)?;
