@@ -193,6 +193,7 @@ impl From<crate::app::users::AuthError> for AppError {
                 retry_after_secs,
             },
             AuthError::Invalid { .. } => AppError::bad_request("invalid_user", message),
+            AuthError::DemoteSelf => AppError::bad_request("cannot_demote_self", message),
             AuthError::Exists(_) => AppError::Conflict {
                 code: "user_exists",
                 message,

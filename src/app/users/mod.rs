@@ -87,10 +87,25 @@ pub enum AuthError {
     NoSuchUser(String),
     #[error("no API token {0:?} of yours")]
     NoSuchToken(String),
+    /// An admin disabling themselves or taking away their own admin role.
+    #[error("you cannot disable yourself or take away your own admin role: ask another admin")]
+    DemoteSelf,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
     Hash(String),
+}
+
+/// What an admin changes of a user at once; `None` leaves a setting as it is.
+#[derive(Debug, Default)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// `Some("")` generates a new password (returned once); any other value sets it.
+    pub password: Option<String>,
+    /// `Some("")` clears it.
+    pub position: Option<String>,
+    pub region: Option<String>,
 }
 
 /// Session lifetimes.

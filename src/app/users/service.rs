@@ -154,6 +154,41 @@ impl Auth {
         Ok(UserView::from(&user))
     }
 
+    /// Applies an admin's `change` to user `name`, setting by setting (each write ends the
+    /// user's sessions as its own method says); answers the user as changed and the generated
+    /// password, if one was asked for. `by` may not disable themselves or drop their own admin
+    /// role, so there is always an admin to undo a change.
+    pub fn change_user(
+        &self,
+        by: &str,
+        name: &str,
+        change: UserChange,
+    ) -> Result<(UserView, Option<String>), AuthError> {
+        let demotes =
+            change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin);
+        if by == name && demotes {
+            return Err(AuthError::DemoteSelf);
+        }
+        if let Some(role) = change.role {
+            self.set_role(name, role)?;
+        }
+        if let Some(disabled) = change.disabled {
+            self.set_disabled(name, disabled)?;
+        }
+        if change.position.is_some() || change.region.is_some() {
+            self.set_profile(name, change.position.as_deref(), change.region.as_deref())?;
+        }
+        let mut generated = None;
+        if let Some(password) = &change.password {
+            generated =
+                self.set_password(name, Some(password.as_str()).filter(|p| !p.is_empty()))?;
+        }
+        let user = self
+            .user(name)?
+            .ok_or_else(|| AuthError::NoSuchUser(name.to_owned()))?;
+        Ok((user, generated))
+    }
+
     /// True if an enabled admin exists.
     pub fn has_admin(&self) -> Result<bool, AuthError> {
         Ok(self

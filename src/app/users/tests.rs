@@ -443,3 +443,54 @@ fn generated_passwords_differ_and_use_the_alphabet() {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() && !"0O1lI".contains(c)));
 }
+
+#[test]
+fn an_admin_may_change_others_but_never_lock_themselves_out() {
+    let (_dir, auth) = auth_at(clock());
+    auth.add_user("root", Role::Admin, Some("correct horse battery"))
+        .unwrap();
+    auth.add_user("ann", Role::Rep, Some("correct horse battery"))
+        .unwrap();
+    for change in [
+        UserChange {
+            disabled: Some(true),
+            ..UserChange::default()
+        },
+        UserChange {
+            role: Some(Role::Manager),
+            ..UserChange::default()
+        },
+    ] {
+        assert!(matches!(
+            auth.change_user("root", "root", change),
+            Err(AuthError::DemoteSelf)
+        ));
+    }
+    let root = auth.user("root").unwrap().unwrap();
+    assert_eq!((root.role, root.disabled), (Role::Admin, false));
+    // Keeping one's own admin role while changing one's profile is fine.
+    let same_role = UserChange {
+        role: Some(Role::Admin),
+        region: Some("华东".into()),
+        ..UserChange::default()
+    };
+    assert!(auth.change_user("root", "root", same_role).is_ok());
+    let (ann, password) = auth
+        .change_user(
+            "root",
+            "ann",
+            UserChange {
+                role: Some(Role::Manager),
+                password: Some(String::new()),
+                ..UserChange::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(ann.role, Role::Manager);
+    let password = password.expect("an empty password asks for a generated one");
+    assert!(auth.login("ann", &password, "c", None).is_ok());
+    assert!(matches!(
+        auth.change_user("root", "nobody", UserChange::default()),
+        Err(AuthError::NoSuchUser(_))
+    ));
+}

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::access::Access;
 use crate::domain::content::{ContentItem, Kind};
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
@@ -40,6 +41,62 @@ fn is_scenario_playbook(item: &ContentItem) -> bool {
 }
 
 /// Home: the library grouped as a reader looks for it, in the viewer's language first.
+impl HomePage {
+    /// The published library as `access` may read it, in sections, the viewer's language first.
+    fn new(state: &AppState, access: &Access, ctx: PageContext) -> Result<HomePage, AppError> {
+        let lang = ctx.lang;
+        let taxonomy = state.library.taxonomy();
+        let mut items: Vec<ContentItem> = access
+            .readable(state.library.list_published(None)?)
+            .collect();
+        // The viewer's language first; the other language's items follow.
+        items.sort_by_key(|item| item.lang != lang);
+        let total = items.len();
+        let ui = ctx.ui;
+        let pick = |predicate: &dyn Fn(&ContentItem) -> bool| -> Vec<ItemLink> {
+            items
+                .iter()
+                .filter(|item| predicate(item))
+                .map(|item| item_link(item, taxonomy, lang))
+                .collect()
+        };
+        let sections = vec![
+            Section {
+                title: ui.tier_treatments,
+                anchor: "tiers",
+                items: pick(&|i| i.kind == Kind::Playbook && is_tier_treatment(i)),
+            },
+            Section {
+                title: ui.playbooks,
+                anchor: "playbooks",
+                items: pick(&|i| i.kind == Kind::Playbook && is_scenario_playbook(i)),
+            },
+            Section {
+                title: ui.guides,
+                anchor: "guides",
+                items: pick(&|i| {
+                    i.kind == Kind::Playbook && !is_tier_treatment(i) && !is_scenario_playbook(i)
+                }),
+            },
+            Section {
+                title: ui.courses,
+                anchor: "courses",
+                items: pick(&|i| i.kind == Kind::Course),
+            },
+            Section {
+                title: ui.cases,
+                anchor: "cases",
+                items: pick(&|i| i.kind == Kind::Case),
+            },
+        ];
+        Ok(HomePage {
+            ctx,
+            sections,
+            total,
+        })
+    }
+}
+
 pub async fn show_home(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -47,57 +104,8 @@ pub async fn show_home(
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
-    let taxonomy = state.library.taxonomy();
     let access = state.access(principal);
-    let mut items: Vec<ContentItem> = access
-        .readable(state.library.list_published(None).or_page(lang)?)
-        .collect();
-    // The viewer's language first; the other language's items follow.
-    items.sort_by_key(|item| item.lang != lang);
-    let total = items.len();
-    let ui = ctx.ui;
-    let pick = |predicate: &dyn Fn(&ContentItem) -> bool| -> Vec<ItemLink> {
-        items
-            .iter()
-            .filter(|item| predicate(item))
-            .map(|item| item_link(item, taxonomy, lang))
-            .collect()
-    };
-    let sections = vec![
-        Section {
-            title: ui.tier_treatments,
-            anchor: "tiers",
-            items: pick(&|i| i.kind == Kind::Playbook && is_tier_treatment(i)),
-        },
-        Section {
-            title: ui.playbooks,
-            anchor: "playbooks",
-            items: pick(&|i| i.kind == Kind::Playbook && is_scenario_playbook(i)),
-        },
-        Section {
-            title: ui.guides,
-            anchor: "guides",
-            items: pick(&|i| {
-                i.kind == Kind::Playbook && !is_tier_treatment(i) && !is_scenario_playbook(i)
-            }),
-        },
-        Section {
-            title: ui.courses,
-            anchor: "courses",
-            items: pick(&|i| i.kind == Kind::Course),
-        },
-        Section {
-            title: ui.cases,
-            anchor: "cases",
-            items: pick(&|i| i.kind == Kind::Case),
-        },
-    ];
-    html(&HomePage {
-        ctx,
-        sections,
-        total,
-    })
-    .or_page(lang)
+    html(&HomePage::new(&state, &access, ctx).or_page(lang)?).or_page(lang)
 }
 
 #[derive(serde::Deserialize)]

@@ -223,15 +223,11 @@ pub async fn submit_password(
     }
     let auth = state.auth.clone();
     let (user, client) = (principal.user.clone(), client_of(&req, &state));
-    let result = web::block(move || {
+    let result = blocking(move || {
         auth.change_password(&user, &form.current_password, &form.new_password, &client)
     })
-    .await
-    .map_err(|e| PageError {
-        error: AppError::internal(e),
-        lang,
-    })?;
-    match result.map_err(AppError::from) {
+    .await;
+    match result {
         Ok(session) => Ok(HttpResponse::SeeOther()
             .cookie(session_cookie(&req, &state, session.secret))
             .insert_header((header::LOCATION, "/me?password=changed"))

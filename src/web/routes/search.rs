@@ -244,6 +244,53 @@ fn hit_view(hit: Hit, state: &AppState, lang: Lang) -> HitView {
     }
 }
 
+impl SearchPage {
+    /// The page of `results` for `query`: facets, filters kept in the links, paging.
+    fn new(
+        state: &AppState,
+        query: &SearchQuery,
+        results: SearchResults,
+        ctx: PageContext,
+    ) -> SearchPage {
+        let lang = ctx.lang;
+        let base = pairs(query);
+        let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = query.offset.unwrap_or(0);
+        let page_href = |offset: usize| {
+            let mut with_offset = base.clone();
+            if offset > 0 {
+                with_offset.push(("offset", offset.to_string()));
+            }
+            href(&with_offset)
+        };
+        let has_filters = base.iter().any(|(n, _)| *n != "q");
+        let q = query.q.clone().unwrap_or_default();
+        SearchPage {
+            facets: facet_groups(&results, &base, state, lang),
+            clear_filters_href: href(
+                &base
+                    .iter()
+                    .filter(|(n, _)| *n == "q")
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ),
+            previous_href: (offset > 0).then(|| page_href(offset.saturating_sub(limit))),
+            next_href: (offset + limit < results.total).then(|| page_href(offset + limit)),
+            hidden: base.iter().filter(|(n, _)| *n != "q").cloned().collect(),
+            searched: !base.is_empty(),
+            has_filters,
+            total: results.total,
+            hits: results
+                .hits
+                .into_iter()
+                .map(|h| hit_view(h, state, lang))
+                .collect(),
+            q,
+            ctx,
+        }
+    }
+}
+
 pub async fn show_search(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -257,42 +304,7 @@ pub async fn show_search(
         .library
         .search(&query.to_params(), access.visibility())
         .or_page(lang)?;
-    let base = pairs(&query);
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    let offset = query.offset.unwrap_or(0);
-    let page_href = |offset: usize| {
-        let mut with_offset = base.clone();
-        if offset > 0 {
-            with_offset.push(("offset", offset.to_string()));
-        }
-        href(&with_offset)
-    };
-    let has_filters = base.iter().any(|(n, _)| *n != "q");
-    let q = query.q.clone().unwrap_or_default();
-    html(&SearchPage {
-        facets: facet_groups(&results, &base, &state, lang),
-        clear_filters_href: href(
-            &base
-                .iter()
-                .filter(|(n, _)| *n == "q")
-                .cloned()
-                .collect::<Vec<_>>(),
-        ),
-        previous_href: (offset > 0).then(|| page_href(offset.saturating_sub(limit))),
-        next_href: (offset + limit < results.total).then(|| page_href(offset + limit)),
-        hidden: base.iter().filter(|(n, _)| *n != "q").cloned().collect(),
-        searched: !base.is_empty(),
-        has_filters,
-        total: results.total,
-        hits: results
-            .hits
-            .into_iter()
-            .map(|h| hit_view(h, &state, lang))
-            .collect(),
-        q,
-        ctx,
-    })
-    .or_page(lang)
+    html(&SearchPage::new(&state, &query, results, ctx)).or_page(lang)
 }
 
 #[derive(Template)]

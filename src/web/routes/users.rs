@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::users::UserView;
+use crate::app::users::{UserChange, UserView};
 use crate::domain::policy;
 use crate::domain::policy::{Principal, Role};
 use crate::web::blocking::blocking;
@@ -123,6 +123,18 @@ pub struct UserChangeBody {
     region: Option<String>,
 }
 
+impl UserChangeBody {
+    fn into_change(self) -> Result<UserChange, AppError> {
+        Ok(UserChange {
+            role: self.role.as_deref().map(parse_role).transpose()?,
+            disabled: self.disabled,
+            password: self.password,
+            position: self.position,
+            region: self.region,
+        })
+    }
+}
+
 /// `PUT /api/v1/users/{name}` (admins): role, disabled, password. A change ends the user's
 /// sessions; a new password (like disabling) also revokes their API tokens.
 #[utoipa::path(
@@ -147,43 +159,9 @@ pub async fn update_user(
     body: web::Json<UserChangeBody>,
 ) -> Result<web::Json<NewUserView>, AppError> {
     require_user_admin(&principal)?;
-    let UserChangeBody {
-        role,
-        disabled,
-        password,
-        position,
-        region,
-    } = body.into_inner();
-    let role = role.as_deref().map(parse_role).transpose()?;
-    if principal.user == *name && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin))
-    {
-        return Err(AppError::bad_request(
-            "cannot_demote_self",
-            "you cannot disable yourself or take away your own admin role: ask another admin",
-        ));
-    }
+    let change = body.into_inner().into_change()?;
     let auth = state.auth.clone();
-    let name = name.into_inner();
-    let (user, password) = blocking(move || -> Result<_, crate::app::users::AuthError> {
-        let mut generated = None;
-        if let Some(role) = role {
-            auth.set_role(&name, role)?;
-        }
-        if let Some(disabled) = disabled {
-            auth.set_disabled(&name, disabled)?;
-        }
-        if position.is_some() || region.is_some() {
-            auth.set_profile(&name, position.as_deref(), region.as_deref())?;
-        }
-        if let Some(password) = password {
-            let password = Some(password.as_str()).filter(|p| !p.is_empty());
-            generated = auth.set_password(&name, password)?;
-        }
-        let user = auth
-            .user(&name)?
-            .ok_or_else(|| crate::app::users::AuthError::NoSuchUser(name.clone()))?;
-        Ok((user, generated))
-    })
-    .await?;
+    let (user, password) =
+        blocking(move || auth.change_user(&principal.user, &name, change)).await?;
     Ok(web::Json(NewUserView { user, password }))
 }

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+use crate::app::access::Access;
 use crate::domain::content::{ContentItem, Kind};
 use crate::domain::ids::ItemId;
 use crate::domain::policy::Principal;
@@ -152,6 +153,72 @@ pub struct ContentPage {
     pub work: WorkPanel,
 }
 
+impl ContentPage {
+    /// The page of `item` as `access` may see it: badges, the course's lessons or a lesson's
+    /// neighbours, translations, the work panel.
+    fn new(
+        state: &AppState,
+        access: &Access,
+        item: ContentItem,
+        ctx: PageContext,
+    ) -> Result<ContentPage, AppError> {
+        let lang = ctx.lang;
+        let library = &state.library;
+        let taxonomy = library.taxonomy();
+        let mut badges = tier_badges(&item, taxonomy, lang);
+        badges.extend(scenario_badges(&item, taxonomy, lang));
+        let (mut lessons, mut course, mut previous, mut next) = (Vec::new(), None, None, None);
+        match item.kind {
+            Kind::Course => {
+                lessons = library
+                    .lessons_of(&item.id)?
+                    .iter()
+                    .map(|l| item_link(l, taxonomy, lang))
+                    .collect();
+            }
+            Kind::Lesson => {
+                if let Some(course_id) = &item.course {
+                    course = library
+                        .published(course_id)
+                        .ok()
+                        .map(|c| item_link(&c, taxonomy, lang));
+                    let siblings = library.lessons_of(course_id)?;
+                    if let Some(at) = siblings.iter().position(|l| l.id == item.id) {
+                        previous = at
+                            .checked_sub(1)
+                            .map(|i| item_link(&siblings[i], taxonomy, lang));
+                        next = siblings.get(at + 1).map(|l| item_link(l, taxonomy, lang));
+                    }
+                }
+            }
+            Kind::Playbook | Kind::Case | Kind::Campaign => {}
+        }
+        let translations = access
+            .readable(library.translations_of(&item)?)
+            .map(|t| (t.id, t.title, t.lang.as_str()))
+            .collect();
+        let work = WorkPanel::new(state, access, &item)?;
+        Ok(ContentPage {
+            work,
+            ctx,
+            kind_label: Ui::for_lang(lang).kind(item.kind),
+            outcome_label: item
+                .outcome
+                .map(|o| Ui::for_lang(lang).outcome(o))
+                .unwrap_or(""),
+            badges,
+            tags: item.tags.clone(),
+            body_html: render_html(&item.body),
+            item,
+            lessons,
+            course,
+            previous,
+            next,
+            translations,
+        })
+    }
+}
+
 pub async fn show_content(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -160,61 +227,7 @@ pub async fn show_content(
     id: web::Path<ItemId>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
-    let library = &state.library;
-    let taxonomy = library.taxonomy();
     let access = state.access(principal);
     let item = state.library.readable_item(&access, &id).or_page(lang)?;
-    let mut badges = tier_badges(&item, taxonomy, lang);
-    badges.extend(scenario_badges(&item, taxonomy, lang));
-    let (mut lessons, mut course, mut previous, mut next) = (Vec::new(), None, None, None);
-    match item.kind {
-        Kind::Course => {
-            lessons = library
-                .lessons_of(&item.id)
-                .or_page(lang)?
-                .iter()
-                .map(|l| item_link(l, taxonomy, lang))
-                .collect();
-        }
-        Kind::Lesson => {
-            if let Some(course_id) = &item.course {
-                course = library
-                    .published(course_id)
-                    .ok()
-                    .map(|c| item_link(&c, taxonomy, lang));
-                let siblings = library.lessons_of(course_id).or_page(lang)?;
-                if let Some(at) = siblings.iter().position(|l| l.id == item.id) {
-                    previous = at
-                        .checked_sub(1)
-                        .map(|i| item_link(&siblings[i], taxonomy, lang));
-                    next = siblings.get(at + 1).map(|l| item_link(l, taxonomy, lang));
-                }
-            }
-        }
-        Kind::Playbook | Kind::Case | Kind::Campaign => {}
-    }
-    let translations = access
-        .readable(library.translations_of(&item).or_page(lang)?)
-        .map(|t| (t.id, t.title, t.lang.as_str()))
-        .collect();
-    let work = WorkPanel::new(&state, &access, &item).or_page(lang)?;
-    html(&ContentPage {
-        work,
-        ctx,
-        kind_label: Ui::for_lang(lang).kind(item.kind),
-        outcome_label: item
-            .outcome
-            .map(|o| Ui::for_lang(lang).outcome(o))
-            .unwrap_or(""),
-        badges,
-        tags: item.tags.clone(),
-        body_html: render_html(&item.body),
-        item,
-        lessons,
-        course,
-        previous,
-        next,
-        translations,
-    })
-    .or_page(lang)
+    html(&ContentPage::new(&state, &access, item, ctx).or_page(lang)?).or_page(lang)
 }
