@@ -6,12 +6,14 @@
 //! - [`store`]: sled, the source of truth; [`search`]: the tantivy index derived from it;
 //! - [`app`]: the use cases (library, authoring, content loading, the account book, briefing,
 //!   access, users and sessions), no HTTP;
+//! - [`error_codes`]: every error code with its status, named by constants where raised;
 //! - [`web`]: routes, pages, JSON; [`startup`] wires it all; [`cli`] is the command line.
 
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod error_codes;
 #[cfg(test)]
 pub(crate) mod fuzz_support;
 pub mod render;

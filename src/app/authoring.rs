@@ -7,6 +7,7 @@
 //! `Library::content_changed` (catalog rebuilt, indexer woken). Who may do what is decided
 //! before, by the caller, with `domain::policy`.
 
+use crate::error_codes::code;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -58,7 +59,7 @@ fn field_problem(file: &str, field: &str, message: String) -> LibraryError {
 
 fn workflow_error(e: crate::domain::workflow::WorkflowError) -> LibraryError {
     LibraryError::Invalid {
-        code: "invalid_transition",
+        code: code::INVALID_TRANSITION,
         message: e.0,
     }
 }
@@ -293,7 +294,7 @@ impl Library {
         let record = self.record(id)?;
         if action == Action::SentBack && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
             return Err(LibraryError::Invalid {
-                code: "comment_required",
+                code: code::COMMENT_REQUIRED,
                 message: "comment: say what to change when sending an item back".into(),
             });
         }
@@ -519,7 +520,7 @@ impl Library {
         let record = self.record(id)?;
         if record.item.kind != Kind::Case {
             return Err(LibraryError::Invalid {
-                code: "not_a_case",
+                code: code::NOT_A_CASE,
                 message: format!(
                     "{id} is a {}: only cases have moves",
                     record.item.kind.as_str()
@@ -611,7 +612,7 @@ impl Library {
         let item = self.published(lesson)?;
         if item.kind != Kind::Lesson {
             return Err(LibraryError::Invalid {
-                code: "not_a_lesson",
+                code: code::NOT_A_LESSON,
                 message: format!("{lesson} is a {}, not a lesson", item.kind.as_str()),
             });
         }

@@ -6,6 +6,7 @@
 //! `domain::recommend` order. This module only gathers the inputs (account book, library, search
 //! index) and applies what the viewer may see. It knows nothing of HTTP or templates.
 
+use crate::error_codes::code;
 use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
@@ -223,7 +224,7 @@ pub fn briefing_traced(
         .map(|s| taxonomy.parse_scenario(s))
         .transpose()
         .map_err(|message| BriefingError::Invalid {
-            code: "invalid_scenario",
+            code: code::INVALID_SCENARIO,
             message,
         })?;
     let scenario = scenario.as_deref();

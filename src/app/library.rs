@@ -4,6 +4,7 @@
 //! problems found in the content directory, and answers questions in domain terms. It knows
 //! nothing of HTTP or templates.
 
+use crate::error_codes::code;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -267,7 +268,11 @@ impl Library {
         let tier = tier
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| self.taxonomy.parse_tier(t).map_err(invalid("invalid_tier")))
+            .map(|t| {
+                self.taxonomy
+                    .parse_tier(t)
+                    .map_err(invalid(code::INVALID_TIER))
+            })
             .transpose()?;
         let scenario = scenario
             .map(str::trim)
@@ -275,7 +280,7 @@ impl Library {
             .map(|s| {
                 self.taxonomy
                     .parse_scenario(s)
-                    .map_err(invalid("invalid_scenario"))
+                    .map_err(invalid(code::INVALID_SCENARIO))
             })
             .transpose()?;
         Ok((tier, scenario))
@@ -286,21 +291,21 @@ impl Library {
         let q = params.q.as_deref().unwrap_or("");
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(invalid(
-                "query_too_long",
+                code::QUERY_TOO_LONG,
                 format!("q: the query has {} characters; at most {MAX_QUERY_CHARS} are searched — shorten it", q.chars().count()),
             ));
         }
         let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(invalid(
-                "invalid_limit",
+                code::INVALID_LIMIT,
                 format!("limit: {limit} is out of range (1–{MAX_LIMIT})"),
             ));
         }
         let offset = params.offset.unwrap_or(0);
         if offset > MAX_OFFSET {
             return Err(invalid(
-                "invalid_offset",
+                code::INVALID_OFFSET,
                 format!(
                     "offset: {offset} is beyond {MAX_OFFSET}; refine the query or filters instead"
                 ),
@@ -316,7 +321,7 @@ impl Library {
         if let Some(kind) = &kind {
             if Kind::parse(kind).is_none() {
                 return Err(invalid(
-                    "invalid_kind",
+                    code::INVALID_KIND,
                     format!(
                         "kind: unknown kind {kind:?} (expected one of {})",
                         Kind::EXPECTED
@@ -330,7 +335,7 @@ impl Library {
         if let Some(lang) = &lang {
             if crate::domain::Lang::parse(lang).is_none() {
                 return Err(invalid(
-                    "invalid_lang",
+                    code::INVALID_LANG,
                     format!("lang: unknown language {lang:?} (expected zh or en)"),
                 ));
             }

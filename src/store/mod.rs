@@ -701,7 +701,11 @@ fn decode_content(key: &[u8], bytes: &[u8]) -> Result<ContentRecord, StoreError>
 }
 
 /// A JSON record of `tree`, as stored.
-fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode<T: Serialize>(
+    tree: &'static str,
+    key: &str,
+    value: &T,
+) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(value).map_err(|e| StoreError::Encode {
         tree,
         key: key.to_owned(),
@@ -710,7 +714,7 @@ fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<
 }
 
 /// A JSON record of `tree`; unreadable bytes are [`StoreError::Corrupt`], naming the key.
-fn decode<T: for<'de> Deserialize<'de>>(
+pub(super) fn decode<T: for<'de> Deserialize<'de>>(
     tree: &'static str,
     key: &[u8],
     bytes: &[u8],

@@ -6,9 +6,9 @@
 //! return; the "last seen" stamp of a session is written without a flush: losing it in a crash
 //! makes the session look idle for longer, so it can only expire sooner, never later.
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use super::{decode, encode, Store, StoreError};
 use crate::domain::policy::Role;
 
 /// Tree `users`: key = user name (UTF-8), value = JSON [`UserRecord`].
@@ -58,26 +58,6 @@ pub struct ApiTokenRecord {
     pub created_at: String,
     /// Unix seconds of the last use (updated at most once a minute).
     pub last_used: Option<i64>,
-}
-
-fn decode<T: DeserializeOwned>(
-    tree: &'static str,
-    key: &[u8],
-    bytes: &[u8],
-) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
-        tree,
-        key: String::from_utf8_lossy(key).into_owned(),
-        source,
-    })
-}
-
-fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|source| StoreError::Corrupt {
-        tree,
-        key: key.to_owned(),
-        source,
-    })
 }
 
 fn hex_key(hash: &[u8]) -> String {

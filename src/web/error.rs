@@ -1,6 +1,7 @@
 //! The one application error, rendered as JSON `{"error":{"code","message"}}` under `/api/v1/`
 //! and as an HTML page elsewhere. Internal causes are logged with their chain, never shown.
 
+use crate::error_codes::code;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -83,19 +84,19 @@ impl AppError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::NotFound(_) => "not_found",
-            AppError::Unauthorized(_) => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::CsrfRejected(_) => "csrf_rejected",
+            AppError::NotFound(_) => code::NOT_FOUND,
+            AppError::Unauthorized(_) => code::UNAUTHORIZED,
+            AppError::Forbidden(_) => code::FORBIDDEN,
+            AppError::CsrfRejected(_) => code::CSRF_REJECTED,
             AppError::TooManyRequests { code, .. } => code,
             AppError::Unavailable { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
-            AppError::Rejected(_) => "invalid_content",
-            AppError::PayloadTooLarge(_) => "payload_too_large",
-            AppError::MethodNotAllowed(_) => "method_not_allowed",
-            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
-            AppError::Internal(_) => "internal",
+            AppError::Rejected(_) => code::INVALID_CONTENT,
+            AppError::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed(_) => code::METHOD_NOT_ALLOWED,
+            AppError::UnsupportedMediaType(_) => code::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Internal(_) => code::INTERNAL,
         }
     }
 
@@ -138,7 +139,7 @@ impl From<LibraryError> for AppError {
             LibraryError::Search(e) => AppError::internal(e),
             LibraryError::Rejected(fields) => AppError::Rejected(fields),
             LibraryError::Conflict(message) => AppError::Conflict {
-                code: "edit_conflict",
+                code: code::EDIT_CONFLICT,
                 message,
             },
         }
@@ -163,14 +164,18 @@ impl From<AccountsError> for AppError {
         let message = error.to_string();
         match error {
             AccountsError::NotFound(_) => AppError::NotFound(message),
-            AccountsError::InvalidModel(_) => AppError::bad_request("invalid_tier_model", message),
-            AccountsError::InvalidOverride(_) => AppError::bad_request("invalid_override", message),
-            AccountsError::InvalidCsv(_) => AppError::bad_request("invalid_csv", message),
-            AccountsError::ReadFailed(_) => AppError::bad_request("incomplete_file", message),
-            AccountsError::InvalidIndicator(_) => {
-                AppError::bad_request("invalid_indicator", message)
+            AccountsError::InvalidModel(_) => {
+                AppError::bad_request(code::INVALID_TIER_MODEL, message)
             }
-            AccountsError::InvalidFilter(_) => AppError::bad_request("invalid_filter", message),
+            AccountsError::InvalidOverride(_) => {
+                AppError::bad_request(code::INVALID_OVERRIDE, message)
+            }
+            AccountsError::InvalidCsv(_) => AppError::bad_request(code::INVALID_CSV, message),
+            AccountsError::ReadFailed(_) => AppError::bad_request(code::INCOMPLETE_FILE, message),
+            AccountsError::InvalidIndicator(_) => {
+                AppError::bad_request(code::INVALID_INDICATOR, message)
+            }
+            AccountsError::InvalidFilter(_) => AppError::bad_request(code::INVALID_FILTER, message),
             AccountsError::Store(e) => AppError::internal(e),
         }
     }
@@ -183,19 +188,19 @@ impl From<crate::app::users::AuthError> for AppError {
         match error {
             AuthError::BadCredentials => AppError::Unauthorized(message),
             AuthError::Throttled { retry_after_secs } => AppError::TooManyRequests {
-                code: "too_many_attempts",
+                code: code::TOO_MANY_ATTEMPTS,
                 message,
                 retry_after_secs,
             },
             AuthError::Busy { retry_after_secs } => AppError::Unavailable {
-                code: "server_busy",
+                code: code::SERVER_BUSY,
                 message,
                 retry_after_secs,
             },
-            AuthError::Invalid { .. } => AppError::bad_request("invalid_user", message),
-            AuthError::DemoteSelf => AppError::bad_request("cannot_demote_self", message),
+            AuthError::Invalid { .. } => AppError::bad_request(code::INVALID_USER, message),
+            AuthError::DemoteSelf => AppError::bad_request(code::CANNOT_DEMOTE_SELF, message),
             AuthError::Exists(_) => AppError::Conflict {
-                code: "user_exists",
+                code: code::USER_EXISTS,
                 message,
             },
             AuthError::NoSuchUser(_) | AuthError::NoSuchToken(_) => AppError::NotFound(message),
@@ -247,7 +252,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         self.log();
-        crate::web::error_codes::check_listed(self.code(), self.status_code());
+        crate::error_codes::check_listed(self.code(), self.status_code().as_u16());
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer realm=\"playbook\""));
@@ -347,7 +352,7 @@ fn foreign_error(error: &actix_web::Error) -> AppError {
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed(message),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(message),
         status if status.is_client_error() => AppError::bad_request(
-            "invalid_request",
+            code::INVALID_REQUEST,
             format!("the request could not be read: {message}"),
         ),
         _ => AppError::internal(anyhow::anyhow!("{status}: {message}")),

@@ -2,6 +2,7 @@
 //! CSRF for cookie writes), the `Identity`/`Principal` extractors, and the `require…` checks
 //! that turn a policy answer into a 403 naming who may.
 
+use crate::error_codes::code;
 use std::future::{ready, Ready};
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -257,7 +258,10 @@ async fn carries_token(req: &mut ServiceRequest, expected: &str) -> Result<(), A
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            AppError::bad_request("invalid_form", format!("the form could not be read: {e}"))
+            AppError::bad_request(
+                code::INVALID_FORM,
+                format!("the form could not be read: {e}"),
+            )
         })?;
         if body.len() + chunk.len() > MAX_FORM_BYTES {
             return Err(AppError::PayloadTooLarge(format!(

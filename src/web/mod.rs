@@ -7,7 +7,6 @@ pub mod assets;
 pub mod blocking;
 pub mod chart;
 pub mod error;
-pub mod error_codes;
 pub mod forwarded;
 pub mod guard;
 pub mod i18n;
@@ -18,6 +17,7 @@ pub mod routes;
 pub mod upload;
 pub mod view;
 
+use crate::error_codes::code;
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -194,7 +194,7 @@ fn extractor_error(
     req: &HttpRequest,
 ) -> actix_web::Error {
     let error = match code {
-        "payload_too_large" => AppError::PayloadTooLarge(err.to_string()),
+        code::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(err.to_string()),
         _ => AppError::bad_request(code, err.to_string()),
     };
     if req.path().starts_with("/api/") {
@@ -212,11 +212,11 @@ fn extractor_error(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::QueryConfig::default()
-            .error_handler(|err, req| extractor_error("invalid_query", err, req)),
+            .error_handler(|err, req| extractor_error(code::INVALID_QUERY, err, req)),
     )
     .app_data(
         web::PathConfig::default()
-            .error_handler(|err, req| extractor_error("invalid_path", err, req)),
+            .error_handler(|err, req| extractor_error(code::INVALID_PATH, err, req)),
     )
     .app_data(
         web::JsonConfig::default()
@@ -224,9 +224,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(|err, req| match err {
                 actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
                 | actix_web::error::JsonPayloadError::Overflow { .. } => {
-                    extractor_error("payload_too_large", err, req)
+                    extractor_error(code::PAYLOAD_TOO_LARGE, err, req)
                 }
-                err => extractor_error("invalid_json", err, req),
+                err => extractor_error(code::INVALID_JSON, err, req),
             }),
     )
     .app_data(
@@ -234,9 +234,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .limit(MAX_BODY_BYTES)
             .error_handler(|err, req| match err {
                 actix_web::error::UrlencodedError::Overflow { .. } => {
-                    extractor_error("payload_too_large", err, req)
+                    extractor_error(code::PAYLOAD_TOO_LARGE, err, req)
                 }
-                err => extractor_error("invalid_form", err, req),
+                err => extractor_error(code::INVALID_FORM, err, req),
             }),
     )
     .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));

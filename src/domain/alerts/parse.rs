@@ -226,26 +226,42 @@ pub(super) fn parse_rule(item: &Value, problems: &mut RuleProblems) -> Option<Ru
     })
 }
 
+/// `value` as a mapping with at least one key; otherwise a problem at `path` saying what was
+/// `expected` (or, for an empty one, `if_empty`).
+fn non_empty_mapping<'v>(
+    value: &'v Value,
+    path: &str,
+    problems: &mut RuleProblems,
+    expected: &str,
+    if_empty: &str,
+) -> Option<&'v serde_yaml_ng::Mapping> {
+    let Value::Mapping(map) = value else {
+        problems.push(
+            path,
+            format!("expected {expected}, got {}", describe(value)),
+        );
+        return None;
+    };
+    if map.is_empty() {
+        problems.push(path, if_empty);
+        return None;
+    }
+    Some(map)
+}
+
 /// `when`, or any nested condition mapping: every key is one condition, and all must hold.
 pub(super) fn parse_when(
     value: &Value,
     path: &str,
     problems: &mut RuleProblems,
 ) -> Option<Condition> {
-    let Value::Mapping(map) = value else {
-        problems.push(
-            path,
-            format!(
-                "expected a mapping of conditions (e.g. `overdue_days: {{gte: 30}}`), got {}",
-                describe(value)
-            ),
-        );
-        return None;
-    };
-    if map.is_empty() {
-        problems.push(path, "no conditions: a rule must say when it fires");
-        return None;
-    }
+    let map = non_empty_mapping(
+        value,
+        path,
+        problems,
+        "a mapping of conditions (e.g. `overdue_days: {gte: 30}`)",
+        "no conditions: a rule must say when it fires",
+    )?;
     let mut conditions = Vec::with_capacity(map.len());
     let mut ok = true;
     for (key, value) in map {
@@ -376,20 +392,13 @@ pub(super) fn parse_bounds(
     path: &str,
     problems: &mut RuleProblems,
 ) -> Option<Bounds> {
-    let Value::Mapping(map) = value else {
-        problems.push(
-            path,
-            format!(
-                "expected a comparison such as `{{gte: 30, lt: 60}}`, got {}",
-                describe(value)
-            ),
-        );
-        return None;
-    };
-    if map.is_empty() {
-        problems.push(path, "empty comparison: use gt, gte, lt, lte or eq");
-        return None;
-    }
+    let map = non_empty_mapping(
+        value,
+        path,
+        problems,
+        "a comparison such as `{gte: 30, lt: 60}`",
+        "empty comparison: use gt, gte, lt, lte or eq",
+    )?;
     let mut bounds = Bounds::default();
     let mut ok = true;
     for (key, value) in map {
@@ -557,16 +566,8 @@ pub(super) fn check_placeholders(text: &str, path: &str, problems: &mut RuleProb
     }
 }
 
-pub(super) fn parse_text(
-    value: Option<&Value>,
-    path: &str,
-    problems: &mut RuleProblems,
-) -> Option<Text> {
-    let Some(Value::Mapping(map)) = value else {
-        let got = value.map(describe).unwrap_or_else(|| "nothing".into());
-        problems.push(path, format!("expected `{{zh: …, en: …}}`, got {got}"));
-        return None;
-    };
+/// Whether every key of `map` is a language (`zh`, `en`); each other key is a problem.
+fn only_languages(map: &serde_yaml_ng::Mapping, path: &str, problems: &mut RuleProblems) -> bool {
     let mut ok = true;
     for key in map.keys() {
         let name = key_name(key);
@@ -578,6 +579,20 @@ pub(super) fn parse_text(
             ok = false;
         }
     }
+    ok
+}
+
+pub(super) fn parse_text(
+    value: Option<&Value>,
+    path: &str,
+    problems: &mut RuleProblems,
+) -> Option<Text> {
+    let Some(Value::Mapping(map)) = value else {
+        let got = value.map(describe).unwrap_or_else(|| "nothing".into());
+        problems.push(path, format!("expected `{{zh: …, en: …}}`, got {got}"));
+        return None;
+    };
+    let ok = only_languages(map, path, problems);
     let mut get = |lang: &str| -> Option<String> {
         let field = format!("{path}.{lang}");
         match map.get(lang) {
@@ -615,17 +630,7 @@ pub(super) fn parse_steps(value: Option<&Value>, problems: &mut RuleProblems) ->
         );
         return None;
     };
-    let mut ok = true;
-    for key in map.keys() {
-        let name = key_name(key);
-        if name != "zh" && name != "en" {
-            problems.push(
-                &format!("steps.{name}"),
-                "unknown language (expected zh and en)",
-            );
-            ok = false;
-        }
-    }
+    let ok = only_languages(map, "steps", problems);
     let mut get = |lang: &str| -> Option<Vec<String>> {
         let field = format!("steps.{lang}");
         let items = match map.get(lang) {

@@ -566,25 +566,9 @@ impl NameIndex {
             groups.extend(syllable_pair_groups(&parse[1..], table));
             group_sets.push(groups);
         }
-        single.sort_unstable();
-        single.dedup();
-        group_sets.sort();
-        group_sets.dedup();
-        let streams = single
-            .iter()
-            .map(|&k| self.stream(k))
-            .chain(
-                group_sets
-                    .iter()
-                    .map(|groups| self.intersection_of_unions(groups)),
-            )
-            .collect();
-        self.run_family(
-            Stream::union(streams),
-            MatchQuality::PinyinPrefix,
-            top,
-            |doc| verify(doc, Mode::Full, true),
-        );
+        self.run_keys(single, group_sets, MatchQuality::PinyinPrefix, top, |doc| {
+            verify(doc, Mode::Full, true)
+        });
 
         let as_initials = (2..=MAX_INITIALS).contains(&q.len());
         if as_initials {
@@ -613,21 +597,9 @@ impl NameIndex {
                 let groups = syllable_pair_groups(parse, table);
                 group_sets.push(groups);
             }
-            single.sort_unstable();
-            single.dedup();
-            group_sets.sort();
-            group_sets.dedup();
-            let streams = single
-                .iter()
-                .map(|&k| self.stream(k))
-                .chain(
-                    group_sets
-                        .iter()
-                        .map(|groups| self.intersection_of_unions(groups)),
-                )
-                .collect();
-            self.run_family(
-                Stream::union(streams),
+            self.run_keys(
+                single,
+                group_sets,
                 MatchQuality::PinyinSubstring,
                 top,
                 |doc| verify(doc, Mode::Full, false),
@@ -646,6 +618,32 @@ impl NameIndex {
 
     /// Walks a candidate stream in rank order, verifying each candidate, until no further
     /// candidate could enter the hits.
+    /// Runs one family over the union of single keys and of intersections of key groups (each
+    /// group a union), de-duplicated first.
+    fn run_keys(
+        &self,
+        mut single: Vec<u64>,
+        mut group_sets: Vec<Vec<Vec<u64>>>,
+        quality: MatchQuality,
+        top: &mut TopHits,
+        verify: impl FnMut(u32) -> Option<u32>,
+    ) {
+        single.sort_unstable();
+        single.dedup();
+        group_sets.sort();
+        group_sets.dedup();
+        let streams = single
+            .iter()
+            .map(|&k| self.stream(k))
+            .chain(
+                group_sets
+                    .iter()
+                    .map(|groups| self.intersection_of_unions(groups)),
+            )
+            .collect();
+        self.run_family(Stream::union(streams), quality, top, verify);
+    }
+
     fn run_family(
         &self,
         mut stream: Stream<'_>,

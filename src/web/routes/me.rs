@@ -1,5 +1,6 @@
 //! The signed-in user's own settings: password and API tokens, as API and as the `/me` page.
 
+use crate::error_codes::code;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -218,7 +219,7 @@ pub async fn submit_password(
         let message = ui.passwords_differ.to_owned();
         return refuse(
             message.clone(),
-            AppError::bad_request("invalid_user", message),
+            AppError::bad_request(code::INVALID_USER, message),
         );
     }
     let auth = state.auth.clone();

@@ -1,5 +1,6 @@
 //! User administration (`/api/v1/users`): admins list, create and change users.
 
+use crate::error_codes::code;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +62,7 @@ pub struct NewUserView {
 fn parse_role(value: &str) -> Result<Role, AppError> {
     Role::parse(value).ok_or_else(|| {
         AppError::bad_request(
-            "invalid_role",
+            code::INVALID_ROLE,
             format!("role: unknown role {value:?} (expected one of rep, trainer, manager, admin)"),
         )
     })

@@ -1,6 +1,7 @@
 //! Analytics across all accounts for managers: tier changes, the Pareto picture, the tier
 //! export.
 
+use crate::error_codes::code;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -58,7 +59,7 @@ pub async fn list_tier_changes(
     let limit = query.limit.unwrap_or(50);
     if !(1..=MAX_TIER_CHANGES).contains(&limit) {
         return Err(AppError::bad_request(
-            "invalid_limit",
+            code::INVALID_LIMIT,
             format!("limit: {limit} is out of range (1–{MAX_TIER_CHANGES})"),
         ));
     }

@@ -1,5 +1,6 @@
 //! Finding a customer (lookup by name, pinyin or id) and its briefing, as JSON and as pages.
 
+use crate::error_codes::code;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ pub struct LookupResponse {
 fn lookup_query(q: &str) -> Result<&str, AppError> {
     if q.chars().count() > MAX_LOOKUP_CHARS {
         return Err(AppError::bad_request(
-            "query_too_long",
+            code::QUERY_TOO_LONG,
             format!("q: at most {MAX_LOOKUP_CHARS} characters; type part of the name"),
         ));
     }

@@ -1,5 +1,6 @@
 //! `POST /api/v1/accounts/import`: a CSV of accounts, streamed, with row errors.
 
+use crate::error_codes::code;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use serde::Serialize;
@@ -83,7 +84,7 @@ pub async fn import_accounts(
         .clone()
         .try_acquire_owned()
         .map_err(|_| AppError::TooManyRequests {
-            code: "too_many_imports",
+            code: code::TOO_MANY_IMPORTS,
             message: format!(
                 "{} imports are already running; try again when one has finished",
                 crate::web::MAX_CONCURRENT_IMPORTS

@@ -1,5 +1,6 @@
 //! The tier model: read it, and replace it (admins), which recomputes every tier.
 
+use crate::error_codes::code;
 use actix_web::web;
 use serde::Serialize;
 
@@ -70,7 +71,7 @@ pub async fn put_tier_model(
     )?;
     let body = String::from_utf8(body.to_vec()).map_err(|e| {
         AppError::bad_request(
-            "invalid_json",
+            code::INVALID_JSON,
             format!("body: the tier model must be UTF-8 JSON ({e})"),
         )
     })?;

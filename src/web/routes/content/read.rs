@@ -1,5 +1,6 @@
 //! Reading items: the list and one item, as JSON and as the item page.
 
+use crate::error_codes::code;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
@@ -111,7 +112,7 @@ pub async fn list_content(
         None | Some("") => None,
         Some(value) => Some(Kind::parse(value).ok_or_else(|| {
             AppError::bad_request(
-                "invalid_kind",
+                code::INVALID_KIND,
                 format!(
                     "kind: unknown kind {value:?} (expected one of {})",
                     Kind::EXPECTED

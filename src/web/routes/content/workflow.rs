@@ -1,6 +1,7 @@
 //! The review workflow: submit, approve, send back, archive; the review queue and one's own
 //! items.
 
+use crate::error_codes::code;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -54,13 +55,13 @@ fn comment_of(body: &[u8]) -> Result<Option<String>, AppError> {
     // serde reads a struct from an array of its fields too: `[]` would be a step.
     if !text.starts_with(b"{") {
         return Err(AppError::bad_request(
-            "invalid_json",
+            code::INVALID_JSON,
             "the body is {\"comment\": \"…\"} or nothing",
         ));
     }
     let step: StepBody = serde_json::from_slice(text).map_err(|e| {
         AppError::bad_request(
-            "invalid_json",
+            code::INVALID_JSON,
             format!("the body is {{\"comment\": \"…\"}} or nothing: {e}"),
         )
     })?;
@@ -286,7 +287,7 @@ pub async fn submit_workflow(
         "archive" => Action::Archived,
         other => {
             return Err(AppError::bad_request(
-                "invalid_action",
+                code::INVALID_ACTION,
                 format!(
                 "action: unknown action {other:?} (expected submit, approve, send_back or archive)"
             ),

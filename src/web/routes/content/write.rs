@@ -1,6 +1,7 @@
 //! Writing items through the API: create, save (JSON fields or a whole Markdown file) and the
 //! Markdown preview.
 
+use crate::error_codes::code;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -42,12 +43,12 @@ fn markdown_of(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<u64>), 
         .unwrap_or("")
         .to_ascii_lowercase();
     let base_query = web::Query::<BaseQuery>::from_query(req.query_string())
-        .map_err(|e| AppError::bad_request("invalid_query", e.to_string()))?
+        .map_err(|e| AppError::bad_request(code::INVALID_QUERY, e.to_string()))?
         .base;
     if content_type.starts_with("text/markdown") || content_type.starts_with("text/plain") {
         let text = std::str::from_utf8(body).map_err(|_| {
             AppError::bad_request(
-                "invalid_encoding",
+                code::INVALID_ENCODING,
                 "the Markdown is not UTF-8 text: save it as UTF-8",
             )
         })?;
@@ -59,11 +60,12 @@ fn markdown_of(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<u64>), 
             content_type
         )));
     }
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| AppError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        AppError::bad_request(code::INVALID_JSON, format!("the body is not JSON: {e}"))
+    })?;
     let serde_json::Value::Object(mut fields) = value else {
         return Err(AppError::bad_request(
-            "invalid_json",
+            code::INVALID_JSON,
             "send a JSON object: the front-matter fields and `body`",
         ));
     };
@@ -72,7 +74,7 @@ fn markdown_of(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<u64>), 
         Some(serde_json::Value::String(s)) => s,
         Some(_) => {
             return Err(AppError::bad_request(
-                "invalid_json",
+                code::INVALID_JSON,
                 "body: expected the Markdown text as a string",
             ))
         }
@@ -82,7 +84,7 @@ fn markdown_of(req: &HttpRequest, body: &[u8]) -> Result<(String, Option<u64>), 
         Some(serde_json::Value::Number(n)) => n.as_u64(),
         Some(_) => {
             return Err(AppError::bad_request(
-                "invalid_json",
+                code::INVALID_JSON,
                 "base: expected the version number the edit started from",
             ))
         }
