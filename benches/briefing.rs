@@ -77,6 +77,7 @@ fn main() {
         store,
         taxonomy.clone(),
         Rules::builtin(),
+        playbook::domain::synonyms::Synonyms::builtin(),
         Vec::new(),
         std::sync::Arc::new(index),
     );

@@ -43,9 +43,10 @@ use playbook::domain::policy::Role;
 use playbook::domain::Lang;
 use playbook::render::plain_text;
 use playbook::search::index::{SearchIndex, Visibility};
-use playbook::search::query::{build_text_query, parse, with_filters};
+use playbook::search::query::{all_of, term_query, with_filters};
 use playbook::search::schema::{self, Fields};
 use playbook::search::tokenizer::{query_analyzer, register_tokenizers, ZH_EN_TOKENIZER};
+use playbook::search::understand::understand;
 use playbook::store::Store;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING};
@@ -324,6 +325,7 @@ fn measure_in_process(
         store.clone(),
         taxonomy.clone(),
         playbook::domain::alerts::Rules::builtin(),
+        playbook::domain::synonyms::Synonyms::builtin(),
         Vec::new(),
         Arc::new(index),
     );
@@ -409,12 +411,14 @@ fn probe_search(settings: &Settings, dir: &Path) {
     drop(docs);
     let data_dir = dir.join("data");
     let store = Store::open(&data_dir.join("store")).expect("store opens");
-    let taxonomy = playbook::app::content_loader::load_settings(&dir.join("content")).0;
+    let (taxonomy, _, synonyms) =
+        playbook::app::content_loader::load_settings(&dir.join("content"));
     let (index, _) = SearchIndex::open(&data_dir.join("index")).expect("index opens");
     let library = Library::new(
         store,
         taxonomy,
         playbook::domain::alerts::Rules::builtin(),
+        synonyms,
         Vec::new(),
         Arc::new(index),
     );
@@ -752,7 +756,12 @@ impl BareIndex {
     /// Hits of the class's query; the top ten are collected too.
     fn search(&self, class: &QueryClass) -> usize {
         let mut analyzer = query_analyzer();
-        let text = build_text_query(&parse(&class.q), &self.fields, &mut analyzer);
+        let terms: Vec<_> = understand(&class.q, None, &mut analyzer)
+            .terms
+            .iter()
+            .map(|term| term_query(term, &self.fields, &[]))
+            .collect();
+        let text = all_of(&terms);
         let mut filters = Vec::new();
         if let Some(kind) = class.kind {
             filters.push((self.fields.kind, vec![kind.to_owned()]));

@@ -59,6 +59,24 @@ enum Command {
     /// Restore the store from the backup in DIR (the server must be stopped); the search index
     /// is rebuilt at the next start.
     Restore(RestoreArgs),
+    /// Measure search relevance: run a judged query set against the content directory (in a
+    /// throwaway store) and print success@3, MRR@10 and the zero-hit rate.
+    EvalSearch(EvalSearchArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvalSearchArgs {
+    /// The judged set (YAML: `queries: [{q, ok: [id, …]}, …]`).
+    #[arg(long, default_value = "tests/relevance/judged.yaml")]
+    judged: PathBuf,
+    #[command(flatten)]
+    content_dir: ContentDirArg,
+    /// Exit non-zero when success@3 is below this.
+    #[arg(long, default_value_t = 0.0)]
+    min_success: f64,
+    /// Exit non-zero when MRR@10 is below this.
+    #[arg(long, default_value_t = 0.0)]
+    min_mrr: f64,
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +264,7 @@ pub fn run() -> ExitCode {
         Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir.data_dir),
         Some(Command::Export(args)) => export(&args.dir, &args.data_dir.data_dir),
         Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir.data_dir, args.force),
+        Some(Command::EvalSearch(args)) => eval_search(&args),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
             print!("{}", crate::app::demo::accounts_csv(args.count, args.seed));
             ExitCode::SUCCESS
@@ -698,6 +717,41 @@ fn reindex(args: DirsArgs) -> ExitCode {
                 "search index rebuilt: {count} items in {:.1?}",
                 started.elapsed()
             );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn eval_search(args: &EvalSearchArgs) -> ExitCode {
+    let run = || -> anyhow::Result<crate::app::relevance::Report> {
+        let text = std::fs::read_to_string(&args.judged)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.judged.display()))?;
+        let judged = crate::app::relevance::parse_judged(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.judged.display()))?;
+        let work = tempfile::tempdir()?;
+        let config = Config {
+            data_dir: work.path().to_path_buf(),
+            content_dir: args.content_dir.content_dir.clone(),
+            ..Config::default()
+        };
+        let store = crate::store::Store::open(&config.store_dir())?;
+        let library = crate::startup::open_library(&config, store)?;
+        Ok(crate::app::relevance::evaluate(&library, &judged)?)
+    };
+    match run() {
+        Ok(report) => {
+            println!("{}", report.to_text());
+            if report.success_at_3 < args.min_success || report.mrr_at_10 < args.min_mrr {
+                eprintln!(
+                    "below the levels asked for (success@3 ≥ {}, MRR@10 ≥ {})",
+                    args.min_success, args.min_mrr
+                );
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::domain::alerts::Rules;
 use crate::domain::content::ContentError;
 use crate::domain::policy::Role;
+use crate::domain::synonyms::Synonyms;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Fresh, SearchIndex};
 use crate::store::{ContentLoad, Store};
@@ -176,13 +177,14 @@ fn keep_name_index_warm(state: std::sync::Weak<AppState>) {
 /// Opens the store, syncs the content directory into it, and brings the search index up to
 /// date (rebuilding it when it is missing, unreadable or of an old schema).
 pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
-    let (taxonomy, alert_rules, problems) = sync_content_dir(config, &store)?;
+    let (taxonomy, alert_rules, synonyms, problems) = sync_content_dir(config, &store)?;
     let tiers = tier_ids(&taxonomy);
     let index = open_index(config, &store, &tiers)?;
     Ok(Library::new(
         store,
         taxonomy,
         alert_rules,
+        synonyms,
         problems,
         Arc::new(index),
     ))
@@ -253,12 +255,12 @@ fn index_up_to_date(
 fn sync_content_dir(
     config: &Config,
     store: &Store,
-) -> anyhow::Result<(Taxonomy, Rules, Vec<ContentError>)> {
+) -> anyhow::Result<(Taxonomy, Rules, Synonyms, Vec<ContentError>)> {
     let dir = &config.content_dir;
     let fingerprint = crate::app::content_loader::fingerprint(dir);
     if let (Some(now), Some(last)) = (&fingerprint, store.content_load()?) {
         if *now == last.fingerprint {
-            let (taxonomy, alert_rules) = crate::app::content_loader::load_settings(dir);
+            let (taxonomy, alert_rules, synonyms) = crate::app::content_loader::load_settings(dir);
             tracing::info!(
                 "content directory {} unchanged since the last sync: files not re-read",
                 dir.display()
@@ -266,7 +268,7 @@ fn sync_content_dir(
             for problem in &last.problems {
                 tracing::error!("{problem}");
             }
-            return Ok((taxonomy, alert_rules, last.problems));
+            return Ok((taxonomy, alert_rules, synonyms, last.problems));
         }
     }
     let loaded = match load_dir(dir) {
@@ -316,7 +318,12 @@ fn sync_content_dir(
                     problems: problems.clone(),
                 })?;
             }
-            (report.taxonomy, report.alert_rules, problems)
+            (
+                report.taxonomy,
+                report.alert_rules,
+                report.synonyms,
+                problems,
+            )
         }
         Err(e) => {
             tracing::error!("{e}; serving what the store holds");
@@ -326,7 +333,12 @@ fn sync_content_dir(
                 line: None,
                 message: e.to_string(),
             };
-            (Taxonomy::default(), Rules::builtin(), vec![problem])
+            (
+                Taxonomy::default(),
+                Rules::builtin(),
+                Synonyms::builtin(),
+                vec![problem],
+            )
         }
     };
     Ok(loaded)

@@ -13,6 +13,7 @@ use walkdir::WalkDir;
 use crate::domain::alerts::{parse_rules, Rules};
 use crate::domain::capture::reference_problems;
 use crate::domain::content::{parse_content, ContentError, ContentItem};
+use crate::domain::synonyms::{SynonymError, Synonyms};
 use crate::domain::taxonomy::Taxonomy;
 
 /// What a pass over the content directory found.
@@ -21,6 +22,8 @@ pub struct LoadReport {
     pub taxonomy: Taxonomy,
     /// The briefing's alert rules: the directory's `alerts.yaml`, else the built-in ones.
     pub alert_rules: Rules,
+    /// The search synonyms: the directory's `synonyms.yaml`, else the built-in ones.
+    pub synonyms: Synonyms,
     /// Valid items, in path order.
     pub items: Vec<ContentItem>,
     /// Every problem, in path order.
@@ -93,40 +96,87 @@ fn load_taxonomy(dir: &Path, problems: &mut Vec<ContentError>) -> Taxonomy {
     }
 }
 
-/// Reads `alerts.yaml` of `dir` if there is one; a broken file is reported and the built-in
-/// rules are used until it is fixed.
-fn load_alert_rules(dir: &Path, problems: &mut Vec<ContentError>) -> Rules {
-    let path = dir.join("alerts.yaml");
+/// Reads the data file `name` of `dir` (alert rules, synonyms) with `parse` if there is one;
+/// a missing file is `builtin()`, and a broken one is reported, field by field, and replaced by
+/// `builtin()` until it is fixed (`what` names it in the message).
+fn load_data_file<T, E: std::fmt::Display + HasField>(
+    dir: &Path,
+    name: &str,
+    what: &str,
+    parse: impl Fn(&str) -> Result<T, Vec<E>>,
+    builtin: impl Fn() -> T,
+    problems: &mut Vec<ContentError>,
+) -> T {
+    let path = dir.join(name);
     if !path.is_file() {
-        return Rules::builtin();
+        return builtin();
     }
-    let file = display_path(dir, "alerts.yaml");
+    let file = display_path(dir, name);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => {
             problems.push(file_problem(
                 &file,
-                &format!("cannot read: {e}; using the built-in alert rules"),
+                &format!("cannot read: {e}; using the built-in {what}"),
             ));
-            return Rules::builtin();
+            return builtin();
         }
     };
-    match parse_rules(&text) {
-        Ok(rules) => rules,
+    match parse(&text) {
+        Ok(value) => value,
         Err(errors) => {
             for error in errors {
                 problems.push(ContentError {
                     file: file.clone(),
-                    field: Some(error.field.clone()).filter(|f| !f.is_empty()),
+                    field: Some(error.field().to_owned()).filter(|f| !f.is_empty()),
                     line: None,
-                    message: format!(
-                        "{error} (the built-in alert rules are used until this is fixed)"
-                    ),
+                    message: format!("{error} (the built-in {what} are used until this is fixed)"),
                 });
             }
-            Rules::builtin()
+            builtin()
         }
     }
+}
+
+/// A problem of a data file that names its field.
+trait HasField {
+    fn field(&self) -> &str;
+}
+
+impl HasField for crate::domain::alerts::RuleError {
+    fn field(&self) -> &str {
+        &self.field
+    }
+}
+
+impl HasField for SynonymError {
+    fn field(&self) -> &str {
+        &self.field
+    }
+}
+
+/// The briefing's alert rules: `alerts.yaml` of `dir`, else the built-in ones.
+fn load_alert_rules(dir: &Path, problems: &mut Vec<ContentError>) -> Rules {
+    load_data_file(
+        dir,
+        "alerts.yaml",
+        "alert rules",
+        parse_rules,
+        Rules::builtin,
+        problems,
+    )
+}
+
+/// The search synonyms: `synonyms.yaml` of `dir`, else the built-in ones.
+fn load_synonyms(dir: &Path, problems: &mut Vec<ContentError>) -> Synonyms {
+    load_data_file(
+        dir,
+        "synonyms.yaml",
+        "synonyms",
+        Synonyms::parse,
+        Synonyms::builtin,
+        problems,
+    )
 }
 
 /// Lists the Markdown files below `dir`, sorted, as paths relative to `dir`.
@@ -210,13 +260,14 @@ pub fn fingerprint(dir: &Path) -> Option<String> {
     Some(format!("{:x}/{}", hash.finalize(), files.len()))
 }
 
-/// The taxonomy and alert rules of `dir` alone (the built-in ones where a file is missing or
-/// broken; [`load_dir`] reports those problems).
-pub fn load_settings(dir: &Path) -> (Taxonomy, Rules) {
+/// The taxonomy, alert rules and synonyms of `dir` alone (the built-in ones where a file is
+/// missing or broken; [`load_dir`] reports those problems).
+pub fn load_settings(dir: &Path) -> (Taxonomy, Rules, Synonyms) {
     let mut ignored = Vec::new();
     let taxonomy = load_taxonomy(dir, &mut ignored);
     let rules = load_alert_rules(dir, &mut ignored);
-    (taxonomy, rules)
+    let synonyms = load_synonyms(dir, &mut ignored);
+    (taxonomy, rules, synonyms)
 }
 
 /// Loads and validates the whole content directory.
@@ -227,6 +278,7 @@ pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
     let mut problems = Vec::new();
     let taxonomy = load_taxonomy(dir, &mut problems);
     let alert_rules = load_alert_rules(dir, &mut problems);
+    let synonyms = load_synonyms(dir, &mut problems);
     let mut items = Vec::new();
     let mut failed_paths = Vec::new();
     for (relative, path) in markdown_files(dir) {
@@ -262,6 +314,7 @@ pub fn load_dir(dir: &Path) -> Result<LoadReport, LoadError> {
     Ok(LoadReport {
         taxonomy,
         alert_rules,
+        synonyms,
         items,
         problems,
         failed_paths,

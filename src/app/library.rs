@@ -16,9 +16,10 @@ use crate::domain::content::{ContentError, ContentItem, Kind};
 use crate::domain::coverage::{coverage, Coverage};
 use crate::domain::ids::{ScenarioId, TierId};
 use crate::domain::recommend::IndexedCatalog;
+use crate::domain::synonyms::Synonyms;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{Filters, SearchIndex, SearchRequest, SearchResults, Visibility};
-use crate::search::query::parse;
+use crate::search::understand::QueryVocabulary;
 use crate::store::{Store, StoreError};
 
 /// Longest accepted search query, in characters.
@@ -49,17 +50,50 @@ pub enum LibraryError {
     Conflict(String),
 }
 
-/// Search parameters as they arrive, before validation.
-#[derive(Debug, Clone, Default)]
+/// Search parameters as they arrive (the query string of `GET /api/v1/search` and of the search
+/// page), before validation; unknown parameters are rejected.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct SearchParams {
+    /// The query: words, "quoted phrases", or a question (question words need not match).
     pub q: Option<String>,
     pub kind: Option<String>,
     pub tier: Option<String>,
     pub scenario: Option<String>,
     pub tag: Option<String>,
     pub lang: Option<String>,
+    /// Hits per page (default 10).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
     pub offset: Option<usize>,
+    /// `true`: the answer says how the query was read (`understood`).
+    #[serde(default)]
+    pub explain: bool,
+}
+
+/// The query vocabulary of a catalog: the synonyms, and the pinyin of its tags and of the
+/// taxonomy's labels.
+fn query_vocabulary(
+    synonyms: &Synonyms,
+    taxonomy: &Taxonomy,
+    catalog: &[ContentItem],
+) -> QueryVocabulary {
+    let mut words: std::collections::BTreeSet<&str> = catalog
+        .iter()
+        .flat_map(|item| item.tags.iter().map(String::as_str))
+        .collect();
+    for scenario in taxonomy.scenario_ids() {
+        if let Some(s) = taxonomy.scenario(scenario) {
+            words.insert(s.zh.as_str());
+        }
+    }
+    for tier in taxonomy.all_tier_ids() {
+        if let Some(t) = taxonomy.tier(tier) {
+            words.insert(t.zh.as_str());
+        }
+    }
+    QueryVocabulary::new(synonyms, words)
 }
 
 /// A query that found nothing, with how often it was asked.
@@ -78,6 +112,11 @@ pub struct Library {
     index: Arc<SearchIndex>,
     indexer: Indexer,
     alert_rules: Rules,
+    /// The search synonyms in force.
+    synonyms: Synonyms,
+    /// The synonyms and the pinyin of the catalog's tags, prepared for reading queries;
+    /// rebuilt with the catalog.
+    vocabulary: RwLock<Arc<QueryVocabulary>>,
     /// Published items, ordered by title, with the briefing's lookups: read by every page,
     /// replaced (lookups rebuilt) after content writes.
     catalog: RwLock<Arc<IndexedCatalog>>,
@@ -92,6 +131,7 @@ impl Library {
         store: Store,
         taxonomy: Taxonomy,
         alert_rules: Rules,
+        synonyms: Synonyms,
         problems: Vec<ContentError>,
         index: Arc<SearchIndex>,
     ) -> Library {
@@ -106,6 +146,7 @@ impl Library {
             "catalog read from the store in {:?}",
             started.elapsed()
         );
+        let vocabulary = query_vocabulary(&synonyms, &taxonomy, &catalog);
         Library {
             store,
             taxonomy: Arc::new(taxonomy),
@@ -113,6 +154,8 @@ impl Library {
             index,
             indexer,
             alert_rules,
+            vocabulary: RwLock::new(Arc::new(vocabulary)),
+            synonyms,
             catalog: RwLock::new(Arc::new(IndexedCatalog::new(Arc::new(catalog)))),
             stored_items: stored_items.into(),
         }
@@ -142,6 +185,20 @@ impl Library {
         &self.alert_rules
     }
 
+    /// The search synonyms in force (data, editable as `synonyms.yaml` in the content
+    /// directory).
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
+    /// The synonyms and pinyin words searches read queries with.
+    pub fn vocabulary(&self) -> Arc<QueryVocabulary> {
+        match self.vocabulary.read() {
+            Ok(slot) => slot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -153,12 +210,17 @@ impl Library {
     /// Refreshes the catalog and wakes the indexer after a write to content.
     pub fn content_changed(&self) -> Result<(), LibraryError> {
         let (items, stored_items) = published_catalog(&self.store)?;
+        let vocabulary = Arc::new(query_vocabulary(&self.synonyms, &self.taxonomy, &items));
         let catalog = Arc::new(IndexedCatalog::new(Arc::new(items)));
         self.stored_items
             .store(stored_items, std::sync::atomic::Ordering::SeqCst);
         match self.catalog.write() {
             Ok(mut slot) => *slot = catalog,
             Err(poisoned) => *poisoned.into_inner() = catalog,
+        }
+        match self.vocabulary.write() {
+            Ok(mut slot) => *slot = vocabulary,
+            Err(poisoned) => *poisoned.into_inner() = vocabulary,
         }
         self.indexer.notify();
         Ok(())
@@ -341,7 +403,9 @@ impl Library {
             }
         }
         Ok(SearchRequest {
-            query: parse(q),
+            text: q.to_owned(),
+            vocabulary: Some(self.vocabulary()),
+            explain: params.explain,
             filters: Filters {
                 kind,
                 tier: tier.map(String::from),
@@ -427,6 +491,7 @@ mod tests {
             store.clone(),
             taxonomy.clone(),
             Rules::builtin(),
+            crate::domain::synonyms::Synonyms::builtin(),
             Vec::new(),
             Arc::new(index),
         );

@@ -9,7 +9,8 @@
 //! - [`briefing`]: the customer briefing and the name lookup;
 //! - [`access`]: one request's view of the data, from `domain::policy`;
 //! - [`indexer`]: the outbox-driven catch-up that keeps the search index in step with the store;
-//! - [`demo`]: the deterministic demo accounts.
+//! - [`demo`]: the deterministic demo accounts;
+//! - [`relevance`]: the judged query set and its scores (success@3, MRR@10, zero hits).
 //!
 //! Invariant: nothing here imports actix or askama; storage and search are used through
 //! `crate::store` and `crate::search`.
@@ -22,4 +23,5 @@ pub mod content_loader;
 pub mod demo;
 pub mod indexer;
 pub mod library;
+pub mod relevance;
 pub mod users;

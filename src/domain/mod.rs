@@ -16,6 +16,7 @@ pub mod lookup;
 pub mod pareto;
 pub mod policy;
 pub mod recommend;
+pub mod synonyms;
 pub mod taxonomy;
 pub mod tiering;
 pub mod workflow;

@@ -15,14 +15,19 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Schema, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+};
 
 use crate::domain::content::{ContentItem, Status};
 use crate::render::plain_text;
 use crate::search::facets::{self, FacetCache, FacetCollector};
-use crate::search::query::{build_text_query, with_filters, ParsedQuery};
+use crate::search::matching::{missing_terms, preferring, relax, RELAX_BELOW};
+use crate::search::query::{all_of, term_query, with_filters};
 use crate::search::schema::{self, build_schema, Fields, SCHEMA_VERSION};
 use crate::search::tokenizer::{query_analyzer, register_tokenizers, snippet_analyzer};
+use crate::search::typos::{allowed_edits, corrections};
+use crate::search::understand::{understand, QueryExplain, QueryVocabulary, Understood};
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
@@ -100,11 +105,16 @@ pub struct Filters {
 
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
-    pub query: ParsedQuery,
+    /// The query as typed (see `search::understand` for what it means).
+    pub text: String,
+    /// Synonyms and pinyin words; `None` reads the query literally.
+    pub vocabulary: Option<std::sync::Arc<QueryVocabulary>>,
     pub filters: Filters,
     pub limit: usize,
     pub offset: usize,
     pub visibility: Visibility,
+    /// Say how the query was understood (`SearchResults::understood`).
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -119,6 +129,10 @@ pub struct Hit {
     pub tags: Vec<String>,
     pub lang: String,
     pub url: String,
+    /// Words of the query this item does not match (results that match only part of it come
+    /// after those that match all of it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
     #[serde(skip)]
     pub score: f32,
 }
@@ -132,7 +146,13 @@ pub struct FacetCount {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub total: usize,
+    /// Of `total`, the items that match every word of the query (all of them unless the search
+    /// was relaxed to find enough).
+    pub matched_all: usize,
     pub hits: Vec<Hit>,
+    /// How the query was read, with `explain=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub understood: Option<QueryExplain>,
     /// Counts per value of `kind`, `tiers`, `scenarios`, `tags`, `lang` over all matches.
     pub facets: std::collections::BTreeMap<&'static str, Vec<FacetCount>>,
 }
@@ -344,47 +364,84 @@ impl SearchIndex {
         document
     }
 
-    /// Runs a search. Never blocks on indexing: it uses the last committed searcher.
+    /// Runs a search. Never blocks on indexing: it uses the last committed searcher. Every term
+    /// must match; when that finds fewer than a page, terms are left out by the matching
+    /// strategy (`search::matching`), a Latin word the library does not use also matches words
+    /// a typo away, and each hit says which words it lacks.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
         let mut analyzer = self.analyzer.clone();
-        let text_query = build_text_query(&request.query, f, &mut analyzer);
+        let understood = understand(&request.text, request.vocabulary.as_deref(), &mut analyzer);
         let filters = self.filter_terms(&request.filters);
-        let snippet_query = text_query.as_ref().map(|q| q.box_clone());
-        let query = self.visible_only(with_filters(text_query, filters), &request.visibility);
-
+        let restrict = |text: Option<Box<dyn Query>>| {
+            self.visible_only(with_filters(text, filters.clone()), &request.visibility)
+        };
         let searcher = self.reader.searcher();
-        let facet_collector = FacetCollector {
-            cache: &self.facet_values,
+        let mut terms: Vec<Box<dyn Query>> = understood
+            .terms
+            .iter()
+            .map(|t| term_query(t, f, &[]))
+            .collect();
+        let preferred = self.preferred_language(&understood, &request.text);
+        let prefer = |query: Box<dyn Query>| match &preferred {
+            Some(lang) => preferring(query, lang.box_clone()),
+            None => query,
         };
-        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
-        let (total, top_docs, facet_fruit) = {
-            let running = Running::start(&self.searching);
-            let executor = if running.alone {
-                &self.parallel
-            } else {
-                &tantivy::Executor::SingleThread
-            };
-            searcher.search_with_executor(
-                &*query,
-                &(Count, top, facet_collector),
-                executor,
-                tantivy::query::EnableScoring::enabled_from_searcher(&searcher),
-            )?
+        let mut at_least = terms.len();
+        let mut query = prefer(restrict(all_of(&terms)));
+        let mut page = self.run(&searcher, &*query, request)?;
+        let matched_all = page.total;
+        let few = page.total < RELAX_BELOW && (terms.len() > 1 || page.total == 0);
+        if few {
+            let count = |q: Box<dyn Query>| searcher.search(&*restrict(Some(q)), &Count);
+            let mut counts = terms
+                .iter()
+                .map(|t| count(t.box_clone()))
+                .collect::<tantivy::Result<Vec<usize>>>()?;
+            let corrected =
+                self.correct_typos(&searcher, &understood, &mut terms, &mut counts, count)?;
+            if let Some(relaxed) = relax(&terms, &counts, !corrected, |q| count(q.box_clone()))? {
+                at_least = relaxed.at_least;
+                query = prefer(restrict(Some(relaxed.query)));
+                page = self.run(&searcher, &*query, request)?;
+            }
+        }
+        let (total, top_docs, facet_fruit) = (page.total, page.top_docs, page.facets);
+        let missing = match at_least < terms.len() || matched_all < total {
+            true => {
+                let addresses: Vec<DocAddress> = top_docs.iter().map(|(_, a)| *a).collect();
+                missing_terms(&searcher, &terms, &addresses)?
+            }
+            false => vec![Vec::new(); top_docs.len()],
         };
-
+        let snippet_query: Option<Box<dyn Query>> = match terms.len() {
+            0 => None,
+            _ => Some(Box::new(BooleanQuery::new(
+                terms
+                    .iter()
+                    .map(|t| (Occur::Should, t.box_clone()))
+                    .collect(),
+            ))),
+        };
         let snippets = match &snippet_query {
             Some(q) => Some(Snippets::create(&searcher, &**q, f.body)?),
             None => None,
         };
         let mut hits = Vec::with_capacity(top_docs.len());
-        for (score, address) in top_docs {
+        for ((score, address), lacks) in top_docs.into_iter().zip(missing) {
             let document: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&document, score, snippets.as_ref()));
+            let mut hit = self.hit(&document, score, snippets.as_ref());
+            hit.missing = lacks
+                .iter()
+                .map(|&i| understood.terms[i].text.clone())
+                .collect();
+            hits.push(hit);
         }
         Ok(SearchResults {
             total,
+            matched_all,
             hits,
+            understood: request.explain.then(|| understood.explain(at_least)),
             facets: facets::by_field(&FACET_FIELDS, facet_fruit, FACET_SIZE)
                 .into_iter()
                 .map(|(field, values)| {
@@ -397,6 +454,97 @@ impl SearchIndex {
                 .collect(),
         })
     }
+
+    /// A Latin word found nowhere (`counts[i] == 0`) may be a typo: its term also matches the
+    /// indexed words an edit or two away (`search::typos`), and its count is taken again.
+    /// Whether any term changed.
+    fn correct_typos(
+        &self,
+        searcher: &tantivy::Searcher,
+        understood: &Understood,
+        terms: &mut [Box<dyn Query>],
+        counts: &mut [usize],
+        count: impl Fn(Box<dyn Query>) -> tantivy::Result<usize>,
+    ) -> Result<bool, SearchError> {
+        let f = &self.fields;
+        let mut corrected = false;
+        for (i, term) in understood.terms.iter().enumerate() {
+            let typed = &term.alternatives[0];
+            let single = typed.groups.len() == 1 && typed.groups[0].len() == 1;
+            let letters = typed.text.chars().filter(char::is_ascii_alphabetic).count();
+            if counts[i] > 0 || term.phrase || !single || letters != typed.text.chars().count() {
+                continue;
+            }
+            let token = &typed.groups[0][0].1;
+            let fixes = corrections(searcher, &[f.title, f.body], token, allowed_edits(letters))?;
+            if !fixes.is_empty() {
+                terms[i] = term_query(term, f, &fixes);
+                counts[i] = count(terms[i].box_clone())?;
+                corrected = true;
+            }
+        }
+        Ok(corrected)
+    }
+
+    /// One pass: the count, the requested page and the facet counts of `query`.
+    fn run(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        request: &SearchRequest,
+    ) -> Result<Page, SearchError> {
+        let facet_collector = FacetCollector {
+            cache: &self.facet_values,
+        };
+        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let running = Running::start(&self.searching);
+        let executor = if running.alone {
+            &self.parallel
+        } else {
+            &tantivy::Executor::SingleThread
+        };
+        let (total, top_docs, facets) = searcher.search_with_executor(
+            query,
+            &(Count, top, facet_collector),
+            executor,
+            tantivy::query::EnableScoring::enabled_from_searcher(searcher),
+        )?;
+        Ok(Page {
+            total,
+            top_docs,
+            facets,
+        })
+    }
+
+    /// The language items of which rank first: the query's, when its synonyms reach items in
+    /// the other language (an English question finds English items first, then Chinese ones).
+    fn preferred_language(&self, understood: &Understood, text: &str) -> Option<Box<dyn Query>> {
+        let crosses = understood.terms.iter().any(|t| {
+            t.alternatives
+                .iter()
+                .skip(1)
+                .any(|a| a.text.chars().any(is_han) != text.chars().any(is_han))
+        });
+        if !crosses {
+            return None;
+        }
+        let lang = if text.chars().any(is_han) { "zh" } else { "en" };
+        Some(Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.lang, lang),
+            IndexRecordOption::Basic,
+        )))
+    }
+}
+
+/// What one search pass found.
+struct Page {
+    total: usize,
+    top_docs: Vec<(f32, DocAddress)>,
+    facets: facets::FacetFruit,
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
 /// Counts a search as running for as long as it lives.
@@ -565,6 +713,7 @@ impl SearchIndex {
             scenarios: all_texts(document, f.scenarios),
             tags: all_texts(document, f.tags),
             lang: text(f.lang),
+            missing: Vec::new(),
             score,
         }
     }
@@ -724,7 +873,6 @@ mod tests {
     use super::*;
     use crate::domain::content::parse_content;
     use crate::domain::taxonomy::Taxonomy;
-    use crate::search::query::parse;
 
     fn item(id: &str, kind: &str, body: &str) -> ContentItem {
         let outcome = if kind == "case" { "outcome: won\n" } else { "" };
@@ -736,11 +884,13 @@ mod tests {
     fn search(index: &SearchIndex, q: &str) -> SearchResults {
         index
             .search(&SearchRequest {
-                query: parse(q),
+                text: q.to_owned(),
+                vocabulary: None,
                 filters: Filters::default(),
                 limit: 10,
                 offset: 0,
                 visibility: Visibility::published(),
+                explain: false,
             })
             .expect("search runs")
     }

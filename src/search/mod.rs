@@ -3,7 +3,11 @@
 //! - [`tokenizer`]: Chinese + English analysis (jieba, Traditional→Simplified, width folding,
 //!   English stemming);
 //! - [`schema`]: field and tokenizer names, the schema version;
-//! - [`query`]: the user's query language (words, "phrases", prefix while typing);
+//! - [`query`]: the user's query language (words, "phrases", prefix while typing) and the
+//!   query of one term;
+//! - [`understand`]: what a query means: synonyms, question words, pinyin, terms;
+//! - [`matching`]: how many terms must match (all first, then relaxed by rarity);
+//! - [`typos`]: indexed words a typo away from a word that matches nothing;
 //! - [`facets`]: facet counts over all matches (a collector over the fast columns);
 //! - [`index`]: open/rebuild, the one writer, searches with snippets and facet counts;
 //!
@@ -13,6 +17,9 @@
 
 pub mod facets;
 pub mod index;
+pub mod matching;
 pub mod query;
 pub mod schema;
 pub mod tokenizer;
+pub mod typos;
+pub mod understand;

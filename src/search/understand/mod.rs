@@ -1,0 +1,588 @@
+//! Query understanding: what a rep types ("客户嫌贵怎么办", "how should I handle a price
+//! objection", "huikuan") becomes the terms a search must look for.
+//!
+//! 1. Quoted phrases stay exact (see [`crate::search::query::parse`]).
+//! 2. Synonym entries found in the rest become one *concept* term each, which matches any entry
+//!    of its group (Chinese entries anywhere in the text, English entries as whole words in
+//!    any inflection: both sides are analysed the same way).
+//! 3. Question words and particles (怎么办, 如何, 要不要, 吗; how, should, do I, …) are dropped
+//!    and reported, unless nothing else is left.
+//! 4. The remaining words are analysed into terms as before: each run of adjacent tokens is one
+//!    term that matches as a phrase. A Latin word that is the pinyin of a word the library uses
+//!    (`huikuan` → 回款) also matches that word.
+//!
+//! Nothing here runs a search: [`crate::search::index`] decides how many terms must match.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::domain::synonyms::Synonyms;
+use crate::search::query::{parse, Clause};
+use crate::search::tokenizer::{fold, query_analyzer};
+
+/// How much an alternative that the user did not type (a synonym, a pinyin reading) weighs
+/// against the typed words.
+pub const ALTERNATIVE_WEIGHT: f32 = 0.7;
+
+/// Chinese question words and fillers dropped wherever they occur, longest first.
+const ZH_QUESTION_WORDS: &[&str] = &[
+    "怎么办呢",
+    "怎么办",
+    "怎么样",
+    "怎么做",
+    "怎么处理",
+    "怎样",
+    "怎么",
+    "如何",
+    "为什么",
+    "为何",
+    "是什么",
+    "什么样",
+    "什么",
+    "哪些",
+    "哪个",
+    "哪里",
+    "要不要",
+    "是不是",
+    "能不能",
+    "可不可以",
+    "该不该",
+    "有没有",
+    "应不应该",
+    "应该",
+    "应当",
+    "请问",
+    "一下",
+    "有哪些",
+    "咋办",
+    "咋",
+];
+
+/// Chinese particles and pronouns dropped when they stand as one-character words.
+const ZH_PARTICLES: &[&str] = &[
+    "吗", "呢", "吧", "啊", "呀", "嘛", "么", "我", "你", "他", "她", "该", "办", "做", "们",
+];
+
+/// English question and function words dropped as whole words.
+const EN_QUESTION_WORDS: &[&str] = &[
+    "how", "what", "which", "why", "when", "where", "who", "whom", "whose", "should", "shall",
+    "would", "could", "can", "do", "does", "did", "i", "we", "you", "my", "our", "your", "me",
+    "us", "is", "are", "am", "be", "to", "the", "a", "an", "with", "about", "for", "of", "in",
+    "on", "at", "if", "there", "any", "some", "way", "ways", "handle", "tips", "don't", "doesn't",
+    "didn't", "won't", "can't", "cannot", "isn't", "aren't", "wasn't", "it's", "i'm",
+];
+
+/// One term of a query: the search asks how many terms an item matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTerm {
+    /// As the user typed it (shown as "Missing: …").
+    pub text: String,
+    /// Ways to match it, the typed form first; an item matches the term if it matches any.
+    pub alternatives: Vec<Alternative>,
+    /// The letters of a word still being typed, to match as a prefix.
+    pub prefix: Option<String>,
+    /// A quoted phrase: matched exactly, never relaxed into a synonym or a typo.
+    pub phrase: bool,
+}
+
+/// One way to match a term: groups of analysed tokens, each matching as a phrase, all present.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    pub text: String,
+    pub groups: Vec<Vec<(usize, String)>>,
+    pub weight: f32,
+}
+
+/// What a query was understood as.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Understood {
+    pub terms: Vec<QueryTerm>,
+    /// Question words and particles left out, in query order.
+    pub dropped: Vec<String>,
+}
+
+/// The explanation of an understood query (`explain=true` in the search API).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QueryExplain {
+    /// Question words and particles that need not match.
+    pub dropped: Vec<String>,
+    /// The terms, each with what else matches it (synonyms, pinyin).
+    pub terms: Vec<TermExplain>,
+    /// How many of the terms an item had to match (all of them, unless that found fewer than
+    /// a page).
+    pub at_least: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TermExplain {
+    pub text: String,
+    pub also_matches: Vec<String>,
+}
+
+impl Understood {
+    pub fn explain(&self, at_least: usize) -> QueryExplain {
+        QueryExplain {
+            dropped: self.dropped.clone(),
+            terms: self
+                .terms
+                .iter()
+                .map(|t| TermExplain {
+                    text: t.text.clone(),
+                    also_matches: t
+                        .alternatives
+                        .iter()
+                        .skip(1)
+                        .map(|a| a.text.clone())
+                        .collect(),
+                })
+                .collect(),
+            at_least,
+        }
+    }
+}
+
+/// The synonym groups and the pinyin of the library's words, prepared for reading queries.
+#[derive(Debug)]
+pub struct QueryVocabulary {
+    source: Synonyms,
+    /// Entries with Han characters, folded, with their group; longest first.
+    han: Vec<(Vec<char>, usize)>,
+    /// Latin entries as analysed tokens, with their group; most tokens first.
+    latin: Vec<(Vec<String>, usize)>,
+    /// Plain pinyin (no tones, no spaces) → the library's words that read so.
+    pinyin: HashMap<String, Vec<String>>,
+}
+
+impl QueryVocabulary {
+    /// `synonyms`, and the pinyin readings of `words` (tags and labels the library uses) and of
+    /// the Chinese synonym entries.
+    pub fn new<'a>(synonyms: &'a Synonyms, words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut analyzer = query_analyzer();
+        let mut han = Vec::new();
+        let mut latin = Vec::new();
+        for (group, entries) in synonyms.groups.iter().enumerate() {
+            for entry in entries {
+                if entry.chars().any(is_han) {
+                    han.push((fold(entry).chars().collect::<Vec<char>>(), group));
+                } else {
+                    let tokens: Vec<String> = tokens(&mut analyzer, entry)
+                        .into_iter()
+                        .map(|(_, _, t)| t)
+                        .collect();
+                    if !tokens.is_empty() {
+                        latin.push((tokens, group));
+                    }
+                }
+            }
+        }
+        han.sort_by_key(|(entry, _)| std::cmp::Reverse(entry.len()));
+        latin.sort_by_key(|(tokens, _)| std::cmp::Reverse(tokens.len()));
+        let mut pinyin: HashMap<String, Vec<String>> = HashMap::new();
+        let han_entries = synonyms.groups.iter().flatten().map(String::as_str);
+        for word in words.into_iter().chain(han_entries) {
+            for prefix in han_prefixes(word) {
+                if let Some(key) = plain_pinyin(&prefix) {
+                    let known = pinyin.entry(key).or_default();
+                    if !known.contains(&prefix) && known.len() < 4 {
+                        known.push(prefix);
+                    }
+                }
+            }
+        }
+        QueryVocabulary {
+            source: synonyms.clone(),
+            han,
+            latin,
+            pinyin,
+        }
+    }
+
+    /// The synonyms this was built from.
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.source
+    }
+}
+
+/// Understands `raw` (see the module documentation).
+pub fn understand(
+    raw: &str,
+    vocabulary: Option<&QueryVocabulary>,
+    analyzer: &mut TextAnalyzer,
+) -> Understood {
+    let parsed = parse(raw);
+    let mut terms: Vec<(usize, QueryTerm)> = Vec::new();
+    // Words joined back into one text, so that a synonym may span words ("price objection").
+    let mut plain = String::new();
+    let mut clause_at = Vec::new();
+    for (index, clause) in parsed.clauses.iter().enumerate() {
+        match clause {
+            Clause::Phrase(p) => {
+                let groups = vec![crate::search::query::phrase_positions(analyzer, p)];
+                if groups[0].is_empty() {
+                    continue;
+                }
+                terms.push((
+                    index * 1_000_000,
+                    QueryTerm {
+                        text: p.clone(),
+                        alternatives: vec![Alternative {
+                            text: p.clone(),
+                            groups,
+                            weight: 1.0,
+                        }],
+                        prefix: None,
+                        phrase: true,
+                    },
+                ));
+            }
+            Clause::Word(w) => {
+                if !plain.is_empty() {
+                    plain.push(' ');
+                }
+                clause_at.push((plain.len(), index));
+                plain.push_str(w);
+            }
+        }
+    }
+    let order_of = |byte: usize| -> usize {
+        let clause = clause_at
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= byte)
+            .map(|(_, c)| *c)
+            .unwrap_or(0);
+        clause * 1_000_000 + byte
+    };
+    let typing_last = parsed.last_is_prefix;
+
+    // Synonym entries, as spans of `plain`'s characters.
+    let chars: Vec<(usize, char)> = plain.char_indices().collect();
+    let mut taken = vec![false; chars.len()];
+    let mut concepts: Vec<(usize, usize, usize)> = Vec::new(); // (start char, end char, group)
+    if let Some(vocabulary) = vocabulary {
+        let folded: Vec<char> = fold(&plain).chars().collect();
+        for (entry, group) in &vocabulary.han {
+            let n = entry.len();
+            let mut i = 0;
+            while i + n <= folded.len() {
+                if !taken[i..i + n].iter().any(|t| *t) && folded[i..i + n] == entry[..] {
+                    taken[i..i + n].iter_mut().for_each(|t| *t = true);
+                    concepts.push((i, i + n, *group));
+                    i += n;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        let analysed = tokens(analyzer, &plain);
+        for (entry, group) in &vocabulary.latin {
+            let n = entry.len();
+            let mut i = 0;
+            while i + n <= analysed.len() {
+                let window = &analysed[i..i + n];
+                let matches = window.iter().zip(entry).all(|((_, _, t), e)| t == e);
+                let (start, end) = (
+                    char_at(&chars, window[0].0),
+                    char_at(&chars, window[n - 1].1),
+                );
+                if matches
+                    && whole_words(&chars, start, end)
+                    && !taken[start..end].iter().any(|t| *t)
+                {
+                    taken[start..end].iter_mut().for_each(|t| *t = true);
+                    concepts.push((start, end, *group));
+                    i += n;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    let byte_of = |c: usize| chars.get(c).map(|(b, _)| *b).unwrap_or(plain.len());
+    for (start, end, group) in &concepts {
+        let typed = plain[byte_of(*start)..byte_of(*end)].to_owned();
+        let vocabulary = vocabulary.expect("concepts come from a vocabulary");
+        let mut alternatives = vec![alternative(analyzer, &typed, 1.0)];
+        for entry in &vocabulary.source.groups[*group] {
+            if fold(entry) != fold(&typed) {
+                alternatives.push(alternative(analyzer, entry, ALTERNATIVE_WEIGHT));
+            }
+        }
+        alternatives.retain(|a| !a.groups.is_empty());
+        terms.push((
+            order_of(byte_of(*start)),
+            QueryTerm {
+                text: typed,
+                alternatives,
+                prefix: None,
+                phrase: false,
+            },
+        ));
+    }
+
+    // The rest, without the synonym spans: question words out, then words into terms.
+    let mut rest: String = chars
+        .iter()
+        .zip(&taken)
+        .map(|((_, c), t)| match t {
+            true => " ".repeat(c.len_utf8()),
+            false => c.to_string(),
+        })
+        .collect();
+    let mut dropped = Vec::new();
+    drop_question_words(&mut rest, &mut dropped);
+    let mut word_terms = word_terms(analyzer, &rest, &mut dropped, vocabulary);
+    if terms.is_empty() && word_terms.is_empty() && !dropped.is_empty() {
+        // Only question words: search for them after all.
+        dropped.clear();
+        let mut ignored = Vec::new();
+        word_terms = word_terms_of(analyzer, &plain, &mut ignored, vocabulary, false);
+    }
+    // The word being typed: its last Latin letters also match as a prefix.
+    if typing_last {
+        let end = plain.trim_end().len();
+        if let Some((at, term)) = word_terms.last_mut() {
+            let typed = &term.alternatives[0].groups;
+            if *at + term.text.len() == end && typed.len() == 1 && typed[0].len() == 1 {
+                term.prefix = prefix_letters(&term.text);
+            }
+        }
+    }
+    for (at, term) in word_terms {
+        terms.push((order_of(at), term));
+    }
+    terms.sort_by_key(|(at, _)| *at);
+    Understood {
+        terms: terms.into_iter().map(|(_, t)| t).collect(),
+        dropped,
+    }
+}
+
+/// Terms of the words of `text` (byte offset of each term in `text`, the term).
+fn word_terms(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    dropped: &mut Vec<String>,
+    vocabulary: Option<&QueryVocabulary>,
+) -> Vec<(usize, QueryTerm)> {
+    word_terms_of(analyzer, text, dropped, vocabulary, true)
+}
+
+fn word_terms_of(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    dropped: &mut Vec<String>,
+    vocabulary: Option<&QueryVocabulary>,
+    drop_particles: bool,
+) -> Vec<(usize, QueryTerm)> {
+    let mut terms = Vec::new();
+    let mut group: Vec<(usize, String)> = Vec::new();
+    let (mut group_from, mut group_to, mut group_start, mut covered_to) = (0, 0, 0, 0);
+    let flush = |group: &mut Vec<(usize, String)>,
+                 from: usize,
+                 to: usize,
+                 terms: &mut Vec<(usize, QueryTerm)>| {
+        if group.is_empty() {
+            return;
+        }
+        let typed = text[from..to].to_owned();
+        let mut alternatives = vec![Alternative {
+            text: typed.clone(),
+            groups: vec![std::mem::take(group)],
+            weight: 1.0,
+        }];
+        if let Some(words) = vocabulary.and_then(|v| pinyin_words(v, &typed)) {
+            for word in words {
+                let mut a = alternative(&mut query_analyzer(), word, ALTERNATIVE_WEIGHT);
+                a.text = word.clone();
+                if !a.groups.is_empty() {
+                    alternatives.push(a);
+                }
+            }
+        }
+        terms.push((
+            from,
+            QueryTerm {
+                text: typed,
+                alternatives,
+                prefix: None,
+                phrase: false,
+            },
+        ));
+    };
+    for (from, to, token) in tokens_with_positions(analyzer, text) {
+        let (position, token) = token;
+        let is_particle = drop_particles
+            && (ZH_PARTICLES.contains(&token.as_str())
+                || (token.len() == 1
+                    && token.chars().all(|c| c.is_ascii_alphabetic())
+                    && text[to..].chars().next().is_none_or(|c| !is_han(c))
+                    && text[..from].chars().next_back().is_none_or(|c| !is_han(c))));
+        if is_particle {
+            dropped.push(token);
+            continue;
+        }
+        let span = if token.chars().next().is_some_and(is_han) {
+            token.chars().count()
+        } else {
+            1
+        };
+        if !group.is_empty() && position <= covered_to && from <= group_to {
+            group.push((position - group_start, token));
+            group_to = to;
+        } else {
+            flush(&mut group, group_from, group_to, &mut terms);
+            group_start = position;
+            group_from = from;
+            group_to = to;
+            group.push((0, token));
+        }
+        covered_to = covered_to.max(position + span);
+    }
+    flush(&mut group, group_from, group_to, &mut terms);
+    terms
+}
+
+/// Removes question words from `text` (replaced by spaces), recording each in `dropped`.
+fn drop_question_words(text: &mut String, dropped: &mut Vec<String>) {
+    // One pass over the text, trying the longest question word first at each character.
+    let mut kept = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        match ZH_QUESTION_WORDS.iter().find(|w| rest.starts_with(**w)) {
+            Some(word) => {
+                dropped.push((*word).to_owned());
+                kept.push_str(&" ".repeat(word.len()));
+                rest = &rest[word.len()..];
+            }
+            None => {
+                kept.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    *text = kept;
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let bare = word
+            .trim_matches(|c: char| c.is_ascii_punctuation())
+            .replace('’', "'");
+        if !bare.is_empty()
+            && bare.chars().all(|c| c.is_ascii_alphabetic() || c == '\'')
+            && EN_QUESTION_WORDS.contains(&bare.to_ascii_lowercase().as_str())
+        {
+            dropped.push(bare.clone());
+            out.push_str(&" ".repeat(word.len()));
+        } else {
+            out.push_str(word);
+        }
+    }
+    *text = out;
+}
+
+/// An alternative of `text`: its analysed token groups.
+fn alternative(analyzer: &mut TextAnalyzer, text: &str, weight: f32) -> Alternative {
+    Alternative {
+        text: text.to_owned(),
+        groups: crate::search::query::analyse(analyzer, text),
+        weight,
+    }
+}
+
+/// Tokens of `text` as `(byte from, byte to, token)`.
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, usize, String)> {
+    tokens_with_positions(analyzer, text)
+        .into_iter()
+        .map(|(from, to, (_, t))| (from, to, t))
+        .collect()
+}
+
+fn tokens_with_positions(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+) -> Vec<(usize, usize, (usize, String))> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        out.push((
+            token.offset_from,
+            token.offset_to,
+            (token.position, token.text.clone()),
+        ));
+    }
+    out
+}
+
+/// The index of the character at byte `byte` of the text `chars` was taken from.
+fn char_at(chars: &[(usize, char)], byte: usize) -> usize {
+    chars.partition_point(|(b, _)| *b < byte)
+}
+
+/// Whether characters `start..end` stand as whole words (no letter or digit right before or
+/// after).
+fn whole_words(chars: &[(usize, char)], start: usize, end: usize) -> bool {
+    let word_char = |i: usize| {
+        chars
+            .get(i)
+            .is_some_and(|(_, c)| c.is_alphanumeric() && !is_han(*c))
+    };
+    (start == 0 || !word_char(start - 1)) && !word_char(end)
+}
+
+/// The Latin letters at the end of `word`, lower-cased, if there are at least two.
+fn prefix_letters(word: &str) -> Option<String> {
+    let tail: String = word
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<String>()
+        .to_lowercase();
+    (tail.len() >= 2 && !tail.chars().all(|c| c.is_ascii_digit())).then_some(tail)
+}
+
+/// Chinese words the library uses whose pinyin is `word` (`huikuan` → 回款).
+fn pinyin_words<'v>(vocabulary: &'v QueryVocabulary, word: &str) -> Option<&'v Vec<String>> {
+    let key = word.to_ascii_lowercase();
+    if key.len() < 4 || !key.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    vocabulary.pinyin.get(&key)
+}
+
+/// The prefixes of at least two characters of each Han run of `text` (`回款催收` → 回款, 回款催,
+/// 回款催收).
+fn han_prefixes(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
+        let chars: Vec<char> = run.chars().collect();
+        for end in 2..=chars.len().min(8) {
+            out.push(chars[..end].iter().collect());
+        }
+    }
+    out
+}
+
+/// `word` in plain pinyin (`回款` → `huikuan`), if every character has a reading.
+fn plain_pinyin(word: &str) -> Option<String> {
+    use pinyin::ToPinyin;
+    let mut out = String::new();
+    for reading in word.to_pinyin() {
+        out.push_str(reading?.plain());
+    }
+    Some(out)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+#[cfg(test)]
+mod tests;
