@@ -18,7 +18,9 @@ use crate::domain::ids::{ScenarioId, TierId};
 use crate::domain::recommend::IndexedCatalog;
 use crate::domain::synonyms::Synonyms;
 use crate::domain::taxonomy::Taxonomy;
-use crate::search::index::{Filters, SearchIndex, SearchRequest, SearchResults, Visibility};
+use crate::search::index::{
+    Filters, Related, SearchIndex, SearchRequest, SearchResults, Visibility,
+};
 use crate::search::understand::QueryVocabulary;
 use crate::store::{Store, StoreError};
 
@@ -93,7 +95,8 @@ fn query_vocabulary(
             words.insert(t.zh.as_str());
         }
     }
-    QueryVocabulary::new(synonyms, words)
+    let titles = catalog.iter().map(|item| item.title.as_str());
+    QueryVocabulary::with_titles(synonyms, words, titles)
 }
 
 /// A query that found nothing, with how often it was asked.
@@ -295,6 +298,66 @@ impl Library {
         Ok(coverage(self.catalog().iter(), &self.taxonomy))
     }
 
+    /// When nothing matched every word: published playbooks for the tiers and scenarios `q`
+    /// names (by label in either language or by id), those of both first; at most five.
+    fn related_playbooks(&self, q: &str) -> Vec<Related> {
+        let folded = q.to_lowercase();
+        let names = |id: &str, zh: &str, en: &str| {
+            folded.contains(&zh.to_lowercase())
+                || (id.len() > 2 && folded.contains(id))
+                || (en.len() > 3 && folded.contains(&en.to_lowercase()))
+        };
+        let tiers: Vec<&str> = self
+            .taxonomy
+            .all_tier_ids()
+            .into_iter()
+            .filter(|t| {
+                self.taxonomy
+                    .tier(t)
+                    .is_some_and(|d| names(t, &d.zh, &d.en))
+            })
+            .collect();
+        let scenarios: Vec<&str> = self
+            .taxonomy
+            .scenario_ids()
+            .into_iter()
+            .filter(|s| {
+                self.taxonomy
+                    .scenario(s)
+                    .is_some_and(|d| names(s, &d.zh, &d.en))
+            })
+            .collect();
+        if tiers.is_empty() && scenarios.is_empty() {
+            return Vec::new();
+        }
+        let catalog = self.catalog();
+        let mut fits: Vec<(u8, &ContentItem)> = catalog
+            .iter()
+            .filter(|item| item.kind == Kind::Playbook)
+            .filter_map(|item| {
+                let tier = tiers.iter().any(|t| item.tiers.iter().any(|x| x == t));
+                let scenario = scenarios
+                    .iter()
+                    .any(|s| item.scenarios.iter().any(|x| x == s));
+                let both = (tiers.is_empty() || tier) && (scenarios.is_empty() || scenario);
+                match (both, tier || scenario) {
+                    (true, _) => Some((0, item)),
+                    (false, true) => Some((1, item)),
+                    _ => None,
+                }
+            })
+            .collect();
+        fits.sort_by_key(|(rank, item)| (*rank, item.scenarios.len()));
+        fits.into_iter()
+            .take(5)
+            .map(|(_, item)| Related {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                url: format!("/content/{}", item.id),
+            })
+            .collect()
+    }
+
     /// Validates the parameters and searches what a reader may see. A query that finds nothing
     /// for this searcher is recorded as a miss.
     pub fn search(
@@ -304,12 +367,15 @@ impl Library {
     ) -> Result<SearchResults, LibraryError> {
         let mut request = self.search_request(params)?;
         request.visibility = visibility.clone();
-        let results = self.index.search(&request)?;
+        let mut results = self.index.search(&request)?;
         let q = params.q.as_deref().unwrap_or("").trim();
-        // A miss is recorded from what this searcher saw, never from what exists beyond their
-        // view: whether a query is recorded must not tell anyone (curators read the list)
-        // that a hidden item contains its words.
-        if results.total == 0 && !q.is_empty() {
+        if results.matched_all == 0 {
+            results.related = self.related_playbooks(q);
+        }
+        // A miss (nothing matched every word) is recorded from what this searcher saw, never
+        // from what exists beyond their view: whether a query is recorded must not tell anyone
+        // (curators read the list) that a hidden item contains its words.
+        if results.matched_all == 0 && !q.is_empty() {
             if let Err(e) = self.store.record_search_miss(q) {
                 tracing::warn!(error = %e, "could not record a search miss");
             }

@@ -137,6 +137,14 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// A link to an item suggested beside the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Related {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FacetCount {
     pub value: String,
@@ -153,6 +161,13 @@ pub struct SearchResults {
     /// How the query was read, with `explain=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub understood: Option<QueryExplain>,
+    /// "Did you mean": the query with words the library does not use replaced by close ones
+    /// it does, when fewer than a page matched every word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// When nothing matched every word: playbooks of the tiers and scenarios the query names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
     /// Counts per value of `kind`, `tiers`, `scenarios`, `tags`, `lang` over all matches.
     pub facets: std::collections::BTreeMap<&'static str, Vec<FacetCount>>,
 }
@@ -390,7 +405,7 @@ impl SearchIndex {
         let mut at_least = terms.len();
         let mut query = prefer(restrict(all_of(&terms)));
         let mut page = self.run(&searcher, &*query, request)?;
-        let matched_all = page.total;
+        let mut matched_all = page.total;
         let few = page.total < RELAX_BELOW && (terms.len() > 1 || page.total == 0);
         if few {
             let count = |q: Box<dyn Query>| searcher.search(&*restrict(Some(q)), &Count);
@@ -404,6 +419,10 @@ impl SearchIndex {
                 at_least = relaxed.at_least;
                 query = prefer(restrict(Some(relaxed.query)));
                 page = self.run(&searcher, &*query, request)?;
+                if at_least == terms.len() {
+                    // Every word matched once its typos were forgiven.
+                    matched_all = page.total;
+                }
             }
         }
         let (total, top_docs, facet_fruit) = (page.total, page.top_docs, page.facets);
@@ -442,6 +461,14 @@ impl SearchIndex {
             matched_all,
             hits,
             understood: request.explain.then(|| understood.explain(at_least)),
+            suggestion: match matched_all < RELAX_BELOW {
+                true => request
+                    .vocabulary
+                    .as_ref()
+                    .and_then(|v| v.suggest(&request.text)),
+                false => None,
+            },
+            related: Vec::new(),
             facets: facets::by_field(&FACET_FIELDS, facet_fruit, FACET_SIZE)
                 .into_iter()
                 .map(|(field, values)| {

@@ -137,6 +137,7 @@ route_table! {
     get "/api/v1/problems" => routes::problems::list_problems;
     get "/api/v1/search" => routes::search::search;
     get "/api/v1/search/misses" => routes::search::list_search_misses;
+    get "/api/v1/synonyms" => routes::synonyms::get_synonyms;
     // Accounts and tiers
     get "/api/v1/accounts" => routes::accounts::list::list_accounts;
     post "/api/v1/accounts/import" => routes::accounts::import::import_accounts;
@@ -177,6 +178,7 @@ route_table! {
     get "/problems" => routes::problems::show_problems;
     get "/search" => routes::search::show_search;
     get "/search/misses" => routes::search::show_search_misses;
+    get "/synonyms" => routes::synonyms::show_synonyms;
     get "/accounts" => routes::accounts::list::show_accounts;
     get "/accounts/find" => routes::accounts::briefing::find_accounts;
     get "/accounts/{id}" => routes::accounts::detail::show_account;

@@ -36,6 +36,7 @@ use crate::web::routes;
         routes::problems::list_problems,
         routes::search::search,
         routes::search::list_search_misses,
+        routes::synonyms::get_synonyms,
         routes::accounts::list::list_accounts,
         routes::accounts::import::import_accounts,
         routes::accounts::briefing::lookup_accounts,

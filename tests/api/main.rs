@@ -16,6 +16,7 @@ mod limits;
 mod openapi;
 mod pages;
 mod privacy;
+mod questions;
 mod relevance;
 mod search;
 mod security;

@@ -153,12 +153,24 @@ pub struct QueryVocabulary {
     latin: Vec<(Vec<String>, usize)>,
     /// Plain pinyin (no tones, no spaces) → the library's words that read so.
     pinyin: HashMap<String, Vec<String>>,
+    /// Latin words of five letters or more the library uses (titles, tags, synonyms), lower
+    /// case, sorted: what "did you mean" proposes.
+    latin_words: Vec<String>,
 }
 
 impl QueryVocabulary {
     /// `synonyms`, and the pinyin readings of `words` (tags and labels the library uses) and of
     /// the Chinese synonym entries.
     pub fn new<'a>(synonyms: &'a Synonyms, words: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::with_titles(synonyms, words, std::iter::empty())
+    }
+
+    /// As [`QueryVocabulary::new`], and the Latin words of `titles` for "did you mean".
+    pub fn with_titles<'a>(
+        synonyms: &'a Synonyms,
+        words: impl IntoIterator<Item = &'a str>,
+        titles: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         let mut analyzer = query_analyzer();
         let mut han = Vec::new();
         let mut latin = Vec::new();
@@ -180,8 +192,17 @@ impl QueryVocabulary {
         han.sort_by_key(|(entry, _)| std::cmp::Reverse(entry.len()));
         latin.sort_by_key(|(tokens, _)| std::cmp::Reverse(tokens.len()));
         let mut pinyin: HashMap<String, Vec<String>> = HashMap::new();
+        let mut latin_words = std::collections::BTreeSet::new();
         let han_entries = synonyms.groups.iter().flatten().map(String::as_str);
-        for word in words.into_iter().chain(han_entries) {
+        let words: Vec<&str> = words.into_iter().chain(han_entries).collect();
+        for text in words.iter().copied().chain(titles) {
+            for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
+                if word.len() >= 5 {
+                    latin_words.insert(word.to_ascii_lowercase());
+                }
+            }
+        }
+        for word in words {
             for prefix in han_prefixes(word) {
                 if let Some(key) = plain_pinyin(&prefix) {
                     let known = pinyin.entry(key).or_default();
@@ -196,7 +217,43 @@ impl QueryVocabulary {
             han,
             latin,
             pinyin,
+            latin_words: latin_words.into_iter().collect(),
         }
+    }
+
+    /// "Did you mean": `raw` with each Latin word the library does not use replaced by the
+    /// closest one it does (within the edits a typo may make); `None` when nothing changes.
+    pub fn suggest(&self, raw: &str) -> Option<String> {
+        let mut changed = false;
+        let words: Vec<String> = raw
+            .split_whitespace()
+            .map(|word| {
+                let lower = word.to_ascii_lowercase();
+                let edits = crate::search::typos::allowed_edits(lower.len());
+                if edits == 0
+                    || !lower.chars().all(|c| c.is_ascii_lowercase())
+                    || self.latin_words.binary_search(&lower).is_ok()
+                {
+                    return word.to_owned();
+                }
+                let best = self
+                    .latin_words
+                    .iter()
+                    .filter_map(|known| {
+                        crate::search::typos::bounded_distance(&lower, known, edits)
+                            .map(|d| (d, known))
+                    })
+                    .min_by_key(|(d, known)| (*d, known.len()));
+                match best {
+                    Some((_, known)) => {
+                        changed = true;
+                        known.clone()
+                    }
+                    None => word.to_owned(),
+                }
+            })
+            .collect();
+        changed.then(|| words.join(" "))
     }
 
     /// The synonyms this was built from.

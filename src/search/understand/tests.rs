@@ -104,3 +104,19 @@ fn words_next_to_each_other_stay_separate_terms_across_spaces_but_one_term_withi
     assert_eq!(texts(&read("VIP客户")), ["VIP客户"]);
     assert_eq!(texts(&read("展会 线索")).len(), 2);
 }
+
+#[test]
+fn did_you_mean_replaces_only_words_the_library_does_not_use() {
+    let vocabulary = QueryVocabulary::with_titles(
+        &Synonyms::builtin(),
+        ["回款催收"],
+        ["Negotiation playbook", "Loyalty and retention"],
+    );
+    assert_eq!(
+        vocabulary.suggest("negotation tips").as_deref(),
+        Some("negotiation tips")
+    );
+    assert_eq!(vocabulary.suggest("loyality").as_deref(), Some("loyalty"));
+    assert_eq!(vocabulary.suggest("negotiation"), None);
+    assert_eq!(vocabulary.suggest("回款"), None);
+}

@@ -13,4 +13,5 @@ pub mod me;
 pub mod problems;
 pub mod search;
 pub mod session;
+pub mod synonyms;
 pub mod users;

@@ -8,7 +8,7 @@ use crate::app::library::{MissSummary, SearchParams, DEFAULT_LIMIT};
 use crate::domain::content::Kind;
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
-use crate::search::index::{Hit, SearchResults};
+use crate::search::index::{Hit, Related, SearchResults};
 use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require_curator;
@@ -78,6 +78,8 @@ pub struct HitView {
     /// Escaped text with `<mark>`, produced by the index.
     pub snippet: String,
     pub badges: Vec<Badge>,
+    /// Words of the query this item lacks.
+    pub missing: String,
 }
 
 #[derive(Template)]
@@ -95,6 +97,13 @@ pub struct SearchPage {
     pub searched: bool,
     /// Current filters as hidden form fields, so a new query keeps them.
     pub hidden: Vec<(&'static str, String)>,
+    /// Whether only part of the query matched: `None` (all matched), or the notice.
+    pub partial_notice: Option<String>,
+    /// Question words that were left out, joined.
+    pub left_out: String,
+    /// "Did you mean" with its link.
+    pub suggestion: Option<(String, String)>,
+    pub related: Vec<Related>,
 }
 
 /// The page's parameters as `(name, value)` pairs, for building links.
@@ -206,6 +215,7 @@ fn hit_view(hit: Hit, state: &AppState, lang: Lang) -> HitView {
         title: hit.title,
         snippet: hit.snippet,
         badges,
+        missing: hit.missing.join(" · "),
     }
 }
 
@@ -230,7 +240,31 @@ impl SearchPage {
         };
         let has_filters = base.iter().any(|(n, _)| *n != "q");
         let q = query.q.clone().unwrap_or_default();
+        let ui = ctx.ui;
+        let partial_notice = match (results.matched_all, results.total) {
+            (_, 0) => None,
+            (0, _) => Some(ui.partial_only.to_owned()),
+            (all, total) if all < total && offset < all + limit => {
+                Some(ui.partial_after.replace("{n}", &all.to_string()))
+            }
+            _ => None,
+        };
+        let suggestion = results.suggestion.clone().map(|s| {
+            let mut with_q: Vec<(&'static str, String)> =
+                base.iter().filter(|(n, _)| *n != "q").cloned().collect();
+            with_q.insert(0, ("q", s.clone()));
+            (s, href(&with_q))
+        });
+        let left_out = results
+            .understood
+            .as_ref()
+            .map(|u| u.dropped.join(" · "))
+            .unwrap_or_default();
         SearchPage {
+            partial_notice,
+            suggestion,
+            left_out,
+            related: results.related.clone(),
             facets: facet_groups(&results, &base, state, lang),
             clear_filters_href: href(
                 &base
@@ -265,11 +299,16 @@ pub async fn show_search(
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let access = state.access(principal);
+    // The page says which question words it left out.
+    let params = SearchParams {
+        explain: true,
+        ..query.into_inner()
+    };
     let results = state
         .library
-        .search(&query, access.visibility())
+        .search(&params, access.visibility())
         .or_page(lang)?;
-    html(&SearchPage::new(&state, &query, results, ctx)).or_page(lang)
+    html(&SearchPage::new(&state, &params, results, ctx)).or_page(lang)
 }
 
 #[derive(Template)]
