@@ -447,6 +447,44 @@ async fn on_a_phone_a_rep_finds_a_customer_by_pinyin_and_switches_scenario() {
     browser.client.clone().close().await.unwrap();
 }
 
+#[tokio::test]
+async fn on_a_phone_a_rep_types_a_question_and_gets_the_playbook_with_what_was_left_out() {
+    let app = spawn_app().await;
+    let browser = browser(390, 844).await;
+    let c = &browser.client;
+    let password = app.add_user("li.na", "rep").await;
+    sign_in(c, &app, "li.na", &password, "/search").await;
+
+    let input = c.find(Locator::Css("input[name=q]")).await.unwrap();
+    input.send_keys("客户嫌贵怎么办").await.unwrap();
+    input.send_keys("\u{E007}").await.unwrap(); // Enter, as on a phone keyboard
+    wait_for_query(c, "q=").await;
+    let titles = hit_titles(c).await;
+    assert_eq!(
+        titles.first().map(String::as_str),
+        Some("主要客户商务谈判"),
+        "{titles:?}"
+    );
+    assert_eq!(text_of(c, ".left-out").await, "已忽略的提问用词：怎么办");
+
+    // A word the library does not use: the nearest items, each saying what it lacks.
+    let input = c.find(Locator::Css("input[name=q]")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("展会 外星人\u{E007}").await.unwrap();
+    wait_for_query(c, "%E5%A4%96").await;
+    assert!(text_of(c, ".partial-notice")
+        .await
+        .contains("没有同时包含所有词语"));
+    assert_eq!(text_of(c, ".hit .missing").await, "未包含：外星人");
+
+    let width = c
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap() <= 390, "page is {width} px wide");
+    browser.client.clone().close().await.unwrap();
+}
+
 /// Picks `scenario` in the account page's scenario picker and waits for the page it loads.
 async fn pick_scenario(c: &Client, app: &TestApp, account: &str, scenario: &str) {
     let select = c

@@ -236,9 +236,15 @@ impl QueryVocabulary {
                 {
                     return word.to_owned();
                 }
-                let best = self
+                // Typos rarely hit the first letter: only words sharing it are compared.
+                let first = &lower[..1];
+                let from = self
                     .latin_words
+                    .partition_point(|known| known.as_str() < first);
+                let best = self.latin_words[from..]
                     .iter()
+                    .take_while(|known| known.starts_with(first))
+                    .filter(|known| known.len().abs_diff(lower.len()) <= usize::from(edits))
                     .filter_map(|known| {
                         crate::search::typos::bounded_distance(&lower, known, edits)
                             .map(|d| (d, known))
@@ -333,7 +339,10 @@ pub fn understand(
                 }
             }
         }
-        let analysed = tokens(analyzer, &plain);
+        let analysed = match plain.bytes().any(|b| b.is_ascii_alphabetic()) {
+            true => tokens(analyzer, &plain),
+            false => Vec::new(),
+        };
         for (entry, group) in &vocabulary.latin {
             let n = entry.len();
             let mut i = 0;
