@@ -42,6 +42,7 @@ use playbook::domain::content::ContentItem;
 use playbook::domain::policy::Role;
 use playbook::domain::Lang;
 use playbook::render::plain_text;
+use playbook::search::index::Fresh;
 use playbook::search::index::{SearchIndex, Visibility};
 use playbook::search::query::{all_of, term_query, with_filters};
 use playbook::search::schema::{self, Fields};
@@ -414,7 +415,12 @@ fn probe_search(settings: &Settings, dir: &Path) {
     let store = Store::open(&data_dir.join("store")).expect("store opens");
     let (taxonomy, _, synonyms) =
         playbook::app::content_loader::load_settings(&dir.join("content"));
-    let (index, _) = SearchIndex::open(&data_dir.join("index")).expect("index opens");
+    let (index, fresh) = SearchIndex::open(&data_dir.join("index")).expect("index opens");
+    if let Fresh::Yes(why) = fresh {
+        // Kept by a build with another schema: rebuilt first, as a server start would.
+        println!("index rebuilt before probing ({why})");
+        indexer::rebuild(&store, &index, &tier_ids(&taxonomy)).expect("index builds");
+    }
     let library = Library::new(
         store,
         taxonomy,
@@ -721,6 +727,7 @@ impl BareIndex {
             schema::STATUS,
             schema::ACCOUNT,
             schema::OWNER,
+            schema::PINYIN,
         ] {
             builder.add_text_field(keyword, STRING);
         }

@@ -22,9 +22,11 @@ use tantivy::{
 use crate::domain::content::{ContentItem, Status};
 use crate::render::plain_text;
 use crate::search::facets::{self, FacetCache, FacetCollector};
-use crate::search::matching::{missing_terms, preferring, relax, RELAX_BELOW};
+use crate::search::matching::{matches_any, missing_terms, preferring, ranked, relax, RELAX_BELOW};
+use crate::search::pinyin::pinyin_of_words;
 use crate::search::query::{all_of, term_query, with_filters};
 use crate::search::schema::{self, build_schema, Fields, SCHEMA_VERSION};
+use crate::search::tokenizer::is_han;
 use crate::search::tokenizer::{query_analyzer, register_tokenizers, snippet_analyzer};
 use crate::search::typos::{allowed_edits, corrections};
 use crate::search::understand::{understand, QueryExplain, QueryVocabulary, Understood};
@@ -370,6 +372,15 @@ impl SearchIndex {
         for tag in &item.tags {
             document.add_text(f.tags, tag);
         }
+        let mut readings = pinyin_of_words(&item.title);
+        for tag in &item.tags {
+            readings.extend(pinyin_of_words(tag));
+        }
+        readings.sort_unstable();
+        readings.dedup();
+        for reading in readings {
+            document.add_text(f.pinyin, reading);
+        }
         if let Some(account) = &item.account {
             document.add_text(f.account, account);
         }
@@ -403,22 +414,26 @@ impl SearchIndex {
             None => query,
         };
         let mut at_least = terms.len();
-        let mut query = prefer(restrict(all_of(&terms)));
+        let query = prefer(restrict(all_of(&terms)));
         let mut page = self.run(&searcher, &*query, request)?;
         let mut matched_all = page.total;
         let few = page.total < RELAX_BELOW && (terms.len() > 1 || page.total == 0);
         if few {
-            let count = |q: Box<dyn Query>| searcher.search(&*restrict(Some(q)), &Count);
-            let mut counts = terms
+            let mut present = terms
                 .iter()
-                .map(|t| count(t.box_clone()))
-                .collect::<tantivy::Result<Vec<usize>>>()?;
-            let corrected =
-                self.correct_typos(&searcher, &understood, &mut terms, &mut counts, count)?;
-            if let Some(relaxed) = relax(&terms, &counts, !corrected, |q| count(q.box_clone()))? {
-                at_least = relaxed.at_least;
-                query = prefer(restrict(Some(relaxed.query)));
-                page = self.run(&searcher, &*query, request)?;
+                .map(|t| matches_any(&searcher, &**t))
+                .collect::<tantivy::Result<Vec<bool>>>()?;
+            let corrected = self.correct_typos(&searcher, &understood, &mut terms, &mut present)?;
+            let relaxed = relax(&present, !corrected, |k| {
+                let query = prefer(restrict(Some(ranked(&terms, k))));
+                let page = self
+                    .run(&searcher, &*query, request)
+                    .map_err(tantivy_error)?;
+                Ok((page.total, page))
+            })?;
+            if let Some((k, relaxed)) = relaxed {
+                at_least = k;
+                page = relaxed;
                 if at_least == terms.len() {
                     // Every word matched once its typos were forgiven.
                     matched_all = page.total;
@@ -482,16 +497,15 @@ impl SearchIndex {
         })
     }
 
-    /// A Latin word found nowhere (`counts[i] == 0`) may be a typo: its term also matches the
-    /// indexed words an edit or two away (`search::typos`), and its count is taken again.
+    /// A Latin word found nowhere (`!present[i]`) may be a typo: its term also matches the
+    /// indexed words an edit or two away (`search::typos`).
     /// Whether any term changed.
     fn correct_typos(
         &self,
         searcher: &tantivy::Searcher,
         understood: &Understood,
         terms: &mut [Box<dyn Query>],
-        counts: &mut [usize],
-        count: impl Fn(Box<dyn Query>) -> tantivy::Result<usize>,
+        present: &mut [bool],
     ) -> Result<bool, SearchError> {
         let f = &self.fields;
         let mut corrected = false;
@@ -499,14 +513,14 @@ impl SearchIndex {
             let typed = &term.alternatives[0];
             let single = typed.groups.len() == 1 && typed.groups[0].len() == 1;
             let letters = typed.text.chars().filter(char::is_ascii_alphabetic).count();
-            if counts[i] > 0 || term.phrase || !single || letters != typed.text.chars().count() {
+            if present[i] || term.phrase || !single || letters != typed.text.chars().count() {
                 continue;
             }
             let token = &typed.groups[0][0].1;
             let fixes = corrections(searcher, &[f.title, f.body], token, allowed_edits(letters))?;
             if !fixes.is_empty() {
                 terms[i] = term_query(term, f, &fixes);
-                counts[i] = count(terms[i].box_clone())?;
+                present[i] = matches_any(searcher, &*terms[i])?;
                 corrected = true;
             }
         }
@@ -563,15 +577,19 @@ impl SearchIndex {
     }
 }
 
+/// A search pass's error as tantivy's, inside the relaxing loop.
+fn tantivy_error(error: SearchError) -> tantivy::TantivyError {
+    match error {
+        SearchError::Tantivy(e) => e,
+        other => tantivy::TantivyError::InternalError(other.to_string()),
+    }
+}
+
 /// What one search pass found.
 struct Page {
     total: usize,
     top_docs: Vec<(f32, DocAddress)>,
     facets: facets::FacetFruit,
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
 /// Counts a search as running for as long as it lives.

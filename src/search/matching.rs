@@ -21,41 +21,37 @@ const MATCH_BONUS: f32 = 1_000.0;
 /// through its synonyms: below a matched term, above relevance.
 pub const LANGUAGE_BONUS: f32 = 100.0;
 
-/// A relaxed search: how many terms each result matches at least, and the ranked query.
-pub struct Relaxed {
-    pub at_least: usize,
-    pub query: Box<dyn Query>,
-}
-
-/// The relaxed search for `terms`, given how many visible items match each (`counts`),
-/// whether the search with every one of them has run (`all_ran`), and a way to count the items
-/// a query matches. `None` when no term matches anything.
-pub fn relax(
-    terms: &[Box<dyn Query>],
-    counts: &[usize],
+/// Relaxes a search of `terms` terms of which `present[i]` says whether term `i` matches
+/// anything at all, and whether the search with every term has run (`all_ran`): runs
+/// `search(at_least)` for fewer and fewer terms, from as many as are present, until it finds a
+/// page (`RELAX_BELOW`) or reaches one term. Answers the last `at_least` and what its search
+/// gave; `None` when no term matches anything.
+pub fn relax<T>(
+    present: &[bool],
     all_ran: bool,
-    mut count_at_least: impl FnMut(&dyn Query) -> tantivy::Result<usize>,
-) -> tantivy::Result<Option<Relaxed>> {
-    let usable = counts.iter().filter(|c| **c > 0).count();
+    mut search: impl FnMut(usize) -> tantivy::Result<(usize, T)>,
+) -> tantivy::Result<Option<(usize, T)>> {
+    let usable = present.iter().filter(|p| **p).count();
     if usable == 0 {
         return Ok(None);
     }
-    let start = match all_ran && usable == terms.len() {
+    let start = match all_ran && usable == present.len() {
         true => usable - 1,
         false => usable,
     };
-    for at_least in (1..=start.max(1)).rev() {
-        let query = ranked(terms, at_least);
-        if at_least == 1 || count_at_least(&*query)? >= RELAX_BELOW {
-            return Ok(Some(Relaxed { at_least, query }));
+    let mut at_least = start.max(1);
+    loop {
+        let (found, result) = search(at_least)?;
+        if found >= RELAX_BELOW || at_least == 1 {
+            return Ok(Some((at_least, result)));
         }
+        at_least -= 1;
     }
-    Ok(None)
 }
 
 /// Items matching at least `at_least` of `terms`; each matched term adds [`MATCH_BONUS`] and
 /// its relevance.
-fn ranked(terms: &[Box<dyn Query>], at_least: usize) -> Box<dyn Query> {
+pub fn ranked(terms: &[Box<dyn Query>], at_least: usize) -> Box<dyn Query> {
     let clauses: Vec<(Occur, Box<dyn Query>)> = terms
         .iter()
         .map(|term| {
@@ -88,6 +84,18 @@ pub fn preferring(query: Box<dyn Query>, preferred: Box<dyn Query>) -> Box<dyn Q
     ]))
 }
 
+/// Whether `query` matches any document at all (visibility aside): a look at the first match
+/// of each segment, however many there are.
+pub fn matches_any(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<bool> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    for reader in searcher.segment_readers() {
+        if weight.scorer(reader, 1.0)?.doc() != tantivy::TERMINATED {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// For each of `hits`, the indices of the `terms` it does not match.
 pub fn missing_terms(
     searcher: &Searcher,
@@ -117,54 +125,51 @@ pub fn missing_terms(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::query::{AllQuery, EmptyQuery};
-
-    fn queries(n: usize) -> Vec<Box<dyn Query>> {
-        (0..n)
-            .map(|_| Box::new(AllQuery) as Box<dyn Query>)
-            .collect()
-    }
 
     #[test]
     fn the_number_of_terms_needed_drops_until_a_page_is_full() {
-        let terms = queries(4);
-        let mut asked = 0;
-        // Every term is used somewhere: all four already ran; three find 4 items, two 12.
-        let relaxed = relax(&terms, &[40, 30, 20, 10], true, |_| {
-            asked += 1;
-            Ok(if asked == 1 { 4 } else { 12 })
+        // Four terms, all present: all four already ran; three find 4 items, two 12.
+        let mut asked = Vec::new();
+        let (at_least, found) = relax(&[true; 4], true, |k| {
+            asked.push(k);
+            Ok((if k == 3 { 4 } else { 12 }, k))
         })
         .unwrap()
         .expect("relaxed");
-        assert_eq!((relaxed.at_least, asked), (2, 2));
+        assert_eq!((at_least, found, asked), (2, 2, vec![3, 2]));
     }
 
     #[test]
     fn words_the_library_never_uses_are_left_out_from_the_start() {
-        let terms = queries(3);
-        let mut asked = 0;
-        let relaxed = relax(&terms, &[5, 0, 3], true, |_| {
-            asked += 1;
-            Ok(20)
+        let mut asked = Vec::new();
+        let (at_least, _) = relax(&[true, false, true], true, |k| {
+            asked.push(k);
+            Ok((20, ()))
         })
         .unwrap()
         .expect("relaxed");
-        // Two usable terms: at least two is tried first, and is enough.
-        assert_eq!((relaxed.at_least, asked), (2, 1));
+        assert_eq!((at_least, asked), (2, vec![2]));
     }
 
     #[test]
-    fn one_term_is_the_floor() {
-        let terms = queries(2);
-        let relaxed = relax(&terms, &[5, 3], true, |_| Ok(1))
+    fn one_term_is_the_floor_and_a_corrected_term_is_tried_with_all_the_others() {
+        let (at_least, _) = relax(&[true, true], true, |_| Ok((1, ())))
             .unwrap()
             .expect("relaxed");
-        assert_eq!(relaxed.at_least, 1);
+        assert_eq!(at_least, 1);
+        let mut asked = Vec::new();
+        relax(&[true, true], false, |k| {
+            asked.push(k);
+            Ok((10, ()))
+        })
+        .unwrap();
+        assert_eq!(asked, vec![2]);
     }
 
     #[test]
     fn nothing_to_relax_when_no_term_matches_anything() {
-        let terms: Vec<Box<dyn Query>> = vec![Box::new(EmptyQuery), Box::new(EmptyQuery)];
-        assert!(relax(&terms, &[0, 0], true, |_| Ok(0)).unwrap().is_none());
+        assert!(relax(&[false, false], true, |_| Ok((0, ())))
+            .unwrap()
+            .is_none());
     }
 }

@@ -7,6 +7,7 @@
 //!   query of one term;
 //! - [`understand`]: what a query means: synonyms, question words, pinyin, terms;
 //! - [`matching`]: how many terms must match (all first, then relaxed by rarity);
+//! - [`pinyin`]: plain pinyin of Chinese words, indexed for titles and tags;
 //! - [`typos`]: indexed words a typo away from a word that matches nothing;
 //! - [`facets`]: facet counts over all matches (a collector over the fast columns);
 //! - [`index`]: open/rebuild, the one writer, searches with snippets and facet counts;
@@ -18,6 +19,7 @@
 pub mod facets;
 pub mod index;
 pub mod matching;
+pub mod pinyin;
 pub mod query;
 pub mod schema;
 pub mod tokenizer;

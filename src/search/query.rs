@@ -12,6 +12,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use crate::search::schema::{Fields, TITLE_BOOST};
+use crate::search::tokenizer::is_han;
 use crate::search::understand::QueryTerm;
 
 /// One part of a parsed query.
@@ -105,10 +106,6 @@ pub(crate) fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Vec<(usize
     groups
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
-
 fn terms_query(field: Field, tokens: &[(usize, String)]) -> Box<dyn Query> {
     if tokens.len() == 1 {
         Box::new(TermQuery::new(
@@ -194,6 +191,14 @@ pub fn term_query(
             alternatives.push((Occur::Should, as_prefix));
         }
     }
+    if let Some(reading) = &term.pinyin {
+        // A pinyin word matches titles and tags whose Chinese words read so.
+        let query: Box<dyn Query> = Box::new(TermQuery::new(
+            Term::from_field_text(fields.pinyin, reading),
+            IndexRecordOption::Basic,
+        ));
+        alternatives.push((Occur::Should, weighted(query, PINYIN_WEIGHT)));
+    }
     for (correction, edits) in corrections {
         let tokens = [(0, correction.clone())];
         let query = title_or_body(fields, |field| terms_query(field, &tokens));
@@ -207,6 +212,9 @@ pub fn term_query(
         _ => Box::new(BooleanQuery::new(alternatives)),
     }
 }
+
+/// How much a title or tag matched through its pinyin weighs against the typed word matched.
+const PINYIN_WEIGHT: f32 = 2.0;
 
 /// How much a match one edit away weighs against an exact one (two edits: half that).
 const TYPO_WEIGHT: f32 = 0.5;

@@ -11,7 +11,8 @@ use crate::search::tokenizer::ZH_EN_TOKENIZER;
 
 /// Version of the schema + analysers; stored in every commit's payload.
 /// Version 2: the `owner` field (drafts are visible to their owner).
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3: the `pinyin` field (plain pinyin of the words of the title and tags).
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub const ID: &str = "id";
 pub const TITLE: &str = "title";
@@ -29,6 +30,9 @@ pub const STATUS: &str = "status";
 pub const ACCOUNT: &str = "account";
 /// The item's owner (author), indexed only: search shows a user their own drafts.
 pub const OWNER: &str = "owner";
+/// Plain pinyin (`huikuan`) of the Chinese words of the title and tags, indexed only: a query
+/// typed in pinyin finds them.
+pub const PINYIN: &str = "pinyin";
 
 /// Ranking weight of a title match relative to a body match.
 pub const TITLE_BOOST: f32 = 3.0;
@@ -48,6 +52,7 @@ pub struct Fields {
     pub status: Field,
     pub account: Field,
     pub owner: Field,
+    pub pinyin: Field,
 }
 
 impl Fields {
@@ -65,6 +70,7 @@ impl Fields {
             status: schema.get_field(STATUS)?,
             account: schema.get_field(ACCOUNT)?,
             owner: schema.get_field(OWNER)?,
+            pinyin: schema.get_field(PINYIN)?,
         })
     }
 }
@@ -86,5 +92,6 @@ pub fn build_schema() -> Schema {
     }
     builder.add_text_field(OWN_TIERS, STORED);
     builder.add_text_field(OWNER, STRING);
+    builder.add_text_field(PINYIN, STRING);
     builder.build()
 }

@@ -84,6 +84,9 @@ async fn pinyin_finds_the_chinese_word_and_an_english_question_prefers_english_i
     let app = spawn_app().await;
     let (_, body) = app.search(&[("q", "huikuan")]).await;
     assert!(ids(&body).contains(&"collections-ladder"), "{body}");
+    // A word only the title has (台北), typed in pinyin.
+    let (_, body) = app.search(&[("q", "taibei ")]).await;
+    assert_eq!(ids(&body), ["traditional-case"], "{body}");
     let (_, body) = app.search(&[("q", "how do I negotiate")]).await;
     let found = ids(&body);
     assert_eq!(found.first(), Some(&"strategic-routine-visit-en"), "{body}");

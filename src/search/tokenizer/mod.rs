@@ -734,8 +734,8 @@ fn classify(c: char) -> CharClass {
 }
 
 /// CJK ideographs: unified (incl. extensions A–H), compatibility ideographs,
-/// and 々〆〇.
-fn is_han(c: char) -> bool {
+/// and 々〆〇. The one test of "Chinese character" the search module uses.
+pub fn is_han(c: char) -> bool {
     matches!(
         c as u32,
         0x3005..=0x3007

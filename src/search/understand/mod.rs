@@ -19,7 +19,9 @@ use serde::Serialize;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::domain::synonyms::Synonyms;
+use crate::search::pinyin::{may_be_pinyin, plain_pinyin};
 use crate::search::query::{parse, Clause};
+use crate::search::tokenizer::is_han;
 use crate::search::tokenizer::{fold, query_analyzer};
 
 /// How much an alternative that the user did not type (a synonym, a pinyin reading) weighs
@@ -85,6 +87,9 @@ pub struct QueryTerm {
     pub prefix: Option<String>,
     /// A quoted phrase: matched exactly, never relaxed into a synonym or a typo.
     pub phrase: bool,
+    /// The word as pinyin (lower case), when it may be pinyin: it also matches titles and tags
+    /// whose Chinese words read so.
+    pub pinyin: Option<String>,
 }
 
 /// One way to match a term: groups of analysed tokens, each matching as a phrase, all present.
@@ -297,6 +302,7 @@ pub fn understand(
                         }],
                         prefix: None,
                         phrase: true,
+                        pinyin: None,
                     },
                 ));
             }
@@ -384,6 +390,7 @@ pub fn understand(
                 alternatives,
                 prefix: None,
                 phrase: false,
+                pinyin: None,
             },
         ));
     }
@@ -468,6 +475,7 @@ fn word_terms_of(
                 }
             }
         }
+        let pinyin = may_be_pinyin(&typed).then(|| typed.to_ascii_lowercase());
         terms.push((
             from,
             QueryTerm {
@@ -475,6 +483,7 @@ fn word_terms_of(
                 alternatives,
                 prefix: None,
                 phrase: false,
+                pinyin,
             },
         ));
     };
@@ -616,11 +625,10 @@ fn prefix_letters(word: &str) -> Option<String> {
 
 /// Chinese words the library uses whose pinyin is `word` (`huikuan` → 回款).
 fn pinyin_words<'v>(vocabulary: &'v QueryVocabulary, word: &str) -> Option<&'v Vec<String>> {
-    let key = word.to_ascii_lowercase();
-    if key.len() < 4 || !key.chars().all(|c| c.is_ascii_lowercase()) {
+    if !may_be_pinyin(word) {
         return None;
     }
-    vocabulary.pinyin.get(&key)
+    vocabulary.pinyin.get(&word.to_ascii_lowercase())
 }
 
 /// The prefixes of at least two characters of each Han run of `text` (`回款催收` → 回款, 回款催,
@@ -634,20 +642,6 @@ fn han_prefixes(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// `word` in plain pinyin (`回款` → `huikuan`), if every character has a reading.
-fn plain_pinyin(word: &str) -> Option<String> {
-    use pinyin::ToPinyin;
-    let mut out = String::new();
-    for reading in word.to_pinyin() {
-        out.push_str(reading?.plain());
-    }
-    Some(out)
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
 #[cfg(test)]
