@@ -24,12 +24,15 @@ use crate::render::plain_text;
 use crate::search::facets::{self, FacetCache, FacetCollector};
 use crate::search::matching::{matches_any, missing_terms, preferring, ranked, relax, RELAX_BELOW};
 use crate::search::pinyin::pinyin_of_words;
+use crate::search::query::TYPO_WEIGHT;
 use crate::search::query::{all_of, term_query, with_filters};
 use crate::search::schema::{self, build_schema, Fields, SCHEMA_VERSION};
 use crate::search::tokenizer::is_han;
 use crate::search::tokenizer::{query_analyzer, register_tokenizers, snippet_analyzer};
 use crate::search::typos::{allowed_edits, corrections};
-use crate::search::understand::{understand, QueryExplain, QueryVocabulary, Understood};
+use crate::search::understand::{
+    understand, Alternative, QueryExplain, QueryVocabulary, Understood,
+};
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
@@ -423,7 +426,13 @@ impl SearchIndex {
                 .iter()
                 .map(|t| matches_any(&searcher, &**t))
                 .collect::<tantivy::Result<Vec<bool>>>()?;
-            let corrected = self.correct_typos(&searcher, &understood, &mut terms, &mut present)?;
+            let corrected = self.correct_typos(
+                &searcher,
+                &understood,
+                request.vocabulary.as_deref(),
+                &mut terms,
+                &mut present,
+            )?;
             let relaxed = relax(&present, !corrected, |k| {
                 let query = prefer(restrict(Some(ranked(&terms, k))));
                 let page = self
@@ -504,10 +513,12 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         understood: &Understood,
+        vocabulary: Option<&QueryVocabulary>,
         terms: &mut [Box<dyn Query>],
         present: &mut [bool],
     ) -> Result<bool, SearchError> {
         let f = &self.fields;
+        let mut analyzer = self.analyzer.clone();
         let mut corrected = false;
         for (i, term) in understood.terms.iter().enumerate() {
             let typed = &term.alternatives[0];
@@ -516,10 +527,25 @@ impl SearchIndex {
             if present[i] || term.phrase || !single || letters != typed.text.chars().count() {
                 continue;
             }
+            // The library's own word a typo away, read as a query of its own so that its
+            // synonyms come too (`negotation` → negotiation → 商务谈判 …), weighted as a typo.
+            let mut lenient = term.clone();
+            if let Some(word) = vocabulary.and_then(|v| v.suggest(&typed.text)) {
+                let fixed = understand(&word, vocabulary, &mut analyzer);
+                for alternative in fixed.terms.into_iter().flat_map(|t| t.alternatives) {
+                    lenient.alternatives.push(Alternative {
+                        weight: alternative.weight * TYPO_WEIGHT,
+                        ..alternative
+                    });
+                }
+            }
+            // And indexed words a typo away. The edits allowed follow the shorter of the word
+            // and its stem: `negotation` stems to `negot`, where two edits would reach `next`.
             let token = &typed.groups[0][0].1;
-            let fixes = corrections(searcher, &[f.title, f.body], token, allowed_edits(letters))?;
-            if !fixes.is_empty() {
-                terms[i] = term_query(term, f, &fixes);
+            let edits = allowed_edits(letters.min(token.chars().count()));
+            let fixes = corrections(searcher, &[f.title, f.body], token, edits)?;
+            if !fixes.is_empty() || lenient.alternatives.len() > term.alternatives.len() {
+                terms[i] = term_query(&lenient, f, &fixes);
                 present[i] = matches_any(searcher, &*terms[i])?;
                 corrected = true;
             }

@@ -217,7 +217,7 @@ pub fn term_query(
 const PINYIN_WEIGHT: f32 = 2.0;
 
 /// How much a match one edit away weighs against an exact one (two edits: half that).
-const TYPO_WEIGHT: f32 = 0.5;
+pub const TYPO_WEIGHT: f32 = 0.5;
 
 fn weighted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
     if (weight - 1.0).abs() < f32::EPSILON {

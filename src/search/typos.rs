@@ -6,8 +6,8 @@
 use tantivy::schema::Field;
 use tantivy::Searcher;
 
-/// Most corrections kept for one word.
-const MAX_CORRECTIONS: usize = 4;
+/// Most corrections kept for one word: more would let a short stem reach common words.
+const MAX_CORRECTIONS: usize = 2;
 
 /// The edits allowed for a typed Latin word of `letters` letters (none below five).
 pub fn allowed_edits(letters: usize) -> u8 {
@@ -19,8 +19,8 @@ pub fn allowed_edits(letters: usize) -> u8 {
 }
 
 /// Indexed terms of `fields` within `max` edits of `token` (sharing its first letter, as
-/// typos at the start of a word are rare and the dictionary is read by that letter), the
-/// closest and most common first.
+/// typos at the start of a word are rare and the dictionary is read by that letter): the
+/// closest first, then those sharing the longest start with `token`, then the most common.
 pub fn corrections(
     searcher: &Searcher,
     fields: &[Field],
@@ -62,7 +62,19 @@ pub fn corrections(
             }
         }
     }
-    found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+    let shared = |candidate: &str| {
+        candidate
+            .chars()
+            .zip(token.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    found.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then(shared(&b.0).cmp(&shared(&a.0)))
+            .then(b.2.cmp(&a.2))
+            .then(a.0.cmp(&b.0))
+    });
     found.truncate(MAX_CORRECTIONS);
     Ok(found.into_iter().map(|(c, d, _)| (c, d)).collect())
 }
