@@ -74,14 +74,21 @@ pub struct SearchParams {
     pub explain: bool,
 }
 
-/// The query vocabulary of a catalog: the synonyms, and the pinyin of its tags and of the
-/// taxonomy's labels.
+/// The query vocabulary of a catalog: the synonyms, the pinyin of the tags and of the
+/// taxonomy's labels, and the title words "did you mean" may propose — of the items every reader
+/// may see.
 fn query_vocabulary(
     synonyms: &Synonyms,
     taxonomy: &Taxonomy,
     catalog: &[ContentItem],
 ) -> QueryVocabulary {
-    let mut words: std::collections::BTreeSet<&str> = catalog
+    // Only items every reader may see lend their words: a case review is about an account,
+    // and "did you mean" must not spell out a word only a hidden review holds.
+    let shared: Vec<&ContentItem> = catalog
+        .iter()
+        .filter(|item| item.account.is_none())
+        .collect();
+    let mut words: std::collections::BTreeSet<&str> = shared
         .iter()
         .flat_map(|item| item.tags.iter().map(String::as_str))
         .collect();
@@ -95,7 +102,7 @@ fn query_vocabulary(
             words.insert(t.zh.as_str());
         }
     }
-    let titles = catalog.iter().map(|item| item.title.as_str());
+    let titles = shared.iter().map(|item| item.title.as_str());
     QueryVocabulary::with_titles(synonyms, words, titles)
 }
 

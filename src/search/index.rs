@@ -422,9 +422,13 @@ impl SearchIndex {
         let mut matched_all = page.total;
         let few = page.total < RELAX_BELOW && (terms.len() > 1 || page.total == 0);
         if few {
+            // Whether a term matches anything is asked of what this searcher may see (and the
+            // filters): a word only hidden items hold must behave like a word found nowhere,
+            // or the typo corrections would tell that such an item exists.
+            let visible = |q: &dyn Query| matches_any(&searcher, &*restrict(Some(q.box_clone())));
             let mut present = terms
                 .iter()
-                .map(|t| matches_any(&searcher, &**t))
+                .map(|t| visible(&**t))
                 .collect::<tantivy::Result<Vec<bool>>>()?;
             let corrected = self.correct_typos(
                 &searcher,
@@ -432,6 +436,7 @@ impl SearchIndex {
                 request.vocabulary.as_deref(),
                 &mut terms,
                 &mut present,
+                &visible,
             )?;
             let relaxed = relax(&present, !corrected, |k| {
                 let query = prefer(restrict(Some(ranked(&terms, k))));
@@ -516,6 +521,7 @@ impl SearchIndex {
         vocabulary: Option<&QueryVocabulary>,
         terms: &mut [Box<dyn Query>],
         present: &mut [bool],
+        visible: &dyn Fn(&dyn Query) -> tantivy::Result<bool>,
     ) -> Result<bool, SearchError> {
         let f = &self.fields;
         let mut analyzer = self.analyzer.clone();
@@ -546,7 +552,7 @@ impl SearchIndex {
             let fixes = corrections(searcher, &[f.title, f.body], token, edits)?;
             if !fixes.is_empty() || lenient.alternatives.len() > term.alternatives.len() {
                 terms[i] = term_query(&lenient, f, &fixes);
-                present[i] = matches_any(searcher, &*terms[i])?;
+                present[i] = visible(&*terms[i])?;
                 corrected = true;
             }
         }

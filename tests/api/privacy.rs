@@ -718,3 +718,48 @@ async fn a_trainer_cannot_read_another_trainers_draft_but_keeps_revising_publish
     assert_eq!(status, 200);
     assert_eq!(revision["body"], "修订正文\n", "{revision}");
 }
+
+#[tokio::test]
+async fn a_misspelt_word_only_a_hidden_review_holds_is_answered_like_a_made_up_word() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .import_accounts("id,name,owner,revenue\nZZ-1,Quixotica Trading,rep.a,1000\n")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let manager = app.client_as("boss", "manager").await;
+    let (status, body) = send(manager.post(app.url("/api/v1/accounts/ZZ-1/reviews")).json(
+        &json!({
+            "title": "Quixotica renewal review",
+            "scenario": "negotiation",
+            "background": "Quixotica asked for a discount.",
+            "actions": "Held the price.",
+            "result": "won",
+        }),
+    ))
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // rep.b may not read the review: a typo of its word must neither find it, nor be
+    // corrected towards it, nor be suggested — exactly as for a word that exists nowhere.
+    let rep = app.client_as("rep.b", "rep").await;
+    let mut answers = Vec::new();
+    for q in ["quixoticca ", "plumbagoxx "] {
+        let (status, body) = send(
+            rep.get(app.url("/api/v1/search"))
+                .query(&[("q", q), ("explain", "true")]),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(body["total"], 0, "{q}: {body}");
+        assert!(body.get("suggestion").is_none(), "{q}: {body}");
+        answers.push(body["understood"]["at_least"].clone());
+    }
+    assert_eq!(answers[0], answers[1]);
+    // The owner's manager may read it, and a typo finds it.
+    let (_, body) = send(
+        manager
+            .get(app.url("/api/v1/search"))
+            .query(&[("q", "quixoticca ")]),
+    )
+    .await;
+    assert!(body["total"].as_u64().unwrap() >= 1, "{body}");
+}
