@@ -11,9 +11,9 @@
 //!   experience write-ups;
 //! - a trainer creates, edits and publishes playbooks and courses;
 //! - a manager sees every account's figures and case reviews, sets tier overrides, approves,
-//!   and reads the analytics;
-//! - an admin does what a manager does, and manages users, imports, the tier model, reindexing
-//!   and backups.
+//!   reads the analytics, and imports last quarter's CRM export;
+//! - an admin does what a manager does, and manages users, the tier model, reindexing and
+//!   backups.
 //!
 //! Drafts are visible to their owner (author) and to those who approve them (managers, admins).
 
@@ -107,8 +107,9 @@ pub fn can_see_analytics(p: &Principal) -> bool {
 }
 
 /// Import accounts (CSV).
+/// Import accounts (a CRM export): managers, who own the customer base, and admins.
 pub fn can_import_accounts(p: &Principal) -> bool {
-    p.role == Role::Admin
+    matches!(p.role, Role::Manager | Role::Admin)
 }
 
 /// Read or change the tier model (changing it recomputes every tier).
@@ -370,11 +371,18 @@ mod tests {
     fn administration_is_for_admins() {
         for role in [Role::Rep, Role::Trainer, Role::Manager] {
             assert!(!can_manage_users(&p(role)));
-            assert!(!can_import_accounts(&p(role)));
             assert!(!can_change_tier_model(&p(role)));
             assert!(!can_operate(&p(role)));
         }
         assert!(can_manage_users(&p(Role::Admin)));
+    }
+
+    #[test]
+    fn managers_and_admins_import_accounts_reps_and_trainers_do_not() {
+        assert!(!can_import_accounts(&p(Role::Rep)));
+        assert!(!can_import_accounts(&p(Role::Trainer)));
+        assert!(can_import_accounts(&p(Role::Manager)));
+        assert!(can_import_accounts(&p(Role::Admin)));
     }
 
     #[test]

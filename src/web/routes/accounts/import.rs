@@ -52,6 +52,7 @@ fn require_csv(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
+/// `POST /api/v1/accounts/import` (managers and admins).
 #[utoipa::path(
     post,
     path = "/api/v1/accounts/import",
@@ -76,7 +77,7 @@ pub async fn import_accounts(
         policy::can_import_accounts(&principal),
         &principal,
         "importing accounts",
-        "admins",
+        "managers and admins",
     )?;
     require_csv(&req)?;
     let _slot = state
