@@ -438,21 +438,23 @@ impl SearchIndex {
                 &mut present,
                 &visible,
             )?;
+            let mut with_every_word = None;
             let relaxed = relax(&present, !corrected, |k| {
                 let query = prefer(restrict(Some(ranked(&terms, k))));
                 let page = self
                     .run(&searcher, &*query, request)
                     .map_err(tantivy_error)?;
+                if k == terms.len() {
+                    // Every word, once its typos were forgiven.
+                    with_every_word = Some(page.total);
+                }
                 Ok((page.total, page))
             })?;
             if let Some((k, relaxed)) = relaxed {
                 at_least = k;
                 page = relaxed;
-                if at_least == terms.len() {
-                    // Every word matched once its typos were forgiven.
-                    matched_all = page.total;
-                }
             }
+            matched_all = with_every_word.unwrap_or(matched_all);
         }
         let (total, top_docs, facet_fruit) = (page.total, page.top_docs, page.facets);
         let missing = match at_least < terms.len() || matched_all < total {
@@ -494,7 +496,7 @@ impl SearchIndex {
                 true => request
                     .vocabulary
                     .as_ref()
-                    .and_then(|v| v.suggest(&request.text)),
+                    .and_then(|v| v.suggest(&request.text, &mut analyzer)),
                 false => None,
             },
             related: Vec::new(),
@@ -526,17 +528,25 @@ impl SearchIndex {
         let f = &self.fields;
         let mut analyzer = self.analyzer.clone();
         let mut corrected = false;
+        let mut looked_up = 0;
         for (i, term) in understood.terms.iter().enumerate() {
-            let typed = &term.alternatives[0];
+            let Some(typed) = term.alternatives.first().filter(|a| a.text == term.text) else {
+                continue;
+            };
             let single = typed.groups.len() == 1 && typed.groups[0].len() == 1;
             let letters = typed.text.chars().filter(char::is_ascii_alphabetic).count();
             if present[i] || term.phrase || !single || letters != typed.text.chars().count() {
                 continue;
             }
+            // A few words per query: each look-up reads a slice of the dictionary.
+            if looked_up == MAX_CORRECTED_WORDS {
+                break;
+            }
+            looked_up += 1;
             // The library's own word a typo away, read as a query of its own so that its
             // synonyms come too (`negotation` → negotiation → 商务谈判 …), weighted as a typo.
             let mut lenient = term.clone();
-            if let Some(word) = vocabulary.and_then(|v| v.suggest(&typed.text)) {
+            if let Some(word) = vocabulary.and_then(|v| v.suggest(&typed.text, &mut analyzer)) {
                 let fixed = understand(&word, vocabulary, &mut analyzer);
                 for alternative in fixed.terms.into_iter().flat_map(|t| t.alternatives) {
                     lenient.alternatives.push(Alternative {
@@ -549,7 +559,24 @@ impl SearchIndex {
             // and its stem: `negotation` stems to `negot`, where two edits would reach `next`.
             let token = &typed.groups[0][0].1;
             let edits = allowed_edits(letters.min(token.chars().count()));
-            let fixes = corrections(searcher, &[f.title, f.body], token, edits)?;
+            let mut fixes = Vec::new();
+            for (candidate, distance) in corrections(searcher, &[f.title, f.body], token, edits)? {
+                let query = TermQuery::new(
+                    Term::from_field_text(f.body, &candidate),
+                    IndexRecordOption::Basic,
+                );
+                let in_title = TermQuery::new(
+                    Term::from_field_text(f.title, &candidate),
+                    IndexRecordOption::Basic,
+                );
+                // Only words a reader can see count: hidden items must not steer the answer.
+                if visible(&query)? || visible(&in_title)? {
+                    fixes.push((candidate, distance));
+                }
+                if fixes.len() == MAX_CORRECTIONS {
+                    break;
+                }
+            }
             if !fixes.is_empty() || lenient.alternatives.len() > term.alternatives.len() {
                 terms[i] = term_query(&lenient, f, &fixes);
                 present[i] = visible(&*terms[i])?;
@@ -608,6 +635,12 @@ impl SearchIndex {
         )))
     }
 }
+
+/// Most words of one query looked up for typos.
+const MAX_CORRECTED_WORDS: usize = 3;
+
+/// Most corrections of one word: more would let a short stem reach common words.
+const MAX_CORRECTIONS: usize = 2;
 
 /// A search pass's error as tantivy's, inside the relaxing loop.
 fn tantivy_error(error: SearchError) -> tantivy::TantivyError {

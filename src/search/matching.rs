@@ -21,11 +21,12 @@ const MATCH_BONUS: f32 = 1_000.0;
 /// through its synonyms: below a matched term, above relevance.
 pub const LANGUAGE_BONUS: f32 = 100.0;
 
-/// Relaxes a search of `terms` terms of which `present[i]` says whether term `i` matches
-/// anything at all, and whether the search with every term has run (`all_ran`): runs
-/// `search(at_least)` for fewer and fewer terms, from as many as are present, until it finds a
-/// page (`RELAX_BELOW`) or reaches one term. Answers the last `at_least` and what its search
-/// gave; `None` when no term matches anything.
+/// Relaxes a search of `present.len()` terms, of which `present[i]` says whether term `i`
+/// matches anything the searcher may see, and whether the search with every term has run
+/// (`all_ran`): finds the most terms `k` for which `search(k)` gives a page (`RELAX_BELOW`),
+/// from as many as are present down to one, by halving (a query of many words costs a few
+/// passes, not one per word). Answers `k` and what its search gave; `None` when no term
+/// matches anything.
 pub fn relax<T>(
     present: &[bool],
     all_ran: bool,
@@ -38,14 +39,29 @@ pub fn relax<T>(
     let start = match all_ran && usable == present.len() {
         true => usable - 1,
         false => usable,
-    };
-    let mut at_least = start.max(1);
-    loop {
-        let (found, result) = search(at_least)?;
-        if found >= RELAX_BELOW || at_least == 1 {
-            return Ok(Some((at_least, result)));
+    }
+    .max(1);
+    let (found, result) = search(start)?;
+    if found >= RELAX_BELOW || start == 1 {
+        return Ok(Some((start, result)));
+    }
+    // `start` finds too few; fewer terms find at least as many. Search (lo, hi] for the
+    // largest k that finds a page; one term is the floor.
+    let (mut lo, mut hi) = (0, start - 1);
+    let mut best: Option<(usize, T)> = None;
+    while lo < hi {
+        let k = lo + (hi - lo).div_ceil(2);
+        let (found, result) = search(k)?;
+        if found >= RELAX_BELOW {
+            best = Some((k, result));
+            lo = k;
+        } else {
+            hi = k - 1;
         }
-        at_least -= 1;
+    }
+    match best {
+        Some(best) => Ok(Some(best)),
+        None => search(1).map(|(_, result)| Some((1, result))),
     }
 }
 
@@ -132,11 +148,26 @@ mod tests {
         let mut asked = Vec::new();
         let (at_least, found) = relax(&[true; 4], true, |k| {
             asked.push(k);
-            Ok((if k == 3 { 4 } else { 12 }, k))
+            Ok((if k >= 3 { 4 } else { 12 }, k))
         })
         .unwrap()
         .expect("relaxed");
-        assert_eq!((at_least, found, asked), (2, 2, vec![3, 2]));
+        assert_eq!((at_least, found), (2, 2));
+        assert_eq!(asked[0], 3);
+    }
+
+    #[test]
+    fn many_words_cost_a_few_passes_not_one_per_word() {
+        // 40 words; a page only with at most 5 of them.
+        let mut passes = 0;
+        let (at_least, _) = relax(&[true; 40], true, |k| {
+            passes += 1;
+            Ok((if k <= 5 { 10 } else { 3 }, ()))
+        })
+        .unwrap()
+        .expect("relaxed");
+        assert_eq!(at_least, 5);
+        assert!(passes <= 8, "{passes} passes");
     }
 
     #[test]

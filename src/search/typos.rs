@@ -6,8 +6,8 @@
 use tantivy::schema::Field;
 use tantivy::Searcher;
 
-/// Most corrections kept for one word: more would let a short stem reach common words.
-const MAX_CORRECTIONS: usize = 2;
+/// Most candidates listed for one word; the caller keeps the first few a reader can see.
+const MAX_CANDIDATES: usize = 16;
 
 /// The edits allowed for a typed Latin word of `letters` letters (none below five).
 pub fn allowed_edits(letters: usize) -> u8 {
@@ -20,7 +20,8 @@ pub fn allowed_edits(letters: usize) -> u8 {
 
 /// Indexed terms of `fields` within `max` edits of `token` (sharing its first letter, as
 /// typos at the start of a word are rare and the dictionary is read by that letter): the
-/// closest first, then those sharing the longest start with `token`, then the most common.
+/// closest first, then those sharing the longest start with `token`. Not by how many items
+/// hold them: those counts include items the searcher may not see.
 pub fn corrections(
     searcher: &Searcher,
     fields: &[Field],
@@ -35,7 +36,7 @@ pub fn corrections(
     }
     let from = first.to_string();
     let to = ((first as u8) + 1) as char;
-    let mut found: Vec<(String, u8, u32)> = Vec::new();
+    let mut found: Vec<(String, u8)> = Vec::new();
     for reader in searcher.segment_readers() {
         for &field in fields {
             let index = reader.inverted_index(field)?;
@@ -53,10 +54,8 @@ pub fn corrections(
                     continue;
                 }
                 if let Some(distance) = bounded_distance(token, candidate, max) {
-                    let freq = stream.value().doc_freq;
-                    match found.iter_mut().find(|(c, _, _)| c == candidate) {
-                        Some(seen) => seen.2 += freq,
-                        None => found.push((candidate.to_owned(), distance, freq)),
+                    if !found.iter().any(|(c, _)| c == candidate) {
+                        found.push((candidate.to_owned(), distance));
                     }
                 }
             }
@@ -72,16 +71,18 @@ pub fn corrections(
     found.sort_by(|a, b| {
         a.1.cmp(&b.1)
             .then(shared(&b.0).cmp(&shared(&a.0)))
-            .then(b.2.cmp(&a.2))
             .then(a.0.cmp(&b.0))
     });
-    found.truncate(MAX_CORRECTIONS);
-    Ok(found.into_iter().map(|(c, d, _)| (c, d)).collect())
+    found.truncate(MAX_CANDIDATES);
+    Ok(found)
 }
 
 /// The Damerau–Levenshtein distance (adjacent swaps count one) of `a` and `b` if it is at most
 /// `max`, in time linear in the words' length for a small `max`.
 pub fn bounded_distance(a: &str, b: &str, max: u8) -> Option<u8> {
+    if a.chars().count().abs_diff(b.chars().count()) > usize::from(max) {
+        return None;
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let max = max as usize;

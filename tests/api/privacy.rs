@@ -763,3 +763,30 @@ async fn a_misspelt_word_only_a_hidden_review_holds_is_answered_like_a_made_up_w
     .await;
     assert!(body["total"].as_u64().unwrap() >= 1, "{body}");
 }
+
+#[tokio::test]
+async fn drafts_never_steer_the_typo_corrections_a_reader_gets() {
+    let mut app = spawn_app().await;
+    // Drafts (unpublished, so hidden from readers) full of words a typo away from the stem of
+    // "comitments" and closer to it than "commit", the word a published item holds (in its
+    // body only, so no "did you mean" brings it).
+    for n in 0..4 {
+        let (status, body) = send(app.client.post(app.url("/api/v1/content")).json(&json!({
+            "kind": "playbook",
+            "title": format!("草稿 {n}"),
+            "body": "comia comib comia comib",
+        })))
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    app.sign_in_as("reader", "rep").await;
+    let (_, body) = app.search(&[("q", "comitments ")]).await;
+    let ids: Vec<&str> = body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"strategic-routine-visit-en"), "{body}");
+    assert_eq!(body["matched_all"], body["total"], "{body}");
+}

@@ -199,3 +199,40 @@ async fn a_broken_synonyms_file_is_reported_by_check_and_the_built_in_groups_ser
     let (_, body) = app.search(&[("q", "太贵")]).await;
     assert!(!ids(&body).contains(&"major-negotiation"), "{body}");
 }
+
+#[tokio::test]
+async fn items_with_every_word_once_a_typo_is_forgiven_count_as_full_matches_after_relaxing() {
+    let content = copy_fixture_content();
+    for n in 0..3 {
+        write_file(
+            content.path(),
+            &format!("playbooks/both-{n}.md"),
+            &format!("---\nid: both-{n}\nkind: playbook\ntitle: 展会谈判 {n}\n---\n展会上的 negotiation 要点。\n"),
+        );
+    }
+    for n in 0..12 {
+        write_file(
+            content.path(),
+            &format!("playbooks/expo-{n}.md"),
+            &format!(
+                "---\nid: expo-{n}\nkind: playbook\ntitle: 展会跟进 {n}\n---\n展会之后的跟进。\n"
+            ),
+        );
+    }
+    let data = tempfile::tempdir().expect("temp dir");
+    let app = spawn_app_with(data.path(), content.path()).await;
+    let (_, body) = app
+        .search(&[("q", "展会 negotation "), ("limit", "50")])
+        .await;
+    assert_eq!(body["matched_all"], 3, "{body}");
+    assert!(body["total"].as_u64().unwrap() >= 15, "{body}");
+    let hits = body["hits"].as_array().unwrap();
+    assert!(
+        hits[..3].iter().all(|h| h.get("missing").is_none()),
+        "{body}"
+    );
+    assert!(
+        hits[3..].iter().all(|h| h.get("missing").is_some()),
+        "{body}"
+    );
+}

@@ -161,6 +161,8 @@ pub struct QueryVocabulary {
     /// Latin words of five letters or more the library uses (titles, tags, synonyms), lower
     /// case, sorted: what "did you mean" proposes.
     latin_words: Vec<String>,
+    /// Their stems: a word whose stem is here is known in another form (`objections`).
+    latin_stems: std::collections::HashSet<String>,
 }
 
 impl QueryVocabulary {
@@ -217,18 +219,24 @@ impl QueryVocabulary {
                 }
             }
         }
+        let latin_stems = latin_words
+            .iter()
+            .filter_map(|w| stem(&mut analyzer, w))
+            .collect();
         QueryVocabulary {
             source: synonyms.clone(),
             han,
             latin,
             pinyin,
             latin_words: latin_words.into_iter().collect(),
+            latin_stems,
         }
     }
 
-    /// "Did you mean": `raw` with each Latin word the library does not use replaced by the
-    /// closest one it does (within the edits a typo may make); `None` when nothing changes.
-    pub fn suggest(&self, raw: &str) -> Option<String> {
+    /// "Did you mean": `raw` with each Latin word the library does not use in any form replaced
+    /// by the closest one it does (within the edits a typo may make); `None` when nothing
+    /// changes.
+    pub fn suggest(&self, raw: &str, analyzer: &mut TextAnalyzer) -> Option<String> {
         let mut changed = false;
         let words: Vec<String> = raw
             .split_whitespace()
@@ -238,6 +246,7 @@ impl QueryVocabulary {
                 if edits == 0
                     || !lower.chars().all(|c| c.is_ascii_lowercase())
                     || self.latin_words.binary_search(&lower).is_ok()
+                    || stem(analyzer, &lower).is_some_and(|s| self.latin_stems.contains(&s))
                 {
                     return word.to_owned();
                 }
@@ -316,12 +325,8 @@ pub fn understand(
         }
     }
     let order_of = |byte: usize| -> usize {
-        let clause = clause_at
-            .iter()
-            .rev()
-            .find(|(start, _)| *start <= byte)
-            .map(|(_, c)| *c)
-            .unwrap_or(0);
+        let after = clause_at.partition_point(|(start, _)| *start <= byte);
+        let clause = after.checked_sub(1).map_or(0, |i| clause_at[i].1);
         clause * 1_000_000 + byte
     };
     let typing_last = parsed.last_is_prefix;
@@ -374,17 +379,24 @@ pub fn understand(
     }
     let byte_of = |c: usize| chars.get(c).map(|(b, _)| *b).unwrap_or(plain.len());
     for (start, end, group) in &concepts {
-        let typed = plain[byte_of(*start)..byte_of(*end)].to_owned();
+        let (start, end, group) = (*start, *end, *group);
+        let typed = plain[byte_of(start)..byte_of(end)].to_owned();
         let vocabulary = vocabulary.expect("concepts come from a vocabulary");
         let mut alternatives = vec![alternative(analyzer, &typed, 1.0)];
-        for entry in &vocabulary.source.groups[*group] {
+        for entry in &vocabulary.source.groups[group] {
             if fold(entry) != fold(&typed) {
                 alternatives.push(alternative(analyzer, entry, ALTERNATIVE_WEIGHT));
             }
         }
+        // An entry of only stop words (和, 与) analyses to nothing: a concept of nothing would
+        // match nothing, so its characters go back to the words.
         alternatives.retain(|a| !a.groups.is_empty());
+        if alternatives.is_empty() {
+            taken[start..end].iter_mut().for_each(|t| *t = false);
+            continue;
+        }
         terms.push((
-            order_of(byte_of(*start)),
+            order_of(byte_of(start)),
             QueryTerm {
                 text: typed,
                 alternatives,
@@ -491,10 +503,10 @@ fn word_terms_of(
         let (position, token) = token;
         let is_particle = drop_particles
             && (ZH_PARTICLES.contains(&token.as_str())
+                // The `s` of "customer's", the `t` of a contraction not in the list.
                 || (token.len() == 1
                     && token.chars().all(|c| c.is_ascii_alphabetic())
-                    && text[to..].chars().next().is_none_or(|c| !is_han(c))
-                    && text[..from].chars().next_back().is_none_or(|c| !is_han(c))));
+                    && text[..from].ends_with(['\'', '’'])));
         if is_particle {
             dropped.push(token);
             continue;
@@ -522,19 +534,32 @@ fn word_terms_of(
 
 /// Removes question words from `text` (replaced by spaces), recording each in `dropped`.
 fn drop_question_words(text: &mut String, dropped: &mut Vec<String>) {
-    // One pass over the text, trying the longest question word first at each character.
+    // One pass over the folded text (怎麼辦 reads as 怎么办), trying the longest question word
+    // first at each character; folding keeps one character per character, so a match is
+    // replaced in the text as typed, byte for byte.
+    static WORDS: std::sync::LazyLock<Vec<Vec<char>>> = std::sync::LazyLock::new(|| {
+        ZH_QUESTION_WORDS
+            .iter()
+            .map(|w| w.chars().collect())
+            .collect()
+    });
+    let typed: Vec<char> = text.chars().collect();
+    let folded: Vec<char> = fold(text).chars().collect();
     let mut kept = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(c) = rest.chars().next() {
-        match ZH_QUESTION_WORDS.iter().find(|w| rest.starts_with(**w)) {
+    let mut i = 0;
+    while i < typed.len() {
+        match WORDS.iter().find(|w| folded[i..].starts_with(w)) {
             Some(word) => {
-                dropped.push((*word).to_owned());
-                kept.push_str(&" ".repeat(word.len()));
-                rest = &rest[word.len()..];
+                let span = &typed[i..i + word.len()];
+                dropped.push(span.iter().collect());
+                for c in span {
+                    kept.push_str(&" ".repeat(c.len_utf8()));
+                }
+                i += word.len();
             }
             None => {
-                kept.push(c);
-                rest = &rest[c.len_utf8()..];
+                kept.push(typed[i]);
+                i += 1;
             }
         }
     }
@@ -567,6 +592,13 @@ fn alternative(analyzer: &mut TextAnalyzer, text: &str, weight: f32) -> Alternat
         groups: crate::search::query::analyse(analyzer, text),
         weight,
     }
+}
+
+/// The stem of one Latin word (`objections` → `object`), as the analyser indexes it.
+fn stem(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
+    let mut stream = analyzer.token_stream(word);
+    let token = stream.next()?.text.clone();
+    stream.next().is_none().then_some(token)
 }
 
 /// Tokens of `text` as `(byte from, byte to, token)`.

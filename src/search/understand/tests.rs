@@ -100,6 +100,21 @@ fn the_word_being_typed_matches_as_a_prefix_and_traditional_text_finds_simplifie
 }
 
 #[test]
+fn traditional_question_words_are_dropped_and_a_stop_word_synonym_is_left_to_the_words() {
+    let u = read("客戶嫌貴怎麼辦");
+    assert_eq!(u.dropped, ["怎麼辦"]);
+    assert_eq!(texts(&u), ["客戶", "嫌貴"]);
+    let synonyms = Synonyms::parse("groups:\n  - [和, 与]\n").unwrap();
+    let vocabulary = QueryVocabulary::new(&synonyms, []);
+    let u = understand("客户和渠道", Some(&vocabulary), &mut query_analyzer());
+    assert!(u.terms.iter().all(|t| !t.alternatives.is_empty()), "{u:?}");
+    assert!(!u.terms.is_empty());
+    // A lone letter stays a word ("plan B"); the `s` of a possessive goes.
+    assert_eq!(texts(&read("plan B")), ["plan", "B"]);
+    assert!(!texts(&read("customer's needs")).contains(&"s"));
+}
+
+#[test]
 fn words_next_to_each_other_stay_separate_terms_across_spaces_but_one_term_within_a_word() {
     assert_eq!(texts(&read("VIP客户")), ["VIP客户"]);
     assert_eq!(texts(&read("展会 线索")).len(), 2);
@@ -112,11 +127,15 @@ fn did_you_mean_replaces_only_words_the_library_does_not_use() {
         ["回款催收"],
         ["Negotiation playbook", "Loyalty and retention"],
     );
+    let mut analyzer = query_analyzer();
+    let mut suggest = |q: &str| vocabulary.suggest(q, &mut analyzer);
     assert_eq!(
-        vocabulary.suggest("negotation tips").as_deref(),
+        suggest("negotation tips").as_deref(),
         Some("negotiation tips")
     );
-    assert_eq!(vocabulary.suggest("loyality").as_deref(), Some("loyalty"));
-    assert_eq!(vocabulary.suggest("negotiation"), None);
-    assert_eq!(vocabulary.suggest("回款"), None);
+    assert_eq!(suggest("loyality").as_deref(), Some("loyalty"));
+    assert_eq!(suggest("negotiation"), None);
+    assert_eq!(suggest("回款"), None);
+    // Another form of a word the library uses is no typo.
+    assert_eq!(suggest("negotiations playbooks"), None);
 }
