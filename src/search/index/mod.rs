@@ -5,6 +5,13 @@
 //! number up to which the index is complete. That number is how the index catches up after a
 //! crash (see `crate::app::indexer`).
 
+mod similar;
+mod snippets;
+
+pub use similar::SimilarRequest;
+pub use snippets::escape_html;
+use snippets::{leading_chars, Snippets, SNIPPET_CHARS};
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -13,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Schema, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
@@ -28,7 +34,7 @@ use crate::search::query::TYPO_WEIGHT;
 use crate::search::query::{all_of, term_query, with_filters};
 use crate::search::schema::{self, build_schema, Fields, SCHEMA_VERSION};
 use crate::search::tokenizer::is_han;
-use crate::search::tokenizer::{query_analyzer, register_tokenizers, snippet_analyzer};
+use crate::search::tokenizer::{query_analyzer, register_tokenizers};
 use crate::search::typos::{allowed_edits, corrections};
 use crate::search::understand::{
     understand, Alternative, QueryExplain, QueryVocabulary, Understood,
@@ -36,8 +42,6 @@ use crate::search::understand::{
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
-/// Characters of body text in a snippet.
-const SNIPPET_CHARS: usize = 160;
 /// How many values of each facet are returned.
 const FACET_SIZE: usize = 40;
 /// The keyword fields counted as facets.
@@ -680,74 +684,7 @@ impl Drop for Running<'_> {
     }
 }
 
-/// Related items: `filters` must hold, and items sharing more words with `context` (an
-/// account's industry, its recent reviews…) rank higher. Only items `visibility` allows are
-/// returned.
-pub struct SimilarRequest<'a> {
-    pub filters: Filters,
-    pub visibility: &'a Visibility,
-    pub context: &'a str,
-    /// Items about this account are left out (the caller lists them first on their own).
-    pub exclude_account: Option<&'a str>,
-    pub limit: usize,
-}
-
 impl SearchIndex {
-    /// Items matching the filters, ranked by how many context words they share (BM25).
-    pub fn similar(&self, request: &SimilarRequest<'_>) -> Result<Vec<Hit>, SearchError> {
-        let f = &self.fields;
-        let mut analyzer = self.analyzer.clone();
-        let mut words: Vec<String> = Vec::new();
-        let mut stream = analyzer.token_stream(request.context);
-        while let Some(token) = stream.next() {
-            if token.text.chars().count() >= 2 && !words.contains(&token.text) && words.len() < 64 {
-                words.push(token.text.clone());
-            }
-        }
-        let should: Vec<(Occur, Box<dyn Query>)> = words
-            .iter()
-            .flat_map(|word| {
-                [f.title, f.body].map(|field| {
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(
-                        Term::from_field_text(field, word),
-                        IndexRecordOption::WithFreqs,
-                    ));
-                    (Occur::Should, q)
-                })
-            })
-            .collect();
-        let context_query: Option<Box<dyn Query>> =
-            (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>);
-        let filters = self.filter_terms(&request.filters);
-        let restrict = self.visible_only(with_filters(None, filters), request.visibility);
-        let mut clauses = vec![(Occur::Must, restrict)];
-        if let Some(context) = &context_query {
-            clauses.push((Occur::Should, context.box_clone()));
-        }
-        if let Some(account) = request.exclude_account {
-            clauses.push((
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.account, account),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(request.limit.max(1)))?;
-        let generator = match &context_query {
-            Some(q) => Some(Snippets::create(&searcher, &**q, f.body)?),
-            None => None,
-        };
-        top.into_iter()
-            .map(|(score, address)| {
-                let document: TantivyDocument = searcher.doc(address)?;
-                Ok(self.hit(&document, score, generator.as_ref()))
-            })
-            .collect()
-    }
-
     /// `query` restricted to what `visibility` allows.
     fn visible_only(&self, query: Box<dyn Query>, visibility: &Visibility) -> Box<dyn Query> {
         let f = &self.fields;
@@ -866,116 +803,6 @@ fn all_texts(document: &TantivyDocument, field: tantivy::schema::Field) -> Vec<S
         .get_all(field)
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect()
-}
-
-fn leading_chars(text: &str, n: usize) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(n) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
-}
-
-/// Escapes text for HTML (element content and attribute values).
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Highlighted snippets of the body for one query. tantivy's `SnippetGenerator` tokenises the
-/// text it is given, and with the index analyser (jieba) that was most of a search's time. So
-/// the first try uses the cheap highlighting analyser (`tokenizer::snippet_analyzer`: Han
-/// bigrams, which is what query words become) on a window of the body around the first literal
-/// occurrence of the query's rarest term — where tantivy's best fragment, the one with the
-/// rarest terms, almost always is. When that highlights nothing (a one-character word, a
-/// Traditional spelling, a full-width letter), the whole body goes through the index analyser,
-/// as before.
-struct Snippets {
-    fast: SnippetGenerator,
-    exact: SnippetGenerator,
-    /// The query's terms in this field, rarest first.
-    terms: Vec<String>,
-}
-
-/// Bytes of body kept before and after the first literal match (about 80 and 320 Chinese
-/// characters: room for tantivy to pick the best 160-character fragment near it).
-const WINDOW_BEFORE: usize = 240;
-const WINDOW_AFTER: usize = 960;
-
-impl Snippets {
-    fn create(
-        searcher: &tantivy::Searcher,
-        query: &dyn Query,
-        field: tantivy::schema::Field,
-    ) -> Result<Snippets, SearchError> {
-        let mut exact = SnippetGenerator::create(searcher, query, field)?;
-        exact.set_max_num_chars(SNIPPET_CHARS);
-        let mut found = Vec::new();
-        query.query_terms(&mut |term, _| {
-            if term.field() == field {
-                found.push(term.clone());
-            }
-        });
-        let mut terms = Vec::with_capacity(found.len());
-        for term in found {
-            if let Some(text) = term.value().as_str() {
-                terms.push((searcher.doc_freq(&term)?, text.to_owned()));
-            }
-        }
-        terms.sort();
-        terms.dedup();
-        // The weights `SnippetGenerator::create` gives: rarer terms make a better fragment.
-        let weights = terms
-            .iter()
-            .filter(|(doc_freq, _)| *doc_freq > 0)
-            .map(|(doc_freq, text)| (text.clone(), 1.0 / (1.0 + *doc_freq as f32)))
-            .collect();
-        Ok(Snippets {
-            fast: SnippetGenerator::new(weights, snippet_analyzer(), field, SNIPPET_CHARS),
-            exact,
-            terms: terms.into_iter().map(|(_, text)| text).collect(),
-        })
-    }
-
-    /// The snippet as HTML (escaped text, `<mark>` around matches), or `None` without a match.
-    fn html(&self, body: &str) -> Option<String> {
-        let mut snippet = self.fast.snippet(self.window(body));
-        if snippet.is_empty() {
-            snippet = self.exact.snippet(body);
-        }
-        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-        (!snippet.is_empty()).then(|| snippet.to_html())
-    }
-
-    fn window<'a>(&self, body: &'a str) -> &'a str {
-        if body.len() <= WINDOW_BEFORE + WINDOW_AFTER {
-            return body;
-        }
-        // ASCII lower-casing keeps byte offsets; terms are lower-case already.
-        let lower = body.to_ascii_lowercase();
-        let Some(first) = self.terms.iter().find_map(|t| lower.find(t.as_str())) else {
-            return body;
-        };
-        let mut start = first.saturating_sub(WINDOW_BEFORE);
-        while !body.is_char_boundary(start) {
-            start -= 1;
-        }
-        let mut end = (first + WINDOW_AFTER).min(body.len());
-        while !body.is_char_boundary(end) {
-            end += 1;
-        }
-        &body[start..end]
-    }
 }
 
 #[cfg(test)]
