@@ -151,13 +151,15 @@ impl Understood {
 /// The synonym groups and the pinyin of the library's words, prepared for reading queries.
 #[derive(Debug)]
 pub struct QueryVocabulary {
-    source: Synonyms,
+    /// Each synonym group's entries as alternatives, analysed once here rather than per query
+    /// (entries of only stop words, which analyse to nothing, are left out).
+    groups: Vec<Vec<Alternative>>,
     /// Entries with Han characters, folded, with their group; longest first.
     han: Vec<(Vec<char>, usize)>,
     /// Latin entries as analysed tokens, with their group; most tokens first.
     latin: Vec<(Vec<String>, usize)>,
-    /// Plain pinyin (no tones, no spaces) → the library's words that read so.
-    pinyin: HashMap<String, Vec<String>>,
+    /// Plain pinyin (no tones, no spaces) → the library's words that read so, analysed.
+    pinyin: HashMap<String, Vec<Alternative>>,
     /// Latin words of five letters or more the library uses (titles, tags, synonyms), lower
     /// case, sorted: what "did you mean" proposes.
     latin_words: Vec<String>,
@@ -179,6 +181,17 @@ impl QueryVocabulary {
         titles: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let mut analyzer = query_analyzer();
+        let groups = synonyms
+            .groups
+            .iter()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|entry| alternative(&mut analyzer, entry, ALTERNATIVE_WEIGHT))
+                    .filter(|a| !a.groups.is_empty())
+                    .collect()
+            })
+            .collect();
         let mut han = Vec::new();
         let mut latin = Vec::new();
         for (group, entries) in synonyms.groups.iter().enumerate() {
@@ -198,7 +211,7 @@ impl QueryVocabulary {
         }
         han.sort_by_key(|(entry, _)| std::cmp::Reverse(entry.len()));
         latin.sort_by_key(|(tokens, _)| std::cmp::Reverse(tokens.len()));
-        let mut pinyin: HashMap<String, Vec<String>> = HashMap::new();
+        let mut pinyin: HashMap<String, Vec<Alternative>> = HashMap::new();
         let mut latin_words = std::collections::BTreeSet::new();
         let han_entries = synonyms.groups.iter().flatten().map(String::as_str);
         let words: Vec<&str> = words.into_iter().chain(han_entries).collect();
@@ -213,8 +226,11 @@ impl QueryVocabulary {
             for prefix in han_prefixes(word) {
                 if let Some(key) = plain_pinyin(&prefix) {
                     let known = pinyin.entry(key).or_default();
-                    if !known.contains(&prefix) && known.len() < 4 {
-                        known.push(prefix);
+                    if known.len() < 4 && !known.iter().any(|a| a.text == prefix) {
+                        let word = alternative(&mut analyzer, &prefix, ALTERNATIVE_WEIGHT);
+                        if !word.groups.is_empty() {
+                            known.push(word);
+                        }
                     }
                 }
             }
@@ -224,7 +240,7 @@ impl QueryVocabulary {
             .filter_map(|w| stem(&mut analyzer, w))
             .collect();
         QueryVocabulary {
-            source: synonyms.clone(),
+            groups,
             han,
             latin,
             pinyin,
@@ -274,11 +290,6 @@ impl QueryVocabulary {
             })
             .collect();
         changed.then(|| words.join(" "))
-    }
-
-    /// The synonyms this was built from.
-    pub fn synonyms(&self) -> &Synonyms {
-        &self.source
     }
 }
 
@@ -383,11 +394,13 @@ pub fn understand(
         let typed = plain[byte_of(start)..byte_of(end)].to_owned();
         let vocabulary = vocabulary.expect("concepts come from a vocabulary");
         let mut alternatives = vec![alternative(analyzer, &typed, 1.0)];
-        for entry in &vocabulary.source.groups[group] {
-            if fold(entry) != fold(&typed) {
-                alternatives.push(alternative(analyzer, entry, ALTERNATIVE_WEIGHT));
-            }
-        }
+        let typed_folded = fold(&typed);
+        alternatives.extend(
+            vocabulary.groups[group]
+                .iter()
+                .filter(|entry| fold(&entry.text) != typed_folded)
+                .cloned(),
+        );
         // An entry of only stop words (和, 与) analyses to nothing: a concept of nothing would
         // match nothing, so its characters go back to the words.
         alternatives.retain(|a| !a.groups.is_empty());
@@ -418,7 +431,7 @@ pub fn understand(
         .collect();
     let mut dropped = Vec::new();
     drop_question_words(&mut rest, &mut dropped);
-    let mut word_terms = word_terms(analyzer, &rest, &mut dropped, vocabulary);
+    let mut word_terms = word_terms_of(analyzer, &rest, &mut dropped, vocabulary, true);
     if terms.is_empty() && word_terms.is_empty() && !dropped.is_empty() {
         // Only question words: search for them after all.
         dropped.clear();
@@ -445,16 +458,8 @@ pub fn understand(
     }
 }
 
-/// Terms of the words of `text` (byte offset of each term in `text`, the term).
-fn word_terms(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    dropped: &mut Vec<String>,
-    vocabulary: Option<&QueryVocabulary>,
-) -> Vec<(usize, QueryTerm)> {
-    word_terms_of(analyzer, text, dropped, vocabulary, true)
-}
-
+/// Terms of the words of `text` (byte offset of each term in `text`, the term); with
+/// `drop_particles`, particles standing alone are left out and recorded in `dropped`.
 fn word_terms_of(
     analyzer: &mut TextAnalyzer,
     text: &str,
@@ -479,13 +484,7 @@ fn word_terms_of(
             weight: 1.0,
         }];
         if let Some(words) = vocabulary.and_then(|v| pinyin_words(v, &typed)) {
-            for word in words {
-                let mut a = alternative(&mut query_analyzer(), word, ALTERNATIVE_WEIGHT);
-                a.text = word.clone();
-                if !a.groups.is_empty() {
-                    alternatives.push(a);
-                }
-            }
+            alternatives.extend(words.iter().cloned());
         }
         let pinyin = may_be_pinyin(&typed).then(|| typed.to_ascii_lowercase());
         terms.push((
@@ -656,7 +655,7 @@ fn prefix_letters(word: &str) -> Option<String> {
 }
 
 /// Chinese words the library uses whose pinyin is `word` (`huikuan` → 回款).
-fn pinyin_words<'v>(vocabulary: &'v QueryVocabulary, word: &str) -> Option<&'v Vec<String>> {
+fn pinyin_words<'v>(vocabulary: &'v QueryVocabulary, word: &str) -> Option<&'v Vec<Alternative>> {
     if !may_be_pinyin(word) {
         return None;
     }
