@@ -2,8 +2,6 @@
 //! versions and restore, stale items, case reviews on accounts found by search and the
 //! briefing, best practices cited both ways, course progress, and export → load round trips.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::briefing::app_with_accounts;
@@ -25,22 +23,6 @@ fn playbook(title: &str) -> Value {
         "tags": ["谈判"],
         "body": "## 步骤\n\n先摸清对方的采购预算，再报价。\n",
     })
-}
-
-/// Waits until a search by `client` for `q` finds `id` (the index follows the store within
-/// moments); returns whether it did.
-async fn found(app: &TestApp, client: &reqwest::Client, q: &str, id: &str) -> bool {
-    for _ in 0..50 {
-        let (_, body) = send(client.get(app.url("/api/v1/search")).query(&[("q", q)])).await;
-        if body["hits"]
-            .as_array()
-            .is_some_and(|hits| hits.iter().any(|h| h["id"] == id))
-        {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 #[tokio::test]
@@ -112,7 +94,7 @@ async fn a_playbook_goes_from_draft_through_review_to_published_and_can_be_sent_
 
     assert_eq!(send(rep.get(content(&id))).await.0, 200);
     assert!(
-        found(&app, &rep, "让步", &id).await,
+        app.finds(&rep, "让步", &id).await,
         "the rep finds the published playbook"
     );
 
@@ -301,11 +283,11 @@ async fn a_case_review_attached_to_an_account_is_found_by_search_and_leads_its_b
     assert_eq!(item["moves"].as_array().unwrap().len(), 2);
 
     assert!(
-        found(&app, &owner, "财务总监", &id).await,
+        app.finds(&owner, "财务总监", &id).await,
         "the owner finds it"
     );
     assert!(
-        !found(&app, &other, "财务总监", &id).await,
+        !app.finds(&other, "财务总监", &id).await,
         "another rep does not"
     );
     let (_, briefing) =

@@ -227,6 +227,28 @@ impl TestApp {
         (status, response.json().await.expect("a JSON body"))
     }
 
+    /// Waits until a search by `client` for `q` finds `id` (the index follows the store within
+    /// moments); returns whether it did.
+    pub async fn finds(&self, client: &reqwest::Client, q: &str, id: &str) -> bool {
+        for _ in 0..50 {
+            let response = client
+                .get(self.url("/api/v1/search"))
+                .query(&[("q", q)])
+                .send()
+                .await
+                .expect("request");
+            let body: serde_json::Value = response.json().await.expect("a JSON body");
+            if body["hits"]
+                .as_array()
+                .is_some_and(|hits| hits.iter().any(|h| h["id"] == id))
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
         let status = response.status().as_u16();
         let body = response.json().await.expect("a JSON body");

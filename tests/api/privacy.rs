@@ -738,6 +738,9 @@ async fn a_misspelt_word_only_a_hidden_review_holds_is_answered_like_a_made_up_w
     ))
     .await;
     assert_eq!(status, 201, "{body}");
+    let review = body["id"].as_str().expect("the review's id").to_owned();
+    // The owner's manager may read it, and its word finds it once the index has it.
+    assert!(app.finds(&manager, "quixotica", &review).await, "{body}");
     // rep.b may not read the review: a typo of its word must neither find it, nor be
     // corrected towards it, nor be suggested — exactly as for a word that exists nowhere.
     let rep = app.client_as("rep.b", "rep").await;
@@ -754,14 +757,8 @@ async fn a_misspelt_word_only_a_hidden_review_holds_is_answered_like_a_made_up_w
         answers.push(body["understood"]["at_least"].clone());
     }
     assert_eq!(answers[0], answers[1]);
-    // The owner's manager may read it, and a typo finds it.
-    let (_, body) = send(
-        manager
-            .get(app.url("/api/v1/search"))
-            .query(&[("q", "quixoticca ")]),
-    )
-    .await;
-    assert!(body["total"].as_u64().unwrap() >= 1, "{body}");
+    // For the manager, the same typo finds it.
+    assert!(app.finds(&manager, "quixoticca ", &review).await);
 }
 
 #[tokio::test]
@@ -770,6 +767,7 @@ async fn drafts_never_steer_the_typo_corrections_a_reader_gets() {
     // Drafts (unpublished, so hidden from readers) full of words a typo away from the stem of
     // "comitments" and closer to it than "commit", the word a published item holds (in its
     // body only, so no "did you mean" brings it).
+    let mut drafts = Vec::new();
     for n in 0..4 {
         let (status, body) = send(app.client.post(app.url("/api/v1/content")).json(&json!({
             "kind": "playbook",
@@ -778,6 +776,11 @@ async fn drafts_never_steer_the_typo_corrections_a_reader_gets() {
         })))
         .await;
         assert_eq!(status, 201, "{body}");
+        drafts.push(body["id"].as_str().expect("the draft's id").to_owned());
+    }
+    // The drafts are in the index (their author finds them) before the reader asks.
+    for id in &drafts {
+        assert!(app.finds(&app.client, "comia", id).await, "{id}");
     }
     app.sign_in_as("reader", "rep").await;
     let (_, body) = app.search(&[("q", "comitments ")]).await;
