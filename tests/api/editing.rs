@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::briefing::app_with_accounts;
-use crate::helpers::{spawn_app, spawn_app_with, write_file, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, write_file};
 
 async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
     let response = request.send().await.expect("request");
