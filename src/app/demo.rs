@@ -281,7 +281,12 @@ mod tests {
         let mut revenue: Vec<i64> = read_accounts(csv.as_bytes())
             .unwrap()
             .filter_map(Result::ok)
-            .filter_map(|r| r.account.indicators.revenue.map(|m| m.minor() / 100))
+            .filter_map(|r| {
+                r.account
+                    .indicators
+                    .revenue
+                    .map(|m| m.units() / crate::domain::account::Money::PER_YUAN)
+            })
             .collect();
         revenue.sort_unstable();
         let median = revenue[revenue.len() / 2];
@@ -296,7 +301,7 @@ mod tests {
         let losses = read_accounts(csv.as_bytes())
             .unwrap()
             .filter_map(Result::ok)
-            .filter(|r| r.account.indicators.profit.is_some_and(|p| p.minor() < 0))
+            .filter(|r| r.account.indicators.profit.is_some_and(|p| p.units() < 0))
             .count();
         assert!(losses > 50, "{losses} loss-making accounts");
     }

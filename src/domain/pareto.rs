@@ -1,7 +1,9 @@
 //! The Pareto (80/20) picture of one indicator (DOMAIN.md §1) and the tier bands drawn on it.
 //!
-//! Pure and exact: values are integers (money in fen), every sum is `i128`; only shares, the Gini
-//! coefficient and curve points are `f64`, computed from the exact sums at the end.
+//! Pure and exact: values are integers (money in [`Money`](crate::domain::account::Money) units, ten-thousandths of a yuan),
+//! every sum is an `i128` ([`Decimal`] with the values' scale, so the API writes `2297200.8603`
+//! yuan); only shares, the Gini coefficient and curve points are `f64`, computed from the exact
+//! sums at the end.
 //!
 //! Shares and curve coordinates are **percent** (0–100).
 //!
@@ -12,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::account::Account;
+use crate::domain::account::{Account, Decimal};
 use crate::domain::tiering::{
     percent_count, Indicator, ModelError, ResolvedCut, ResolvedModel, TierAssignment, TierModel,
 };
@@ -26,16 +28,16 @@ pub struct CurvePoint {
 }
 
 /// Concentration figures for one indicator over N accounts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Pareto {
     /// Number of values.
     pub n: usize,
-    /// Exact sum (money in fen).
-    pub total: i128,
+    /// Exact sum (money in yuan, to four decimals).
+    pub total: Decimal,
     /// ceil(N × 20 %).
     pub top20_count: usize,
     /// Exact sum of the `top20_count` largest values.
-    pub top20_sum: i128,
+    pub top20_sum: Decimal,
     /// 100 × top20_sum / total; `None` when total ≤ 0.
     pub top20_share: Option<f64>,
     /// Fewest accounts, largest first, whose summed value reaches 80 % of the total (exact
@@ -48,14 +50,14 @@ pub struct Pareto {
     pub bottom10_count: usize,
     /// Exact sum of the `bottom10_count` smallest values; may be negative (DOMAIN.md §1: the
     /// bottom 10 % is often loss-making).
-    pub bottom10_sum: i128,
+    pub bottom10_sum: Decimal,
     /// Concentration curve from (0, 0) to (100, 100), at most 101 points: every account when
     /// N ≤ 100, otherwise the account counts nearest to each whole percent. Empty when total ≤ 0.
     pub curve: Vec<CurvePoint>,
 }
 
-/// Pareto figures for a list of integer values (order does not matter).
-pub fn pareto(values: &[i64]) -> Pareto {
+/// Pareto figures for a list of integer values (order does not matter), each `value / 10^scale`.
+pub fn pareto(values: &[i64], scale: u32) -> Pareto {
     let n = values.len();
     let mut sorted: Vec<i64> = values.to_vec();
     sorted.sort_unstable_by(|a, b| b.cmp(a)); // largest first
@@ -89,14 +91,14 @@ pub fn pareto(values: &[i64]) -> Pareto {
 
     Pareto {
         n,
-        total,
+        total: Decimal::new(total, scale),
         top20_count,
-        top20_sum,
+        top20_sum: Decimal::new(top20_sum, scale),
         top20_share,
         accounts_for_80pct,
         gini: gini_clipped(&sorted),
         bottom10_count,
-        bottom10_sum,
+        bottom10_sum: Decimal::new(bottom10_sum, scale),
         curve: if positive {
             curve(&sorted, total)
         } else {
@@ -149,8 +151,8 @@ fn curve(desc: &[i64], total: i128) -> Vec<CurvePoint> {
 }
 
 /// The integer values of an indicator over accounts that have it recorded (missing values are
-/// left out, so `n` counts recorded values). Money is in fen; `cooperation_years` in hundredths
-/// of a year; `overdue_days` in days (not negated: this is where the overdue days sit);
+/// left out, so `n` counts recorded values), with their scale ([`Indicator::scale`]): money in
+/// `Money` units; `cooperation_years` in hundredths of a year; `overdue_days` in days (not negated: this is where the overdue days sit);
 /// `referral` 1 / 0.
 pub fn indicator_values(accounts: &[Account], indicator: Indicator) -> Vec<i64> {
     accounts
@@ -172,7 +174,7 @@ pub fn indicator_values(accounts: &[Account], indicator: Indicator) -> Vec<i64> 
 
 /// [`pareto`] of one indicator over accounts (see [`indicator_values`]).
 pub fn pareto_for(accounts: &[Account], indicator: Indicator) -> Pareto {
-    pareto(&indicator_values(accounts, indicator))
+    pareto(&indicator_values(accounts, indicator), indicator.scale())
 }
 
 /// A tier's band on the curve's x axis (cumulative % of accounts from the top). `x_end` of each
@@ -299,18 +301,18 @@ mod tests {
 
     #[test]
     fn the_ten_value_example_matches_hand_computed_figures() {
-        let p = pareto(&[100, 50, 30, 10, 5, 3, 1, 1, 0, 0]);
+        let p = pareto(&[100, 50, 30, 10, 5, 3, 1, 1, 0, 0], 0);
         assert_eq!(p.n, 10);
-        assert_eq!(p.total, 200);
+        assert_eq!(p.total.units, 200);
         // top ceil(10×20%) = 2 accounts hold 150 of 200
-        assert_eq!((p.top20_count, p.top20_sum), (2, 150));
+        assert_eq!((p.top20_count, p.top20_sum.units), (2, 150));
         assert_eq!(p.top20_share, Some(75.0));
         // 80 % of 200 = 160: 100+50 = 150 < 160, +30 = 180 ≥ 160 → 3 accounts
         assert_eq!(p.accounts_for_80pct, Some(3));
         // ascending 0,0,1,1,3,5,10,30,50,100 × (2i−11) = −5−3−3+5+30+150+350+900 = 1424;
         // 1424 / (10 × 200) = 0.712
         assert!(close(p.gini.unwrap_or(f64::NAN), 0.712));
-        assert_eq!((p.bottom10_count, p.bottom10_sum), (1, 0));
+        assert_eq!((p.bottom10_count, p.bottom10_sum.units), (1, 0));
         assert_eq!(
             xy(&p),
             [
@@ -332,43 +334,43 @@ mod tests {
     #[test]
     fn order_of_the_input_does_not_matter() {
         assert_eq!(
-            pareto(&[0, 1, 100, 3, 50, 0, 10, 5, 30, 1]),
-            pareto(&[100, 50, 30, 10, 5, 3, 1, 1, 0, 0])
+            pareto(&[0, 1, 100, 3, 50, 0, 10, 5, 30, 1], 0),
+            pareto(&[100, 50, 30, 10, 5, 3, 1, 1, 0, 0], 0)
         );
     }
 
     #[test]
     fn a_negative_total_gives_no_shares_and_no_curve() {
-        let p = pareto(&[50, -20, -40]);
-        assert_eq!(p.total, -10);
+        let p = pareto(&[50, -20, -40], 0);
+        assert_eq!(p.total.units, -10);
         assert_eq!(p.top20_share, None);
         assert_eq!(p.accounts_for_80pct, None);
         assert!(p.curve.is_empty());
         // top ceil(0.6) = 1 → 50; bottom ceil(0.3) = 1 → −40
-        assert_eq!((p.top20_count, p.top20_sum), (1, 50));
-        assert_eq!((p.bottom10_count, p.bottom10_sum), (1, -40));
+        assert_eq!((p.top20_count, p.top20_sum.units), (1, 50));
+        assert_eq!((p.bottom10_count, p.bottom10_sum.units), (1, -40));
         // clipped ascending 0,0,50 × (−2, 0, 2) = 100; 100 / (3 × 50)
         assert!(close(p.gini.unwrap_or(f64::NAN), 2.0 / 3.0));
         // nothing positive at all: no Gini
-        assert_eq!(pareto(&[-1, -2]).gini, None);
+        assert_eq!(pareto(&[-1, -2], 0).gini, None);
     }
 
     #[test]
     fn losses_inside_a_positive_total_make_the_curve_overshoot_100() {
-        let p = pareto(&[100, 50, -30]);
-        assert_eq!(p.total, 120);
+        let p = pareto(&[100, 50, -30], 0);
+        assert_eq!(p.total.units, 120);
         let y: Vec<f64> = p.curve.iter().map(|c| c.y).collect();
         assert!(close(y[1], 250.0 / 3.0) && close(y[2], 125.0) && close(y[3], 100.0));
         // 80 % of 120 = 96 ≤ 100 → 1 account
         assert_eq!(p.accounts_for_80pct, Some(1));
-        assert_eq!(p.bottom10_sum, -30);
+        assert_eq!(p.bottom10_sum.units, -30);
     }
 
     #[test]
     fn empty_input_is_all_zero_and_none() {
-        let p = pareto(&[]);
+        let p = pareto(&[], 0);
         assert_eq!(
-            (p.n, p.total, p.top20_count, p.bottom10_count),
+            (p.n, p.total.units, p.top20_count, p.bottom10_count),
             (0, 0, 0, 0)
         );
         assert_eq!(
@@ -380,7 +382,7 @@ mod tests {
 
     #[test]
     fn all_equal_values_have_gini_zero_and_a_straight_curve() {
-        let p = pareto(&[5; 4]);
+        let p = pareto(&[5; 4], 0);
         assert_eq!(p.gini, Some(0.0));
         assert_eq!(p.accounts_for_80pct, Some(4));
         assert_eq!(xy(&p)[2], (50.0, 50.0));
@@ -388,15 +390,15 @@ mod tests {
 
     #[test]
     fn sums_are_exact_beyond_f64_precision() {
-        let p = pareto(&[i64::MAX, i64::MAX, 1]);
-        assert_eq!(p.total, 2 * i128::from(i64::MAX) + 1);
-        assert_eq!(p.bottom10_sum, 1);
+        let p = pareto(&[i64::MAX, i64::MAX, 1], 0);
+        assert_eq!(p.total.units, 2 * i128::from(i64::MAX) + 1);
+        assert_eq!(p.bottom10_sum.units, 1);
     }
 
     #[test]
     fn a_large_curve_is_downsampled_to_101_points() {
         let values: Vec<i64> = (1..=1000).collect();
-        let p = pareto(&values);
+        let p = pareto(&values, 0);
         assert_eq!(p.curve.len(), 101);
         assert_eq!((p.curve[0].x, p.curve[0].y), (0.0, 0.0));
         assert_eq!(p.curve[100].x, 100.0);
@@ -404,7 +406,7 @@ mod tests {
         assert_eq!(p.curve[1].x, 1.0);
         // top 10 of 1..=1000 = 9955 of 500500
         assert!(close(p.curve[1].y, 100.0 * 9955.0 / 500500.0));
-        let p = pareto(&vec![1; 150]);
+        let p = pareto(&vec![1; 150], 0);
         assert!(p.curve.len() <= 101);
     }
 
@@ -418,7 +420,7 @@ mod tests {
             region: None,
             owner: None,
             indicators: Indicators {
-                revenue: r.map(Money::from_major),
+                revenue: r.map(Money::from_yuan),
                 ..Indicators::default()
             },
         };
@@ -426,7 +428,7 @@ mod tests {
             &[acc("a", Some(3)), acc("b", None), acc("c", Some(1))],
             Indicator::Revenue,
         );
-        assert_eq!((p.n, p.total), (2, 400));
+        assert_eq!((p.n, p.total.units), (2, 40_000));
     }
 
     #[test]
@@ -470,7 +472,7 @@ mod tests {
                 region: None,
                 owner: None,
                 indicators: Indicators {
-                    revenue: Some(Money::from_major(*v)),
+                    revenue: Some(Money::from_yuan(*v)),
                     ..Indicators::default()
                 },
             })

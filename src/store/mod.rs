@@ -61,8 +61,9 @@ const CONTENT_LOAD_KEY: &str = "content_load";
 /// Bump when a stored layout changes incompatibly; `open` refuses newer stores and upgrades
 /// older ones. Version 2: accounts in binary chunks, the tier history as chunks per recompute
 /// (version 1: one JSON record per account and per tier change). Version 3: the
-/// `content_catalog` tree.
-pub const SCHEMA_VERSION: u32 = 3;
+/// `content_catalog` tree. Version 4: money in ten-thousandths of a yuan (account chunk
+/// version 2; the fen of earlier chunks are multiplied by 100).
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -249,6 +250,13 @@ impl Store {
         }
         if found.is_some_and(|v| v < 3) {
             store.build_content_catalog()?;
+        }
+        if found.is_some_and(|v| v < 4) {
+            let count = store.upgrade_money_units()?;
+            tracing::info!(
+                "store upgraded to layout version 4: money of {count} accounts kept to four \
+                 decimals"
+            );
         }
         if found != Some(SCHEMA_VERSION) {
             // Raised only after an upgrade completed: an interrupted one is redone.

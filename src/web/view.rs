@@ -69,7 +69,13 @@ pub fn item_link(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> ItemLin
 }
 
 /// Money in fen as yuan with thousands separators: `¥1,234,567` or `-¥3,000.50`.
-pub fn format_yuan(fen: i128) -> String {
+/// An amount in [`Money`] units as the pages show it: yuan with thousands separators, to the
+/// fen (rounded half to even; the API keeps all four decimals).
+///
+/// [`Money`]: crate::domain::account::Money
+pub fn format_yuan(units: i128) -> String {
+    use crate::domain::account::{round_half_even, Money};
+    let fen = round_half_even(units, i128::from(Money::PER_YUAN / 100));
     let sign = if fen < 0 { "-" } else { "" };
     let abs = fen.unsigned_abs();
     let (yuan, cents) = (abs / 100, abs % 100);

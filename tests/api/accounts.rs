@@ -50,10 +50,10 @@ async fn a_gb18030_file_with_chinese_headers_imports_every_row() {
     let (_, account) = app.get_account("KH001").await;
     assert_eq!(account["account"]["name"], "华东精密机械有限公司");
     assert_eq!(account["account"]["aliases"], json!(["华精", "华东精机"]));
-    assert_eq!(account["account"]["indicators"]["revenue"], 120_000_000);
+    assert_eq!(account["account"]["indicators"]["revenue"], 1_200_000); // yuan
     assert_eq!(account["account"]["indicators"]["credit"], "good");
     let (_, small) = app.get_account("KH002").await;
-    assert_eq!(small["account"]["indicators"]["profit"], -1_250_000);
+    assert_eq!(small["account"]["indicators"]["profit"], -12_500);
     assert_eq!(small["account"]["indicators"]["overdue_days"], 48);
 }
 
@@ -106,7 +106,7 @@ async fn a_file_with_bad_rows_reports_exactly_which_rows_failed_and_stores_the_g
     let (_, a) = app.get_account("A").await;
     assert_eq!(a["account"]["name"], "Good one");
     let (_, e) = app.get_account("E").await;
-    assert_eq!(e["account"]["indicators"]["revenue"], 250_000);
+    assert_eq!(e["account"]["indicators"]["revenue"], 2_500);
     let (status, _) = app.get_account("B").await;
     assert_eq!(status, 404);
 }
@@ -126,7 +126,7 @@ async fn re_importing_the_same_id_updates_the_account() {
     );
     let (_, a) = app.get_account("A").await;
     assert_eq!(a["account"]["name"], "甲公司（新）");
-    assert_eq!(a["account"]["indicators"]["revenue"], 200_000);
+    assert_eq!(a["account"]["indicators"]["revenue"], 2_000);
     assert_eq!(a["account"]["region"], "华北");
     let (_, page) = app.list_accounts("limit=100").await;
     assert_eq!(page["total"], 5);
@@ -372,11 +372,11 @@ async fn pareto_figures_match_a_small_hand_computed_case() {
     let (status, body) = app.pareto("revenue").await;
 
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["total"], 20_000); // fen
-    assert_eq!(body["unit"], "fen");
+    assert_eq!(body["total"], 200);
+    assert_eq!(body["unit"], "yuan");
     assert_eq!(body["top20_share"], 50.0); // ceil(4 × 20%) = 1 account: 100 of 200
     assert_eq!(body["accounts_for_80pct"], 3); // 100 + 50 = 75%, + 30 = 90%
-    assert_eq!(body["bottom10_sum"], 2_000); // ceil(4 × 10%) = 1 account: 20 yuan
+    assert_eq!(body["bottom10_sum"], 20); // ceil(4 × 10%) = 1 account: 20 yuan
     let gini = body["gini"].as_f64().unwrap(); // (−3·20 − 30 + 50 + 3·100) / (4 · 200)
     assert!((gini - 0.325).abs() < 1e-9, "{gini}");
     let curve: Vec<(f64, f64)> = body["curve"]

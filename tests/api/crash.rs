@@ -514,7 +514,7 @@ async fn verify(address: &str, token: &str, ledger: &Ledger) -> Findings {
                 .json()
                 .await
                 .expect("account JSON");
-            if body["account"]["indicators"]["revenue"] != json!(batch.revenue(row) * 100) {
+            if body["account"]["indicators"]["revenue"] != json!(batch.revenue(row)) {
                 findings.wrong.push(format!(
                     "account {} has revenue {}, sent {} 元",
                     batch.id(row),

@@ -120,7 +120,6 @@ impl AccountBook {
         let _writer = self.lock_writer();
         let mut rows = read_accounts(input).map_err(AccountsError::InvalidCsv)?;
         let ignored_columns = rows.ignored_columns().to_vec();
-        let warnings = rows.warnings().to_vec();
         let encoding = rows.encoding().label();
         let mut rejected = 0;
         let mut fresh = Vec::new();
@@ -138,6 +137,7 @@ impl AccountBook {
         if let Some(error) = rows.read_failed() {
             return Err(AccountsError::ReadFailed(error.to_owned()));
         }
+        let warnings = rows.warnings().to_vec();
         let (imported, updated, state) = if fresh.is_empty() {
             (0, 0, self.state())
         } else {
@@ -368,13 +368,7 @@ impl AccountBook {
         let state = self.state();
         Ok(ParetoView {
             indicator,
-            unit: if indicator.is_money() {
-                "fen"
-            } else if indicator == Indicator::CooperationYears {
-                "hundredths of a year"
-            } else {
-                "count"
-            },
+            unit: indicator.unit(),
             pareto: pareto_for(&state.accounts, indicator),
             bands: tier_bands_from_counts(&state.resolved, &state.computed_counts),
         })

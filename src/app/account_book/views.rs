@@ -122,8 +122,8 @@ pub struct OverrideRequest {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParetoView {
     pub indicator: Indicator,
-    /// `fen` for money indicators (total and bottom10_sum are in fen), else the indicator's
-    /// own unit (`cooperation_years` in hundredths of a year).
+    /// What `total`, `top20_sum` and `bottom10_sum` count: `yuan` for money (exact to four
+    /// decimals), `years`, `days` or `count`.
     pub unit: &'static str,
     #[serde(flatten)]
     pub pareto: Pareto,

@@ -14,8 +14,9 @@
 //! - Parsing walks the YAML value by hand so that *every* problem is reported at once, each
 //!   naming the rule (index and id) and the field path, e.g.
 //!   `rules[2] "cross-sell": when.product_linez: unknown condition …`.
-//! - Comparisons are exact: indicator values and thresholds are both held as hundredths in an
-//!   `i128` (money in yuan, so `profit: {lt: 0}` reads naturally), never compared as `f64`.
+//! - Comparisons are exact: indicator values and thresholds are both held as ten-thousandths
+//!   ([`SCALE`]) in an `i128` (money in yuan, so `profit: {lt: 0}` reads naturally; money is
+//!   stored to four decimals), never compared as `f64`.
 //! - A value the CRM did not record never satisfies a comparison, a flag or a list condition
 //!   (`not` can still be used to say "not known to be picky").
 
@@ -24,12 +25,16 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_yaml_ng::Value;
 
-use crate::domain::account::{CreditRating, Indicators};
+use crate::domain::account::{CreditRating, Indicators, Money};
 use crate::domain::Lang;
 
 mod parse;
 
 pub use parse::*;
+
+/// Units per 1 of a compared value: thresholds and values are exact to four decimals, as money
+/// is stored.
+pub const SCALE: i128 = Money::PER_YUAN as i128;
 
 const DEFAULT_ALERTS_YAML: &str = include_str!("../defaults/alerts.yaml");
 
@@ -189,22 +194,22 @@ impl Numeric {
         Numeric::ALL.into_iter().find(|n| n.name() == name)
     }
 
-    /// The value in hundredths (money: hundredths of a yuan, i.e. minor units), or `None` when
-    /// not recorded.
-    fn hundredths(self, ctx: &AlertContext<'_>) -> Option<i128> {
+    /// The value in [`SCALE`] units (money: ten-thousandths of a yuan, i.e. [`Money`] units),
+    /// or `None` when not recorded.
+    fn scaled(self, ctx: &AlertContext<'_>) -> Option<i128> {
         let ind = ctx.indicators;
-        let whole = |v: u64| i128::from(v) * 100;
+        let whole = |v: u64| i128::from(v) * SCALE;
         match self {
-            Numeric::Revenue => ind.revenue.map(|m| i128::from(m.minor())),
-            Numeric::Profit => ind.profit.map(|m| i128::from(m.minor())),
-            Numeric::Collected => ind.collected.map(|m| i128::from(m.minor())),
+            Numeric::Revenue => ind.revenue.map(|m| i128::from(m.units())),
+            Numeric::Profit => ind.profit.map(|m| i128::from(m.units())),
+            Numeric::Collected => ind.collected.map(|m| i128::from(m.units())),
             Numeric::Transactions => ind.transactions.map(whole),
             Numeric::CooperationYears => ind
                 .cooperation_years
                 .filter(|y| y.is_finite())
-                // Years are recorded with at most a few decimals; hundredths are exact enough
-                // and keep every comparison integral.
-                .map(|y| (y * 100.0).round() as i128),
+                // Years are recorded with at most a few decimals; four are exact enough and
+                // keep every comparison integral.
+                .map(|y| (y * SCALE as f64).round() as i128),
             Numeric::OverdueDays => ind.overdue_days.map(|v| whole(u64::from(v))),
             Numeric::ProductLines => ind.product_lines.map(|v| whole(u64::from(v))),
             Numeric::PotentialCustomer => ind.potential_customer.map(|v| whole(u64::from(v))),
@@ -246,7 +251,7 @@ impl Flag {
     }
 }
 
-/// Bounds of a comparison, in hundredths. All given bounds must hold.
+/// Bounds of a comparison, in [`SCALE`] units. All given bounds must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Bounds {
     pub gt: Option<i128>,
@@ -312,7 +317,7 @@ impl Condition {
             Condition::Any(conditions) => conditions.iter().any(|c| c.matches(ctx)),
             Condition::Not(condition) => !condition.matches(ctx),
             Condition::Compare { indicator, bounds } => indicator
-                .hundredths(ctx)
+                .scaled(ctx)
                 .is_some_and(|value| bounds.holds(value)),
             Condition::Flag { flag, value } => flag.value(ctx.indicators) == Some(*value),
             Condition::TierIn(tiers) => tiers.iter().any(|t| t == ctx.tier),

@@ -422,13 +422,13 @@ pub(super) fn parse_bounds(
                 continue;
             }
         };
-        match hundredths(value) {
+        match scaled(value) {
             Some(v) => *slot = Some(v),
             None => {
                 problems.push(
                     &field,
                     format!(
-                        "expected a number with at most two decimals, got {}",
+                        "expected a number with at most four decimals, got {}",
                         describe(value)
                     ),
                 );
@@ -446,19 +446,19 @@ pub(super) fn parse_bounds(
     ok.then_some(bounds)
 }
 
-/// A YAML number as an exact count of hundredths.
-pub(super) fn hundredths(value: &Value) -> Option<i128> {
+/// A YAML number as an exact count of [`SCALE`] units (four decimals).
+pub(super) fn scaled(value: &Value) -> Option<i128> {
     let Value::Number(n) = value else {
         return None;
     };
     if let Some(i) = n.as_i64() {
-        return Some(i128::from(i) * 100);
+        return Some(i128::from(i) * SCALE);
     }
     if let Some(u) = n.as_u64() {
-        return Some(i128::from(u) * 100);
+        return Some(i128::from(u) * SCALE);
     }
     let f = n.as_f64()?;
-    let scaled = f * 100.0;
+    let scaled = f * SCALE as f64;
     let rounded = scaled.round();
     (f.is_finite() && (scaled - rounded).abs() < 1e-6 && rounded.abs() < 1e30)
         .then_some(rounded as i128)

@@ -161,7 +161,7 @@ fn a_loss_making_or_no_credit_small_account_gets_the_potential_check_before_the_
     };
     let no_credit = Indicators {
         credit: Some(CreditRating::None),
-        profit: Some(Money::from_major(1_000)),
+        profit: Some(Money::from_yuan(1_000)),
         ..Indicators::default()
     };
     for indicators in [&loss, &no_credit] {
@@ -389,10 +389,11 @@ fn combinators_all_any_and_not_nest() {
 fn money_thresholds_are_written_in_yuan_and_compared_exactly() {
     let yaml = "rules:\n  - id: r\n    severity: info\n    when: {revenue: {gte: 1000000.01}}\n    title: {zh: 标题, en: Title}\n    steps: {zh: [做], en: [do]}\n    playbook: p\n";
     let rules = parse_rules(yaml).unwrap();
-    let table: [(i64, bool); 3] = [
-        (100_000_000, false),
-        (100_000_001, true),
-        (100_000_002, true),
+    let table: [(i64, bool); 4] = [
+        (10_000_000_000, false),
+        (10_000_000_099, false),
+        (10_000_000_100, true),
+        (10_000_000_200, true),
     ];
     for (minor, expected) in table {
         let indicators = Indicators {
@@ -432,7 +433,7 @@ fn bad_rules_give_errors_naming_the_rule_and_the_field() {
         ),
         (
             "when: {overdue_days: {gte: thirty}}",
-            "rules[0] \"r\": when.overdue_days.gte: expected a number with at most two decimals, got \"thirty\"",
+            "rules[0] \"r\": when.overdue_days.gte: expected a number with at most four decimals, got \"thirty\"",
         ),
         (
             "when: {picky: yes please}",

@@ -47,6 +47,7 @@ pub(super) fn plan_columns(
     record: &csv::ByteRecord,
     row: u64,
     encoding: SourceEncoding,
+    mapping: &dyn Fn(&[String]) -> ColumnMapping,
 ) -> Result<ColumnPlan, ImportError> {
     if record.len() > MAX_COLUMNS {
         return Err(ImportError::Header {
@@ -74,12 +75,48 @@ pub(super) fn plan_columns(
         }
     }
 
+    let mapping = mapping(&headers);
     let mut slots: Vec<Option<Slot>> = Vec::with_capacity(headers.len());
     let mut ignored = Vec::new();
-    let mut taken: Vec<(Field, usize)> = Vec::new();
+    // Field → (column, rank of the name that matched: lower is stronger).
+    let mut taken: Vec<(Field, usize, usize)> = Vec::new();
+    // Columns left out because a stronger column means the same field.
+    let mut weaker: Vec<(usize, Field)> = Vec::new();
     for (index, header) in headers.iter().enumerate() {
         let (key, unit) = split_header(header);
-        let Some(column) = find_column(&key) else {
+        let matched = match mapping.target(header) {
+            Some(MappedTo::Ignore) => {
+                ignored.push(IgnoredColumn {
+                    position: index + 1,
+                    letter: column_letter(index),
+                    header: header.clone(),
+                });
+                slots.push(None);
+                continue;
+            }
+            Some(MappedTo::Field(target)) => {
+                let (target_key, target_unit) = split_header(target);
+                match find_column(&target_key) {
+                    Some((column, _)) => Some((column, MAPPED_RANK, target_unit.or(unit))),
+                    None => {
+                        problems.push(format!(
+                            "column {} \"{header}\" is mapped to \"{target}\", which is not an \
+                             account field (accepted: {})",
+                            column_letter(index),
+                            ACCEPTED_COLUMNS
+                                .iter()
+                                .map(|c| c.field)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                        slots.push(None);
+                        continue;
+                    }
+                }
+            }
+            None => find_column(&key).map(|(column, rank)| (column, rank, unit)),
+        };
+        let Some((column, rank, unit)) = matched else {
             ignored.push(IgnoredColumn {
                 position: index + 1,
                 letter: column_letter(index),
@@ -91,19 +128,31 @@ pub(super) fn plan_columns(
             slots.push(None);
             continue;
         };
-        if let Some((_, first)) = taken.iter().find(|(field, _)| *field == column.kind) {
-            problems.push(format!(
-                "columns {} \"{}\" and {} \"{}\" both mean {} — keep only one of them",
-                column_letter(*first),
-                headers[*first],
-                column_letter(index),
-                header,
-                column.field
-            ));
-            slots.push(None);
-            continue;
+        if let Some(at) = taken.iter().position(|(field, _, _)| *field == column.kind) {
+            let (_, first, first_rank) = taken[at];
+            if rank == first_rank {
+                problems.push(format!(
+                    "columns {} \"{}\" and {} \"{}\" both mean {} — keep only one of them, or \
+                     map one of them to another field",
+                    column_letter(first),
+                    headers[first],
+                    column_letter(index),
+                    header,
+                    column.field
+                ));
+                slots.push(None);
+                continue;
+            }
+            weaker.push((if rank < first_rank { first } else { index }, column.kind));
+            if rank > first_rank {
+                slots.push(None);
+                continue;
+            }
+            slots[first] = None;
+            taken[at] = (column.kind, index, rank);
+        } else {
+            taken.push((column.kind, index, rank));
         }
-        taken.push((column.kind, index));
         let scale = match unit.as_deref() {
             None => 1,
             Some(unit) => match unit_scale(column, unit) {
@@ -127,14 +176,43 @@ pub(super) fn plan_columns(
             unit: unit.unwrap_or_default(),
         }));
     }
+    for (index, field) in weaker {
+        let Some(&(_, kept, _)) = taken.iter().find(|(f, _, _)| *f == field) else {
+            continue;
+        };
+        ignored.push(IgnoredColumn {
+            position: index + 1,
+            letter: column_letter(index),
+            header: headers[index].clone(),
+        });
+        let name = ACCEPTED_COLUMNS
+            .iter()
+            .find(|c| c.kind == field)
+            .map_or("", |c| c.field);
+        warnings.push(format!(
+            "column {} \"{}\" was not imported: column {} \"{}\" is taken as the {name} — map \
+             the columns to choose otherwise",
+            column_letter(index),
+            headers[index],
+            column_letter(kept),
+            headers[kept],
+        ));
+    }
+    ignored.sort_by_key(|c| c.position);
 
     for required in [Field::Id, Field::Name] {
-        if !taken.iter().any(|(field, _)| *field == required) {
+        if !taken.iter().any(|(field, _, _)| *field == required) {
             let column = ACCEPTED_COLUMNS.iter().find(|c| c.kind == required);
             let names = column.map_or(String::new(), |c| {
-                format!("{} (or {})", c.field, c.headers.join(" / "))
+                let chinese = c.headers.iter().filter(|h| !h.is_ascii()).take(3);
+                let english = c.headers.iter().filter(|h| h.is_ascii()).take(2);
+                let names: Vec<&str> = chinese.chain(english).copied().collect();
+                format!("{} (or {}, …)", c.field, names.join(" / "))
             });
-            problems.push(format!("there is no {names} column — add one"));
+            problems.push(format!(
+                "there is no {names} column — add one, or map a column to {}",
+                column.map_or("it", |c| c.field)
+            ));
         }
     }
 
@@ -212,9 +290,21 @@ pub(super) fn ignored_warning(index: usize, header: &str, key: &str) -> String {
     )
 }
 
-pub(super) fn find_column(key: &str) -> Option<&'static AcceptedColumn> {
-    ACCEPTED_COLUMNS.iter().find(|column| {
-        header_key(column.field) == key || column.headers.iter().any(|h| header_key(h) == key)
+/// Rank of a column mapped by the user: above every name.
+const MAPPED_RANK: usize = 0;
+
+/// The column a header key names, with the rank of the name: 1 for the field id and the
+/// accepted headers, 2 and up for the fallback names in their order.
+pub(super) fn find_column(key: &str) -> Option<(&'static AcceptedColumn, usize)> {
+    ACCEPTED_COLUMNS.iter().find_map(|column| {
+        if header_key(column.field) == key || column.headers.iter().any(|h| header_key(h) == key) {
+            return Some((column, 1));
+        }
+        column
+            .fallback
+            .iter()
+            .position(|h| header_key(h) == key)
+            .map(|at| (column, 2 + at))
     })
 }
 

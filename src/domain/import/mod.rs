@@ -71,12 +71,14 @@ use crate::domain::account::{Account, CreditRating, Indicators, Money};
 mod encoding;
 mod header;
 mod rows;
+mod sheet;
 mod types;
 mod values;
 
 use encoding::*;
 use header::*;
 pub use rows::*;
+pub use sheet::*;
 pub use types::*;
 use values::*;
 

@@ -10,6 +10,16 @@ use super::*;
 /// `Err(Vec<RowError>)` holding every problem of that row, and the iterator goes on with the
 /// next row.
 pub fn read_accounts<R: Read>(input: R) -> Result<AccountRows<R>, ImportError> {
+    read_accounts_mapped(input, &|_| ColumnMapping::default())
+}
+
+/// [`read_accounts`] with columns mapped by hand: `mapping` is given the headers as written
+/// and answers the mapping to use for them (one given with the file, or one remembered for
+/// files of this shape, see [`header_fingerprint`]).
+pub fn read_accounts_mapped<R: Read>(
+    input: R,
+    mapping: &dyn Fn(&[String]) -> ColumnMapping,
+) -> Result<AccountRows<R>, ImportError> {
     let mut input = input;
     let head = read_up_to(&mut input, SNIFF_LEN)?;
     let (encoding, bom_len) = detect_encoding(&head);
@@ -63,7 +73,7 @@ pub fn read_accounts<R: Read>(input: R) -> Result<AccountRows<R>, ImportError> {
         }
     }
     let header_row = row;
-    let plan = plan_columns(&record, header_row, encoding)?;
+    let plan = plan_columns(&record, header_row, encoding, mapping)?;
 
     Ok(AccountRows {
         reader,
@@ -72,6 +82,7 @@ pub fn read_accounts<R: Read>(input: R) -> Result<AccountRows<R>, ImportError> {
         headers: plan.headers,
         ignored: plan.ignored,
         warnings: plan.warnings,
+        rounded_columns: Vec::new(),
         seen_ids: HashMap::new(),
         encoding,
         delimiter,
@@ -93,6 +104,8 @@ pub struct AccountRows<R> {
     pub(super) headers: Vec<String>,
     pub(super) ignored: Vec<IgnoredColumn>,
     pub(super) warnings: Vec<String>,
+    /// Money columns in which an amount was rounded (each warned about once).
+    pub(super) rounded_columns: Vec<usize>,
     /// Account id → row of its first occurrence.
     pub(super) seen_ids: HashMap<Box<str>, u64>,
     pub(super) encoding: SourceEncoding,
@@ -132,7 +145,8 @@ impl<R> AccountRows<R> {
         &self.ignored
     }
 
-    /// Human-readable notes about the file (ignored columns, encoding), to show to the user.
+    /// Human-readable notes about the file (ignored columns, encoding, rounded amounts), to
+    /// show to the user. Notes about values grow while the rows are read: read them after.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -188,6 +202,8 @@ impl<R: Read> Iterator for AccountRows<R> {
                     return Some(Err(vec![RowError {
                         row,
                         column: String::new(),
+                        letter: String::new(),
+                        sheet: None,
                         value: String::new(),
                         message,
                     }]));
@@ -241,6 +257,8 @@ impl<R> AccountRows<R> {
                 errors.push(RowError {
                     row,
                     column: header.clone(),
+                    letter: column_letter(index),
+                    sheet: None,
                     value: start.chars().take(200).collect::<String>() + "…",
                     message: format!(
                         "this cell is longer than {} ({} bytes) — shorten it, and check that no \
@@ -257,6 +275,8 @@ impl<R> AccountRows<R> {
                     errors.push(RowError {
                         row,
                         column: header.clone(),
+                        letter: column_letter(index),
+                        sheet: None,
                         value: String::from_utf8_lossy(bytes).trim().to_string(),
                         message: "this cell is not valid UTF-8 although the start of the file \
                                   is — save the whole file in one encoding (Excel: \"CSV UTF-8\") \
@@ -271,6 +291,8 @@ impl<R> AccountRows<R> {
                 errors.push(RowError {
                     row,
                     column: header.clone(),
+                    letter: column_letter(index),
+                    sheet: None,
                     value: value.to_string(),
                     message: format!(
                         "this cell has bytes that are not valid {} — save the file as \
@@ -292,12 +314,24 @@ impl<R> AccountRows<R> {
                         Ok(())
                     }
                 }),
-                field => apply_value(field, slot, value, &mut account),
+                field => apply_value(field, slot, value, &mut account).map(|rounded| {
+                    if rounded && !self.rounded_columns.contains(&index) {
+                        self.rounded_columns.push(index);
+                        self.warnings.push(format!(
+                            "column {} \"{header}\" has amounts with more than four decimals \
+                             (first on row {row}: {value}); they were rounded half to even to \
+                             four decimals",
+                            column_letter(index)
+                        ));
+                    }
+                }),
             };
             if let Err(message) = result {
                 errors.push(RowError {
                     row,
                     column: header.clone(),
+                    letter: column_letter(index),
+                    sheet: None,
                     value: value.to_string(),
                     message,
                 });
@@ -337,6 +371,8 @@ impl<R> AccountRows<R> {
         RowError {
             row,
             column: String::new(),
+            letter: String::new(),
+            sheet: None,
             value,
             message,
         }

@@ -43,12 +43,21 @@ fn triples(errors: &[RowError]) -> Vec<(u64, &str, &str)> {
 }
 
 fn money(column_value: &str) -> Result<Money, String> {
+    money_rounded(column_value).map(|(money, _)| money)
+}
+
+fn money_rounded(column_value: &str) -> Result<(Money, bool), String> {
     let slot = Slot {
         field: Field::Revenue,
         scale: 1,
         unit: String::new(),
     };
     parse_money(column_value, &slot)
+}
+
+/// An amount written in fen, as [`Money`].
+fn fen(fen: i64) -> Money {
+    Money(fen * (Money::PER_YUAN / 100))
 }
 
 /// A reader that hands out at most `chunk` bytes per call, to exercise buffer boundaries.
@@ -98,9 +107,9 @@ fn gb18030_file_with_chinese_headers_is_decoded_and_imported() {
     assert_eq!(a.region.as_deref(), Some("华东"));
     assert_eq!(a.owner.as_deref(), Some("张伟"));
     let i = &a.indicators;
-    assert_eq!(i.revenue, Some(Money(123_456_789)));
-    assert_eq!(i.profit, Some(Money(-300_000)));
-    assert_eq!(i.collected, Some(Money(100_000_000)));
+    assert_eq!(i.revenue, Some(fen(123_456_789)));
+    assert_eq!(i.profit, Some(fen(-300_000)));
+    assert_eq!(i.collected, Some(fen(100_000_000)));
     assert_eq!(i.transactions, Some(12));
     assert_eq!(i.cooperation_years, Some(3.5));
     assert_eq!(i.overdue_days, Some(0));
@@ -136,12 +145,12 @@ fn an_excel_style_gbk_file_with_crlf_units_and_extra_columns_imports() {
     assert!(bad.is_empty(), "{bad:#?}");
     assert_eq!(good.iter().map(|r| r.row).collect::<Vec<_>>(), vec![2, 4]);
     let first = &good[0].account.indicators;
-    assert_eq!(first.revenue, Some(Money(1_234_567_800)));
-    assert_eq!(first.profit, Some(Money(-1_200_050)));
+    assert_eq!(first.revenue, Some(fen(1_234_567_800)));
+    assert_eq!(first.profit, Some(fen(-1_200_050)));
     assert_eq!(first.credit, Some(CreditRating::Good));
     let second = &good[1].account.indicators;
-    assert_eq!(second.revenue, Some(Money(500_000)));
-    assert_eq!(second.profit, Some(Money(30_000)));
+    assert_eq!(second.revenue, Some(fen(500_000)));
+    assert_eq!(second.profit, Some(fen(30_000)));
     assert_eq!(second.credit, None);
 }
 
@@ -174,7 +183,7 @@ fn utf8_with_bom_is_read_and_the_bom_is_not_part_of_the_first_header() {
     let (good, bad) = split(rows);
     assert!(bad.is_empty());
     assert_eq!(good[0].account.id, "A1");
-    assert_eq!(good[0].account.indicators.revenue, Some(Money(123_400)));
+    assert_eq!(good[0].account.indicators.revenue, Some(fen(123_400)));
 }
 
 #[test]
@@ -194,7 +203,7 @@ fn utf16_with_bom_and_tabs_is_read_like_excel_unicode_text() {
     let (good, bad) = split(rows);
     assert!(bad.is_empty(), "{bad:#?}");
     assert_eq!(good[0].account.name, "甲公司");
-    assert_eq!(good[0].account.indicators.revenue, Some(Money(123_450)));
+    assert_eq!(good[0].account.indicators.revenue, Some(fen(123_450)));
 
     let mut be = vec![0xFE, 0xFF];
     for unit in text.encode_utf16() {
@@ -283,8 +292,8 @@ fn thousands_separators_and_currency_signs_are_parsed_exactly() {
         ("12.3400", 1_234),
         ("  7  ", 700),
     ];
-    for (text, fen) in cases {
-        assert_eq!(money(text), Ok(Money(fen)), "{text}");
+    for (text, in_fen) in cases {
+        assert_eq!(money(text), Ok(fen(in_fen)), "{text}");
     }
 }
 
@@ -292,22 +301,53 @@ fn thousands_separators_and_currency_signs_are_parsed_exactly() {
 fn money_precision_is_exact_and_never_goes_through_floating_point() {
     let sum: i64 = ["0.1", "0.2"]
         .iter()
-        .map(|v| money(v).map(Money::minor).unwrap_or(0))
+        .map(|v| money(v).map(Money::units).unwrap_or(0))
         .sum();
-    assert_eq!(sum, money("0.3").map(Money::minor).unwrap_or(-1));
-    assert_eq!(money("0.07"), Ok(Money(7)));
-    assert!(money("1.005").is_err_and(|m| m.contains("more precise than one fen")));
-    assert!(money("0.001").is_err());
-    // 2^53 + 1 yuan: not representable in f64, exact here.
+    assert_eq!(sum, money("0.3").map(Money::units).unwrap_or(-1));
+    assert_eq!(money("0.07"), Ok(Money(700)));
+    // Four decimals, as CRM and ERP exports write them, are kept exactly.
+    assert_eq!(money_rounded("-362.8825"), Ok((Money(-3_628_825), false)));
+    assert_eq!(money_rounded("0.0001"), Ok((Money(1), false)));
+    assert_eq!(money_rounded("12.34560000"), Ok((Money(123_456), false)));
+    // 2^53 + 1 ten-thousandths: not representable in f64, exact here.
     assert_eq!(
-        money("9,007,199,254,740,993"),
-        Ok(Money(900_719_925_474_099_300))
+        money("900,719,925,474.0993"),
+        Ok(Money(9_007_199_254_740_993))
     );
-    assert_eq!(money("92233720368547758.07"), Ok(Money(i64::MAX)));
-    assert!(money("92233720368547758.08").is_err_and(|m| m.contains("too large")));
+    assert_eq!(money("922337203685477.5807"), Ok(Money(i64::MAX)));
+    assert!(money("922337203685477.5808").is_err_and(|m| m.contains("too large")));
     assert!(
         money("99999999999999999999999999999999999999999").is_err_and(|m| m.contains("too large"))
     );
+}
+
+#[test]
+fn money_finer_than_four_decimals_is_rounded_half_to_even_and_flagged() {
+    for (text, units) in [
+        ("1.00005", 10_000),  // half: to the even 1.0000
+        ("1.00015", 10_002),  // half: to the even 1.0002
+        ("1.000051", 10_001), // above half
+        ("-1.00005", -10_000),
+        ("-1.00015", -10_002),
+        ("-0.00006", -1),
+        ("0.00004", 0),
+        ("2.123456789", 21_235),
+    ] {
+        assert_eq!(money_rounded(text), Ok((Money(units), true)), "{text}");
+    }
+}
+
+#[test]
+fn a_column_with_rounded_amounts_is_warned_about_once_and_no_row_fails() {
+    let csv = "id,name,revenue,profit\nA,甲,1.00005,2\nB,乙,3.123456,4.5\nC,丙,5,6.000001\n";
+    let mut rows = read_accounts(csv.as_bytes()).unwrap();
+    let parsed: Vec<_> = rows.by_ref().collect();
+    assert!(parsed.iter().all(Result::is_ok), "{parsed:?}");
+    let warnings = rows.warnings();
+    let rounded: Vec<&String> = warnings.iter().filter(|w| w.contains("rounded")).collect();
+    assert_eq!(rounded.len(), 2, "{warnings:?}");
+    assert!(rounded[0].contains("column C \"revenue\"") && rounded[0].contains("row 2"));
+    assert!(rounded[1].contains("column D \"profit\"") && rounded[1].contains("row 4"));
 }
 
 #[test]
@@ -346,7 +386,7 @@ fn quoted_fields_with_commas_and_newlines_keep_spreadsheet_row_numbers() {
     assert_eq!(good[0].account.name, "Acme, Inc.");
     // The line break inside the alias cell is not a separator; the text is kept.
     assert_eq!(good[0].account.aliases, vec!["Acme\nACME Corp"]);
-    assert_eq!(good[0].account.indicators.revenue, Some(Money(100_000)));
+    assert_eq!(good[0].account.indicators.revenue, Some(fen(100_000)));
     assert_eq!(good[1].row, 3);
     assert_eq!(good[1].account.name, "Beta \"Best\" Ltd");
     assert_eq!(triples(&bad), vec![(6, "revenue", "x")]);
@@ -515,9 +555,9 @@ fn header_matching_ignores_case_width_spacing_and_units() {
     let i = &account.indicators;
     assert_eq!(i.cooperation_years, Some(2.0));
     assert_eq!(i.overdue_days, Some(10));
-    assert_eq!(i.revenue, Some(Money(100_000)));
-    assert_eq!(i.profit, Some(Money(-500)));
-    assert_eq!(i.collected, Some(Money(1_500_000)));
+    assert_eq!(i.revenue, Some(fen(100_000)));
+    assert_eq!(i.profit, Some(fen(-500)));
+    assert_eq!(i.collected, Some(fen(1_500_000)));
     assert_eq!(i.credit, Some(CreditRating::Good));
     assert_eq!(i.referral, Some(true));
     assert_eq!(i.potential_customer, Some(80));
@@ -528,10 +568,147 @@ fn header_matching_ignores_case_width_spacing_and_units() {
 fn every_chinese_and_english_header_alias_maps_to_its_field() {
     for column in ACCEPTED_COLUMNS {
         for header in std::iter::once(&column.field).chain(column.headers.iter()) {
-            let found = find_column(&split_header(header).0).map(|c| c.field);
-            assert_eq!(found, Some(column.field), "{header}");
+            let found = find_column(&split_header(header).0).map(|(c, rank)| (c.field, rank));
+            assert_eq!(found, Some((column.field, 1)), "{header}");
+        }
+        for (at, header) in column.fallback.iter().enumerate() {
+            let found = find_column(&split_header(header).0).map(|(c, rank)| (c.field, rank));
+            assert_eq!(found, Some((column.field, 2 + at)), "{header}");
         }
     }
+}
+
+#[test]
+fn no_header_name_means_two_fields() {
+    let mut seen = std::collections::HashMap::new();
+    for column in ACCEPTED_COLUMNS {
+        let names = std::iter::once(&column.field)
+            .chain(column.headers.iter())
+            .chain(column.fallback.iter());
+        for name in names {
+            if let Some(other) = seen.insert(header_key(name), column.field) {
+                assert_eq!(
+                    other, column.field,
+                    "{name} means {other} and {}",
+                    column.field
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_superstore_export_is_read_by_its_own_headers_and_the_region_column_wins_over_city() {
+    let csv = "Customer ID,Customer Name,Segment,Country,City,State,Region,Sales,Quantity,Discount,Profit\n\
+               PO-18255,Patrick O'Donnell,Corporate,United States,Springfield,Missouri,Central,1207.7870,43,0.28,-94.4851\n";
+    let mut rows = read_accounts(csv.as_bytes()).unwrap();
+    let parsed: Vec<_> = rows.by_ref().collect();
+    let account = &parsed[0].as_ref().unwrap().account;
+    assert_eq!(account.id, "PO-18255");
+    assert_eq!(account.name, "Patrick O'Donnell");
+    assert_eq!(account.region.as_deref(), Some("Central"));
+    assert_eq!(account.indicators.revenue, Some(Money(12_077_870)));
+    assert_eq!(account.indicators.profit, Some(Money(-944_851)));
+    let ignored: Vec<&str> = rows
+        .ignored_columns()
+        .iter()
+        .map(|c| c.header.as_str())
+        .collect();
+    assert_eq!(
+        ignored,
+        ["Segment", "Country", "City", "State", "Quantity", "Discount"]
+    );
+    assert!(
+        rows.warnings().iter().any(|w| w.contains(
+            "column E \"City\" was not imported: column G \"Region\" is taken as the region"
+        )),
+        "{:?}",
+        rows.warnings()
+    );
+}
+
+#[test]
+fn salesforce_and_chinese_crm_headers_work_out_of_the_box() {
+    let csv = "Account Name,Account Number,Account Owner,Annual Revenue,Industry,Billing City,Billing State/Province,Type\n\
+               Acme,ACC-1,rep.a,\"1,000,000\",Manufacturing,Boston,MA,Customer\n";
+    let mut rows = read_accounts(csv.as_bytes()).unwrap();
+    let account = rows.next().unwrap().unwrap().account;
+    assert_eq!(
+        (
+            account.id.as_str(),
+            account.name.as_str(),
+            account.owner.as_deref()
+        ),
+        ("ACC-1", "Acme", Some("rep.a"))
+    );
+    assert_eq!(
+        account.indicators.revenue,
+        Some(Money::from_yuan(1_000_000))
+    );
+    assert_eq!(account.industry.as_deref(), Some("Manufacturing"));
+    // The state is nearer a sales region than the city.
+    assert_eq!(account.region.as_deref(), Some("MA"));
+
+    let csv =
+        "客户编号,客户全称,负责人,年销售额(万元),回款金额,账龄天数,所属行业,所在城市,信用等级\n\
+               KH-1,杭州某某科技有限公司,zhang.wei,12.5,80000.5,30,软件,杭州,AA\n";
+    let account = read_accounts(csv.as_bytes())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .account;
+    assert_eq!(account.indicators.revenue, Some(Money::from_yuan(125_000)));
+    assert_eq!(account.indicators.collected, Some(Money(800_005_000)));
+    assert_eq!(account.indicators.overdue_days, Some(30));
+    assert_eq!(account.region.as_deref(), Some("杭州"));
+}
+
+#[test]
+fn mapped_columns_go_before_recognised_ones_and_can_be_left_out() {
+    let csv = "Kunde,Verantwortlich,Umsatz,Name,Notiz\nK-1,Müller GmbH,5000,ignored,x\n";
+    let mut mapping = ColumnMapping::default();
+    for pair in [
+        "Kunde=id",
+        "verantwortlich = name",
+        "UMSATZ=revenue(千元)",
+        "Name=",
+    ] {
+        mapping.add_pair(pair).unwrap();
+    }
+    let mut rows = read_accounts_mapped(csv.as_bytes(), &|_| mapping.clone()).unwrap();
+    let account = rows.next().unwrap().unwrap().account;
+    assert_eq!(
+        (account.id.as_str(), account.name.as_str()),
+        ("K-1", "Müller GmbH")
+    );
+    assert_eq!(
+        account.indicators.revenue,
+        Some(Money::from_yuan(5_000_000))
+    );
+    let ignored: Vec<&str> = rows
+        .ignored_columns()
+        .iter()
+        .map(|c| c.header.as_str())
+        .collect();
+    assert_eq!(ignored, ["Name", "Notiz"]);
+
+    let mut bad = ColumnMapping::default();
+    bad.add_pair("Kunde=kundennummer").unwrap();
+    let Err(ImportError::Header { problems, .. }) =
+        read_accounts_mapped(csv.as_bytes(), &|_| bad.clone())
+    else {
+        panic!("a mapping to no field is a header problem");
+    };
+    assert!(problems[0].contains("mapped to \"kundennummer\", which is not an account field"));
+    assert!(ColumnMapping::default().add_pair("no equals sign").is_err());
+}
+
+#[test]
+fn files_with_the_same_headers_share_a_fingerprint() {
+    let a = header_fingerprint(&["Kunde".into(), "Umsatz".into()]);
+    assert_eq!(a, header_fingerprint(&[" kunde ".into(), "UMSATZ".into()]));
+    assert_ne!(a, header_fingerprint(&["Umsatz".into(), "Kunde".into()]));
 }
 
 #[test]
@@ -541,8 +718,14 @@ fn header_errors_list_every_problem_and_the_accepted_names() {
         problems[0].contains("columns B \"revenue\" and C \"销售额\" both mean revenue"),
         "{problems:?}"
     );
-    assert!(problems[1].contains("no id (or 客户编号 / 客户ID / 编号) column"));
-    assert!(problems[2].contains("no name (or 客户名称 / 名称 / 客户) column"));
+    assert!(
+        problems[1].contains(
+            "no id (or 客户编号 / 客户ID / 编号 / Account ID / Account Number, …) column"
+        ),
+        "{problems:?}"
+    );
+    assert!(problems[2]
+        .contains("no name (or 客户名称 / 名称 / 客户 / Account Name / Customer Name, …) column"));
     assert!(problems[3].contains("A \"名字\""));
 
     let error = read_accounts("name\nx\n".as_bytes())
@@ -577,25 +760,20 @@ fn header_errors_list_every_problem_and_the_accepted_names() {
 
 #[test]
 fn wan_yuan_unit_multiplies_by_ten_thousand() {
-    let csv = "id,name,销售额(万元),利润（万）,回款金额(亿元)\nA,a,1.5,\"-1,234.5678\",0.0000000001\nB,b,1.5万,100元,0.00000000001\n";
+    let csv = "id,name,销售额(万元),利润（万）,回款金额(亿元)\nA,a,1.5,\"-1,234.5678\",0.0000000001\nB,b,1.5万,100元,0.000000000001\n";
     let (good, bad) = import(csv.as_bytes());
     assert_eq!(good.len(), 1);
     let i = &good[0].account.indicators;
-    assert_eq!(i.revenue, Some(Money(1_500_000)));
-    assert_eq!(i.profit, Some(Money(-1_234_567_800)));
-    assert_eq!(i.collected, Some(Money(1)));
+    assert_eq!(i.revenue, Some(fen(1_500_000)));
+    assert_eq!(i.profit, Some(fen(-1_234_567_800)));
+    assert_eq!(i.collected, Some(fen(1)));
     assert_eq!(
         triples(&bad),
-        vec![
-            (3, "销售额(万元)", "1.5万"),
-            (3, "利润（万）", "100元"),
-            (3, "回款金额(亿元)", "0.00000000001")
-        ]
+        vec![(3, "销售额(万元)", "1.5万"), (3, "利润（万）", "100元"),]
     );
     assert!(bad[0]
         .message
         .contains("the header already gives the unit (万元)"));
-    assert!(bad[2].message.contains("more precise than one fen"));
 }
 
 #[test]
@@ -676,10 +854,10 @@ fn negative_profit_is_kept_in_every_spelling() {
     assert_eq!(
         profits,
         vec![
-            Some(Money(-300_000)),
-            Some(Money(-300_000)),
-            Some(Money(-300_050)),
-            Some(Money(-300_000))
+            Some(fen(-300_000)),
+            Some(fen(-300_000)),
+            Some(fen(-300_050)),
+            Some(fen(-300_000))
         ]
     );
 }
@@ -789,15 +967,22 @@ fn a_read_failure_mid_file_ends_the_import_with_a_row_error() {
 
 #[test]
 fn row_errors_display_as_one_readable_line() {
-    let error = RowError {
+    let mut error = RowError {
         row: 3,
         column: "销售额".into(),
+        letter: "C".into(),
+        sheet: None,
         value: "12a4".into(),
         message: "not a number".into(),
     };
     assert_eq!(
         error.to_string(),
-        "row 3, column \"销售额\", value \"12a4\": not a number"
+        "row 3, column C \"销售额\", value \"12a4\": not a number"
+    );
+    error.sheet = Some("华东".into());
+    assert_eq!(
+        error.to_string(),
+        "sheet \"华东\", row 3, column C \"销售额\", value \"12a4\": not a number"
     );
 }
 

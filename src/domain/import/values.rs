@@ -2,6 +2,7 @@
 //! error naming what was expected.
 
 use super::*;
+use crate::domain::account::round_half_even;
 use crate::domain::ids::AccountId;
 
 /// Maps full-width forms to their ASCII counterparts (digits, letters, punctuation, ideographic
@@ -59,7 +60,7 @@ pub(super) fn apply_value(
     slot: &Slot,
     value: &str,
     account: &mut Account,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let indicators = &mut account.indicators;
     match field {
         Field::Id => {}
@@ -80,9 +81,17 @@ pub(super) fn apply_value(
         Field::Industry => account.industry = optional_text(value),
         Field::Region => account.region = optional_text(value),
         Field::Owner => account.owner = optional_text(value),
-        Field::Revenue => indicators.revenue = optional(value, |v| parse_money(v, slot))?,
-        Field::Profit => indicators.profit = optional(value, |v| parse_money(v, slot))?,
-        Field::Collected => indicators.collected = optional(value, |v| parse_money(v, slot))?,
+        Field::Revenue | Field::Profit | Field::Collected => {
+            let Some((money, rounded)) = optional(value, |v| parse_money(v, slot))? else {
+                return Ok(false);
+            };
+            match field {
+                Field::Revenue => indicators.revenue = Some(money),
+                Field::Profit => indicators.profit = Some(money),
+                _ => indicators.collected = Some(money),
+            }
+            return Ok(rounded);
+        }
         Field::Transactions => {
             indicators.transactions = optional(value, |v| parse_count(v, &["次", "笔", "单"]))?
         }
@@ -105,7 +114,7 @@ pub(super) fn apply_value(
         Field::PotentialCustomer => indicators.potential_customer = optional(value, parse_score)?,
         Field::PotentialService => indicators.potential_service = optional(value, parse_score)?,
     }
-    Ok(())
+    Ok(false)
 }
 
 /// An empty cell is "not recorded" (`None`); anything else must parse.
@@ -261,8 +270,9 @@ pub(super) fn number_message(problem: NumberProblem, value: &str, example: &str)
 pub(super) const MONEY_EXAMPLE: &str =
     "use digits with an optional ¥ and thousands separators, e.g. 1,234,567.89";
 
-/// Parses an amount into fen exactly, with integer arithmetic only.
-pub(super) fn parse_money(value: &str, slot: &Slot) -> Result<Money, String> {
+/// Parses an amount into [`Money`] units with integer arithmetic only: exact to four decimals,
+/// finer amounts rounded half to even (the `bool` says one was rounded).
+pub(super) fn parse_money(value: &str, slot: &Slot) -> Result<(Money, bool), String> {
     let folded = fold(value);
     let mut text: &str = folded.trim();
     reject_placeholder(text)?;
@@ -324,17 +334,19 @@ pub(super) fn parse_money(value: &str, slot: &Slot) -> Result<Money, String> {
     let too_large = || format!("\"{value}\" is too large to import");
     let scaled = decimal
         .digits
-        .checked_mul(u128::from(slot.scale * cell_scale) * 100)
+        .checked_mul(u128::from(slot.scale * cell_scale) * Money::PER_YUAN as u128)
         .ok_or_else(too_large)?;
-    let divisor = 10u128.checked_pow(decimal.decimals).ok_or_else(too_large)?;
-    if scaled % divisor != 0 {
-        return Err(format!(
-            "\"{value}\" is more precise than one fen (0.01 元) — round it to 2 decimals in the \
-             spreadsheet and export again"
-        ));
-    }
-    let fen = i64::try_from(scaled / divisor).map_err(|_| too_large())?;
-    Ok(Money(if negative { -fen } else { fen }))
+    let rounded = match 10u128.checked_pow(decimal.decimals) {
+        Some(divisor) => {
+            let signed = i128::try_from(scaled).map_err(|_| too_large())?;
+            let signed = if negative { -signed } else { signed };
+            let divisor = i128::try_from(divisor).map_err(|_| too_large())?;
+            (round_half_even(signed, divisor), signed % divisor != 0)
+        }
+        None => return Err(format!("\"{value}\" has too many decimal places to read")),
+    };
+    let units = i64::try_from(rounded.0).map_err(|_| too_large())?;
+    Ok((Money(units), rounded.1))
 }
 
 pub(super) fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

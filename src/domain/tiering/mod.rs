@@ -87,7 +87,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::account::{Account, Indicators};
+use crate::domain::account::{Account, Indicators, Money};
 
 mod explain;
 mod model;

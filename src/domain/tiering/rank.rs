@@ -193,13 +193,13 @@ impl ResolvedModel {
             }
             ResolvedCut::Threshold(ts) => {
                 let money = matches!(&self.score, ScoreMethod::Single { indicator } if indicator.is_money());
-                // Exact scores compare with integer thresholds: fen (rounded) for money, the
-                // next integer up for counts (v ≥ t ⇔ v ≥ ceil(t) for integer v).
+                // Exact scores compare with integer thresholds: money units (rounded) for
+                // money, the next integer up for counts (v ≥ t ⇔ v ≥ ceil(t) for integer v).
                 let exact_ts: Vec<i128> = ts
                     .iter()
                     .map(|t| {
                         if money {
-                            (t * 100.0).round() as i128
+                            (t * Money::PER_YUAN as f64).round() as i128
                         } else {
                             t.ceil() as i128
                         }

@@ -68,7 +68,7 @@ fn revenues(values: &[i64]) -> Vec<Account> {
         .enumerate()
         .map(|(i, v)| {
             acc(&format!("a{:02}", i + 1), |x| {
-                x.revenue = Some(Money::from_major(*v))
+                x.revenue = Some(Money::from_yuan(*v))
             })
         })
         .collect()
@@ -444,7 +444,7 @@ fn ties_are_ordered_by_id_and_the_result_keeps_input_order() {
 fn negative_profit_ranks_below_zero_and_positive_profit() {
     let accounts: Vec<Account> = [("p", 300), ("z", 0), ("n", -200), ("m", -50)]
         .iter()
-        .map(|(id, v)| acc(id, |x| x.profit = Some(Money::from_major(*v))))
+        .map(|(id, v)| acc(id, |x| x.profit = Some(Money::from_yuan(*v))))
         .collect();
     let m = model(r#"{"score":{"method":"single","indicator":"profit"}}"#);
     let out = run(&m, &accounts);
@@ -540,8 +540,8 @@ fn weighted_min_max_score_is_the_weighted_sum_and_contributions_add_up() {
         .enumerate()
         .map(|(i, (r, p))| {
             acc(&format!("w{i}"), |x| {
-                x.revenue = Some(Money::from_major(*r));
-                x.profit = Some(Money::from_major(*p));
+                x.revenue = Some(Money::from_yuan(*r));
+                x.profit = Some(Money::from_yuan(*p));
             })
         })
         .collect();
@@ -576,8 +576,8 @@ fn weighted_rank_percentile_and_missing_indicators_count_zero() {
     // revenue 10/20/30/– ; collected 5/–/5/5 ; weights 0.5/0.5, rank_percentile
     let mk = |id: &str, r: Option<i64>, c: Option<i64>| {
         acc(id, |x| {
-            x.revenue = r.map(Money::from_major);
-            x.collected = c.map(Money::from_major);
+            x.revenue = r.map(Money::from_yuan);
+            x.collected = c.map(Money::from_yuan);
         })
     };
     let accounts = vec![
@@ -618,9 +618,9 @@ fn a_zero_weight_indicator_is_left_out() {
 fn scorecard_groups_average_their_indicators_with_missing_as_zero() {
     // two accounts; min_max over two values gives 0 or 100.
     let a = acc("a", |x| {
-        x.revenue = Some(Money::from_major(100));
-        x.profit = Some(Money::from_major(10));
-        x.collected = Some(Money::from_major(100));
+        x.revenue = Some(Money::from_yuan(100));
+        x.profit = Some(Money::from_yuan(10));
+        x.collected = Some(Money::from_yuan(100));
         x.transactions = Some(5);
         x.product_lines = Some(1);
         x.potential_customer = Some(80);
@@ -629,8 +629,8 @@ fn scorecard_groups_average_their_indicators_with_missing_as_zero() {
         x.potential_service = Some(60);
     });
     let b = acc("b", |x| {
-        x.revenue = Some(Money::from_major(50));
-        x.profit = Some(Money::from_major(20));
+        x.revenue = Some(Money::from_yuan(50));
+        x.profit = Some(Money::from_yuan(20));
         // collected missing
         x.transactions = Some(1);
         x.product_lines = Some(3);
@@ -757,7 +757,7 @@ fn share_of_value_with_losses_counts_them_as_zero_and_no_value_means_last_tier()
     let mk = |v: &[i64]| -> Vec<Account> {
         v.iter()
             .enumerate()
-            .map(|(i, p)| acc(&format!("p{i}"), |x| x.profit = Some(Money::from_major(*p))))
+            .map(|(i, p)| acc(&format!("p{i}"), |x| x.profit = Some(Money::from_yuan(*p))))
             .collect()
     };
     let m = model(
@@ -818,10 +818,10 @@ fn thresholds_put_each_score_in_the_first_tier_it_reaches() {
 }
 
 #[test]
-fn money_thresholds_are_in_yuan_and_compared_exactly_in_fen() {
+fn money_thresholds_are_in_yuan_and_compared_exactly_in_money_units() {
     let accounts = vec![
-        acc("a", |x| x.revenue = Some(Money(29))),
-        acc("b", |x| x.revenue = Some(Money(28))),
+        acc("a", |x| x.revenue = Some(Money(2_900))),
+        acc("b", |x| x.revenue = Some(Money(2_899))),
     ];
     let m = model(
         r#"{"tiers":[{"id":"hi","cut":0.29},{"id":"lo"}],"cut":{"method":"threshold"},"score":{"method":"single","indicator":"revenue"}}"#,
@@ -830,7 +830,7 @@ fn money_thresholds_are_in_yuan_and_compared_exactly_in_fen() {
     assert_eq!(tiers_of(&out), ["hi", "lo"]);
     assert_eq!(
         out[1].rule.en,
-        "score 0.28 (revenue) < 0.29 → lo; rank 2 of 2"
+        "score 0.2899 (revenue) < 0.29 → lo; rank 2 of 2"
     );
 }
 

@@ -109,7 +109,7 @@ impl Indicator {
         Indicator::ALL.into_iter().find(|i| i.name() == name)
     }
 
-    /// Money indicators, stored in minor units (fen).
+    /// Money indicators, stored in [`Money`] units (ten-thousandths of a yuan).
     pub fn is_money(self) -> bool {
         matches!(
             self,
@@ -117,18 +117,40 @@ impl Indicator {
         )
     }
 
+    /// Decimal places of the exact integer values of this indicator ([`Indicator::exact`],
+    /// and the Pareto figures): money is in [`Money`] units, `cooperation_years` in hundredths.
+    pub fn scale(self) -> u32 {
+        if self.is_money() {
+            Money::DECIMALS
+        } else if self == Indicator::CooperationYears {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// The unit the API gives this indicator's sums in.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Indicator::Revenue | Indicator::Profit | Indicator::Collected => "yuan",
+            Indicator::CooperationYears => "years",
+            Indicator::OverdueDays => "days",
+            _ => "count",
+        }
+    }
+
     /// Fewer is better: the value is negated before scoring.
     pub fn lower_is_better(self) -> bool {
         matches!(self, Indicator::OverdueDays)
     }
 
-    /// The recorded value as an exact integer (money in fen, counts, referral 1/0), or `None`
+    /// The recorded value as an exact integer (money in [`Money`] units, counts, referral 1/0), or `None`
     /// when missing or not integer-valued (`cooperation_years`).
     pub fn exact(self, ind: &Indicators) -> Option<i128> {
         match self {
-            Indicator::Revenue => ind.revenue.map(|m| i128::from(m.minor())),
-            Indicator::Profit => ind.profit.map(|m| i128::from(m.minor())),
-            Indicator::Collected => ind.collected.map(|m| i128::from(m.minor())),
+            Indicator::Revenue => ind.revenue.map(|m| i128::from(m.units())),
+            Indicator::Profit => ind.profit.map(|m| i128::from(m.units())),
+            Indicator::Collected => ind.collected.map(|m| i128::from(m.units())),
             Indicator::Transactions => ind.transactions.map(i128::from),
             Indicator::CooperationYears => None,
             Indicator::OverdueDays => ind.overdue_days.map(i128::from),
@@ -144,7 +166,7 @@ impl Indicator {
         match self {
             Indicator::CooperationYears => ind.cooperation_years.filter(|v| v.is_finite()),
             Indicator::Revenue | Indicator::Profit | Indicator::Collected => {
-                self.exact(ind).map(|m| m as f64 / 100.0)
+                self.exact(ind).map(|m| m as f64 / Money::PER_YUAN as f64)
             }
             _ => self.exact(ind).map(|v| v as f64),
         }

@@ -320,6 +320,27 @@ impl Store {
         Ok(out)
     }
 
+    /// Rewrites the account chunks that hold money in fen (chunk version 1, layouts 2 and 3)
+    /// in [`Money`] units (ten-thousandths of a yuan), in one batch, durably. Chunks already
+    /// rewritten are left alone, so an interrupted upgrade is finished by the next open.
+    pub(in crate::store) fn upgrade_money_units(&self) -> Result<usize, StoreError> {
+        let mut batch = sled::Batch::default();
+        let mut converted = 0;
+        for entry in self.account_chunks.iter() {
+            let (key, value) = entry?;
+            if value.first() != Some(&ACCOUNT_CHUNK_VERSION_FEN) {
+                continue;
+            }
+            let mut accounts = Vec::new();
+            decode_account_chunk(&key, &value, &mut accounts)?;
+            converted += accounts.len();
+            batch.insert(key, encode_account_chunk(accounts.iter()));
+        }
+        self.account_chunks.apply_batch(batch)?;
+        self.flush()?;
+        Ok(converted)
+    }
+
     /// Converts the account trees of a schema-version-1 store: accounts from JSON into chunks,
     /// the per-change records into change-log chunks, the snapshot into the version-2 layout
     /// (with each account's last change), then drops the version-1 trees. Every step can be
@@ -339,7 +360,7 @@ impl Store {
             let mut accounts: Vec<Account> = Vec::with_capacity(old.len());
             for entry in old.iter() {
                 let (key, value) = entry?;
-                accounts.push(decode(V1_ACCOUNTS_TREE, &key, &value)?);
+                accounts.push(decode_v1_account(&key, &value)?);
             }
             converted = accounts.len();
             let mut batch = sled::Batch::default();
@@ -470,4 +491,27 @@ impl Store {
         );
         Ok(())
     }
+}
+
+/// An account of a layout-1 store: JSON whose money fields are integers of fen (the JSON of
+/// [`Money`] is now yuan).
+fn decode_v1_account(key: &[u8], value: &[u8]) -> Result<Account, StoreError> {
+    let corrupt = |source: serde_json::Error| StoreError::Corrupt {
+        tree: V1_ACCOUNTS_TREE,
+        key: String::from_utf8_lossy(key).into_owned(),
+        source,
+    };
+    let mut json: serde_json::Value = serde_json::from_slice(value).map_err(corrupt)?;
+    let mut fen = [None; 3];
+    if let Some(indicators) = json.get_mut("indicators").and_then(|v| v.as_object_mut()) {
+        for (slot, field) in fen.iter_mut().zip(["revenue", "profit", "collected"]) {
+            *slot = indicators.remove(field).and_then(|v| v.as_i64());
+        }
+    }
+    let mut account: Account = serde_json::from_value(json).map_err(corrupt)?;
+    let money = |fen: Option<i64>| fen.map(|f| Money(f.saturating_mul(Money::PER_YUAN / 100)));
+    account.indicators.revenue = money(fen[0]);
+    account.indicators.profit = money(fen[1]);
+    account.indicators.collected = money(fen[2]);
+    Ok(account)
 }

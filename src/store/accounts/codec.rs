@@ -58,7 +58,7 @@ pub(super) fn read_bool(r: &mut Reader<'_>, what: &str) -> Result<bool, CodecErr
 
 /// Appends an account's fields but its id (which precedes them in a chunk): name, aliases (count + strings), industry / region / owner (0 = none, 1 + string),
 /// a varint bit set of the indicators present, then each present indicator in field order
-/// (money as zigzag varint fen, counts as varints, `cooperation_years` as f64, credit as
+/// (money as zigzag varint [`Money`] units — fen in chunk version 1 —, counts as varints, `cooperation_years` as f64, credit as
 /// 0 good / 1 fair / 2 poor / 3 none, yes/no and scores as one byte).
 pub(super) fn encode_account_body(w: &mut Writer, account: &Account) {
     // Destructured so that a new field cannot be forgotten here.
@@ -115,7 +115,7 @@ pub(super) fn encode_account_body(w: &mut Writer, account: &Account) {
     bit(potential_service.is_some(), IND_POTENTIAL_SERVICE);
     w.varint(u64::from(present));
     for money in [revenue, profit, collected].into_iter().flatten() {
-        w.zigzag(money.minor());
+        w.zigzag(money.units());
     }
     if let Some(v) = transactions {
         w.varint(*v);
@@ -140,8 +140,13 @@ pub(super) fn encode_account_body(w: &mut Writer, account: &Account) {
     }
 }
 
-/// Reads the fields of [`encode_account_body`] for the account `id`.
-pub(super) fn decode_account_body(r: &mut Reader<'_>, id: &str) -> Result<Account, CodecError> {
+/// Reads the fields of [`encode_account_body`] for the account `id`; `money_factor` converts the
+/// chunk's money unit into [`Money`] units (100 for chunks that hold fen, else 1).
+pub(super) fn decode_account_body(
+    r: &mut Reader<'_>,
+    id: &str,
+    money_factor: i64,
+) -> Result<Account, CodecError> {
     let name = r.str("name")?.to_owned();
     let alias_count = r.count("aliases", 1)?;
     let mut aliases = Vec::with_capacity(alias_count);
@@ -160,7 +165,15 @@ pub(super) fn decode_account_body(r: &mut Reader<'_>, id: &str) -> Result<Accoun
     let has = |flag: u16| present & flag != 0;
     let mut ind = Indicators::default();
     let money = |r: &mut Reader<'_>, flag: u16, what: &str| -> Result<Option<Money>, CodecError> {
-        has(flag).then(|| r.zigzag(what).map(Money)).transpose()
+        has(flag)
+            .then(|| {
+                let value = r.zigzag(what)?;
+                value
+                    .checked_mul(money_factor)
+                    .map(Money)
+                    .ok_or_else(|| CodecError::new(format!("{what}: {value} fen is out of range")))
+            })
+            .transpose()
     };
     ind.revenue = money(r, IND_REVENUE, "revenue")?;
     ind.profit = money(r, IND_PROFIT, "profit")?;
@@ -217,7 +230,7 @@ pub(super) fn encode_account_chunk<'a>(
     accounts: impl ExactSizeIterator<Item = &'a Account>,
 ) -> Vec<u8> {
     let mut w = Writer::with_capacity(accounts.len() * 96 + 16);
-    w.u8(CHUNK_VERSION);
+    w.u8(ACCOUNT_CHUNK_VERSION);
     w.varint(accounts.len() as u64);
     for account in accounts {
         w.str(&account.id);
@@ -237,14 +250,15 @@ pub(super) fn decode_account_chunk(
     let first = out.len();
     let mut read = || -> Result<(), CodecError> {
         let mut r = Reader::new(bytes);
-        match r.u8("version")? {
-            CHUNK_VERSION => {}
+        let money_factor = match r.u8("version")? {
+            ACCOUNT_CHUNK_VERSION => 1,
+            ACCOUNT_CHUNK_VERSION_FEN => Money::PER_YUAN / 100,
             other => {
                 return Err(CodecError::new(format!(
                     "unknown chunk layout {other} (written by a newer playbook?)"
                 )))
             }
-        }
+        };
         let count = r.count("accounts", 4)?;
         out.reserve(count);
         for _ in 0..count {
@@ -257,7 +271,7 @@ pub(super) fn decode_account_chunk(
                     )));
                 }
             }
-            let account = decode_account_body(&mut r, id)
+            let account = decode_account_body(&mut r, id, money_factor)
                 .map_err(|e| CodecError::new(format!("account {id:?}: {e}")))?;
             out.push(account);
         }

@@ -98,8 +98,12 @@ pub const ACCOUNT_CHUNK: usize = 4;
 /// … and the most a chunk holds before an upsert splits it.
 pub const ACCOUNT_CHUNK_MAX: usize = 2 * ACCOUNT_CHUNK;
 
-/// Version byte of account, snapshot and change-log chunks.
+/// Version byte of snapshot and change-log chunks.
 const CHUNK_VERSION: u8 = 0x01;
+/// Version byte of account chunks: money in ten-thousandths of a yuan ([`Money`] units) …
+const ACCOUNT_CHUNK_VERSION: u8 = 0x02;
+/// … and the earlier one, money in fen (read, converted, rewritten by the layout 4 upgrade).
+const ACCOUNT_CHUNK_VERSION_FEN: u8 = 0x01;
 const SNAPSHOT_PREFIX: u8 = b's';
 
 /// Index into a table of tier names meaning "no tier" (e.g. `from` of a first tiering).

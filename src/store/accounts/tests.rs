@@ -11,7 +11,7 @@ fn account(id: &str, revenue: i64) -> Account {
         region: None,
         owner: None,
         indicators: Indicators {
-            revenue: Some(Money::from_major(revenue)),
+            revenue: Some(Money::from_yuan(revenue)),
             ..Indicators::default()
         },
     }
@@ -41,6 +41,30 @@ fn full_account() -> Account {
             potential_service: Some(0),
         },
     }
+}
+
+/// [`full_account`] with amounts a store of money in fen could hold (whole fen).
+fn fen_account() -> Account {
+    let mut account = full_account();
+    account.indicators.revenue = Some(Money(12_345_678_900));
+    account.indicators.collected = Some(Money(-9_223_372_036_854_775_800));
+    account
+}
+
+/// An account as a layout-1 store wrote it: JSON with money as integers of fen.
+fn v1_json(account: &Account) -> Vec<u8> {
+    let mut json = serde_json::to_value(account).unwrap();
+    for (field, money) in [
+        ("revenue", account.indicators.revenue),
+        ("profit", account.indicators.profit),
+        ("collected", account.indicators.collected),
+    ] {
+        if let Some(money) = money {
+            assert_eq!(money.units() % 100, 0, "whole fen");
+            json["indicators"][field] = serde_json::json!(money.units() / 100);
+        }
+    }
+    serde_json::to_vec(&json).unwrap()
 }
 
 fn record(seq: u64, trigger: &str, accounts: usize) -> RecomputeRecord {
@@ -147,7 +171,7 @@ fn upserting_counts_new_and_updated_accounts_and_lists_them_by_id() {
         .collect();
     assert_eq!(ids, ["a", "b", "c"]);
     let a = store.get_account("a").unwrap().unwrap();
-    assert_eq!(a.indicators.revenue, Some(Money::from_major(5)));
+    assert_eq!(a.indicators.revenue, Some(Money::from_yuan(5)));
     assert_eq!(store.get_account("0").unwrap(), None);
     assert_eq!(store.get_account("bb").unwrap(), None);
 }
@@ -182,7 +206,7 @@ fn upserts_split_growing_chunks_and_rewrite_only_the_chunks_they_touch() {
             .unwrap()
             .indicators
             .revenue,
-        Some(Money::from_major(3))
+        Some(Money::from_yuan(3))
     );
     let keys: Vec<sled::IVec> = store
         .account_chunks
@@ -433,10 +457,8 @@ fn a_version_1_store_is_upgraded_keeping_accounts_changes_and_last_changes() {
         let meta = db.open_tree(super::super::META_TREE).unwrap();
         meta.insert(super::super::SCHEMA_VERSION_KEY, b"1").unwrap();
         let accounts = db.open_tree(V1_ACCOUNTS_TREE).unwrap();
-        for a in [full_account(), account("a", 5)] {
-            accounts
-                .insert(a.id.as_bytes(), serde_json::to_vec(&a).unwrap())
-                .unwrap();
+        for a in [fen_account(), account("a", 5)] {
+            accounts.insert(a.id.as_bytes(), v1_json(&a)).unwrap();
         }
         let runs = db.open_tree(TIER_RUNS_TREE).unwrap();
         let changes = db.open_tree(V1_TIER_CHANGES_TREE).unwrap();
@@ -504,7 +526,7 @@ fn a_version_1_store_is_upgraded_keeping_accounts_changes_and_last_changes() {
     );
     assert_eq!(
         store.list_accounts().unwrap(),
-        [full_account(), account("a", 5)]
+        [fen_account(), account("a", 5)]
     );
     assert_eq!(store.account_chunks.len(), 1, "one chunk");
     let recent: Vec<(u64, String, Option<String>, String)> = store
@@ -547,4 +569,50 @@ fn a_version_1_store_is_upgraded_keeping_accounts_changes_and_last_changes() {
     // Opening again changes nothing.
     let store = reopen(dir.path());
     assert_eq!(store.recent_changes(10).unwrap().len(), 4);
+}
+
+#[test]
+fn a_layout_3_store_keeps_its_amounts_exactly_when_money_gains_four_decimals() {
+    let dir = tempfile::tempdir().unwrap();
+    // Amounts as a layout-3 store held them: in fen, in a chunk of version 1.
+    let mut in_fen = full_account();
+    in_fen.indicators.revenue = Some(Money(123_456)); // ¥1,234.56
+    in_fen.indicators.profit = Some(Money(-36_288)); // -¥362.88
+    in_fen.indicators.collected = None;
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let mut chunk = encode_account_chunk([in_fen.clone(), account("z", 7)].iter());
+        assert_eq!(chunk[0], ACCOUNT_CHUNK_VERSION);
+        chunk[0] = ACCOUNT_CHUNK_VERSION_FEN;
+        store
+            .account_chunks
+            .insert(in_fen.id.as_bytes(), chunk)
+            .unwrap();
+        store
+            .meta
+            .insert(super::super::SCHEMA_VERSION_KEY, b"3")
+            .unwrap();
+        store.flush().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let accounts = store.list_accounts().unwrap();
+    assert_eq!(accounts[0].indicators.revenue, Some(Money(12_345_600)));
+    assert_eq!(accounts[0].indicators.profit, Some(Money(-3_628_800)));
+    // Its 70,000 were fen (¥700) in that chunk.
+    assert_eq!(accounts[1].indicators.revenue, Some(Money(7_000_000)));
+    let chunk = store.account_chunks.first().unwrap().unwrap().1;
+    assert_eq!(chunk[0], ACCOUNT_CHUNK_VERSION, "rewritten in the new unit");
+    assert_eq!(
+        store
+            .meta
+            .get(super::super::SCHEMA_VERSION_KEY)
+            .unwrap()
+            .unwrap()
+            .as_ref(),
+        super::super::SCHEMA_VERSION.to_string().as_bytes()
+    );
+    drop(store);
+    // Opening again changes nothing.
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.list_accounts().unwrap(), accounts);
 }

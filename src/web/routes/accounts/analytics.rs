@@ -13,6 +13,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::account_book::{ParetoView, TiersCsv};
+use crate::domain::account::Decimal;
 use crate::domain::pareto::TierBand;
 use crate::domain::policy::Principal;
 use crate::domain::tiering::Indicator;
@@ -161,11 +162,11 @@ fn pareto_page(ctx: PageContext, view: ParetoView) -> ParetoPage {
     let lang = ctx.lang;
     let ui = ctx.ui;
     let p = &view.pareto;
-    let amount = |v: i128| {
+    let amount = |v: Decimal| {
         if view.indicator.is_money() {
-            format_yuan(v)
+            format_yuan(v.units)
         } else if view.indicator == Indicator::CooperationYears {
-            format!("{:.2}", v as f64 / 100.0)
+            format!("{:.2}", v.to_f64())
         } else {
             v.to_string()
         }

@@ -184,7 +184,7 @@ fn account_page(
     let money = |m: Option<crate::domain::account::Money>| {
         m.map_or_else(
             || ui.not_recorded.to_owned(),
-            |m| format_yuan(i128::from(m.minor())),
+            |m| format_yuan(i128::from(m.units())),
         )
     };
     let number = |n: Option<String>| n.unwrap_or_else(|| ui.not_recorded.to_owned());
