@@ -143,16 +143,33 @@ struct UserNameArgs {
 
 #[derive(Debug, Subcommand)]
 enum ImportCommand {
-    /// Import customer accounts from a CSV export (UTF-8 or GB18030, English or Chinese
-    /// headers). Exit status: 0 every row imported, 1 some rows rejected (the others are
-    /// stored), 2 nothing imported (unreadable file, bad header, store in use).
+    /// Import customer accounts from a CSV export (UTF-8, UTF-16 or GB18030) or a workbook
+    /// (.xlsx, .xls, .ods), English or Chinese headers. Exit status: 0 every row imported,
+    /// 1 some rows rejected (the others are stored), 2 nothing imported (unreadable file, bad
+    /// header, store in use).
     Accounts(ImportAccountsArgs),
 }
 
 #[derive(Debug, Args)]
 struct ImportAccountsArgs {
-    /// The CSV file.
+    /// The file: .csv (or any other name: read as CSV), .xlsx, .xlsm, .xls or .ods.
     file: PathBuf,
+    /// Map a column by hand: HEADER=FIELD (repeat for more); an empty FIELD leaves the column
+    /// out, e.g. --map Kunde=name --map 'Umsatz=revenue(千元)' --map Notiz=. Remembered for the
+    /// next file with the same header row.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    map: Vec<String>,
+    /// A name for where such files come from (e.g. salesforce): the mapping is remembered
+    /// under it too.
+    #[arg(long)]
+    source: Option<String>,
+    /// The sheet of a workbook (the first sheet by default).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Write the rejected rows, with an `error 错误` column saying what is wrong, to this CSV
+    /// file (to fix and import again).
+    #[arg(long, value_name = "FILE")]
+    rejected: Option<PathBuf>,
     #[command(flatten)]
     data_dir: DataDirArg,
 }
@@ -257,9 +274,7 @@ pub fn run() -> ExitCode {
         Some(Command::Serve(args)) => serve(args.into_config()),
         Some(Command::Check(args)) => check(&args.content_dir),
         Some(Command::Reindex(args)) => reindex(args),
-        Some(Command::Import(ImportCommand::Accounts(args))) => {
-            import_accounts(&args.file, &args.data_dir.data_dir)
-        }
+        Some(Command::Import(ImportCommand::Accounts(args))) => import_accounts(&args),
         Some(Command::User(command)) => user(command),
         Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir.data_dir),
         Some(Command::Export(args)) => export(&args.dir, &args.data_dir.data_dir),
@@ -595,10 +610,25 @@ fn user(command: UserCommand) -> ExitCode {
 
 /// `playbook import accounts FILE`: streams the file into the store with a progress bar,
 /// prints every rejected row as it is found and a summary at the end.
-fn import_accounts(file: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
+fn import_accounts(args: &ImportAccountsArgs) -> ExitCode {
+    use crate::app::account_book::{ImportFile, ImportOptions};
+    use crate::domain::import::SheetFormat;
     use indicatif::{ProgressBar, ProgressStyle};
 
+    let (file, data_dir) = (args.file.as_path(), args.data_dir.data_dir.as_path());
     let nothing_imported = ExitCode::from(2);
+    let mut options = ImportOptions {
+        source: args.source.clone(),
+        sheet: args.sheet.clone(),
+        by: "command line".to_owned(),
+        ..ImportOptions::default()
+    };
+    for pair in &args.map {
+        if let Err(e) = options.mapping.add_pair(pair) {
+            eprintln!("error: --{e}");
+            return nothing_imported;
+        }
+    }
     let input = match std::fs::File::open(file) {
         Ok(input) => input,
         Err(e) => {
@@ -647,7 +677,21 @@ fn import_accounts(file: &std::path::Path, data_dir: &std::path::Path) -> ExitCo
         rejected_rows += 1;
         progress.suspend(|| eprintln!("{}: {error}", file.display()));
     };
-    let result = book.import_csv(progress.wrap_read(input), "import", &mut print_error);
+    let result = match SheetFormat::from_file_name(&file.to_string_lossy()) {
+        // A workbook is read with seeks: progress is shown while its sheet is read.
+        Some(format) => book.import(
+            ImportFile::<std::fs::File>::Workbook(input, format),
+            &options,
+            "import",
+            &mut print_error,
+        ),
+        None => book.import(
+            ImportFile::Csv(progress.wrap_read(input)),
+            &options,
+            "import",
+            &mut print_error,
+        ),
+    };
     progress.finish_and_clear();
     match result {
         Err(e) => {
@@ -657,6 +701,15 @@ fn import_accounts(file: &std::path::Path, data_dir: &std::path::Path) -> ExitCo
         Ok(report) => {
             for warning in &report.warnings {
                 eprintln!("{}: warning: {warning}", file.display());
+            }
+            if let (Some(path), Some(csv)) = (&args.rejected, &report.rejected_csv) {
+                match std::fs::write(path, csv) {
+                    Ok(()) => eprintln!(
+                        "the rejected rows, with what is wrong with each, are in {}",
+                        path.display()
+                    ),
+                    Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
+                }
             }
             println!(
                 "{}: {} imported (new), {} updated, {} rejected ({} problems listed above); read as {}",

@@ -19,10 +19,10 @@ mod users;
 pub use editing::{EditStamp, VersionSummary, CONTENT_VERSIONS_TREE, PROGRESS_TREE};
 
 pub use accounts::{
-    LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, TierSnapshot,
-    UpsertCounts, ACCOUNT_CHUNK, ACCOUNT_CHUNKS_TREE, ACCOUNT_CHUNK_MAX, CHANGE_CHUNK, NO_TIER,
-    OVERRIDES_TREE, SNAPSHOT_CHUNK, TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE,
-    TIER_SNAPSHOT_TREE,
+    LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SavedMapping, SnapshotScope,
+    TierSnapshot, UpsertCounts, ACCOUNT_CHUNK, ACCOUNT_CHUNKS_TREE, ACCOUNT_CHUNK_MAX,
+    CHANGE_CHUNK, IMPORT_MAPPINGS_TREE, NO_TIER, OVERRIDES_TREE, SNAPSHOT_CHUNK,
+    TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE, TIER_SNAPSHOT_TREE,
 };
 
 pub use users::{
@@ -190,6 +190,7 @@ pub struct Store {
     misses: sled::Tree,
     account_chunks: sled::Tree,
     overrides: sled::Tree,
+    import_mappings: sled::Tree,
     tier_snapshot: sled::Tree,
     tier_runs: sled::Tree,
     tier_change_log: sled::Tree,
@@ -234,6 +235,7 @@ impl Store {
             misses: db.open_tree(SEARCH_MISSES_TREE)?,
             account_chunks: db.open_tree(ACCOUNT_CHUNKS_TREE)?,
             overrides: db.open_tree(OVERRIDES_TREE)?,
+            import_mappings: db.open_tree(IMPORT_MAPPINGS_TREE)?,
             tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
             tier_runs: db.open_tree(TIER_RUNS_TREE)?,
             tier_change_log: db.open_tree(TIER_CHANGE_LOG_TREE)?,

@@ -141,6 +141,7 @@ route_table! {
     // Accounts and tiers
     get "/api/v1/accounts" => routes::accounts::list::list_accounts;
     post "/api/v1/accounts/import" => routes::accounts::import::import_accounts;
+    post "/api/v1/accounts/import/preview" => routes::accounts::import::preview_import;
     get "/api/v1/accounts/lookup" => routes::accounts::briefing::lookup_accounts;
     get "/api/v1/accounts/{id}/briefing" => routes::accounts::briefing::get_briefing;
     get "/api/v1/accounts/{id}" => routes::accounts::detail::get_account;

@@ -39,6 +39,7 @@ use crate::web::routes;
         routes::synonyms::get_synonyms,
         routes::accounts::list::list_accounts,
         routes::accounts::import::import_accounts,
+        routes::accounts::import::preview_import,
         routes::accounts::briefing::lookup_accounts,
         routes::accounts::briefing::get_briefing,
         routes::accounts::detail::get_account,

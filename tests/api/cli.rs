@@ -35,7 +35,7 @@ fn import_accounts_lists_every_rejected_row_and_exits_1_when_some_rows_fail() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("row 3, column \"revenue\", value \"abc\": "),
+        stderr.contains("row 3, column C \"revenue\", value \"abc\": "),
         "{stderr}"
     );
     assert!(stderr.contains("\"备注\""), "{stderr}");
@@ -57,7 +57,7 @@ fn import_accounts_lists_every_rejected_row_and_exits_1_when_some_rows_fail() {
 fn import_accounts_exits_2_and_says_why_when_nothing_can_be_imported() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("accounts.csv");
-    std::fs::write(&file, "name,revenue\nx,1\n").unwrap();
+    std::fs::write(&file, "revenue,profit\n1,2\n").unwrap();
 
     let output = playbook()
         .args(["import", "accounts"])
@@ -332,4 +332,52 @@ async fn the_first_start_creates_an_admin_with_a_password_printed_once() {
         1,
         "{list}"
     );
+}
+
+#[test]
+fn import_accounts_reads_workbooks_takes_a_mapping_and_writes_the_rejected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/accounts");
+    let rejected = dir.path().join("rejected.csv");
+    let output = playbook()
+        .args(["import", "accounts"])
+        .arg(fixtures.join("crm-export-zh.xlsx"))
+        .arg("--rejected")
+        .arg(&rejected)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("23 imported (new), 0 updated, 2 rejected"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("sheet \""), "{stderr}");
+    assert!(stderr.contains("row 18, column E \"回款金额\""), "{stderr}");
+    let file = std::fs::read_to_string(&rejected).unwrap();
+    assert_eq!(file.lines().count(), 3, "{file}");
+    assert!(file.starts_with("\u{feff}客户编号,客户全称"));
+
+    let output = playbook()
+        .args(["import", "accounts"])
+        .arg(fixtures.join("unmapped.csv"))
+        .args([
+            "--map",
+            "Kunde=name",
+            "--map",
+            "Umsatz=revenue",
+            "--source",
+            "de-crm",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("5 imported (new)"), "{stdout}");
 }

@@ -11,6 +11,7 @@ mod crash;
 mod editing;
 mod errors;
 mod helpers;
+mod import_accounts;
 mod library;
 mod limits;
 mod openapi;

@@ -105,61 +105,6 @@ impl AccountBook {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Imports a CSV export (see `domain::import` for what it accepts), then recomputes the
-    /// tiers. The file is streamed (never held in memory); the valid rows are collected as
-    /// accounts (they join the in-memory set anyway), stored when the file has been read — as
-    /// one atomic, flushed sled batch that rewrites only the account chunks they fall into —
-    /// and merged into the in-memory set, not read back. Every problem of every rejected row
-    /// is passed to `on_error` as it is found. A header problem stores nothing and is an error.
-    pub fn import_csv(
-        &self,
-        input: impl Read,
-        trigger: &str,
-        on_error: &mut dyn FnMut(&RowError),
-    ) -> Result<ImportReport, AccountsError> {
-        let _writer = self.lock_writer();
-        let mut rows = read_accounts(input).map_err(AccountsError::InvalidCsv)?;
-        let ignored_columns = rows.ignored_columns().to_vec();
-        let encoding = rows.encoding().label();
-        let mut rejected = 0;
-        let mut fresh = Vec::new();
-        for row in rows.by_ref() {
-            match row {
-                Ok(parsed) => fresh.push(parsed.account),
-                Err(errors) => {
-                    rejected += 1;
-                    errors.iter().for_each(&mut *on_error);
-                }
-            }
-        }
-        // A file that could not be read to its end (a body cut off at its size limit, a broken
-        // connection, a disk error) stores nothing: only a whole file is imported.
-        if let Some(error) = rows.read_failed() {
-            return Err(AccountsError::ReadFailed(error.to_owned()));
-        }
-        let warnings = rows.warnings().to_vec();
-        let (imported, updated, state) = if fresh.is_empty() {
-            (0, 0, self.state())
-        } else {
-            // Ids are unique within a file. A stable sort is near linear on the (often already
-            // sorted) exports of a CRM.
-            fresh.sort_by(|a, b| a.id.cmp(&b.id));
-            let counts = self.store.upsert_accounts(&fresh)?;
-            let merged = merge_accounts(&self.state().accounts, fresh);
-            let state = self.recompute(trigger, Some(Arc::new(merged)), None, None)?;
-            (counts.new, counts.updated, state)
-        };
-        Ok(ImportReport {
-            imported,
-            updated,
-            rejected,
-            ignored_columns,
-            warnings,
-            encoding,
-            tiers: state.summary(),
-        })
-    }
-
     /// Replaces the tier model (JSON text, see docs/tier-model.md), stores it durably and
     /// recomputes.
     /// `by` is the acting user (checked against roles once users exist).

@@ -13,7 +13,6 @@
 //! This module knows nothing of HTTP or templates.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -21,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::account::{Account, Indicators};
 use crate::domain::export::text_cell;
-use crate::domain::import::{read_accounts, IgnoredColumn, ImportError, RowError};
+use crate::domain::import::{ColumnMapping, ColumnUse, IgnoredColumn, ImportError, RowError};
 use crate::domain::pareto::{pareto_for, tier_bands_from_counts, Pareto, TierBand};
 use crate::domain::tiering::{
     Direction, Figures, Indicator, ModelError, ResolvedModel, Rule, TierAssignment, TierDef,
@@ -34,12 +33,14 @@ use crate::store::{
 
 mod book;
 mod export;
+mod import;
 mod recompute;
 mod state;
 mod views;
 
 pub use book::*;
 pub use export::*;
+pub use import::*;
 use recompute::*;
 pub use state::*;
 pub use views::*;

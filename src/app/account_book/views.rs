@@ -105,10 +105,40 @@ pub struct ImportReport {
     pub rejected: usize,
     pub ignored_columns: Vec<IgnoredColumn>,
     pub warnings: Vec<String>,
-    /// The encoding the file was read in.
+    /// The encoding the file was read in (a workbook's sheet is read as UTF-8).
     pub encoding: &'static str,
     /// Tiers after the recompute that followed.
     pub tiers: TierSummary,
+    /// How each column was read.
+    pub columns: Vec<ColumnUse>,
+    /// The column mapping applied, and where it came from.
+    pub mapping: ColumnMapping,
+    pub mapping_origin: MappingOrigin,
+    /// The key a mapping for files with this header row is remembered under.
+    pub fingerprint: String,
+    /// For a workbook: the sheet read, and every sheet of the workbook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<String>,
+    /// How many accounts the import moved between tiers (none when nothing was stored).
+    pub tier_moves: Option<TierMoves>,
+    /// The tier changes the import caused (at most 50; the tier history has them all).
+    pub tier_changes: Vec<RecordedChange>,
+    /// The rejected rows as written (at most 10,000), each with an `error 错误` column: a CSV
+    /// file (UTF-8 with a byte-order mark) to fix and import again. Absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_csv: Option<String>,
+}
+
+/// Accounts an import moved between tiers.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct TierMoves {
+    pub up: usize,
+    pub down: usize,
+    /// Accounts tiered for the first time.
+    pub new: usize,
+    pub changed: usize,
 }
 
 /// A manager's override request; the acting user is passed separately.

@@ -41,6 +41,8 @@ pub(super) struct ColumnPlan {
     pub(super) headers: Vec<String>,
     pub(super) ignored: Vec<IgnoredColumn>,
     pub(super) warnings: Vec<String>,
+    /// No id column: the name is the id.
+    pub(super) id_from_name: bool,
 }
 
 pub(super) fn plan_columns(
@@ -200,8 +202,19 @@ pub(super) fn plan_columns(
     }
     ignored.sort_by_key(|c| c.position);
 
+    let has = |wanted: Field| taken.iter().any(|(field, _, _)| *field == wanted);
+    // A list of customers without ids (a spreadsheet kept by hand): the name is the id.
+    let id_from_name = !has(Field::Id) && has(Field::Name) && problems.is_empty();
+    if id_from_name {
+        warnings.push(
+            "there is no id column: each account is identified by its name, so a later file \
+             must write the names exactly the same way (or add an id column)"
+                .to_owned(),
+        );
+    }
     for required in [Field::Id, Field::Name] {
-        if !taken.iter().any(|(field, _, _)| *field == required) {
+        let covered = has(required) || (required == Field::Id && id_from_name);
+        if !covered {
             let column = ACCEPTED_COLUMNS.iter().find(|c| c.kind == required);
             let names = column.map_or(String::new(), |c| {
                 let chinese = c.headers.iter().filter(|h| !h.is_ascii()).take(3);
@@ -255,6 +268,7 @@ pub(super) fn plan_columns(
         headers,
         ignored,
         warnings,
+        id_from_name,
     })
 }
 
@@ -366,7 +380,8 @@ pub(super) fn header_key(text: &str) -> String {
     key
 }
 
-pub(super) fn column_letter(index: usize) -> String {
+/// The spreadsheet letter of a 0-based column: A, B, …, Z, AA, AB, …
+pub fn column_letter(index: usize) -> String {
     let mut n = index + 1;
     let mut letters = Vec::new();
     while n > 0 {

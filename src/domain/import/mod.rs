@@ -76,6 +76,7 @@ mod types;
 mod values;
 
 use encoding::*;
+pub use header::column_letter;
 use header::*;
 pub use rows::*;
 pub use sheet::*;

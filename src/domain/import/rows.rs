@@ -83,6 +83,7 @@ pub fn read_accounts_mapped<R: Read>(
         ignored: plan.ignored,
         warnings: plan.warnings,
         rounded_columns: Vec::new(),
+        id_from_name: plan.id_from_name,
         seen_ids: HashMap::new(),
         encoding,
         delimiter,
@@ -106,6 +107,8 @@ pub struct AccountRows<R> {
     pub(super) warnings: Vec<String>,
     /// Money columns in which an amount was rounded (each warned about once).
     pub(super) rounded_columns: Vec<usize>,
+    /// No id column: the name is the id.
+    pub(super) id_from_name: bool,
     /// Account id → row of its first occurrence.
     pub(super) seen_ids: HashMap<Box<str>, u64>,
     pub(super) encoding: SourceEncoding,
@@ -149,6 +152,37 @@ impl<R> AccountRows<R> {
     /// show to the user. Notes about values grow while the rows are read: read them after.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// The cells of the row read last, as text (lossy for bytes that are not UTF-8): what a
+    /// file of rejected rows repeats so that the row can be fixed and imported again.
+    pub fn current_cells(&self) -> Vec<String> {
+        self.record
+            .iter()
+            .map(|cell| String::from_utf8_lossy(cell).into_owned())
+            .collect()
+    }
+
+    /// How each column of the file is read: the field it fills (`None`: not imported).
+    pub fn columns(&self) -> Vec<ColumnUse> {
+        self.headers
+            .iter()
+            .enumerate()
+            .map(|(index, header)| {
+                let slot = self.slots.get(index).and_then(Option::as_ref);
+                ColumnUse {
+                    letter: column_letter(index),
+                    header: header.clone(),
+                    field: slot.and_then(|slot| {
+                        ACCEPTED_COLUMNS
+                            .iter()
+                            .find(|c| c.kind == slot.field)
+                            .map(|c| c.field)
+                    }),
+                    unit: slot.map(|slot| slot.unit.clone()).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 
     /// True when reading the file failed part-way: the last item was a row error saying so and
@@ -303,17 +337,7 @@ impl<R> AccountRows<R> {
                 continue;
             }
             let result = match slot.field {
-                Field::Id => parse_id(value).and_then(|id| match self.seen_ids.get(id.as_str()) {
-                    Some(first) => Err(format!(
-                        "duplicate id: row {first} already has this id — ids must be \
-                             unique in a file; remove or merge one of the two rows"
-                    )),
-                    None => {
-                        self.seen_ids.insert(id.clone().into_boxed_str(), row);
-                        account.id = id;
-                        Ok(())
-                    }
-                }),
+                Field::Id => take_id(&mut self.seen_ids, value, row).map(|id| account.id = id),
                 field => apply_value(field, slot, value, &mut account).map(|rounded| {
                     if rounded && !self.rounded_columns.contains(&index) {
                         self.rounded_columns.push(index);
@@ -335,6 +359,28 @@ impl<R> AccountRows<R> {
                     value: value.to_string(),
                     message,
                 });
+            }
+        }
+        if self.id_from_name && errors.is_empty() {
+            match take_id(&mut self.seen_ids, &account.name, row) {
+                Ok(id) => account.id = id,
+                Err(message) => {
+                    let index = self
+                        .slots
+                        .iter()
+                        .position(|s| s.as_ref().is_some_and(|s| s.field == Field::Name))
+                        .unwrap_or(0);
+                    errors.push(RowError {
+                        row,
+                        column: self.headers[index].clone(),
+                        letter: column_letter(index),
+                        sheet: None,
+                        value: account.name.clone(),
+                        message: format!(
+                            "{message} (the name is the id: the file has no id column)"
+                        ),
+                    });
+                }
             }
         }
         if errors.is_empty() {
@@ -377,4 +423,17 @@ impl<R> AccountRows<R> {
             message,
         }
     }
+}
+
+/// Checks an id and that no earlier row of the file has it.
+fn take_id(seen: &mut HashMap<Box<str>, u64>, value: &str, row: u64) -> Result<String, String> {
+    let id = parse_id(value)?;
+    if let Some(first) = seen.get(id.as_str()) {
+        return Err(format!(
+            "duplicate id: row {first} already has this id — ids must be unique in a file; \
+             remove or merge one of the two rows"
+        ));
+    }
+    seen.insert(id.clone().into_boxed_str(), row);
+    Ok(id)
 }

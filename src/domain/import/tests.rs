@@ -728,7 +728,7 @@ fn header_errors_list_every_problem_and_the_accepted_names() {
         .contains("no name (or 客户名称 / 名称 / 客户 / Account Name / Customer Name, …) column"));
     assert!(problems[3].contains("A \"名字\""));
 
-    let error = read_accounts("name\nx\n".as_bytes())
+    let error = read_accounts("revenue\n5\n".as_bytes())
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -993,4 +993,27 @@ fn column_letters_follow_the_spreadsheet() {
     assert_eq!(column_letter(26), "AA");
     assert_eq!(column_letter(701), "ZZ");
     assert_eq!(column_letter(702), "AAA");
+}
+
+#[test]
+fn without_an_id_column_the_name_is_the_id_and_a_repeated_name_is_a_duplicate() {
+    let csv = "客户全称,年销售额\n甲公司,100\n乙公司,200\n甲公司,300\n";
+    let mut rows = read_accounts(csv.as_bytes()).unwrap();
+    let parsed: Vec<_> = rows.by_ref().collect();
+    let ids: Vec<String> = parsed
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|r| r.account.id.clone())
+        .collect();
+    assert_eq!(ids, ["甲公司", "乙公司"]);
+    let errors = parsed[2].as_ref().unwrap_err();
+    assert_eq!((errors[0].row, errors[0].letter.as_str()), (4, "A"));
+    assert!(
+        errors[0].message.contains("duplicate id: row 2"),
+        "{errors:?}"
+    );
+    assert!(rows
+        .warnings()
+        .iter()
+        .any(|w| w.contains("identified by its name")));
 }

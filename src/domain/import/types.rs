@@ -117,6 +117,19 @@ pub fn header_fingerprint(headers: &[String]) -> String {
     hash[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How one column of a file is read (see [`AccountRows::columns`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ColumnUse {
+    /// Spreadsheet column letter.
+    pub letter: String,
+    /// The header as written.
+    pub header: String,
+    /// The account field it fills; `None` when the column is not imported.
+    pub field: Option<&'static str>,
+    /// The unit given in the header or the mapping (`万元`), empty when none.
+    pub unit: String,
+}
+
 /// A column of the file that is not an account field and whose cells were not imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IgnoredColumn {

@@ -154,6 +154,29 @@ impl Store {
         Ok(overrides)
     }
 
+    /// The column mapping remembered under `key` (a header fingerprint or a source name).
+    pub fn import_mapping(&self, key: &str) -> Result<Option<SavedMapping>, StoreError> {
+        self.import_mappings
+            .get(key.as_bytes())?
+            .map(|bytes| decode(IMPORT_MAPPINGS_TREE, key.as_bytes(), &bytes))
+            .transpose()
+    }
+
+    /// Remembers a column mapping under each of `keys`, durably.
+    pub fn put_import_mapping(
+        &self,
+        keys: &[&str],
+        value: &SavedMapping,
+    ) -> Result<(), StoreError> {
+        let _gate = self.write_gate();
+        let mut batch = sled::Batch::default();
+        for key in keys {
+            batch.insert(key.as_bytes(), encode(IMPORT_MAPPINGS_TREE, key, value)?);
+        }
+        self.import_mappings.apply_batch(batch)?;
+        self.flush()
+    }
+
     /// Sets an account's override, durably.
     pub fn put_override(&self, account_id: &str, value: &TierOverride) -> Result<(), StoreError> {
         let _gate = self.write_gate();

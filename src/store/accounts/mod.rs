@@ -51,6 +51,20 @@ const V1_ACCOUNTS_TREE: &str = "accounts";
 /// Tree `overrides`: key = account id, value = JSON [`TierOverride`] (`tier`, `reason`, `by`,
 /// `at`).
 pub const OVERRIDES_TREE: &str = "overrides";
+/// Tree `import_mappings`: key = a header fingerprint or a source name given with an import,
+/// value = JSON [`SavedMapping`]: the column mapping used last for files of that source.
+pub const IMPORT_MAPPINGS_TREE: &str = "import_mappings";
+
+/// A column mapping remembered for the next import of the same source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SavedMapping {
+    pub mapping: crate::domain::import::ColumnMapping,
+    /// The header row it was made for, as written.
+    pub headers: Vec<String>,
+    pub saved_by: String,
+    /// RFC 3339.
+    pub saved_at: String,
+}
 /// Key in the `meta` tree holding the tier model as JSON ([`TierModel`]). Absent = the default
 /// model.
 pub const TIER_MODEL_KEY: &str = "tier_model";
