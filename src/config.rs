@@ -92,6 +92,12 @@ impl Config {
         self.data_dir.join("store")
     }
 
+    /// Where uploads wait between the steps of an import page, below the data directory (not
+    /// part of the store: deleted after a day).
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
     /// Where the search index lives, below the data directory. Derived data: deleting it is
     /// safe, it is rebuilt from the store at the next start.
     pub fn index_dir(&self) -> PathBuf {

@@ -85,6 +85,8 @@ impl Application {
                 crate::web::MAX_CONCURRENT_IMPORTS,
             )),
             trusted_proxies: config.trusted_proxies.clone(),
+            staging: crate::app::staging::Staging::open(&config.uploads_dir())
+                .with_context(|| format!("cannot create {}", config.uploads_dir().display()))?,
         });
         if !config.trusted_proxies.is_empty() {
             let proxies: Vec<String> = config

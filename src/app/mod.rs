@@ -10,6 +10,7 @@
 //! - [`access`]: one request's view of the data, from `domain::policy`;
 //! - [`indexer`]: the outbox-driven catch-up that keeps the search index in step with the store;
 //! - [`demo`]: the deterministic demo accounts;
+//! - [`staging`]: uploads held between the steps of an import page;
 //! - [`relevance`]: the judged query set and its scores (success@3, MRR@10, zero hits).
 //!
 //! Invariant: nothing here imports actix or askama; storage and search are used through
@@ -24,4 +25,5 @@ pub mod demo;
 pub mod indexer;
 pub mod library;
 pub mod relevance;
+pub mod staging;
 pub mod users;

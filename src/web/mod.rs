@@ -45,6 +45,8 @@ pub struct AppState {
     /// Imports running at once; one more is refused with 429 rather than queued, since each
     /// holds the accounts writer and a parse buffer (see [`MAX_CONCURRENT_IMPORTS`]).
     pub import_slots: Arc<tokio::sync::Semaphore>,
+    /// Uploads held between the steps of the import pages.
+    pub staging: crate::app::staging::Staging,
     /// Peers whose forwarding headers are believed (`Config::trusted_proxies`; see
     /// [`forwarded`]).
     pub trusted_proxies: Vec<crate::config::IpBlock>,

@@ -96,3 +96,127 @@ pub async fn with_body_reader<T: Send + 'static>(
     }
     Ok(result)
 }
+
+/// A `multipart/form-data` body: its text fields and its files, the files written into a
+/// staged upload.
+#[derive(Debug, Default)]
+pub struct Form {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<UploadedFile>,
+}
+
+impl Form {
+    /// The first value of a text field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a text field, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One uploaded file.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    /// The form field it came in.
+    pub field: String,
+    /// The file's name as the browser sent it (its last path part only); may be anything.
+    pub name: String,
+    /// Where it was written (a name chosen here, never the sender's).
+    pub path: std::path::PathBuf,
+    pub size: u64,
+}
+
+/// Largest text field of a form.
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// Reads a multipart body into `upload`: at most `max_files` files and `limit` bytes in all,
+/// each text field at most 64 KiB. Over a limit is a 413 naming it; a body that is not
+/// multipart is a 400.
+pub async fn read_form(
+    mut multipart: actix_multipart::Multipart,
+    upload: &crate::app::staging::StagedUpload,
+    limit: usize,
+    max_files: usize,
+) -> Result<Form, AppError> {
+    use std::io::Write;
+
+    let bad = |e: actix_multipart::MultipartError| {
+        AppError::bad_request(
+            crate::error_codes::code::INVALID_FORM,
+            format!("the form could not be read: {e}"),
+        )
+    };
+    let too_large = || {
+        AppError::PayloadTooLarge(format!(
+            "the files are larger than the upload limit of {} MiB in all (PLAYBOOK_MAX_IMPORT_MB)",
+            limit / (1024 * 1024)
+        ))
+    };
+    let mut form = Form::default();
+    let mut total = 0usize;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(bad)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f).to_owned());
+        match file_name {
+            Some(file_name) => {
+                if form.files.len() >= max_files {
+                    return Err(AppError::PayloadTooLarge(format!(
+                        "at most {max_files} files per upload — put more in a .zip"
+                    )));
+                }
+                let path = upload.file(&format!("part-{}", form.files.len()));
+                let mut out = std::fs::File::create(&path).map_err(AppError::internal)?;
+                let mut size = 0u64;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(bad)?;
+                    total += chunk.len();
+                    if total > limit {
+                        return Err(too_large());
+                    }
+                    size += chunk.len() as u64;
+                    out.write_all(&chunk).map_err(AppError::internal)?;
+                }
+                out.flush().map_err(AppError::internal)?;
+                form.files.push(UploadedFile {
+                    field: name,
+                    name: file_name,
+                    path,
+                    size,
+                });
+            }
+            None => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(bad)?;
+                    if value.len() + chunk.len() > MAX_FIELD_BYTES {
+                        return Err(AppError::PayloadTooLarge(format!(
+                            "the form field {name:?} is longer than 64 KiB"
+                        )));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(value).map_err(|_| {
+                    AppError::bad_request(
+                        crate::error_codes::code::INVALID_FORM,
+                        format!("the form field {name:?} is not UTF-8 text"),
+                    )
+                })?;
+                form.fields.push((name, value));
+            }
+        }
+    }
+    Ok(form)
+}

@@ -136,7 +136,7 @@ async fn re_importing_the_same_id_updates_the_account() {
 async fn a_header_without_an_id_column_is_a_400_that_stores_nothing() {
     let app = spawn_app().await;
 
-    let (status, body) = app.import_accounts("name,revenue\nx,1\n").await;
+    let (status, body) = app.import_accounts("revenue,profit\n1,2\n").await;
 
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_csv");

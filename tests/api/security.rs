@@ -112,6 +112,7 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/api/v1/synonyms", [401, 200, 200, 200, 200]),
     ("get", "/api/v1/accounts", [401, 200, 200, 200, 200]),
     ("post", "/api/v1/accounts/import", [401, 403, 403, 200, 200]),
+    ("post", "/api/v1/accounts/import/preview", [401, 403, 403, 200, 200]),
     ("get", "/api/v1/accounts/lookup", [401, 200, 200, 200, 200]),
     (
         "get",
@@ -241,7 +242,9 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
             json!({ "name": format!("new-{who}"), "role": "rep" }),
         )),
         ("put", "/api/v1/users/{name}") => Some(Body::Json(json!({ "role": "trainer" }))),
-        ("post", "/api/v1/accounts/import") => Some(Body::Csv(CSV)),
+        ("post", "/api/v1/accounts/import" | "/api/v1/accounts/import/preview") => {
+            Some(Body::Csv(CSV))
+        }
         ("put", "/api/v1/accounts/{id}/override") => Some(Body::Json(
             json!({ "tier": "major", "reason": "route test" }),
         )),

@@ -610,7 +610,7 @@ async fn an_oversized_body_to_any_route_that_takes_one_gets_413_in_the_documente
         let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
         let api = path.starts_with("/api/");
         let content_type = match (api, *route) {
-            (_, "/api/v1/accounts/import") => "text/csv",
+            (_, "/api/v1/accounts/import" | "/api/v1/accounts/import/preview") => "text/csv",
             (true, _) => "application/json",
             (false, _) => "application/x-www-form-urlencoded",
         };
