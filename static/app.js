@@ -106,3 +106,74 @@
   });
   render();
 })();
+
+// The import pages: drop files on the zone and watch the upload; the answer is the server's
+// page, as without JavaScript (the form posts the same fields either way).
+(function () {
+  const form = document.getElementById("import-form");
+  if (!form) return;
+  const zone = document.getElementById("drop-zone");
+  const input = form.querySelector("input[type=file]");
+  const progress = document.getElementById("import-progress");
+  const status = document.getElementById("import-status");
+
+  function send(step, fresh) {
+    const data = new FormData(form);
+    data.set("step", step);
+    if (fresh) {
+      // A new file: the columns shown were the previous file's.
+      data.delete("map");
+      data.delete("upload");
+      data.delete("sheet");
+    }
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.setRequestHeader("Accept", "text/html");
+    progress.hidden = false;
+    progress.value = 0;
+    status.textContent = form.dataset.uploading || "";
+    request.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total);
+    });
+    request.upload.addEventListener("load", function () {
+      progress.removeAttribute("value"); // indeterminate while the server works
+      status.textContent = form.dataset.working || "";
+    });
+    request.addEventListener("load", function () {
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    });
+    request.addEventListener("error", function () {
+      progress.hidden = true;
+      status.textContent = form.dataset.failed || "";
+    });
+    request.send(data);
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    const step = e.submitter && e.submitter.value ? e.submitter.value : "preview";
+    send(step, false);
+  });
+  input.addEventListener("change", function () {
+    if (input.files.length) send("preview", true);
+  });
+  if (zone) {
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (e) {
+        e.preventDefault();
+        zone.classList.add("dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("dragging"); });
+    });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+      input.files = e.dataTransfer.files;
+      send("preview", true);
+    });
+  }
+})();

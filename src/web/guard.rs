@@ -235,7 +235,8 @@ fn same_origin(req: &ServiceRequest, trusted: &[IpBlock], required: bool) -> Res
 }
 
 /// The session's CSRF token must come with the request: the `X-CSRF-Token` header, or the
-/// `csrf` field of a URL-encoded form (the body is read and put back for the handler).
+/// `csrf` field of a URL-encoded form (the body is read and put back for the handler), or the
+/// `csrf` query parameter of a multipart form (file uploads).
 async fn carries_token(req: &mut ServiceRequest, expected: &str) -> Result<(), AppError> {
     let missing = || {
         AppError::CsrfRejected("this request changes data but carries no valid CSRF token: reload the page and try again (scripts: use an API token)".to_owned())
@@ -246,12 +247,23 @@ async fn carries_token(req: &mut ServiceRequest, expected: &str) -> Result<(), A
             _ => Err(missing()),
         };
     }
-    let form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
+        .unwrap_or("");
+    // A file upload form (multipart, which this guard does not parse) carries the token in
+    // its action's query string; the origin check applies as to every form.
+    if content_type.starts_with("multipart/form-data") {
+        let found = form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(key, _)| key == CSRF_FIELD)
+            .map(|(_, value)| value.into_owned());
+        return match found {
+            Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
+            _ => Err(missing()),
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(missing());
     }
     let mut payload = req.take_payload();

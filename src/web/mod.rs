@@ -184,6 +184,9 @@ route_table! {
     get "/synonyms" => routes::synonyms::show_synonyms;
     get "/accounts" => routes::accounts::list::show_accounts;
     get "/accounts/find" => routes::accounts::briefing::find_accounts;
+    get "/accounts/import" => routes::accounts::import_page::show_import;
+    post "/accounts/import" => routes::accounts::import_page::submit_import;
+    get "/accounts/import/{upload}/rejected.csv" => routes::accounts::import_page::download_rejected;
     get "/accounts/{id}" => routes::accounts::detail::show_account;
     post "/accounts/{id}/override" => routes::accounts::detail::submit_override;
     post "/accounts/{id}/override/delete" => routes::accounts::detail::submit_override_removal;

@@ -135,6 +135,22 @@ pub struct UploadedFile {
     pub size: u64,
 }
 
+/// A body whose `Content-Length` is over `limit` is refused before it is read.
+pub fn refuse_oversized(req: &HttpRequest, limit: usize) -> Result<(), AppError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(AppError::PayloadTooLarge(format!(
+            "the upload is larger than the limit of {} MiB (PLAYBOOK_MAX_IMPORT_MB)",
+            limit / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
 /// Largest text field of a form.
 const MAX_FIELD_BYTES: usize = 64 * 1024;
 

@@ -112,7 +112,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/api/v1/synonyms", [401, 200, 200, 200, 200]),
     ("get", "/api/v1/accounts", [401, 200, 200, 200, 200]),
     ("post", "/api/v1/accounts/import", [401, 403, 403, 200, 200]),
-    ("post", "/api/v1/accounts/import/preview", [401, 403, 403, 200, 200]),
+    (
+        "post",
+        "/api/v1/accounts/import/preview",
+        [401, 403, 403, 200, 200],
+    ),
     ("get", "/api/v1/accounts/lookup", [401, 200, 200, 200, 200]),
     (
         "get",
@@ -176,6 +180,13 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/synonyms", [303, 200, 200, 200, 200]),
     ("get", "/accounts", [303, 200, 200, 200, 200]),
     ("get", "/accounts/find", [303, 200, 200, 200, 200]),
+    ("get", "/accounts/import", [303, 403, 403, 200, 200]),
+    ("post", "/accounts/import", [303, 403, 403, 200, 200]),
+    (
+        "get",
+        "/accounts/import/{upload}/rejected.csv",
+        [303, 403, 403, 404, 404],
+    ),
     ("get", "/accounts/{id}", [303, 200, 200, 200, 200]),
     ("post", "/accounts/{id}/override", [303, 403, 403, 303, 303]),
     (
@@ -194,6 +205,7 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
     let path = route
         .replace("/static/{name}", "/static/style.css")
         .replace("{name}", &format!("target-{who}"))
+        .replace("{upload}", "0123456789abcdef0123456789abcdef")
         .replace(
             "{id}",
             if route.starts_with("/api/v1/tokens") {
@@ -245,6 +257,7 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
         ("post", "/api/v1/accounts/import" | "/api/v1/accounts/import/preview") => {
             Some(Body::Csv(CSV))
         }
+        ("post", "/accounts/import") => Some(Body::File("accounts.csv", CSV)),
         ("put", "/api/v1/accounts/{id}/override") => Some(Body::Json(
             json!({ "tier": "major", "reason": "route test" }),
         )),
@@ -306,6 +319,8 @@ enum Body {
     Json(Value),
     Form(Vec<(&'static str, String)>),
     Csv(&'static str),
+    /// A multipart form with one file.
+    File(&'static str, &'static str),
 }
 
 async fn send(app: &TestApp, client: &Client, method: &str, path: &str, body: Option<Body>) -> u16 {
@@ -317,6 +332,17 @@ async fn send(app: &TestApp, client: &Client, method: &str, path: &str, body: Op
         Some(Body::Json(v)) => request.json(&v),
         Some(Body::Form(f)) => request.form(&f),
         Some(Body::Csv(c)) => request.header("Content-Type", "text/csv").body(c),
+        Some(Body::File(name, content)) => {
+            let boundary = "route-test-boundary";
+            request
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n"
+                ))
+        }
         None => request,
     };
     request.send().await.expect("request").status().as_u16()

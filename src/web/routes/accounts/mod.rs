@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod briefing;
 pub mod detail;
 pub mod import;
+pub mod import_page;
 pub mod list;
 pub mod reviews;
 pub mod tier_model;
