@@ -15,9 +15,11 @@ use sha2::{Digest, Sha256};
 use crate::domain::taxonomy::Taxonomy;
 use crate::domain::Lang;
 
+mod foreign;
 mod front_matter;
 mod markdown_out;
 
+pub use foreign::*;
 pub use front_matter::*;
 pub use markdown_out::*;
 
@@ -317,6 +319,9 @@ pub fn count_by_kind(items: &[ContentItem]) -> BTreeMap<&'static str, usize> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod foreign_tests;
 
 #[cfg(test)]
 mod fuzz_tests;
