@@ -148,6 +148,25 @@ enum ImportCommand {
     /// 1 some rows rejected (the others are stored), 2 nothing imported (unreadable file, bad
     /// header, store in use).
     Accounts(ImportAccountsArgs),
+    /// Bring existing notes and documents in as drafts: a folder, a .zip or one file (Markdown
+    /// from any tool, .docx, .pptx, .pdf, .xlsx, .xls, .ods, .html, .txt). The server must be
+    /// stopped. Exit status: 0 every file imported, 1 some files failed (listed with why),
+    /// 2 nothing imported.
+    Content(ImportContentArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportContentArgs {
+    /// A folder (walked; hidden files skipped), a .zip or one file.
+    path: PathBuf,
+    /// What the drafts are: playbook (default) or case.
+    #[arg(long, default_value = "playbook")]
+    kind: String,
+    /// The user who owns the drafts (an existing user).
+    #[arg(long, default_value = "admin")]
+    owner: String,
+    #[command(flatten)]
+    dirs: DirsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +250,9 @@ struct ServeArgs {
     /// Largest body of POST /api/v1/accounts/import, in MiB.
     #[arg(long, env = "PLAYBOOK_MAX_IMPORT_MB", default_value_t = DEFAULT_MAX_IMPORT_MB)]
     max_import_mb: usize,
+    /// Largest single file imported as content or attached to an item, in MiB.
+    #[arg(long, env = "PLAYBOOK_MAX_FILE_MB", default_value_t = crate::config::DEFAULT_MAX_FILE_MB)]
+    max_file_mb: usize,
     /// A session unused for this many minutes ends.
     #[arg(long, env = "PLAYBOOK_SESSION_IDLE_MINUTES", default_value_t = 480)]
     session_idle_minutes: u64,
@@ -255,6 +277,7 @@ impl ServeArgs {
             workers: self.workers,
             demo: self.demo,
             max_import_bytes: self.max_import_mb.saturating_mul(1024 * 1024),
+            max_file_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
             session: crate::app::users::AuthSettings {
                 idle: std::time::Duration::from_secs(self.session_idle_minutes.max(1) * 60),
                 absolute: std::time::Duration::from_secs(self.session_max_hours.max(1) * 3600),
@@ -275,6 +298,7 @@ pub fn run() -> ExitCode {
         Some(Command::Check(args)) => check(&args.content_dir),
         Some(Command::Reindex(args)) => reindex(args),
         Some(Command::Import(ImportCommand::Accounts(args))) => import_accounts(&args),
+        Some(Command::Import(ImportCommand::Content(args))) => import_content(&args),
         Some(Command::User(command)) => user(command),
         Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir.data_dir),
         Some(Command::Export(args)) => export(&args.dir, &args.data_dir.data_dir),
@@ -737,6 +761,91 @@ fn import_accounts(args: &ImportAccountsArgs) -> ExitCode {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// `playbook import content PATH`: every file becomes a draft of `--owner`, or is listed with
+/// why it was not imported.
+fn import_content(args: &ImportContentArgs) -> ExitCode {
+    use crate::app::content_import::{read_path, ContentImportOptions};
+    use crate::domain::content::Kind;
+
+    let nothing_imported = ExitCode::from(2);
+    let kind = match args.kind.as_str() {
+        "playbook" => Kind::Playbook,
+        "case" => Kind::Case,
+        other => {
+            eprintln!("error: --kind {other:?}: imported files become a playbook or a case");
+            return nothing_imported;
+        }
+    };
+    let run = || -> anyhow::Result<crate::app::content_import::ContentImportReport> {
+        let files = read_path(&args.path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.path.display()))?;
+        let config = Config {
+            data_dir: args.dirs.data_dir.data_dir.clone(),
+            content_dir: args.dirs.content_dir.content_dir.clone(),
+            ..Config::default()
+        };
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = crate::store::Store::open(&config.store_dir()).map_err(|e| match e {
+            crate::store::StoreError::Open { path, .. } => anyhow::anyhow!(
+                "the store in {path} is in use, probably by a running playbook server: stop the \
+                 server or use POST /api/v1/content/import"
+            ),
+            other => other.into(),
+        })?;
+        let owner = store.get_user(&args.owner)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "--owner {:?}: no such user (see `playbook user list`)",
+                args.owner
+            )
+        })?;
+        let book = crate::app::account_book::AccountBook::open(store.clone())?;
+        let library = crate::startup::open_library(&config, store)?;
+        let access = crate::app::access::Access::new(
+            crate::domain::policy::Principal::new(owner.name, owner.role),
+            &book,
+            &library,
+        );
+        let options = ContentImportOptions {
+            kind,
+            limits: crate::extract::Limits {
+                max_file_bytes: (crate::config::DEFAULT_MAX_FILE_MB * 1024 * 1024) as u64,
+                ..crate::extract::Limits::default()
+            },
+        };
+        // The index takes the drafts in when the library closes (the indexer finishes its
+        // queue), or at the next start.
+        Ok(library.import_content(files, &options, &access)?)
+    };
+    match run() {
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            nothing_imported
+        }
+        Ok(report) => {
+            for file in &report.imported {
+                println!("{}: imported as {} ({})", file.file, file.id, file.title);
+                for warning in &file.warnings {
+                    eprintln!("{}: warning: {warning}", file.file);
+                }
+            }
+            for file in &report.failed {
+                eprintln!("{}: not imported: {}", file.file, file.message);
+            }
+            println!(
+                "{} files imported as drafts of {}, {} not imported",
+                report.imported.len(),
+                args.owner,
+                report.failed.len()
+            );
+            match (report.imported.is_empty(), report.failed.is_empty()) {
+                (_, true) => ExitCode::SUCCESS,
+                (false, false) => ExitCode::FAILURE,
+                (true, false) => nothing_imported,
             }
         }
     }

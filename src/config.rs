@@ -13,6 +13,8 @@ pub const ENV_PREFIX: &str = "PLAYBOOK_";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_CONTENT_DIR: &str = "./playbooks";
+/// Default of `max_file_bytes`, in MiB.
+pub const DEFAULT_MAX_FILE_MB: usize = 50;
 /// Default largest body of `POST /api/v1/accounts/import`, in MiB.
 pub const DEFAULT_MAX_IMPORT_MB: usize = 200;
 
@@ -34,6 +36,10 @@ pub struct Config {
     /// Largest CSV body accepted by `POST /api/v1/accounts/import`, in bytes
     /// (`PLAYBOOK_MAX_IMPORT_MB`, default 200 MiB). Larger files: `playbook import accounts`.
     pub max_import_bytes: usize,
+    /// Largest single file brought in as content or attached to an item, in bytes
+    /// (`PLAYBOOK_MAX_FILE_MB`, default 50 MiB). An upload of several files (or a `.zip`) may
+    /// total up to `max_import_bytes`.
+    pub max_file_bytes: usize,
     /// Session lifetimes (`PLAYBOOK_SESSION_IDLE_MINUTES`, default 480;
     /// `PLAYBOOK_SESSION_MAX_HOURS`, default 168).
     pub session: crate::app::users::AuthSettings,
@@ -56,6 +62,7 @@ impl Default for Config {
             workers: 0,
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
+            max_file_bytes: DEFAULT_MAX_FILE_MB * 1024 * 1024,
             session: crate::app::users::AuthSettings::default(),
             backup_dir: None,
             trusted_proxies: Vec::new(),
@@ -74,6 +81,7 @@ impl Config {
             workers: 1,
             demo: false,
             max_import_bytes: DEFAULT_MAX_IMPORT_MB * 1024 * 1024,
+            max_file_bytes: DEFAULT_MAX_FILE_MB * 1024 * 1024,
             session: crate::app::users::AuthSettings::default(),
             backup_dir: None,
             trusted_proxies: Vec::new(),

@@ -78,6 +78,7 @@ impl Application {
             accounts: accounts.clone(),
             auth,
             max_import_bytes: config.max_import_bytes,
+            max_file_bytes: config.max_file_bytes,
             finder: crate::app::briefing::CustomerFinder::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
             backup_dir: config.backup_dir(),

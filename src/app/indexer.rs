@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use crate::domain::content::ContentItem;
 use crate::search::index::{SearchError, SearchIndex};
 use crate::store::{Store, StoreError};
 
@@ -44,13 +45,23 @@ pub fn catch_up(
         let mut deletes = Vec::new();
         for id in ids {
             match store.get_indexed(&id)? {
-                Some(item) => upserts.push(item),
+                Some(item) => upserts.push(with_attachments(store, item)?),
                 None => deletes.push(id),
             }
         }
         index.apply(&upserts, &deletes, last_seq, tier_ids)?;
         store.prune_outbox(last_seq)?;
     }
+}
+
+/// The item as the index holds it: its body followed by the text of its searchable
+/// attachments, so that words inside an attached file find the item and show in snippets.
+fn with_attachments(store: &Store, mut item: ContentItem) -> Result<ContentItem, StoreError> {
+    let text = store.attachment_text(&item.id)?;
+    if !text.is_empty() {
+        item.body.push_str(&text);
+    }
+    Ok(item)
 }
 
 /// Re-creates the index from everything in the store, then applies changes made meanwhile.
@@ -60,7 +71,11 @@ pub fn rebuild(
     tier_ids: &[String],
 ) -> Result<usize, IndexerError> {
     let head = store.outbox_head()?;
-    let items = store.list_indexed()?;
+    let items = store
+        .list_indexed()?
+        .into_iter()
+        .map(|item| with_attachments(store, item))
+        .collect::<Result<Vec<_>, _>>()?;
     let count = index.rebuild(&items, head, tier_ids)?;
     store.prune_outbox(head)?;
     catch_up(store, index, tier_ids)?;

@@ -5,6 +5,8 @@
 //! - [`authoring`]: writing content: create and save from Markdown, the workflow, versions,
 //!   case reviews, best practices, course progress, export;
 //! - [`content_loader`]: reading the content directory into the store;
+//! - [`content_import`]: existing notes and documents (any Markdown, Office, PDF, HTML, text)
+//!   brought in as drafts;
 //! - [`account_book`]: accounts, the tier model and overrides, with tiers derived in memory;
 //! - [`briefing`]: the customer briefing and the name lookup;
 //! - [`access`]: one request's view of the data, from `domain::policy`;
@@ -20,6 +22,7 @@ pub mod access;
 pub mod account_book;
 pub mod authoring;
 pub mod briefing;
+pub mod content_import;
 pub mod content_loader;
 pub mod demo;
 pub mod indexer;

@@ -106,10 +106,15 @@ pub fn can_see_analytics(p: &Principal) -> bool {
     p.manages()
 }
 
-/// Import accounts (CSV).
 /// Import accounts (a CRM export): managers, who own the customer base, and admins.
 pub fn can_import_accounts(p: &Principal) -> bool {
     matches!(p.role, Role::Manager | Role::Admin)
+}
+
+/// Import existing notes and documents as drafts: trainers, who write the library, managers and
+/// admins.
+pub fn can_import_content(p: &Principal) -> bool {
+    matches!(p.role, Role::Trainer | Role::Manager | Role::Admin)
 }
 
 /// Read or change the tier model (changing it recomputes every tier).

@@ -17,12 +17,60 @@ pub(super) const MIN_TEXT_CHARS: usize = 20;
 /// The stack of the extraction thread.
 const STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// Which text extractor reads the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// pdf-extract: font metrics, positions, most encodings.
+    PdfExtract,
+    /// lopdf's own text extraction: fewer layout cues, but it knows the CJK CMaps such as
+    /// `UniGB-UCS2-H` that pdf-extract gives up on (Chinese PDFs made by many tools).
+    Lopdf,
+}
+
 pub(super) fn extract_pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {
+    match guarded(bytes, Engine::PdfExtract) {
+        // The first reader failed or found nothing: the second may know the fonts.
+        Err(ExtractError::Corrupt { .. }) | Err(ExtractError::NoText) => {
+            match guarded(bytes, Engine::Lopdf) {
+                Ok(extracted) => Ok(extracted),
+                Err(ExtractError::Corrupt { .. }) => guarded(bytes, Engine::PdfExtract),
+                Err(other) => Err(other),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The reader's threads are named so; their panics are expected (odd files) and are not
+/// printed as crashes.
+const THREAD_NAME: &str = "pdf-extract";
+
+/// Once per process: panics of the reader's threads are logged as one line instead of the
+/// default report with a backtrace (every other panic is reported as before).
+fn quiet_reader_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some(THREAD_NAME) {
+                tracing::debug!("the PDF reader gave up on a file: {info}");
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// One reading, on its own thread with a large stack, a panic turned into `Corrupt`.
+fn guarded(bytes: &[u8], engine: Engine) -> Result<Extracted, ExtractError> {
+    quiet_reader_panics();
     let outcome = std::thread::scope(|scope| {
         std::thread::Builder::new()
-            .name("pdf-extract".into())
+            .name(THREAD_NAME.into())
             .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, || catch_unwind(AssertUnwindSafe(|| read(bytes))))
+            .spawn_scoped(scope, || {
+                catch_unwind(AssertUnwindSafe(|| read(bytes, engine)))
+            })
             .map(|handle| handle.join())
     });
     match outcome {
@@ -38,7 +86,7 @@ pub(super) fn extract_pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     }
 }
 
-fn read(bytes: &[u8]) -> Result<Extracted, ExtractError> {
+fn read(bytes: &[u8], engine: Engine) -> Result<Extracted, ExtractError> {
     let mut doc = match Document::load_mem(bytes) {
         Ok(doc) => doc,
         Err(e) => {
@@ -61,9 +109,15 @@ fn read(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     for number in pages {
         let mut text = String::new();
-        let result = {
-            let mut output = pdf_extract::PlainTextOutput::new(&mut text);
-            pdf_extract::output_doc_page(&doc, &mut output, number)
+        let result = match engine {
+            Engine::PdfExtract => {
+                let mut output = pdf_extract::PlainTextOutput::new(&mut text);
+                pdf_extract::output_doc_page(&doc, &mut output, number).map_err(|_| ())
+            }
+            Engine::Lopdf => doc
+                .extract_text(&[number])
+                .map(|found| text = found)
+                .map_err(|_| ()),
         };
         if result.is_err() {
             failed_pages.push(number);

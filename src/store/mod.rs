@@ -10,12 +10,17 @@
 //! [`accounts`] (same `Store`, more trees).
 
 mod accounts;
+mod attachments;
 pub mod backup;
 pub mod codec;
 mod durable;
 mod editing;
 mod users;
 
+pub use attachments::{
+    sha256_hex, Attachment, NewAttachment, ATTACHMENTS_TREE, ATTACHMENT_BLOBS_TREE,
+    ATTACHMENT_TEXTS_TREE,
+};
 pub use editing::{EditStamp, VersionSummary, CONTENT_VERSIONS_TREE, PROGRESS_TREE};
 
 pub use accounts::{
@@ -191,6 +196,9 @@ pub struct Store {
     account_chunks: sled::Tree,
     overrides: sled::Tree,
     import_mappings: sled::Tree,
+    attachments: sled::Tree,
+    attachment_blobs: sled::Tree,
+    attachment_texts: sled::Tree,
     tier_snapshot: sled::Tree,
     tier_runs: sled::Tree,
     tier_change_log: sled::Tree,
@@ -236,6 +244,9 @@ impl Store {
             account_chunks: db.open_tree(ACCOUNT_CHUNKS_TREE)?,
             overrides: db.open_tree(OVERRIDES_TREE)?,
             import_mappings: db.open_tree(IMPORT_MAPPINGS_TREE)?,
+            attachments: db.open_tree(ATTACHMENTS_TREE)?,
+            attachment_blobs: db.open_tree(ATTACHMENT_BLOBS_TREE)?,
+            attachment_texts: db.open_tree(ATTACHMENT_TEXTS_TREE)?,
             tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
             tier_runs: db.open_tree(TIER_RUNS_TREE)?,
             tier_change_log: db.open_tree(TIER_CHANGE_LOG_TREE)?,

@@ -36,6 +36,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Largest body of `POST /api/v1/accounts/import`, in bytes.
     pub max_import_bytes: usize,
+    /// Largest single file imported as content or attached (`Config::max_file_bytes`).
+    pub max_file_bytes: usize,
     /// The customer lookup's name index, rebuilt after each recompute.
     pub finder: crate::app::briefing::CustomerFinder,
     /// Lifetime of the session cookie (the absolute session timeout), in seconds.
@@ -116,6 +118,10 @@ route_table! {
     // Content and search
     get "/api/v1/content" => routes::content::read::list_content;
     post "/api/v1/content" => routes::content::write::create_content;
+    post "/api/v1/content/import" => routes::content::files::import_content;
+    get "/api/v1/content/{id}/attachments" => routes::content::files::list_attachments;
+    post "/api/v1/content/{id}/attachments" => routes::content::files::add_attachments;
+    get "/api/v1/content/{id}/attachments/{name}" => routes::content::files::get_attachment;
     get "/api/v1/content/{id}" => routes::content::read::get_content;
     put "/api/v1/content/{id}" => routes::content::write::save_content;
     post "/api/v1/content/{id}/submit" => routes::content::workflow::submit_content;
@@ -160,7 +166,11 @@ route_table! {
     get "/api/v1/openapi.json" => openapi::get_openapi;
     // Pages
     get "/" => routes::home::show_home;
+    get "/content/import" => routes::content::files::show_import;
+    post "/content/import" => routes::content::files::submit_import;
     get "/content/{id}" => routes::content::read::show_content;
+    get "/content/{id}/attachments/{name}" => routes::content::files::show_attachment;
+    post "/content/{id}/attachments" => routes::content::files::submit_attachments;
     get "/new" => routes::content::editor::show_new;
     post "/new" => routes::content::editor::submit_new;
     get "/content/{id}/edit" => routes::content::editor::show_edit;

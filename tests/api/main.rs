@@ -13,6 +13,7 @@ mod editing;
 mod errors;
 mod helpers;
 mod import_accounts;
+mod import_content;
 mod library;
 mod limits;
 mod openapi;

@@ -5,7 +5,7 @@ use super::*;
 use crate::domain::ids::ItemId;
 
 /// Every field the front matter may carry; anything else is a typo and fails loudly.
-pub const FRONT_MATTER_FIELDS: [&str; 25] = [
+pub const FRONT_MATTER_FIELDS: [&str; 26] = [
     "id",
     "kind",
     "title",
@@ -31,6 +31,7 @@ pub const FRONT_MATTER_FIELDS: [&str; 25] = [
     "regions",
     "starts",
     "ends",
+    "meta",
 ];
 
 /// The front matter as written. Every field is optional here so that all problems of a file can
@@ -71,6 +72,8 @@ pub(super) struct RawFrontMatter {
     pub(super) regions: Vec<String>,
     pub(super) starts: Option<String>,
     pub(super) ends: Option<String>,
+    #[serde(default)]
+    pub(super) meta: BTreeMap<String, String>,
 }
 
 /// Splits `---\n yaml \n---\n body`. Returns the YAML, the body and the 1-based line on which the
@@ -487,6 +490,7 @@ pub fn parse_content(
         regions: dedup(raw.regions),
         starts: raw.starts,
         ends: raw.ends,
+        meta: raw.meta,
         body: body.trim_start_matches(['\r', '\n']).to_owned(),
         source: Source::File {
             path: relative_path.to_owned(),
@@ -682,6 +686,23 @@ pub(super) fn assign_field(
         "regions" => raw.regions = list(value)?,
         "starts" => raw.starts = text(value)?,
         "ends" => raw.ends = text(value)?,
+        "meta" => {
+            raw.meta = match value {
+                serde_yaml_ng::Value::Null => BTreeMap::new(),
+                serde_yaml_ng::Value::Mapping(map) => map
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let key = text(key)?.ok_or_else(|| "a meta key is empty".to_owned())?;
+                        Ok((key, text(value)?.unwrap_or_default()))
+                    })
+                    .collect::<Result<_, String>>()?,
+                _ => {
+                    return Err(
+                        "expected key: value lines (text kept from an imported file)".into(),
+                    )
+                }
+            }
+        }
         _ => {}
     }
     Ok(())

@@ -52,6 +52,8 @@ pub(super) struct FrontMatterOut<'a> {
     pub(super) starts: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) ends: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(super) meta: &'a BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +106,7 @@ pub fn to_markdown(item: &ContentItem) -> String {
         regions: &item.regions,
         starts: item.starts.as_deref(),
         ends: item.ends.as_deref(),
+        meta: &item.meta,
     };
     let yaml = serde_yaml_ng::to_string(&front).unwrap_or_default();
     format!("---\n{yaml}---\n\n{}", item.body)

@@ -190,6 +190,10 @@ pub struct ContentItem {
     pub starts: Option<String>,
     #[serde(default)]
     pub ends: Option<String>,
+    /// What an imported file said that has no field here, kept as written: its original date
+    /// (`date`), categories, layout, aliases, the file it came from (`imported_from`), ….
+    #[serde(default)]
+    pub meta: BTreeMap<String, String>,
     /// The Markdown body, without front matter.
     pub body: String,
     pub source: Source,
@@ -227,6 +231,7 @@ impl ContentItem {
             regions: Vec::new(),
             starts: None,
             ends: None,
+            meta: BTreeMap::new(),
             body: String::new(),
             source: Source::Editor,
             hash: String::new(),

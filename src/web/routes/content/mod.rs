@@ -3,6 +3,7 @@
 
 pub mod courses;
 pub mod editor;
+pub mod files;
 pub mod practices;
 pub mod read;
 pub mod versions;

@@ -152,6 +152,8 @@ pub struct ContentPage {
     pub next: Option<ItemLink>,
     pub translations: Vec<(String, String, &'static str)>,
     pub work: WorkPanel,
+    /// Attached files: name, link, size as shown.
+    pub attachments: Vec<(String, String, String)>,
 }
 
 impl ContentPage {
@@ -199,8 +201,21 @@ impl ContentPage {
             .map(|t| (t.id, t.title, t.lang.as_str()))
             .collect();
         let work = WorkPanel::new(state, access, &item)?;
+        let attachments = library
+            .attachments_of_read_item(&item)?
+            .into_iter()
+            .map(|a| {
+                let href = format!(
+                    "/content/{}/attachments/{}",
+                    crate::web::page::path_segment(&item.id),
+                    crate::app::content_import::path_escape(&a.name)
+                );
+                (a.name, href, human_size(a.size))
+            })
+            .collect();
         Ok(ContentPage {
             work,
+            attachments,
             ctx,
             kind_label: Ui::for_lang(lang).kind(item.kind),
             outcome_label: item
@@ -231,4 +246,13 @@ pub async fn show_content(
     let access = state.access(principal);
     let item = state.library.readable_item(&access, &id).or_page(lang)?;
     html(&ContentPage::new(&state, &access, item, ctx).or_page(lang)?).or_page(lang)
+}
+
+/// A file size as people read it: `820 B`, `14.2 KB`, `3.1 MB`.
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} B"),
+        1_000..=999_999 => format!("{:.1} KB", bytes as f64 / 1_000.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
+    }
 }
