@@ -156,9 +156,13 @@
     const step = e.submitter && e.submitter.value ? e.submitter.value : "preview";
     send(step, false);
   });
-  input.addEventListener("change", function () {
-    if (input.files.length) send("preview", true);
-  });
+  // The account import checks the columns as soon as a file is chosen; the content import
+  // waits for its button (the kind is chosen first).
+  if (form.dataset.submitOnChoose) {
+    input.addEventListener("change", function () {
+      if (input.files.length) send("preview", true);
+    });
+  }
   if (zone) {
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (e) {

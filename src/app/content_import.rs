@@ -630,41 +630,6 @@ pub fn path_escape(name: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_links_resolve_inside_the_import_and_never_climb_out() {
-        assert_eq!(
-            join_relative("notes", "assets/a.png").as_deref(),
-            Some("notes/assets/a.png")
-        );
-        assert_eq!(
-            join_relative("notes/x", "../a.md").as_deref(),
-            Some("notes/a.md")
-        );
-        assert_eq!(join_relative("", "../a.md"), None);
-        assert_eq!(join_relative("a", "./b.md").as_deref(), Some("a/b.md"));
-    }
-
-    #[test]
-    fn language_follows_the_share_of_han_characters() {
-        assert_eq!(guess_lang("客户分级 ABC"), Lang::Zh);
-        assert_eq!(guess_lang("A pricing proposal for the renewal"), Lang::En);
-        assert_eq!(
-            guess_lang("渠道 partner onboarding checklist for Q3"),
-            Lang::Zh
-        );
-    }
-
-    #[test]
-    fn names_are_escaped_as_one_path_segment() {
-        assert_eq!(path_escape("a b/c.png"), "a%20b%2Fc.png");
-        assert_eq!(path_escape("图.png"), "%E5%9B%BE.png");
-    }
-}
-
 impl Library {
     /// The files attached to an item `reader` may read.
     pub fn attachments_of(
@@ -715,5 +680,40 @@ impl Library {
         let list = self.store().add_attachments(id, files, by)?;
         self.content_changed()?;
         Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_links_resolve_inside_the_import_and_never_climb_out() {
+        assert_eq!(
+            join_relative("notes", "assets/a.png").as_deref(),
+            Some("notes/assets/a.png")
+        );
+        assert_eq!(
+            join_relative("notes/x", "../a.md").as_deref(),
+            Some("notes/a.md")
+        );
+        assert_eq!(join_relative("", "../a.md"), None);
+        assert_eq!(join_relative("a", "./b.md").as_deref(), Some("a/b.md"));
+    }
+
+    #[test]
+    fn language_follows_the_share_of_han_characters() {
+        assert_eq!(guess_lang("客户分级 ABC"), Lang::Zh);
+        assert_eq!(guess_lang("A pricing proposal for the renewal"), Lang::En);
+        assert_eq!(
+            guess_lang("渠道 partner onboarding checklist for Q3"),
+            Lang::Zh
+        );
+    }
+
+    #[test]
+    fn names_are_escaped_as_one_path_segment() {
+        assert_eq!(path_escape("a b/c.png"), "a%20b%2Fc.png");
+        assert_eq!(path_escape("图.png"), "%E5%9B%BE.png");
     }
 }

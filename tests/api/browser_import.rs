@@ -96,3 +96,70 @@ async fn a_manager_imports_a_crm_export_on_the_page_at_phone_and_desktop_width()
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_trainer_uploads_documents_and_notes_on_the_page_and_opens_a_draft_with_its_original() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let files: Vec<String> = [
+        "documents/报价策略方案.docx",
+        "documents/新员工培训课件.pptx",
+        "documents/客户拜访复盘.pdf",
+        "documents/年度销售数据.xlsx",
+        "markdown/hexo-post.md",
+        "markdown/typora-note.md",
+    ]
+    .iter()
+    .map(|f| fixtures.join(f).display().to_string())
+    .collect();
+    for (width, height) in [(390, 844), (1366, 900)] {
+        let app = spawn_app().await;
+        let password = app.add_user("chen.jing", "trainer").await;
+        let browser = browser(width, height).await;
+        let c = &browser.client;
+        sign_in(c, &app, "chen.jing", &password, "/content/import").await;
+        c.find(Locator::Id("import-files"))
+            .await
+            .unwrap()
+            .send_keys(&files.join("\n"))
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[value=import]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let result = wait_for(c, "#import-result").await;
+        let text = result.text().await.unwrap();
+        assert!(text.contains("6 个文件已成为草稿"), "{width}: {text}");
+        assert!(text.contains("0 个文件未导入"), "{width}: {text}");
+        // Open the Word proposal's draft: its text, and the original to download.
+        let link = c
+            .find(Locator::XPath(
+                "//ul[contains(@class,'imported')]//a[contains(., '报价策略方案')]",
+            ))
+            .await
+            .unwrap();
+        link.click().await.unwrap();
+        let body = wait_for(c, ".markdown").await.text().await.unwrap();
+        assert!(body.contains("折扣审批单"), "{width}: {body}");
+        let original = c
+            .find(Locator::Css("#attachments a"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(original, "报价策略方案.docx");
+        let scroll = c
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await
+            .unwrap();
+        assert!(
+            scroll.as_u64().unwrap() <= u64::from(width),
+            "{width}: page is {scroll} px wide"
+        );
+        browser.client.clone().close().await.unwrap();
+        app.stop().await;
+    }
+}

@@ -381,3 +381,76 @@ fn import_accounts_reads_workbooks_takes_a_mapping_and_writes_the_rejected_rows(
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("5 imported (new)"), "{stdout}");
 }
+
+#[tokio::test]
+async fn import_content_brings_a_folder_of_notes_and_documents_in_with_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (code, out, err) = run_with_stdin(
+        &["user", "add", "chen.jing", "--role", "trainer"],
+        &data,
+        "a passphrase from a script\n",
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    // One folder holding the foreign notes and the documents, as a trainer's disk would.
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let folder = dir.path().join("资料");
+    copy_dir(&fixtures.join("markdown"), &folder.join("笔记"));
+    copy_dir(&fixtures.join("documents"), &folder.join("文档"));
+    let output = playbook()
+        .args(["import", "content"])
+        .arg(&folder)
+        .args(["--owner", "chen.jing", "--content-dir"])
+        .arg(crate::helpers::fixture_content())
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("files imported as drafts of chen.jing, 0 not imported"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("scanned PDF: no text found"), "{stderr}");
+
+    // The server on that store: each file is found by a word from its body.
+    let app = crate::helpers::spawn_app_with(&data, &crate::helpers::fixture_content()).await;
+    let trainer =
+        crate::helpers::signed_in_client(&app.address, "chen.jing", "a passphrase from a script")
+            .await;
+    for (word, file) in [
+        ("展会邀约函", "笔记/hexo-post.md"),
+        ("大客户分层", "笔记/obsidian/客户分级笔记.md"),
+        (
+            "让步底线",
+            "笔记/Notion 价格谈判 3f2a9c1e0b4d4e6f8a7b6c5d4e3f2a1b.md",
+        ),
+        ("折扣审批单", "文档/报价策略方案.docx"),
+        ("样机借用协议", "文档/新员工培训课件.pptx"),
+        ("回款承诺函", "文档/客户拜访复盘.pdf"),
+        ("渠道返利", "文档/年度销售数据.xlsx"),
+    ] {
+        let id = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{file}: imported as ")))
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("{file} not imported: {stdout}"))
+            .to_owned();
+        assert!(app.finds(&trainer, word, &id).await, "{word} → {id}");
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}

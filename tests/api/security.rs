@@ -37,6 +37,22 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/api/v1/users", [401, 403, 403, 403, 201]),
     ("put", "/api/v1/users/{name}", [401, 403, 403, 403, 200]),
     ("get", "/api/v1/content", [401, 200, 200, 200, 200]),
+    ("post", "/api/v1/content/import", [401, 403, 200, 200, 200]),
+    (
+        "get",
+        "/api/v1/content/{id}/attachments",
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "post",
+        "/api/v1/content/{id}/attachments",
+        [401, 403, 200, 200, 200],
+    ),
+    (
+        "get",
+        "/api/v1/content/{id}/attachments/{name}",
+        [401, 404, 404, 404, 404],
+    ),
     ("get", "/api/v1/content/{id}", [401, 200, 200, 200, 200]),
     ("post", "/api/v1/content", [401, 403, 201, 201, 201]),
     ("put", "/api/v1/content/{id}", [401, 403, 200, 200, 200]),
@@ -181,6 +197,18 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/accounts", [303, 200, 200, 200, 200]),
     ("get", "/accounts/find", [303, 200, 200, 200, 200]),
     ("get", "/accounts/import", [303, 403, 403, 200, 200]),
+    ("get", "/content/import", [303, 403, 200, 200, 200]),
+    ("post", "/content/import", [303, 403, 200, 200, 200]),
+    (
+        "get",
+        "/content/{id}/attachments/{name}",
+        [303, 404, 404, 404, 404],
+    ),
+    (
+        "post",
+        "/content/{id}/attachments",
+        [303, 403, 303, 303, 303],
+    ),
     ("post", "/accounts/import", [303, 403, 403, 200, 200]),
     (
         "get",
@@ -206,6 +234,7 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
         .replace("/static/{name}", "/static/style.css")
         .replace("{name}", &format!("target-{who}"))
         .replace("{upload}", "0123456789abcdef0123456789abcdef")
+        .replace("/attachments/{name}", "/attachments/missing.pdf")
         .replace(
             "{id}",
             if route.starts_with("/api/v1/tokens") {
@@ -258,6 +287,12 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
             Some(Body::Csv(CSV))
         }
         ("post", "/accounts/import") => Some(Body::File("accounts.csv", CSV)),
+        ("post", "/api/v1/content/import" | "/content/import") => {
+            Some(Body::File("note.md", "# 导入的笔记\n\n正文。\n"))
+        }
+        ("post", "/api/v1/content/{id}/attachments" | "/content/{id}/attachments") => {
+            Some(Body::File("notes.txt", "附件正文"))
+        }
         ("put", "/api/v1/accounts/{id}/override") => Some(Body::Json(
             json!({ "tier": "major", "reason": "route test" }),
         )),
