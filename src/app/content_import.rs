@@ -706,8 +706,13 @@ mod tests {
         assert_eq!(guess_lang("客户分级 ABC"), Lang::Zh);
         assert_eq!(guess_lang("A pricing proposal for the renewal"), Lang::En);
         assert_eq!(
-            guess_lang("渠道 partner onboarding checklist for Q3"),
+            guess_lang("渠道伙伴 onboarding 清单：第三季度要完成的事项"),
             Lang::Zh
+        );
+        // Two Chinese characters in an English sentence do not make it Chinese.
+        assert_eq!(
+            guess_lang("渠道 partner onboarding checklist for Q3"),
+            Lang::En
         );
     }
 
