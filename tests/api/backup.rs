@@ -54,7 +54,25 @@ async fn write_everything(app: &TestApp) {
     assert_eq!(status, 200, "{body}");
     app.add_user("li.na", "rep").await;
     app.add_user("zhao.lei", "manager").await;
+    // A file attached to an item lives in the store too.
+    let boundary = "backup-test-boundary";
+    let response = app
+        .client
+        .post(app.url("/api/v1/content/strategic-routine-visit/attachments"))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"拜访清单.txt\"\r\n\r\n{ATTACHED}\r\n--{boundary}--\r\n"
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
 }
+
+const ATTACHED: &str = "拜访前确认对方的采购周期。backupwillow";
 
 /// Everything a round trip must keep, as the API shows it.
 async fn snapshot(app: &TestApp) -> Value {
@@ -76,6 +94,16 @@ async fn snapshot(app: &TestApp) -> Value {
         .collect();
     let (_, content) = app.get_json("/api/v1/content").await;
     let (_, _, tiers) = app.tiers_csv().await;
+    let (_, attachments) = app
+        .get_json("/api/v1/content/strategic-routine-visit/attachments")
+        .await;
+    let attached = app
+        .get("/api/v1/content/strategic-routine-visit/attachments/%E6%8B%9C%E8%AE%BF%E6%B8%85%E5%8D%95.txt")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(attached, ATTACHED);
     json!({
         "accounts": accounts["accounts"],
         "details": details,
@@ -83,6 +111,7 @@ async fn snapshot(app: &TestApp) -> Value {
         "users": users,
         "content": content,
         "tiers_csv": String::from_utf8_lossy(&tiers),
+        "attachments": attachments,
     })
 }
 
@@ -95,6 +124,9 @@ async fn assert_index_matches_the_store(app: &TestApp) {
     assert!(health["content_items"].as_u64().unwrap() > 0);
     let (_, found) = app.search(&[("q", "拜访")]).await;
     assert!(found["total"].as_u64().unwrap() > 0, "{found}");
+    // The words of an attached file come back with the rebuilt index.
+    let (_, found) = app.search(&[("q", "backupwillow")]).await;
+    assert_eq!(found["hits"][0]["id"], "strategic-routine-visit", "{found}");
 }
 
 #[tokio::test]
