@@ -177,7 +177,12 @@
       e.preventDefault();
       if (!e.dataTransfer || !e.dataTransfer.files.length) return;
       input.files = e.dataTransfer.files;
-      send("preview", true);
+      // As choosing a file: the account import reads it at once, the content import waits.
+      if (form.dataset.submitOnChoose) {
+        send("preview", true);
+      } else {
+        status.textContent = Array.from(input.files).map(function (f) { return f.name; }).join(", ");
+      }
     });
   }
 })();

@@ -132,13 +132,32 @@ fn is_zip(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".zip")
 }
 
-/// Opens the `.zip` files among the inputs (one level: a zip inside a zip is refused).
+/// Opens the `.zip` files among the inputs (one level: a zip inside a zip is refused). The
+/// files of one import, loose or unpacked, hold at most `limits.max_unpacked_bytes` together:
+/// the files past that are refused with a message (import them separately).
 fn expand(files: Vec<SourceFile>, limits: &Limits) -> (Vec<SourceFile>, Vec<FailedFile>) {
     let mut out = Vec::new();
     let mut failures = Vec::new();
+    let mut remaining = limits.max_unpacked_bytes;
+    let over_budget = |path: &str| {
+        failed(
+            path,
+            format!(
+                "this import already holds {} MiB of files, the most one import takes — import \
+                 this file separately",
+                limits.max_unpacked_bytes / (1024 * 1024)
+            ),
+        )
+    };
     for file in files {
         if !is_zip(&file.path) {
-            out.push(file);
+            match remaining.checked_sub(file.bytes.len() as u64) {
+                Some(left) => {
+                    remaining = left;
+                    out.push(file);
+                }
+                None => failures.push(over_budget(&file.path)),
+            }
             continue;
         }
         if file.bytes.len() as u64 > limits.max_file_bytes {
@@ -152,9 +171,19 @@ fn expand(files: Vec<SourceFile>, limits: &Limits) -> (Vec<SourceFile>, Vec<Fail
             ));
             continue;
         }
-        match archive::unpack_zip(&file.bytes, limits) {
+        let budget = Limits {
+            max_unpacked_bytes: remaining,
+            ..limits.clone()
+        };
+        if remaining == 0 {
+            failures.push(over_budget(&file.path));
+            continue;
+        }
+        match archive::unpack_zip(&file.bytes, &budget) {
             Err(e) => failures.push(failed(&file.path, e.to_string())),
             Ok(unpacked) => {
+                let size: u64 = unpacked.entries.iter().map(|e| e.bytes.len() as u64).sum();
+                remaining = remaining.saturating_sub(size);
                 for (name, error) in unpacked.rejected {
                     failures.push(failed(&format!("{}/{name}", file.path), error.to_string()));
                 }
@@ -318,7 +347,9 @@ impl Library {
             let file = &files[index];
             let id = note_ids[&index].clone();
             let mut attachments = Vec::new();
-            let mut attached: HashSet<usize> = HashSet::new();
+            let mut attached: HashMap<usize, String> = HashMap::new();
+            let mut names: HashSet<String> = HashSet::new();
+            let mut too_big: Vec<String> = Vec::new();
             let mut warnings = note.warnings.clone();
             let body = rewrite_links(&note.body, &mut |link: &NoteLink| {
                 let target = match link.kind {
@@ -334,15 +365,36 @@ impl Library {
                 if let Some(other) = note_ids.get(&target) {
                     return Some(format!("/content/{other}"));
                 }
-                let name = base_name(&files[target].path).to_owned();
-                if attached.insert(target) {
-                    attachments.push(NewAttachment {
-                        name: name.clone(),
-                        content_type: content_type_of(&name).to_owned(),
-                        bytes: files[target].bytes.clone(),
-                        text: String::new(),
-                    });
+                // A note that could not be imported stays a plain link.
+                if Format::of(&files[target].path, &[]) == Some(Format::Markdown) {
+                    return None;
                 }
+                if let Some(name) = attached.get(&target) {
+                    return Some(format!("/content/{id}/attachments/{}", path_escape(name)));
+                }
+                if files[target].bytes.len() as u64 > options.limits.max_file_bytes {
+                    too_big.push(files[target].path.clone());
+                    return None;
+                }
+                // Two linked files of one name (a/img.png, b/img.png) stay two attachments.
+                let mut name = base_name(&files[target].path).to_owned();
+                let mut n = 1;
+                while names.contains(&name) {
+                    n += 1;
+                    let original = base_name(&files[target].path);
+                    name = match original.rsplit_once('.') {
+                        Some((stem, ext)) => format!("{stem}-{n}.{ext}"),
+                        None => format!("{original}-{n}"),
+                    };
+                }
+                names.insert(name.clone());
+                attached.insert(target, name.clone());
+                attachments.push(NewAttachment {
+                    name: name.clone(),
+                    content_type: content_type_of(&name).to_owned(),
+                    bytes: files[target].bytes.clone(),
+                    text: String::new(),
+                });
                 Some(format!("/content/{id}/attachments/{}", path_escape(&name)))
             });
             let unresolved = note
@@ -367,6 +419,13 @@ impl Library {
                     .is_none()
                 })
                 .count();
+            for path in &too_big {
+                warnings.push(format!(
+                    "{path} is linked but larger than the limit of {} MiB per file; it was not \
+                     attached",
+                    options.limits.max_file_bytes / (1024 * 1024)
+                ));
+            }
             if unresolved > 0 {
                 warnings.push(format!(
                     "{unresolved} links point at files that were not in this import; they were \
@@ -495,14 +554,16 @@ impl Library {
         let mut stored_any = false;
         for draft in drafts {
             match self.store_import(draft.item, draft.attachments, author, &by, &draft.file) {
-                Ok(item) => {
+                Ok((item, warning)) => {
                     stored_any = true;
+                    let mut warnings = draft.warnings;
+                    warnings.extend(warning);
                     report.imported.push(ImportedFile {
                         file: draft.file,
                         id: item.id,
                         title: item.title,
                         kind: item.kind,
-                        warnings: draft.warnings,
+                        warnings,
                     })
                 }
                 Err(message) => report.failed.push(failed(&draft.file, message)),
@@ -563,7 +624,10 @@ impl Library {
         base = base.chars().take(80).collect();
         let mut id = base.clone();
         let mut n = 1;
-        while taken.contains(&id) || self.store().get_record(&id)?.is_some() {
+        while taken.contains(&id)
+            || self.store().get_record(&id)?.is_some()
+            || self.store().has_attachments(&id)?
+        {
             n += 1;
             id = format!("{base}-{n}");
         }
@@ -571,7 +635,8 @@ impl Library {
         Ok(id)
     }
 
-    /// Validates a draft like any item written in the editor and stores it with its files.
+    /// Validates a draft like any item written in the editor and stores it with its files. A
+    /// draft stored whose files could not be is still a draft: the warning says so.
     fn store_import(
         &self,
         mut item: ContentItem,
@@ -579,7 +644,7 @@ impl Library {
         author: &Access,
         by: &str,
         file: &str,
-    ) -> Result<ContentItem, String> {
+    ) -> Result<(ContentItem, Option<String>), String> {
         item.status = Status::Draft;
         item.owner = Some(by.to_owned());
         item.source = Source::Editor;
@@ -599,12 +664,15 @@ impl Library {
                 Some(format!("imported from {file}")),
             )
             .map_err(|e| e.to_string())?;
+        let mut warning = None;
         if !attachments.is_empty() {
-            self.store()
-                .add_attachments(&checked.id, attachments, by)
-                .map_err(|e| format!("the draft was stored but its files were not: {e}"))?;
+            if let Err(e) = self.store().add_attachments(&checked.id, attachments, by) {
+                warning = Some(format!(
+                    "the draft was stored but its files were not ({e}); attach them on its page"
+                ));
+            }
         }
-        Ok(checked)
+        Ok((checked, warning))
     }
 }
 

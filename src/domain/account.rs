@@ -116,7 +116,8 @@ impl Decimal {
 pub fn round_half_even(value: i128, divisor: i128) -> i128 {
     let quotient = value.div_euclid(divisor);
     let remainder = value.rem_euclid(divisor);
-    match (2 * remainder).cmp(&divisor) {
+    // remainder vs. divisor − remainder: the same as 2 × remainder vs. divisor, never overflowing.
+    match remainder.cmp(&(divisor - remainder)) {
         std::cmp::Ordering::Less => quotient,
         std::cmp::Ordering::Greater => quotient + 1,
         std::cmp::Ordering::Equal => quotient + (quotient & 1),

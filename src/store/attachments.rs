@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sled::transaction::{TransactionError, Transactional};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use super::{decode, now_rfc3339, Store, StoreError};
 
@@ -65,6 +65,11 @@ impl Store {
         }
     }
 
+    /// Whether files are recorded under `id` (an id with files is not given to a new item).
+    pub fn has_attachments(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.attachments.contains_key(id.as_bytes())?)
+    }
+
     /// The bytes of an attachment.
     pub fn attachment_bytes(&self, sha256: &str) -> Result<Option<sled::IVec>, StoreError> {
         Ok(self.attachment_blobs.get(sha256.as_bytes())?)
@@ -95,11 +100,12 @@ impl Store {
         by: &str,
     ) -> Result<Vec<Attachment>, StoreError> {
         let at = now_rfc3339();
-        let mut list = self.attachments(id)?;
+        let mut added = Vec::with_capacity(files.len());
         let mut blobs = Vec::with_capacity(files.len());
         for file in files {
             let sha256 = sha256_hex(&file.bytes);
-            let attachment = Attachment {
+            added.retain(|a: &Attachment| a.name != file.name);
+            added.push(Attachment {
                 name: file.name,
                 size: file.bytes.len() as u64,
                 content_type: file.content_type,
@@ -107,18 +113,19 @@ impl Store {
                 added_by: by.to_owned(),
                 added_at: at.clone(),
                 searchable: !file.text.trim().is_empty(),
-            };
-            list.retain(|a| a.name != attachment.name);
-            list.push(attachment);
+            });
             blobs.push((sha256, file.bytes, file.text));
         }
-        let list_bytes = serde_json::to_vec(&list).map_err(|source| StoreError::Corrupt {
+        let corrupt = |source: serde_json::Error| StoreError::Corrupt {
             tree: ATTACHMENTS_TREE,
             key: id.to_owned(),
             source,
-        })?;
+        };
         let _gate = self.write_gate();
         let seq = self.db.generate_id()? + 1;
+        // The list is read and written inside the transaction: two uploads to one item at once
+        // never lose a file (sled retries a transaction that conflicts).
+        let list = std::cell::RefCell::new(Vec::new());
         let result = (
             &self.attachments,
             &self.attachment_blobs,
@@ -132,16 +139,26 @@ impl Store {
                         texts.insert(sha256.as_bytes(), text.as_bytes())?;
                     }
                 }
-                attachments.insert(id.as_bytes(), list_bytes.as_slice())?;
+                let mut current: Vec<Attachment> = match attachments.get(id.as_bytes())? {
+                    Some(bytes) => serde_json::from_slice(&bytes)
+                        .map_err(|e| ConflictableTransactionError::Abort(corrupt(e)))?,
+                    None => Vec::new(),
+                };
+                current.retain(|a| !added.iter().any(|n| n.name == a.name));
+                current.extend(added.iter().cloned());
+                let bytes = serde_json::to_vec(&current)
+                    .map_err(|e| ConflictableTransactionError::Abort(corrupt(e)))?;
+                attachments.insert(id.as_bytes(), bytes)?;
                 outbox.insert(&seq.to_be_bytes(), id.as_bytes())?;
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+                *list.borrow_mut() = current;
+                Ok(())
             });
         match result {
             Ok(()) => {}
             Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e)),
-            Err(TransactionError::Abort(())) => unreachable!("the transaction never aborts"),
+            Err(TransactionError::Abort(e)) => return Err(e),
         }
         self.flush()?;
-        Ok(list)
+        Ok(list.into_inner())
     }
 }

@@ -479,7 +479,10 @@ impl Store {
     }
 
     fn delete_content(&self, id: &str) -> Result<(), StoreError> {
-        self.write_content(id, None, None, None)
+        self.write_content(id, None, None, None)?;
+        // Its files go with it: an item made later under the same id starts with none.
+        self.attachments.remove(id.as_bytes())?;
+        Ok(())
     }
 
     /// Removes an item, durably (its versions stay, for the record).

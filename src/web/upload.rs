@@ -135,6 +135,29 @@ pub struct UploadedFile {
     pub size: u64,
 }
 
+/// `Retry-After` of an import refused because others are running.
+const IMPORT_RETRY_AFTER_SECS: u64 = 5;
+
+/// One of the import slots (account imports and previews, content imports, attachments): each
+/// holds an upload and a parse, so one more than [`crate::web::MAX_CONCURRENT_IMPORTS`] at once
+/// is refused with 429 rather than queued.
+pub fn import_slot(
+    state: &crate::web::AppState,
+) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    state
+        .import_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::TooManyRequests {
+            code: crate::error_codes::code::TOO_MANY_IMPORTS,
+            message: format!(
+                "{} imports are already running; try again when one has finished",
+                crate::web::MAX_CONCURRENT_IMPORTS
+            ),
+            retry_after_secs: IMPORT_RETRY_AFTER_SECS,
+        })
+}
+
 /// A body whose `Content-Length` is over `limit` is refused before it is read.
 pub fn refuse_oversized(req: &HttpRequest, limit: usize) -> Result<(), AppError> {
     let declared = req
@@ -153,9 +176,11 @@ pub fn refuse_oversized(req: &HttpRequest, limit: usize) -> Result<(), AppError>
 
 /// Largest text field of a form.
 const MAX_FIELD_BYTES: usize = 64 * 1024;
+/// Most text fields in a form (a column mapping has one per column).
+const MAX_FIELDS: usize = 20_000;
 
-/// Reads a multipart body into `upload`: at most `max_files` files and `limit` bytes in all,
-/// each text field at most 64 KiB. Over a limit is a 413 naming it; a body that is not
+/// Reads a multipart body into `upload`: at most `max_files` files and `limit` bytes in all
+/// (text fields counted), each text field at most 64 KiB and at most 20,000 of them. Over a limit is a 413 naming it; a body that is not
 /// multipart is a 400.
 pub async fn read_form(
     mut multipart: actix_multipart::Multipart,
@@ -214,9 +239,18 @@ pub async fn read_form(
                 });
             }
             None => {
+                if form.fields.len() >= MAX_FIELDS {
+                    return Err(AppError::PayloadTooLarge(format!(
+                        "the form has more than {MAX_FIELDS} fields"
+                    )));
+                }
                 let mut value = Vec::new();
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(bad)?;
+                    total += chunk.len();
+                    if total > limit {
+                        return Err(too_large());
+                    }
                     if value.len() + chunk.len() > MAX_FIELD_BYTES {
                         return Err(AppError::PayloadTooLarge(format!(
                             "the form field {name:?} is longer than 64 KiB"

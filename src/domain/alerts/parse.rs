@@ -457,11 +457,25 @@ pub(super) fn scaled(value: &Value) -> Option<i128> {
     if let Some(u) = n.as_u64() {
         return Some(i128::from(u) * SCALE);
     }
+    // The number's shortest decimal text, read exactly (a float times 10,000 is not exact for
+    // large amounts: 12345678.1234 × 10,000 = 123456781234.00002).
     let f = n.as_f64()?;
-    let scaled = f * SCALE as f64;
-    let rounded = scaled.round();
-    (f.is_finite() && (scaled - rounded).abs() < 1e-6 && rounded.abs() < 1e30)
-        .then_some(rounded as i128)
+    if !f.is_finite() {
+        return None;
+    }
+    let text = format!("{f}");
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if fraction.len() > 4 || whole.len() > 30 {
+        return None;
+    }
+    let whole: i128 = whole.parse().ok()?;
+    let fraction: i128 = format!("{fraction:0<4}").parse().ok()?;
+    let value = whole * SCALE + fraction;
+    Some(if negative { -value } else { value })
 }
 
 pub(super) fn parse_id_list(

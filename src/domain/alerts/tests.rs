@@ -523,3 +523,22 @@ fn duplicate_ids_unknown_top_level_fields_and_broken_yaml_are_rejected() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn thresholds_with_four_decimals_are_exact_even_for_large_amounts() {
+    let yaml = "rules:\n  - id: r\n    severity: info\n    when: {revenue: {gt: 12345678.1234}}\n    title: {zh: 标题, en: Title}\n    steps: {zh: [做], en: [do]}\n    playbook: p\n";
+    let rules = parse_rules(yaml).unwrap();
+    for (units, expected) in [(123_456_781_234, false), (123_456_781_235, true)] {
+        let indicators = Indicators {
+            revenue: Some(Money(units)),
+            ..Indicators::default()
+        };
+        assert_eq!(
+            !evaluate(&rules, &ctx("major", 2, &indicators)).is_empty(),
+            expected,
+            "{units}"
+        );
+    }
+    let five = yaml.replace("12345678.1234", "0.00001");
+    assert!(parse_rules(&five).is_err());
+}

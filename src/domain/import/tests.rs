@@ -332,6 +332,8 @@ fn money_finer_than_four_decimals_is_rounded_half_to_even_and_flagged() {
         ("-0.00006", -1),
         ("0.00004", 0),
         ("2.123456789", 21_235),
+        // 38 decimals: the rounding never overflows.
+        ("0.00009000000000000000000000000000000000", 1),
     ] {
         assert_eq!(money_rounded(text), Ok((Money(units), true)), "{text}");
     }

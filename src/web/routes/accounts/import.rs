@@ -21,7 +21,7 @@ use crate::web::error::responses::{
 };
 use crate::web::error::AppError;
 use crate::web::guard::require;
-use crate::web::upload::with_body_reader;
+use crate::web::upload::{import_slot, with_body_reader};
 use crate::web::AppState;
 
 /// Most row errors listed in one import response; the rest are counted in `errors_omitted`
@@ -36,9 +36,6 @@ pub struct ImportResponse {
     errors: Vec<RowError>,
     errors_omitted: usize,
 }
-
-/// `Retry-After` of an import refused because others are running.
-const IMPORT_RETRY_AFTER_SECS: u64 = 5;
 
 /// The query of an import or a preview (documentation: the handler reads the query string
 /// itself, since `map` repeats).
@@ -140,21 +137,6 @@ fn spool(mut body: impl Read) -> Result<std::fs::File, AccountsError> {
     let mut file = tempfile::tempfile().map_err(|e| AccountsError::ReadFailed(e.to_string()))?;
     std::io::copy(&mut body, &mut file).map_err(|e| AccountsError::ReadFailed(e.to_string()))?;
     Ok(file)
-}
-
-fn import_slot(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-    state
-        .import_slots
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| AppError::TooManyRequests {
-            code: code::TOO_MANY_IMPORTS,
-            message: format!(
-                "{} imports are already running; try again when one has finished",
-                crate::web::MAX_CONCURRENT_IMPORTS
-            ),
-            retry_after_secs: IMPORT_RETRY_AFTER_SECS,
-        })
 }
 
 /// `POST /api/v1/accounts/import` (managers and admins).
@@ -264,6 +246,7 @@ pub async fn preview_import(
     require_importer(&principal)?;
     let (options, format) = parse_query(&req, &principal.user)?;
     let kind = upload_kind(&req, format)?;
+    let _slot = import_slot(&state)?;
     let book = state.accounts.clone();
     let preview = with_body_reader(
         &req,

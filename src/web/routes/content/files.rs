@@ -22,7 +22,7 @@ use crate::web::error::responses::{BadInput, Forbidden, NotFound, TooLarge, Unau
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::upload::{read_form, refuse_oversized, Form};
+use crate::web::upload::{import_slot, read_form, refuse_oversized, Form};
 use crate::web::AppState;
 
 /// Most files in one upload (a `.zip` counts as one).
@@ -44,21 +44,23 @@ fn limits(state: &AppState) -> Limits {
     }
 }
 
-/// Reads a multipart upload into a fresh staged upload, which the caller removes.
+/// Reads a multipart upload into a fresh staged upload, which the caller removes, holding an
+/// import slot until the caller drops it.
 async fn receive(
     req: &HttpRequest,
     state: &AppState,
     principal: &Principal,
     payload: web::Payload,
-) -> Result<(StagedUpload, Form), AppError> {
+) -> Result<(StagedUpload, Form, tokio::sync::OwnedSemaphorePermit), AppError> {
     refuse_oversized(req, state.max_import_bytes)?;
+    let slot = import_slot(state)?;
     let upload = state
         .staging
         .create(&principal.user)
         .map_err(AppError::internal)?;
     let multipart = actix_multipart::Multipart::new(req.headers(), payload);
     match read_form(multipart, &upload, state.max_import_bytes, MAX_FILES).await {
-        Ok(form) => Ok((upload, form)),
+        Ok(form) => Ok((upload, form, slot)),
         Err(e) => {
             state.staging.remove(&upload);
             Err(e)
@@ -140,7 +142,7 @@ pub async fn import_content(
     payload: web::Payload,
 ) -> Result<web::Json<ContentImportReport>, AppError> {
     require_importer(&principal)?;
-    let (upload, form) = receive(&req, &state, &principal, payload).await?;
+    let (upload, form, _slot) = receive(&req, &state, &principal, payload).await?;
     let result = run_import(&state, state.access(principal), &form).await;
     state.staging.remove(&upload);
     Ok(web::Json(result?))
@@ -191,7 +193,7 @@ pub async fn submit_import(
 ) -> Result<HttpResponse, PageError> {
     require_importer(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
-    let (upload, form) = receive(&req, &state, &principal, payload)
+    let (upload, form, _slot) = receive(&req, &state, &principal, payload)
         .await
         .or_page(lang)?;
     let kind = match kind_of(&form) {
@@ -282,7 +284,12 @@ fn new_attachments(form: &Form, limits: &Limits) -> Result<Vec<NewAttachment>, A
             )));
         }
         let name = file.name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) || name.len() > 255 {
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name.chars().any(char::is_control)
+            || name.len() > 255
+        {
             return Err(AppError::bad_request(
                 code::INVALID_FORM,
                 format!(
@@ -336,7 +343,7 @@ async fn attach(
     payload: web::Payload,
 ) -> Result<Vec<Attachment>, AppError> {
     require_editor(state, principal, id)?;
-    let (upload, form) = receive(req, state, principal, payload).await?;
+    let (upload, form, _slot) = receive(req, state, principal, payload).await?;
     let files = new_attachments(&form, &limits(state));
     state.staging.remove(&upload);
     let files = files?;
