@@ -37,6 +37,7 @@
 //!   large stack, deeply nested HTML falls back to stripping tags.
 
 pub mod archive;
+pub use workbook::{check_workbook, MAX_CELLS};
 mod docx;
 mod html;
 mod md;
@@ -44,6 +45,7 @@ mod pdf;
 mod pptx;
 mod sheet;
 mod text;
+mod workbook;
 mod xml;
 mod zipread;
 
@@ -293,7 +295,7 @@ pub fn extract(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<Extract
         Format::Docx => docx::extract_docx(bytes, limits)?,
         Format::Pptx => pptx::extract_pptx(bytes, limits)?,
         Format::Xlsx | Format::Xls | Format::Ods => sheet::extract_sheet(format, bytes, limits)?,
-        Format::Pdf => pdf::extract_pdf(bytes)?,
+        Format::Pdf => pdf::extract_pdf(bytes, limits)?,
     };
     out.markdown = md::clean(&out.markdown);
     out.title = out

@@ -10,12 +10,59 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pdf_extract::{Document, Object};
 
-use super::{md, ExtractError, Extracted, Format};
+use super::{human_bytes, md, ExtractError, Extracted, Format, Limits};
 
 /// Fewer non-space characters than this over the whole document: a scan without text.
 pub(super) const MIN_TEXT_CHARS: usize = 20;
 /// The stack of the extraction thread.
 const STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// The readers unpack every compressed stream in full: a PDF whose streams (object streams
+/// included) would unpack to more than `budget` is refused before either reader opens it. Each
+/// stream between `stream` and `endstream` is inflated into nothing, counting bytes and
+/// stopping at the budget; a stream that is not zlib data (images, encrypted data) counts as
+/// what it inflates to before it fails.
+fn inflates_within(bytes: &[u8], budget: u64) -> Result<(), ExtractError> {
+    use std::io::Read;
+    let mut total = 0u64;
+    let mut at = 0;
+    while let Some(found) = find(&bytes[at..], b"stream") {
+        let keyword = at + found;
+        let mut start = keyword + b"stream".len();
+        if keyword >= 3 && &bytes[keyword - 3..keyword] == b"end" {
+            at = start;
+            continue;
+        }
+        if bytes.get(start) == Some(&b'\r') {
+            start += 1;
+        }
+        if bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let end = find(&bytes[start..], b"endstream").map_or(bytes.len(), |e| start + e);
+        let left = budget.saturating_sub(total);
+        let mut inflated = flate2::read::ZlibDecoder::new(&bytes[start..end]).take(left + 1);
+        let mut sink = [0u8; 64 * 1024];
+        loop {
+            match inflated.read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n as u64,
+            }
+        }
+        if total > budget {
+            return Err(ExtractError::TooLarge {
+                what: "the PDF's compressed content, unpacked,".to_owned(),
+                limit: human_bytes(budget),
+            });
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
 
 /// Which text extractor reads the pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +74,8 @@ enum Engine {
     Lopdf,
 }
 
-pub(super) fn extract_pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {
+pub(super) fn extract_pdf(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    inflates_within(bytes, limits.max_unpacked_bytes)?;
     match guarded(bytes, Engine::PdfExtract) {
         // The first reader failed or found nothing: the second may know the fonts.
         Err(ExtractError::Corrupt { .. }) | Err(ExtractError::NoText) => {
@@ -265,4 +313,27 @@ fn starts_item(line: &str) -> bool {
             .is_some_and(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c));
     }
     "一二三四五六七八九十".contains(first) && chars.next() == Some('、')
+}
+
+#[cfg(test)]
+mod bomb_tests {
+    use super::*;
+
+    #[test]
+    fn streams_that_unpack_past_the_budget_are_refused_before_any_reader() {
+        use std::io::Write;
+        let mut zeros = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..64 {
+            zeros.write_all(&[0u8; 64 * 1024]).unwrap(); // 4 MiB in all
+        }
+        let packed = zeros.finish().unwrap();
+        let mut pdf = b"%PDF-1.4\n1 0 obj\n<< /Length 0 /Filter /FlateDecode >>\nstream\n".to_vec();
+        pdf.extend_from_slice(&packed);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        assert!(inflates_within(&pdf, 8 * 1024 * 1024).is_ok());
+        let error = inflates_within(&pdf, 1024 * 1024).unwrap_err();
+        assert_eq!(error.code(), "too_large", "{error}");
+        // Data that is not zlib (a picture, encrypted bytes) costs nothing.
+        assert!(inflates_within(b"stream\nnot zlib at all\nendstream", 10).is_ok());
+    }
 }

@@ -53,6 +53,7 @@ pub(super) fn extract_sheet(
 ) -> Result<Extracted, ExtractError> {
     if matches!(format, Format::Xlsx | Format::Ods) {
         GuardedZip::open(bytes, limits, format)?.check_all()?;
+        super::workbook::check_workbook(Cursor::new(bytes), format, limits)?;
     }
     let sheets = match format {
         Format::Xlsx => read_xlsx(bytes)?,

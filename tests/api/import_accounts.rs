@@ -282,6 +282,35 @@ async fn bad_import_requests_are_refused_with_a_reason_and_store_nothing() {
             .contains("cannot be read"),
         "{body}"
     );
+    // A few hundred bytes of .ods asking for 98 million cells is refused before it is read.
+    let bomb = {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("mimetype", options).unwrap();
+        zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        zip.start_file("content.xml", options).unwrap();
+        zip.write_all(br#"<office:document-content><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="6000"><table:table-cell office:value-type="string" table:number-columns-repeated="16384"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#).unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let response = app
+        .client
+        .post(app.url("/api/v1/accounts/import"))
+        .header(
+            "Content-Type",
+            "application/vnd.oasis.opendocument.spreadsheet",
+        )
+        .body(bomb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("cells"),
+        "{body}"
+    );
     let (_, list) = app.list_accounts("").await;
     assert_eq!(list["total"], 0);
     // A named sheet is read: the English export's notes sheet has no account columns.

@@ -337,6 +337,16 @@ fn in_sheet(error: ImportError, sheet: Option<&SheetRead>) -> ImportError {
     }
 }
 
+/// The bounds of an accounts workbook: a million-row sheet unpacks to a few hundred MiB, a zip
+/// bomb packs far tighter than real sheets (ratio) or declares more than any export (total).
+const WORKBOOK_LIMITS: crate::extract::Limits = crate::extract::Limits {
+    max_file_bytes: u64::MAX,
+    max_unpacked_bytes: 16 * 1024 * 1024 * 1024,
+    max_entries: 10_000,
+    max_ratio: 200,
+    max_text_chars: usize::MAX,
+};
+
 /// Writes the chosen sheet of a workbook as CSV into a temporary file and opens it for reading.
 fn workbook_as_csv(
     workbook: std::fs::File,
@@ -344,6 +354,16 @@ fn workbook_as_csv(
     options: &ImportOptions,
 ) -> Result<(BufReader<std::fs::File>, SheetRead), AccountsError> {
     let io = |e: std::io::Error| AccountsError::InvalidCsv(ImportError::Io(e));
+    // What calamine may be asked to build is bounded first (zip bombs, .ods repeats).
+    let mut workbook = workbook;
+    let kind = match format {
+        SheetFormat::Xlsx => crate::extract::Format::Xlsx,
+        SheetFormat::Xls => crate::extract::Format::Xls,
+        SheetFormat::Ods => crate::extract::Format::Ods,
+    };
+    crate::extract::check_workbook(&mut workbook, kind, &WORKBOOK_LIMITS)
+        .map_err(|e| AccountsError::InvalidCsv(ImportError::Workbook(e.to_string())))?;
+    workbook.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut csv = tempfile::tempfile().map_err(io)?;
     let read = sheet_to_csv(
         BufReader::new(workbook),
