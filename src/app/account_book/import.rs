@@ -6,7 +6,7 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom};
 use super::*;
 use crate::domain::import::{
     column_letter, header_fingerprint, read_accounts_mapped, sheet_to_csv, AccountRows,
-    ColumnMapping, ColumnUse, SheetFormat, SheetRead,
+    ColumnMapping, ColumnUse, SheetFormat, SheetRead, ACCEPTED_COLUMNS,
 };
 use crate::store::SavedMapping;
 
@@ -141,7 +141,7 @@ impl AccountBook {
             warnings,
             sheet: sheet.as_ref().map(|s| s.sheet.clone()),
             sheets: sheet.map(|s| s.sheets).unwrap_or_default(),
-            fields: ACCEPTED_FIELDS.to_vec(),
+            fields: ACCEPTED_COLUMNS.iter().map(|c| c.field).collect(),
         })
     }
 
@@ -291,29 +291,6 @@ impl AccountBook {
 
 /// Tier changes listed in an import's answer (the tier history has them all).
 pub const MAX_LISTED_CHANGES: usize = 50;
-
-/// The fields a column can be mapped to.
-const ACCEPTED_FIELDS: [&str; 19] = [
-    "id",
-    "name",
-    "aliases",
-    "industry",
-    "region",
-    "owner",
-    "revenue",
-    "profit",
-    "collected",
-    "transactions",
-    "cooperation_years",
-    "overdue_days",
-    "product_lines",
-    "credit",
-    "referral",
-    "picky",
-    "strict",
-    "potential_customer",
-    "potential_service",
-];
 
 fn source_key(options: &ImportOptions) -> Option<String> {
     options
