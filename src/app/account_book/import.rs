@@ -10,6 +10,9 @@ use crate::domain::import::{
 };
 use crate::store::SavedMapping;
 
+/// Rows of a workbook a preview reads (the header is the first row with a value).
+const PREVIEW_ROWS: u32 = 1_000;
+
 /// Rejected rows kept whole for the file of rejected rows (their problems are all listed).
 pub const MAX_REJECTED_ROWS_KEPT: usize = 10_000;
 
@@ -100,7 +103,7 @@ impl AccountBook {
         match file {
             ImportFile::Csv(input) => self.import_rows(input, options, None, trigger, on_error),
             ImportFile::Workbook(workbook, format) => {
-                let (csv, read) = workbook_as_csv(workbook, format, options)?;
+                let (csv, read) = workbook_as_csv(workbook, format, options, None)?;
                 let sheet = read.sheet.clone();
                 let mut with_sheet = |error: &RowError| {
                     let mut error = error.clone();
@@ -124,73 +127,56 @@ impl AccountBook {
         file: ImportFile<R>,
         options: &ImportOptions,
     ) -> Result<ImportPreview, AccountsError> {
-        let (rows, sheet) = match file {
-            ImportFile::Csv(input) => (self.preview_rows(input, options)?, None),
+        match file {
+            ImportFile::Csv(input) => self.preview_rows(input, options),
             ImportFile::Workbook(workbook, format) => {
-                let (csv, read) = workbook_as_csv(workbook, format, options)?;
-                (self.preview_rows(csv, options)?, Some(read))
+                // The header is all a preview reads: a million-row sheet is not written out.
+                let (csv, read) = workbook_as_csv(workbook, format, options, Some(PREVIEW_ROWS))?;
+                let mut preview = self.preview_rows(csv, options)?;
+                preview.sheet = Some(read.sheet);
+                preview.sheets = read.sheets;
+                Ok(preview)
             }
-        };
-        let (columns, mapping, origin, fingerprint, problems, warnings) = rows;
-        Ok(ImportPreview {
-            columns,
-            mapping,
-            mapping_origin: origin,
-            fingerprint,
-            problems,
-            warnings,
-            sheet: sheet.as_ref().map(|s| s.sheet.clone()),
-            sheets: sheet.map(|s| s.sheets).unwrap_or_default(),
-            fields: ACCEPTED_COLUMNS.iter().map(|c| c.field).collect(),
-        })
+        }
     }
 
-    #[allow(clippy::type_complexity)]
     fn preview_rows<R: Read>(
         &self,
         input: R,
         options: &ImportOptions,
-    ) -> Result<
-        (
-            Vec<ColumnUse>,
-            ColumnMapping,
-            MappingOrigin,
-            String,
-            Vec<String>,
-            Vec<String>,
-        ),
-        AccountsError,
-    > {
+    ) -> Result<ImportPreview, AccountsError> {
         let chosen = ChosenMapping::new(self, options);
-        match read_accounts_mapped(input, &|headers| chosen.for_headers(headers)) {
-            Ok(rows) => {
-                let (mapping, origin, fingerprint) = chosen.result();
-                Ok((
-                    rows.columns(),
-                    mapping,
-                    origin,
-                    fingerprint,
-                    Vec::new(),
-                    rows.warnings().to_vec(),
-                ))
-            }
-            Err(ImportError::Header { problems, .. }) => {
-                let (mapping, origin, fingerprint) = chosen.result();
-                let headers = chosen.headers();
-                let columns = headers
-                    .iter()
-                    .enumerate()
-                    .map(|(index, header)| ColumnUse {
-                        letter: column_letter(index),
-                        header: header.clone(),
-                        field: None,
-                        unit: String::new(),
-                    })
-                    .collect();
-                Ok((columns, mapping, origin, fingerprint, problems, Vec::new()))
-            }
-            Err(e) => Err(AccountsError::InvalidCsv(e)),
-        }
+        let (columns, problems, warnings) =
+            match read_accounts_mapped(input, &|headers| chosen.for_headers(headers)) {
+                Ok(rows) => (rows.columns(), Vec::new(), rows.warnings().to_vec()),
+                Err(ImportError::Header { problems, .. }) => {
+                    let columns = chosen
+                        .headers()
+                        .iter()
+                        .enumerate()
+                        .map(|(index, header)| ColumnUse {
+                            letter: column_letter(index),
+                            header: header.clone(),
+                            field: None,
+                            unit: String::new(),
+                        })
+                        .collect();
+                    (columns, problems, Vec::new())
+                }
+                Err(e) => return Err(AccountsError::InvalidCsv(e)),
+            };
+        let (mapping, mapping_origin, fingerprint) = chosen.result();
+        Ok(ImportPreview {
+            columns,
+            mapping,
+            mapping_origin,
+            fingerprint,
+            problems,
+            warnings,
+            sheet: None,
+            sheets: Vec::new(),
+            fields: ACCEPTED_COLUMNS.iter().map(|c| c.field).collect(),
+        })
     }
 
     fn import_rows<R: Read>(
@@ -329,6 +315,7 @@ fn workbook_as_csv(
     workbook: std::fs::File,
     format: SheetFormat,
     options: &ImportOptions,
+    first_rows: Option<u32>,
 ) -> Result<(BufReader<std::fs::File>, SheetRead), AccountsError> {
     let io = |e: std::io::Error| AccountsError::InvalidCsv(ImportError::Io(e));
     // What calamine may be asked to build is bounded first (zip bombs, .ods repeats).
@@ -346,6 +333,7 @@ fn workbook_as_csv(
         BufReader::new(workbook),
         format,
         options.sheet.as_deref(),
+        first_rows,
         BufWriter::new(&mut csv),
     )
     .map_err(AccountsError::InvalidCsv)?;

@@ -75,13 +75,16 @@ pub struct SheetRead {
     pub warnings: Vec<String>,
 }
 
-/// Writes one sheet of a workbook to `out` as UTF-8 CSV, row for row (see the module docs).
+/// Writes one sheet of a workbook to `out` as UTF-8 CSV, row for row (see the module docs);
+/// with `first_rows`, only the sheet's first rows (enough to read its header, for a preview).
 pub fn sheet_to_csv<RS: Read + Seek, W: Write>(
     input: RS,
     format: SheetFormat,
     sheet: Option<&str>,
+    first_rows: Option<u32>,
     out: W,
 ) -> Result<SheetRead, ImportError> {
+    let within = |row: u32| first_rows.is_none_or(|limit| row < limit);
     let unreadable = |detail: String| ImportError::Workbook(unreadable_message(format, &detail));
     let mut writer = CsvOut::new(out);
     let (name, sheets) = match format {
@@ -95,6 +98,9 @@ pub fn sheet_to_csv<RS: Read + Seek, W: Write>(
                 .map_err(|e| unreadable(e.to_string()))?;
             while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
                 let (row, column) = cell.get_position();
+                if !within(row) {
+                    break;
+                }
                 writer.cell(row, column, text_of_ref(cell.get_value()))?;
             }
             (name, sheets)
@@ -107,7 +113,7 @@ pub fn sheet_to_csv<RS: Read + Seek, W: Write>(
             let range = book
                 .worksheet_range(&name)
                 .map_err(|e| unreadable(e.to_string()))?;
-            write_range(&range, &mut writer)?;
+            write_range(&range, &within, &mut writer)?;
             (name, sheets)
         }
         SheetFormat::Ods => {
@@ -118,7 +124,7 @@ pub fn sheet_to_csv<RS: Read + Seek, W: Write>(
             let range = book
                 .worksheet_range(&name)
                 .map_err(|e| unreadable(e.to_string()))?;
-            write_range(&range, &mut writer)?;
+            write_range(&range, &within, &mut writer)?;
             (name, sheets)
         }
     };
@@ -180,12 +186,16 @@ fn choose_sheet(sheets: &[String], wanted: Option<&str>) -> Result<String, Impor
 
 fn write_range<W: Write>(
     range: &calamine::Range<Data>,
+    within: &dyn Fn(u32) -> bool,
     writer: &mut CsvOut<W>,
 ) -> Result<(), ImportError> {
     let Some((top, left)) = range.start() else {
         return Ok(());
     };
     for (r, row) in range.rows().enumerate() {
+        if !within(top + r as u32) {
+            break;
+        }
         for (c, value) in row.iter().enumerate() {
             writer.cell(top + r as u32, left + c as u32, text_of(value))?;
         }
