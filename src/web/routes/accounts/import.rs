@@ -214,7 +214,8 @@ fn require_importer(principal: &Principal) -> Result<(), AppError> {
 }
 
 /// `POST /api/v1/accounts/import/preview` (managers and admins): how the file's columns would
-/// be read, with the mapping that would apply; nothing is stored.
+/// be read, with the mapping that would apply; nothing is stored. A header that cannot be used
+/// (even with the mapping) is a 400 `invalid_csv` naming every problem, as for the import.
 #[utoipa::path(
     post,
     path = "/api/v1/accounts/import/preview",
@@ -263,5 +264,17 @@ pub async fn preview_import(
         },
     )
     .await?;
-    Ok(web::Json(preview?))
+    let preview = preview?;
+    // As the import answers it: a header that cannot be used is a 400 naming every problem
+    // (the page shows the columns anyway, to map them).
+    if !preview.problems.is_empty() {
+        return Err(AppError::bad_request(
+            code::INVALID_CSV,
+            format!(
+                "the header row cannot be used: {}",
+                preview.problems.join("; ")
+            ),
+        ));
+    }
+    Ok(web::Json(preview))
 }
