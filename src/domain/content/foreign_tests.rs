@@ -419,13 +419,17 @@ const PIECES: &[&str] = &[
     ": ",
 ];
 
+/// Rewritten text read again in the same way (as a body: front matter is not split off, so
+/// code fences pair up as they did) holds no wiki link.
 fn no_wiki_left(out: &str) {
-    let again = read_foreign_note("x.md", out);
-    assert!(
-        again.links.iter().all(|l| l.kind != LinkKind::Wiki),
-        "{out:?} still has {:?}",
-        again.links
-    );
+    let mut wiki = Vec::new();
+    rewrite_links(out, &mut |link| {
+        if link.kind == LinkKind::Wiki {
+            wiki.push(link.clone());
+        }
+        None
+    });
+    assert!(wiki.is_empty(), "{out:?} still has {wiki:?}");
 }
 
 proptest! {
