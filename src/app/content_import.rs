@@ -27,6 +27,7 @@ use crate::domain::content::{
     content_hash, read_foreign_note, rewrite_links, slug_from_path, to_markdown, ContentItem,
     ForeignNote, Kind, LinkKind, NoteLink, Source, Status,
 };
+use crate::domain::ids::path_segment;
 use crate::domain::workflow::Action;
 use crate::domain::Lang;
 use crate::extract::{self, archive, ExtractError, Format, Limits};
@@ -259,7 +260,8 @@ fn guess_lang(text: &str) -> Lang {
     }
 }
 
-fn content_type_of(path: &str) -> &'static str {
+/// The content type of a file by its name (pictures, then the document formats).
+pub fn content_type_of(path: &str) -> &'static str {
     let lower = path.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
     match ext {
@@ -370,7 +372,7 @@ impl Library {
                     return None;
                 }
                 if let Some(name) = attached.get(&target) {
-                    return Some(format!("/content/{id}/attachments/{}", path_escape(name)));
+                    return Some(format!("/content/{id}/attachments/{}", path_segment(name)));
                 }
                 if files[target].bytes.len() as u64 > options.limits.max_file_bytes {
                     too_big.push(files[target].path.clone());
@@ -395,7 +397,7 @@ impl Library {
                     bytes: files[target].bytes.clone(),
                     text: String::new(),
                 });
-                Some(format!("/content/{id}/attachments/{}", path_escape(&name)))
+                Some(format!("/content/{id}/attachments/{}", path_segment(&name)))
             });
             let unresolved = note
                 .links
@@ -517,7 +519,7 @@ impl Library {
                     }
                 };
             let id = self.fresh_import_id(&title, &mut taken)?;
-            let original = format!("/content/{id}/attachments/{}", path_escape(&name));
+            let original = format!("/content/{id}/attachments/{}", path_segment(&name));
             let body = if body.trim().is_empty() {
                 format!("原文件见附件 · The original is attached: [{name}]({original})\n")
             } else {
@@ -684,20 +686,6 @@ fn too_large(limits: &Limits) -> String {
     .to_string()
 }
 
-/// A file name as one segment of a URL path.
-pub fn path_escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(byte))
-            }
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
-}
-
 impl Library {
     /// The files attached to an item `reader` may read.
     pub fn attachments_of(
@@ -786,7 +774,7 @@ mod tests {
 
     #[test]
     fn names_are_escaped_as_one_path_segment() {
-        assert_eq!(path_escape("a b/c.png"), "a%20b%2Fc.png");
-        assert_eq!(path_escape("图.png"), "%E5%9B%BE.png");
+        assert_eq!(path_segment("a b/c.png"), "a%20b%2Fc.png");
+        assert_eq!(path_segment("图.png"), "%E5%9B%BE.png");
     }
 }

@@ -176,6 +176,20 @@ fn vocabulary_id_problem(text: &str) -> Option<String> {
     None
 }
 
+/// Text as one segment of a URL path: every byte but ASCII letters, digits and `-._~`
+/// percent-encoded (ids and file names may be Chinese or hold `/`).
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

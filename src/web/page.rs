@@ -96,18 +96,7 @@ pub fn html(page: &impl Template) -> Result<HttpResponse, AppError> {
         .body(page.render()?))
 }
 
-/// Percent-encodes a path segment (account ids may hold any printable character).
-pub fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+pub use crate::domain::ids::path_segment;
 
 /// `page` answering `error` (a refusal shown on the form itself): its status, and
 /// `Retry-After` when it has one.

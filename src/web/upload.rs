@@ -97,6 +97,39 @@ pub async fn with_body_reader<T: Send + 'static>(
     Ok(result)
 }
 
+/// Reads a multipart upload into a fresh staged upload of `principal` (at most `max_files`
+/// files, `max_import_bytes` in all), holding an import slot until the caller drops it. The
+/// caller removes the upload when done; on an error it is removed here.
+pub async fn receive_upload(
+    req: &HttpRequest,
+    state: &crate::web::AppState,
+    principal: &crate::domain::policy::Principal,
+    payload: web::Payload,
+    max_files: usize,
+) -> Result<
+    (
+        crate::app::staging::StagedUpload,
+        Form,
+        tokio::sync::OwnedSemaphorePermit,
+    ),
+    AppError,
+> {
+    refuse_oversized(req, state.max_import_bytes)?;
+    let slot = import_slot(state)?;
+    let upload = state
+        .staging
+        .create(&principal.user)
+        .map_err(AppError::internal)?;
+    let multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    match read_form(multipart, &upload, state.max_import_bytes, max_files).await {
+        Ok(form) => Ok((upload, form, slot)),
+        Err(e) => {
+            state.staging.remove(&upload);
+            Err(e)
+        }
+    }
+}
+
 /// A `multipart/form-data` body: its text fields and its files, the files written into a
 /// staged upload.
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use crate::domain::Lang;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::upload::{import_slot, read_form, refuse_oversized, Form};
+use crate::web::upload::{receive_upload, Form};
 use crate::web::AppState;
 
 /// Row errors shown on the page (the file of rejected rows has every rejected row).
@@ -145,22 +145,9 @@ pub async fn submit_import(
 ) -> Result<HttpResponse, PageError> {
     require_importer(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
-    let limit = state.max_import_bytes;
-    refuse_oversized(&req, limit).or_page(lang)?;
-    let _slot = import_slot(&state).or_page(lang)?;
-    let multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let fresh = state
-        .staging
-        .create(&principal.user)
-        .map_err(AppError::internal)
+    let (fresh, form, _slot) = receive_upload(&req, &state, &principal, payload, 1)
+        .await
         .or_page(lang)?;
-    let form = match read_form(multipart, &fresh, limit, 1).await {
-        Ok(form) => form,
-        Err(e) => {
-            state.staging.remove(&fresh);
-            return Err(e).or_page(lang);
-        }
-    };
     let upload = match form.files.first() {
         Some(file) if file.size > 0 => {
             std::fs::write(fresh.file(NAME), file.name.as_bytes())

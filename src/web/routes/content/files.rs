@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::app::access::Access;
 use crate::app::content_import::{ContentImportOptions, ContentImportReport, SourceFile};
-use crate::app::staging::StagedUpload;
 use crate::domain::content::Kind;
 use crate::domain::ids::ItemId;
 use crate::domain::policy;
@@ -22,7 +21,7 @@ use crate::web::error::responses::{BadInput, Forbidden, NotFound, TooLarge, Unau
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::upload::{import_slot, read_form, refuse_oversized, Form};
+use crate::web::upload::{receive_upload, Form};
 use crate::web::AppState;
 
 /// Most files in one upload (a `.zip` counts as one).
@@ -41,30 +40,6 @@ fn limits(state: &AppState) -> Limits {
     Limits {
         max_file_bytes: state.max_file_bytes as u64,
         ..Limits::default()
-    }
-}
-
-/// Reads a multipart upload into a fresh staged upload, which the caller removes, holding an
-/// import slot until the caller drops it.
-async fn receive(
-    req: &HttpRequest,
-    state: &AppState,
-    principal: &Principal,
-    payload: web::Payload,
-) -> Result<(StagedUpload, Form, tokio::sync::OwnedSemaphorePermit), AppError> {
-    refuse_oversized(req, state.max_import_bytes)?;
-    let slot = import_slot(state)?;
-    let upload = state
-        .staging
-        .create(&principal.user)
-        .map_err(AppError::internal)?;
-    let multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    match read_form(multipart, &upload, state.max_import_bytes, MAX_FILES).await {
-        Ok(form) => Ok((upload, form, slot)),
-        Err(e) => {
-            state.staging.remove(&upload);
-            Err(e)
-        }
     }
 }
 
@@ -142,7 +117,8 @@ pub async fn import_content(
     payload: web::Payload,
 ) -> Result<web::Json<ContentImportReport>, AppError> {
     require_importer(&principal)?;
-    let (upload, form, _slot) = receive(&req, &state, &principal, payload).await?;
+    let (upload, form, _slot) =
+        receive_upload(&req, &state, &principal, payload, MAX_FILES).await?;
     let result = run_import(&state, state.access(principal), &form).await;
     state.staging.remove(&upload);
     Ok(web::Json(result?))
@@ -193,7 +169,7 @@ pub async fn submit_import(
 ) -> Result<HttpResponse, PageError> {
     require_importer(&principal).or_page(lang)?;
     let ctx = PageContext::for_request(&req, &state, lang);
-    let (upload, form, _slot) = receive(&req, &state, &principal, payload)
+    let (upload, form, _slot) = receive_upload(&req, &state, &principal, payload, MAX_FILES)
         .await
         .or_page(lang)?;
     let kind = match kind_of(&form) {
@@ -226,7 +202,7 @@ fn entries(id: &str, attachments: Vec<Attachment>) -> AttachmentList {
             .map(|a| AttachmentEntry {
                 url: format!(
                     "/api/v1/content/{id}/attachments/{}",
-                    crate::app::content_import::path_escape(&a.name)
+                    crate::web::page::path_segment(&a.name)
                 ),
                 attachment: a,
             })
@@ -304,9 +280,7 @@ fn new_attachments(form: &Form, limits: &Limits) -> Result<Vec<NewAttachment>, A
                 .unwrap_or_default(),
             None => String::new(),
         };
-        let content_type = Format::of(name, &bytes)
-            .map(Format::content_type)
-            .unwrap_or_else(|| image_type(name).unwrap_or("application/octet-stream"));
+        let content_type = crate::app::content_import::content_type_of(name);
         out.push(NewAttachment {
             name: name.to_owned(),
             content_type: content_type.to_owned(),
@@ -323,6 +297,7 @@ fn new_attachments(form: &Form, limits: &Limits) -> Result<Vec<NewAttachment>, A
     Ok(out)
 }
 
+/// Pictures shown inline (everything else, SVG included, downloads).
 fn image_type(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
@@ -343,7 +318,7 @@ async fn attach(
     payload: web::Payload,
 ) -> Result<Vec<Attachment>, AppError> {
     require_editor(state, principal, id)?;
-    let (upload, form, _slot) = receive(req, state, principal, payload).await?;
+    let (upload, form, _slot) = receive_upload(req, state, principal, payload, MAX_FILES).await?;
     let files = new_attachments(&form, &limits(state));
     state.staging.remove(&upload);
     let files = files?;
@@ -411,7 +386,7 @@ async fn download(
     let disposition = format!(
         "{}; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },
-        crate::app::content_import::path_escape(&attachment.name)
+        crate::web::page::path_segment(&attachment.name)
     );
     Ok(HttpResponse::Ok()
         .content_type(if inline {

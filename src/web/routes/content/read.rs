@@ -208,9 +208,9 @@ impl ContentPage {
                 let href = format!(
                     "/content/{}/attachments/{}",
                     crate::web::page::path_segment(&item.id),
-                    crate::app::content_import::path_escape(&a.name)
+                    crate::web::page::path_segment(&a.name)
                 );
-                (a.name, href, human_size(a.size))
+                (a.name, href, crate::extract::human_bytes(a.size))
             })
             .collect();
         Ok(ContentPage {
@@ -246,13 +246,4 @@ pub async fn show_content(
     let access = state.access(principal);
     let item = state.library.readable_item(&access, &id).or_page(lang)?;
     html(&ContentPage::new(&state, &access, item, ctx).or_page(lang)?).or_page(lang)
-}
-
-/// A file size as people read it: `820 B`, `14.2 KB`, `3.1 MB`.
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        0..=999 => format!("{bytes} B"),
-        1_000..=999_999 => format!("{:.1} KB", bytes as f64 / 1_000.0),
-        _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
-    }
 }
