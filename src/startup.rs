@@ -80,6 +80,7 @@ impl Application {
             max_import_bytes: config.max_import_bytes,
             max_file_bytes: config.max_file_bytes,
             finder: crate::app::briefing::CustomerFinder::default(),
+            today: crate::app::today::Today::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
             backup_dir: config.backup_dir(),
             import_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
@@ -159,8 +160,9 @@ impl Application {
     }
 }
 
-/// Builds the customer name index in the background at start and after each recompute, so a
-/// rep's first lookup does not wait for it (a million accounts take seconds). Ends with the
+/// Builds the customer name index and the list of accounts needing action in the background
+/// at start and after each recompute, so a rep's first lookup or home page does not wait for
+/// them (a million accounts take seconds). Ends with the
 /// server (when `state` is gone).
 fn keep_name_index_warm(state: std::sync::Weak<AppState>) {
     let spawned = std::thread::Builder::new()
@@ -168,6 +170,7 @@ fn keep_name_index_warm(state: std::sync::Weak<AppState>) {
         .spawn(move || {
             while let Some(state) = state.upgrade() {
                 state.finder.warm(&state.accounts);
+                state.today.warm(&state.accounts, &state.library);
                 drop(state);
                 std::thread::sleep(std::time::Duration::from_millis(500));
             }

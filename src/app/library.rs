@@ -106,6 +106,9 @@ fn query_vocabulary(
     QueryVocabulary::with_titles(synonyms, words, titles)
 }
 
+/// How many recent misses the search-miss summary looks at.
+pub const MISS_WINDOW: usize = 5_000;
+
 /// A query that found nothing, with how often it was asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MissSummary {

@@ -13,6 +13,9 @@
 //! - [`indexer`]: the outbox-driven catch-up that keeps the search index in step with the store;
 //! - [`demo`]: the deterministic demo accounts;
 //! - [`staging`]: uploads held between the steps of an import page;
+//! - [`recent`]: what each user opened last;
+//! - [`today`]: the accounts that need action (alerts, recent tier changes, reviews due),
+//!   worked out once per recompute and filtered per viewer;
 //! - [`relevance`]: the judged query set and its scores (success@3, MRR@10, zero hits).
 //!
 //! Invariant: nothing here imports actix or askama; storage and search are used through
@@ -27,6 +30,8 @@ pub mod content_loader;
 pub mod demo;
 pub mod indexer;
 pub mod library;
+pub mod recent;
 pub mod relevance;
 pub mod staging;
+pub mod today;
 pub mod users;

@@ -15,6 +15,7 @@ pub mod backup;
 pub mod codec;
 mod durable;
 mod editing;
+pub mod recent;
 mod users;
 
 pub use attachments::{
@@ -205,6 +206,7 @@ pub struct Store {
     users: sled::Tree,
     sessions: sled::Tree,
     api_tokens: sled::Tree,
+    recent_views: sled::Tree,
 }
 
 /// The current time as RFC 3339 (UTC), as stored in records.
@@ -253,6 +255,7 @@ impl Store {
             users: db.open_tree(USERS_TREE)?,
             sessions: db.open_tree(SESSIONS_TREE)?,
             api_tokens: db.open_tree(API_TOKENS_TREE)?,
+            recent_views: db.open_tree(recent::RECENT_VIEWS_TREE)?,
             meta,
             db,
             disk: std::sync::Arc::new(durable::DiskSync::new(dir)),

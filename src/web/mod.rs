@@ -40,6 +40,8 @@ pub struct AppState {
     pub max_file_bytes: usize,
     /// The customer lookup's name index, rebuilt after each recompute.
     pub finder: crate::app::briefing::CustomerFinder,
+    /// The accounts needing action, rebuilt after each recompute or content change.
+    pub today: crate::app::today::Today,
     /// Lifetime of the session cookie (the absolute session timeout), in seconds.
     pub session_max_age_secs: i64,
     /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).
@@ -141,6 +143,7 @@ route_table! {
     put "/api/v1/progress/{lesson}" => routes::content::courses::mark_lesson_done;
     delete "/api/v1/progress/{lesson}" => routes::content::courses::unmark_lesson_done;
     get "/api/v1/courses/{id}/completion" => routes::content::courses::course_completion;
+    get "/api/v1/today" => routes::home::get_today;
     get "/api/v1/coverage" => routes::coverage::get_coverage;
     get "/api/v1/problems" => routes::problems::list_problems;
     get "/api/v1/search" => routes::search::search;
@@ -166,6 +169,8 @@ route_table! {
     get "/api/v1/openapi.json" => openapi::get_openapi;
     // Pages
     get "/" => routes::home::show_home;
+    get "/today" => routes::home::show_today;
+    get "/library" => routes::library::show_library;
     get "/content/import" => routes::content::files::show_import;
     post "/content/import" => routes::content::files::submit_import;
     get "/content/{id}" => routes::content::read::show_content;

@@ -33,6 +33,7 @@ use crate::web::routes;
         routes::content::read::list_content,
         routes::content::read::get_content,
         routes::coverage::get_coverage,
+        routes::home::get_today,
         routes::problems::list_problems,
         routes::search::search,
         routes::search::list_search_misses,

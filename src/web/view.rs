@@ -122,3 +122,61 @@ pub fn choices(values: &[String], selected: &str) -> Vec<Choice> {
         })
         .collect()
 }
+
+/// The key figures of a Pareto analysis, amounts written as the pages show them (yuan, years
+/// to two decimals, counts).
+pub fn pareto_figures(
+    view: &crate::app::account_book::ParetoView,
+) -> crate::web::i18n::ParetoFigures {
+    use crate::domain::account::Decimal;
+    use crate::domain::tiering::Indicator;
+    let p = &view.pareto;
+    let amount = |v: Decimal| {
+        if view.indicator.is_money() {
+            format_yuan(v.units)
+        } else if view.indicator == Indicator::CooperationYears {
+            format!("{:.2}", v.to_f64())
+        } else {
+            v.to_string()
+        }
+    };
+    crate::web::i18n::ParetoFigures {
+        indicator: view.indicator,
+        total: amount(p.total),
+        top20_count: p.top20_count,
+        top20_share: p.top20_share,
+        accounts_for_80pct: p.accounts_for_80pct,
+        accounts_for_80pct_share: p
+            .accounts_for_80pct
+            .map_or(0.0, |c| 100.0 * c as f64 / p.n.max(1) as f64),
+        gini: p.gini,
+        bottom10_count: p.bottom10_count,
+        bottom10_sum: amount(p.bottom10_sum),
+    }
+}
+
+/// An RFC 3339 time as a short date and time: "12月6日 20:20" / "Dec 6, 20:20" (UTC); the text
+/// itself when it is not a time.
+pub fn short_time(at: &str, lang: Lang) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let Ok(t) = time::OffsetDateTime::parse(at, &Rfc3339) else {
+        return at.to_owned();
+    };
+    let t = t.to_offset(time::UtcOffset::UTC);
+    match lang {
+        Lang::Zh => format!(
+            "{}月{}日 {:02}:{:02}",
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Lang::En => format!(
+            "{} {}, {:02}:{:02}",
+            &t.month().to_string()[..3],
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+    }
+}

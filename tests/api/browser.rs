@@ -151,8 +151,16 @@ async fn a_person_opens_the_home_page_a_playbook_and_the_coverage_matrix() {
 
     sign_in(c, &app, ADMIN, &app.admin_password, "/").await;
     assert!(c.title().await.unwrap().contains("Playbook"));
+    // The admin's home is the console; the library is one link away.
+    assert_eq!(text_of(c, ".home-top h1").await, "系统管理");
+    c.find(Locator::Css(".home-library a[href='/library']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let heading = text_of(c, ".hero h1").await;
-    assert!(heading.contains("Playbook"), "{heading}");
+    assert!(heading.contains("资料库"), "{heading}");
 
     // Follow the playbook link the way a person would: by its visible text.
     c.find(Locator::LinkText("战略客户日常拜访"))

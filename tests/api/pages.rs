@@ -13,9 +13,9 @@ fn text(element: &scraper::ElementRef) -> String {
 }
 
 #[tokio::test]
-async fn the_home_page_lists_the_library_in_chinese_by_default() {
+async fn the_library_page_lists_the_library_in_chinese_by_default() {
     let app = spawn_app().await;
-    let (status, html) = app.get_html("/").await;
+    let (status, html) = app.get_html("/library").await;
     assert_eq!(status, 200);
     let doc = Html::parse_document(&html);
     assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some("zh-CN"));

@@ -122,6 +122,7 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         [401, 403, 200, 200, 200],
     ),
     ("get", "/api/v1/coverage", [401, 200, 200, 200, 200]),
+    ("get", "/api/v1/today", [401, 200, 200, 200, 200]),
     ("get", "/api/v1/problems", [401, 403, 200, 200, 200]),
     ("get", "/api/v1/search", [401, 200, 200, 200, 200]),
     ("get", "/api/v1/search/misses", [401, 403, 200, 200, 200]),
@@ -163,6 +164,8 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/api/v1/backup", [401, 403, 403, 403, 201]),
     ("get", "/api/v1/openapi.json", [401, 200, 200, 200, 200]),
     ("get", "/", [303, 200, 200, 200, 200]),
+    ("get", "/today", [303, 200, 200, 200, 200]),
+    ("get", "/library", [303, 200, 200, 200, 200]),
     ("get", "/content/{id}", [303, 200, 200, 200, 200]),
     ("get", "/new", [303, 200, 200, 200, 200]),
     ("post", "/new", [303, 403, 303, 303, 303]),
@@ -589,6 +592,11 @@ async fn crawl(app: &TestApp, client: &Client) -> Vec<(String, String)> {
         "/pareto",
         "/api/v1/tier-changes",
         "/coverage",
+        "/today",
+        "/library",
+        "/api/v1/today",
+        "/api/v1/today?scope=team",
+        "/api/v1/today?lang=en",
     ];
     // The search-miss list is left out: it holds what searchers typed and saw nothing for,
     // so the planted words this crawl searches as another rep are rightly in it (recorded

@@ -163,6 +163,35 @@ impl TierState {
         self.resolved.tiers().iter().find(|t| t.id == tier)
     }
 
+    /// The tier definition in force for the account at position `i`.
+    pub fn tier_def_of(&self, i: usize) -> &TierDef {
+        self.tier_def(i)
+    }
+
+    /// Account positions, best rank first (ties by id).
+    pub fn rank_order(&self) -> &[u32] {
+        &self.by_rank
+    }
+
+    /// The account's rank (1 = best) in the computed table.
+    pub fn rank_of(&self, i: usize) -> usize {
+        self.table.rank(i)
+    }
+
+    /// Account `i`'s last recorded tier change as ids: `(seq, from, to, direction)`; `None`
+    /// when none was recorded. `from` is `None` for an account tiered for the first time.
+    pub fn last_change_of(
+        &self,
+        i: usize,
+    ) -> Option<(u64, Option<&str>, &str, crate::domain::tiering::Direction)> {
+        let last = self.last.get(i).copied()?;
+        if last.is_none() {
+            return None;
+        }
+        let name = |n: u16| self.names.get(usize::from(n)).map(String::as_str);
+        Some((last.seq, name(last.from), name(last.to)?, last.direction))
+    }
+
     pub(super) fn tier_def(&self, i: usize) -> &TierDef {
         let tiers = self.resolved.tiers();
         tiers

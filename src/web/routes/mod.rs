@@ -9,6 +9,7 @@ pub mod content;
 pub mod coverage;
 pub mod health;
 pub mod home;
+pub mod library;
 pub mod me;
 pub mod problems;
 pub mod search;

@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::library::MISS_WINDOW;
 use crate::app::library::{MissSummary, SearchParams, DEFAULT_LIMIT};
 use crate::domain::content::Kind;
 use crate::domain::policy::Principal;
@@ -54,9 +55,6 @@ pub async fn list_search_misses(
     require_curator(&principal)?;
     Ok(web::Json(state.library.search_misses(MISS_WINDOW)?))
 }
-
-/// How many recent misses the summary looks at.
-pub const MISS_WINDOW: usize = 5_000;
 
 /// One countable value of a facet, with the link that toggles it.
 pub struct FacetValue {

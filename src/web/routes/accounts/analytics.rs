@@ -13,7 +13,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::app::account_book::{ParetoView, TiersCsv};
-use crate::domain::account::Decimal;
 use crate::domain::pareto::TierBand;
 use crate::domain::policy::Principal;
 use crate::domain::tiering::Indicator;
@@ -23,9 +22,8 @@ use crate::web::chart::LorenzChart;
 use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require_analytics;
-use crate::web::i18n::ParetoFigures;
 use crate::web::page::{html, PageContext};
-use crate::web::view::{format_yuan, Choice};
+use crate::web::view::{pareto_figures, Choice};
 use crate::web::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -162,28 +160,7 @@ fn pareto_page(ctx: PageContext, view: ParetoView) -> ParetoPage {
     let lang = ctx.lang;
     let ui = ctx.ui;
     let p = &view.pareto;
-    let amount = |v: Decimal| {
-        if view.indicator.is_money() {
-            format_yuan(v.units)
-        } else if view.indicator == Indicator::CooperationYears {
-            format!("{:.2}", v.to_f64())
-        } else {
-            v.to_string()
-        }
-    };
-    let figures = ParetoFigures {
-        indicator: view.indicator,
-        total: amount(p.total),
-        top20_count: p.top20_count,
-        top20_share: p.top20_share,
-        accounts_for_80pct: p.accounts_for_80pct,
-        accounts_for_80pct_share: p
-            .accounts_for_80pct
-            .map_or(0.0, |c| 100.0 * c as f64 / p.n.max(1) as f64),
-        gini: p.gini,
-        bottom10_count: p.bottom10_count,
-        bottom10_sum: amount(p.bottom10_sum),
-    };
+    let figures = pareto_figures(&view);
     let bands: Vec<(TierBand, String)> = view
         .bands
         .iter()

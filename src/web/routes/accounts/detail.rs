@@ -332,6 +332,12 @@ pub async fn show_account(
         lang,
     )
     .or_page(lang)?;
+    crate::app::recent::record(
+        &state.library,
+        &access.principal.user,
+        crate::store::recent::ViewedKind::Account,
+        &briefing.account.id,
+    );
     let section = BriefingSection::new(briefing, &state, lang);
     let detail = access.account_detail(&state.accounts, &id).or_page(lang)?;
     let can_override = policy::can_override_tier(&access.principal);

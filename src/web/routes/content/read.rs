@@ -245,5 +245,11 @@ pub async fn show_content(
     let ctx = PageContext::for_request(&req, &state, lang);
     let access = state.access(principal);
     let item = state.library.readable_item(&access, &id).or_page(lang)?;
+    crate::app::recent::record(
+        &state.library,
+        &access.principal.user,
+        crate::store::recent::ViewedKind::Content,
+        &item.id,
+    );
     html(&ContentPage::new(&state, &access, item, ctx).or_page(lang)?).or_page(lang)
 }
