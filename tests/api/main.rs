@@ -24,4 +24,5 @@ mod relevance;
 mod search;
 mod security;
 mod security_auth;
+mod tier_pages;
 mod xss;
