@@ -304,7 +304,7 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
         ("put", "/api/v1/accounts/{id}/override") => Some(Body::Json(
             json!({ "tier": "major", "reason": "route test" }),
         )),
-        ("put", "/api/v1/tier-model" | "/api/v1/tier-model/preview") => Some(Body::Json(
+        ("put", "/api/v1/tier-model") | ("post", "/api/v1/tier-model/preview") => Some(Body::Json(
             json!({"preset": "pyramid", "score": {"method": "single", "indicator": "revenue"}}),
         )),
         ("post", "/tier-model") => Some(Body::Form(vec![
