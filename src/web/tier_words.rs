@@ -282,6 +282,15 @@ pub fn normalisation_name(n: Normalisation, lang: Lang) -> &'static str {
     }
 }
 
+/// The scaling's name inside a sentence (without "default").
+fn normalisation_short(n: Normalisation, lang: Lang) -> &'static str {
+    match n {
+        Normalisation::LogMinMax => t(lang, "对数缩放", "log scale"),
+        Normalisation::MinMax => t(lang, "线性缩放", "linear scale"),
+        Normalisation::RankPercentile => t(lang, "排名百分位", "rank percentile"),
+    }
+}
+
 pub fn normalisation_help(n: Normalisation, lang: Lang) -> &'static str {
     match n {
         Normalisation::LogMinMax => t(
@@ -358,7 +367,7 @@ pub fn score_sentence(score: &ScoreMethod, lang: Lang) -> String {
                     Lang::En => format!("{} {}", share(*w, sum), ui.indicator(*i).to_lowercase()),
                 })
                 .collect();
-            let norm = normalisation_name(*normalisation, lang);
+            let norm = normalisation_short(*normalisation, lang);
             match lang {
                 Lang::Zh => format!(
                     "得分 = {}；每个指标先按{}换算成 0–100 分，缺失的指标计 0 分。",
@@ -385,7 +394,7 @@ pub fn score_sentence(score: &ScoreMethod, lang: Lang) -> String {
                     Lang::En => format!("{} {}", share(*w, sum), group_short(*g, lang)),
                 })
                 .collect();
-            let norm = normalisation_name(*normalisation, lang);
+            let norm = normalisation_short(*normalisation, lang);
             match lang {
                 Lang::Zh => format!(
                     "价值计分卡 = {}；每组 0–100 分，测量指标按{}换算，人工评分直接使用，缺失的指标计 0 分。",
@@ -626,7 +635,7 @@ mod tests {
         let zh = score_sentence(model.score(), Lang::Zh);
         assert_eq!(
             zh,
-            "得分 = 销售额 50% + 利润 30% + 回款金额 20%；每个指标先按对数缩放（默认）换算成 0–100 分，缺失的指标计 0 分。"
+            "得分 = 销售额 50% + 利润 30% + 回款金额 20%；每个指标先按对数缩放换算成 0–100 分，缺失的指标计 0 分。"
         );
         let en = score_sentence(model.score(), Lang::En);
         assert!(
