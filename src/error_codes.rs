@@ -66,7 +66,7 @@ error_codes! {
     INVALID_TIER_MODEL "invalid_tier_model" 400 "a tier model that fails validation; the message starts with the field, e.g. `score.weights: …`";
     INVALID_OVERRIDE "invalid_override" 400 "an override without `reason`, or naming a tier the model does not have";
     INVALID_INDICATOR "invalid_indicator" 400 "`indicator=` is not a known indicator (the message lists them)";
-    INVALID_FILTER "invalid_filter" 400 "`tier=` in the account list is not a tier of the model";
+    INVALID_FILTER "invalid_filter" 400 "`tier=` in the account list is not a tier of the model, or a tier-change filter (`direction=`, `since=`) that cannot be read";
     INVALID_REQUEST "invalid_request" 400 "a request the server could not read (a body that breaks off or is badly encoded)";
     PAYLOAD_TOO_LARGE "payload_too_large" 413 "an import body over `--max-import-mb`, any other body over 2 MiB";
     METHOD_NOT_ALLOWED "method_not_allowed" 405 "a known path asked with a method it does not take (`Allow` lists the ones it does)";

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod page;
 pub mod redirect;
 pub mod routes;
+pub mod tier_words;
 pub mod upload;
 pub mod view;
 
@@ -161,7 +162,8 @@ route_table! {
     delete "/api/v1/accounts/{id}/override" => routes::accounts::detail::delete_override;
     get "/api/v1/tier-model" => routes::accounts::tier_model::get_tier_model;
     put "/api/v1/tier-model" => routes::accounts::tier_model::put_tier_model;
-    get "/api/v1/tier-changes" => routes::accounts::analytics::list_tier_changes;
+    post "/api/v1/tier-model/preview" => routes::accounts::tier_model::preview_tier_model;
+    get "/api/v1/tier-changes" => routes::accounts::tier_changes::list_tier_changes;
     get "/api/v1/pareto" => routes::accounts::analytics::get_pareto;
     get "/api/v1/tiers.csv" => routes::accounts::analytics::export_tiers_csv;
     // Operations
@@ -207,6 +209,9 @@ route_table! {
     post "/accounts/{id}/override/delete" => routes::accounts::detail::submit_override_removal;
     post "/accounts/{id}/reviews" => routes::accounts::reviews::submit_case_review;
     get "/pareto" => routes::accounts::analytics::show_pareto;
+    get "/tier-model" => routes::accounts::tier_model_page::show_tier_model;
+    post "/tier-model" => routes::accounts::tier_model_page::submit_tier_model;
+    get "/tier-changes" => routes::accounts::tier_changes::show_tier_changes;
     get "/lang/{lang}" => routes::home::switch_lang;
 }
 

@@ -26,4 +26,5 @@ mod search;
 mod security;
 mod security_auth;
 mod today;
+mod tier_pages;
 mod xss;

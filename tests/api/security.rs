@@ -158,6 +158,11 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ),
     ("get", "/api/v1/tier-model", [401, 200, 200, 200, 200]),
     ("put", "/api/v1/tier-model", [401, 403, 403, 403, 200]),
+    (
+        "post",
+        "/api/v1/tier-model/preview",
+        [401, 403, 403, 403, 200],
+    ),
     ("get", "/api/v1/tier-changes", [401, 403, 403, 200, 200]),
     ("get", "/api/v1/pareto", [401, 403, 403, 200, 200]),
     ("get", "/api/v1/tiers.csv", [401, 403, 403, 200, 200]),
@@ -226,6 +231,9 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
         [303, 403, 403, 303, 303],
     ),
     ("get", "/pareto", [303, 403, 403, 200, 200]),
+    ("get", "/tier-model", [303, 200, 200, 200, 200]),
+    ("post", "/tier-model", [303, 403, 403, 403, 200]),
+    ("get", "/tier-changes", [303, 403, 403, 200, 200]),
     ("get", "/lang/{lang}", [303, 303, 303, 303, 303]),
 ];
 
@@ -299,9 +307,21 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
         ("put", "/api/v1/accounts/{id}/override") => Some(Body::Json(
             json!({ "tier": "major", "reason": "route test" }),
         )),
-        ("put", "/api/v1/tier-model") => Some(Body::Json(
+        ("put", "/api/v1/tier-model") | ("post", "/api/v1/tier-model/preview") => Some(Body::Json(
             json!({"preset": "pyramid", "score": {"method": "single", "indicator": "revenue"}}),
         )),
+        ("post", "/tier-model") => Some(Body::Form(vec![
+            ("do", "preview".to_owned()),
+            ("layout", "pyramid".to_owned()),
+            ("shown_layout", "pyramid".to_owned()),
+            ("cut_method", "percent_of_accounts".to_owned()),
+            ("shown_cut", "percent_of_accounts".to_owned()),
+            ("cut_0", "1".to_owned()),
+            ("cut_1", "20".to_owned()),
+            ("cut_2", "50".to_owned()),
+            ("score_method", "single".to_owned()),
+            ("indicator", "revenue".to_owned()),
+        ])),
         ("post", "/accounts/{id}/override") => Some(Body::Form(vec![
             ("tier", "major".to_owned()),
             ("reason", "route test".to_owned()),

@@ -36,6 +36,7 @@ mod export;
 mod import;
 mod recompute;
 mod state;
+mod tier_views;
 mod views;
 
 pub use book::*;
@@ -43,6 +44,7 @@ pub use export::*;
 pub use import::*;
 use recompute::*;
 pub use state::*;
+pub use tier_views::*;
 pub use views::*;
 
 #[derive(Debug, thiserror::Error)]

@@ -218,3 +218,159 @@ fn the_tiers_csv_has_a_bom_a_header_and_quotes_commas() {
     assert!(text.contains("\r\nC,\"丙, 公司\",small,"), "{text}");
     assert_eq!(text.lines().count(), 5);
 }
+
+#[test]
+fn a_preview_counts_the_moves_per_pair_and_stores_nothing() {
+    let (_dir, book) = book();
+    book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+        .unwrap();
+    let before = book.state();
+    let changes_before = book.recent_changes(100).unwrap().len();
+    let preview = book
+        .preview_model_json(
+            r#"{"preset":"pyramid","cut":{"method":"percent_of_accounts","percents":[25,50,75]}}"#,
+        )
+        .unwrap();
+    assert_eq!((preview.accounts, preview.moved), (4, 2));
+    let moves: Vec<(&str, &str, Direction, usize, Vec<&str>)> = preview
+        .moves
+        .iter()
+        .map(|g| {
+            (
+                g.from.id.as_str(),
+                g.to.id.as_str(),
+                g.direction,
+                g.count,
+                g.examples.iter().map(|e| e.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("ordinary", "major", Direction::Up, 1, vec!["乙公司"]),
+            ("small", "ordinary", Direction::Up, 1, vec!["丙, 公司"]),
+        ]
+    );
+    let counts: Vec<usize> = preview.counts.iter().map(|c| c.count).collect();
+    assert_eq!(counts, [1, 1, 1, 1]);
+    // Nothing stored, nothing swapped in, nothing recorded.
+    let after = book.state();
+    assert!(Arc::ptr_eq(&before, &after));
+    assert!(book.store().tier_model().unwrap().is_none());
+    assert_eq!(book.recent_changes(100).unwrap().len(), changes_before);
+    assert_eq!(
+        book.list(&AccountFilter::default()).unwrap().accounts[1].tier,
+        "ordinary"
+    );
+}
+
+#[test]
+fn a_preview_of_another_preset_says_which_tiers_are_renamed() {
+    let (_dir, book) = book();
+    book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+        .unwrap();
+    let preview = book.preview_model_json(r#"{"preset":"vip"}"#).unwrap();
+    let moves: Vec<(&str, &str, Direction)> = preview
+        .moves
+        .iter()
+        .map(|g| (g.from.id.as_str(), g.to.id.as_str(), g.direction))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("strategic", "vip", Direction::Changed),
+            ("ordinary", "small", Direction::Down)
+        ]
+    );
+    assert_eq!(preview.tiers[0].label_zh, "VIP客户");
+    // Saving the same model records exactly the moves the preview announced.
+    book.set_model_json(r#"{"preset":"vip"}"#, "admin").unwrap();
+    let recorded = book
+        .tier_changes(&ChangeFilter {
+            limit: 10,
+            ..ChangeFilter::default()
+        })
+        .unwrap();
+    assert_eq!(recorded.len(), 6);
+    assert_eq!(
+        recorded
+            .iter()
+            .take(2)
+            .map(|c| c.change.account_id.as_str())
+            .collect::<Vec<_>>(),
+        ["B", "A"]
+    );
+}
+
+#[test]
+fn a_preview_of_an_invalid_model_names_the_field() {
+    let (_dir, book) = book();
+    let error = book
+        .preview_model_json(r#"{"cut":{"method":"threshold"}}"#)
+        .unwrap_err();
+    match error {
+        AccountsError::InvalidModel(e) => assert_eq!(e.field, "cut.thresholds"),
+        other => panic!("unexpected {other}"),
+    }
+}
+
+#[test]
+fn tier_changes_are_filtered_by_direction_owner_and_time_with_names_and_labels() {
+    let (_dir, book) = book();
+    book.import_csv(CSV.as_bytes(), "import", &mut no_errors)
+        .unwrap();
+    book.set_model_json(r#"{"preset":"vip"}"#, "admin").unwrap();
+    let filter = |direction, owner: Option<&str>| ChangeFilter {
+        direction,
+        owner: owner.map(str::to_owned),
+        since: None,
+        limit: 100,
+    };
+    let down = book
+        .tier_changes(&filter(Some(Direction::Down), None))
+        .unwrap();
+    assert_eq!(down.len(), 1);
+    let b = &down[0];
+    assert_eq!(
+        (
+            b.name.as_str(),
+            b.owner.as_deref(),
+            b.from.as_ref().map(|t| t.label_zh.as_str()),
+            b.to.label_zh.as_str()
+        ),
+        ("乙公司", Some("li.na"), Some("普通客户"), "小客户")
+    );
+    let zhang: Vec<(String, Direction)> = book
+        .tier_changes(&filter(None, Some("zhang.wei")))
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.change.account_id, c.change.direction))
+        .collect();
+    assert_eq!(
+        zhang,
+        [
+            ("A".to_owned(), Direction::Changed),
+            ("D".to_owned(), Direction::New),
+            ("A".to_owned(), Direction::New)
+        ]
+    );
+    // A tier of an earlier model keeps its known label.
+    let a = &book
+        .tier_changes(&filter(Some(Direction::Changed), None))
+        .unwrap()[0];
+    assert_eq!(a.from.as_ref().unwrap().label_en, "Strategic");
+    let future = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let since_future = ChangeFilter {
+        since: Some(future),
+        ..filter(None, None)
+    };
+    assert!(book.tier_changes(&since_future).unwrap().is_empty());
+    let past = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let since_past = ChangeFilter {
+        since: Some(past),
+        limit: 3,
+        ..filter(None, None)
+    };
+    assert_eq!(book.tier_changes(&since_past).unwrap().len(), 3);
+}

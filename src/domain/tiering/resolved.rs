@@ -12,7 +12,7 @@ pub struct TierDef {
 
 impl TierDef {
     /// DOMAIN.md §8 labels for the known ids; the id itself otherwise.
-    pub(super) fn known(id: &str) -> TierDef {
+    pub fn known(id: &str) -> TierDef {
         let (zh, en) = match id {
             "strategic" => ("重要(战略)客户", "Strategic"),
             "vip" => ("VIP客户", "VIP"),

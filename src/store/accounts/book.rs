@@ -303,11 +303,25 @@ impl Store {
     /// descending).
     pub fn recent_changes(&self, limit: usize) -> Result<Vec<RecordedChange>, StoreError> {
         let mut out = Vec::with_capacity(limit.min(1_024));
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.scan_changes_newest_first(|change| {
+            out.push(change);
+            out.len() < limit
+        })?;
+        Ok(out)
+    }
+
+    /// Hands every recorded tier change to `visit`, newest first (as [`Store::recent_changes`]
+    /// orders them), until `visit` answers `false`. Lets a reader filter the log without
+    /// knowing beforehand how far back it has to read.
+    pub fn scan_changes_newest_first(
+        &self,
+        mut visit: impl FnMut(RecordedChange) -> bool,
+    ) -> Result<(), StoreError> {
         let mut run: Option<(u64, String, String)> = None;
         for entry in self.tier_change_log.iter().rev() {
-            if out.len() >= limit {
-                break;
-            }
             let (key, value) = entry?;
             let (seq, _) = parse_change_log_key(&key).ok_or_else(|| {
                 damaged(
@@ -322,14 +336,13 @@ impl Store {
                     record.map_or((String::new(), String::new()), |r| (r.at, r.trigger));
                 run = Some((seq, at, trigger));
             }
-            let (_, at, trigger) = run.as_ref().expect("set above");
+            let Some((_, at, trigger)) = run.as_ref() else {
+                continue;
+            };
             let chunk = decode_change_chunk(&value)
                 .map_err(|e| damaged(TIER_CHANGE_LOG_TREE, change_log_key_text(&key), e))?;
             for &(id, from, to, direction) in chunk.iter().rev() {
-                if out.len() >= limit {
-                    break;
-                }
-                out.push(RecordedChange {
+                let more = visit(RecordedChange {
                     seq,
                     at: at.clone(),
                     trigger: trigger.clone(),
@@ -338,9 +351,12 @@ impl Store {
                     to: to.to_owned(),
                     direction,
                 });
+                if !more {
+                    return Ok(());
+                }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Rewrites the account chunks that hold money in fen (chunk version 1, layouts 2 and 3)

@@ -1,7 +1,6 @@
-//! Analytics across all accounts for managers: tier changes, the Pareto picture, the tier
-//! export.
+//! Analytics across all accounts for managers: the Pareto picture and the tier export (tier
+//! changes are in `tier_changes`).
 
-use crate::error_codes::code;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -17,7 +16,6 @@ use crate::domain::pareto::TierBand;
 use crate::domain::policy::Principal;
 use crate::domain::tiering::Indicator;
 use crate::domain::Lang;
-use crate::store::RecordedChange;
 use crate::web::chart::LorenzChart;
 use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
 use crate::web::error::{AppError, OrPage, PageError};
@@ -25,45 +23,6 @@ use crate::web::guard::require_analytics;
 use crate::web::page::{html, PageContext};
 use crate::web::view::{pareto_figures, Choice};
 use crate::web::AppState;
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct LimitQuery {
-    /// How many (default 50).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<usize>,
-}
-
-/// Most tier changes listed in one answer.
-pub const MAX_TIER_CHANGES: usize = 1_000;
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/tier-changes",
-    params(LimitQuery),
-    responses(
-        (status = 200, description = "Recent tier changes, newest first", body = Vec<RecordedChange>),
-        BadInput,
-        Unauthenticated,
-        Forbidden,
-    )
-)]
-pub async fn list_tier_changes(
-    state: web::Data<AppState>,
-    principal: Principal,
-    query: web::Query<LimitQuery>,
-) -> Result<web::Json<Vec<RecordedChange>>, AppError> {
-    require_analytics(&principal)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=MAX_TIER_CHANGES).contains(&limit) {
-        return Err(AppError::bad_request(
-            code::INVALID_LIMIT,
-            format!("limit: {limit} is out of range (1–{MAX_TIER_CHANGES})"),
-        ));
-    }
-    Ok(web::Json(state.accounts.recent_changes(limit)?))
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -8,7 +8,9 @@ pub mod import;
 pub mod import_page;
 pub mod list;
 pub mod reviews;
+pub mod tier_changes;
 pub mod tier_model;
+pub mod tier_model_page;
 
 use serde::Deserialize;
 

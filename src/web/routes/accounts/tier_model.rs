@@ -1,10 +1,11 @@
-//! The tier model: read it, and replace it (admins), which recomputes every tier.
+//! The tier model: read it, preview a candidate and replace it (admins), which recomputes
+//! every tier.
 
 use crate::error_codes::code;
 use actix_web::web;
 use serde::Serialize;
 
-use crate::app::account_book::{TierState, TierSummary};
+use crate::app::account_book::{TierPreview, TierState, TierSummary};
 use crate::domain::policy;
 use crate::domain::policy::Principal;
 use crate::domain::tiering::{Rule, TierDef, TierModel};
@@ -78,4 +79,38 @@ pub async fn put_tier_model(
     let book = state.accounts.clone();
     let tiers = blocking(move || book.set_model_json(&body, &principal.user)).await?;
     Ok(web::Json(TierModelView::of(&tiers)))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tier-model/preview",
+    request_body = TierModel,
+    responses(
+        (status = 200, description = "What saving this model would do: tier counts and the accounts that would move, per from → to pair with a few examples; nothing is stored", body = TierPreview),
+        BadInput,
+        Unauthenticated,
+        Forbidden,
+        TooLarge,
+    )
+)]
+pub async fn preview_tier_model(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Bytes,
+) -> Result<web::Json<TierPreview>, AppError> {
+    require(
+        policy::can_change_tier_model(&principal),
+        &principal,
+        "previewing a tier model",
+        "admins",
+    )?;
+    let body = String::from_utf8(body.to_vec()).map_err(|e| {
+        AppError::bad_request(
+            code::INVALID_JSON,
+            format!("body: the tier model must be UTF-8 JSON ({e})"),
+        )
+    })?;
+    let book = state.accounts.clone();
+    let preview = blocking(move || book.preview_model_json(&body)).await?;
+    Ok(web::Json(preview))
 }
