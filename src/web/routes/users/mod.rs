@@ -1,4 +1,7 @@
-//! User administration (`/api/v1/users`): admins list, create and change users.
+//! User administration: admins list, create and change users over `/api/v1/users` (here) and
+//! on the `/users` page (`page`).
+
+pub mod page;
 
 use crate::error_codes::code;
 use actix_web::{web, HttpResponse};
