@@ -196,10 +196,10 @@ async fn a_password_reset_shows_a_new_password_once_and_the_old_one_stops_workin
     let (status, _, html) = post_form(&admin, &app, "/users", "/users/carol/password", &[]).await;
 
     assert_eq!(status, 200, "{html}");
+    let done = text_after(&html, r#"id="users-done">"#).expect("a confirmation");
     assert!(
-        html.contains("carol&#x27;s password is reset")
-            || html.contains("carol's password is reset"),
-        "{html}"
+        done.starts_with("carol") && done.contains("password is reset"),
+        "{done}"
     );
     assert!(html.contains("Copy it now"), "{html}");
     let new = text_after(&html, r#"id="new-password" data-user="carol">"#)
@@ -281,10 +281,7 @@ async fn bad_input_is_refused_on_the_page_in_the_ui_language_naming_the_field() 
         // What was typed is kept.
         let name = form[0].1;
         assert!(
-            html.contains(&format!(
-                r#"name="name" value="{}""#,
-                name.replace('/', "&#x2f;")
-            )) || html.contains(&format!(r#"name="name" value="{name}""#)),
+            html.contains(&format!(r#"name="name" value="{name}""#)),
             "{form:?}"
         );
     }
