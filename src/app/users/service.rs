@@ -80,6 +80,28 @@ impl Auth {
         Ok(generated)
     }
 
+    /// Adds a user as [`Auth::add_user`] does, with their position and region (`None` or
+    /// empty: not set); answers the user as stored and the generated password, if any.
+    pub fn add_user_with_profile(
+        &self,
+        name: &str,
+        role: Role,
+        password: Option<&str>,
+        position: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<(UserView, Option<String>), AuthError> {
+        let generated = self.add_user(name, role, password)?;
+        let name = name.trim();
+        let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+        if given(position) || given(region) {
+            self.set_profile(name, position, region)?;
+        }
+        let user = self
+            .user(name)?
+            .ok_or_else(|| AuthError::NoSuchUser(name.to_owned()))?;
+        Ok((user, generated))
+    }
+
     pub fn user(&self, name: &str) -> Result<Option<UserView>, AuthError> {
         Ok(self.store.get_user(name)?.as_ref().map(UserView::from))
     }

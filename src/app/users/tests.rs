@@ -549,3 +549,33 @@ fn the_last_enabled_admin_can_be_neither_disabled_nor_demoted() {
     auth.change_user("ops", "root", demote()).unwrap();
     assert_eq!(auth.user("root").unwrap().unwrap().role, Role::Manager);
 }
+
+#[test]
+fn a_user_added_with_a_profile_has_it_and_empty_fields_stay_unset() {
+    let (_dir, auth) = auth_at(clock());
+    let (ann, generated) = auth
+        .add_user_with_profile(" ann ", Role::Rep, None, Some("销售代表 L1"), Some(" "))
+        .unwrap();
+    assert_eq!(ann.name, "ann");
+    assert_eq!(ann.position.as_deref(), Some("销售代表 L1"));
+    assert_eq!(ann.region, None);
+    let password = generated.expect("no password given: one is generated");
+    assert!(auth.login("ann", &password, "c", None).is_ok());
+    let (bob, generated) = auth
+        .add_user_with_profile(
+            "bob",
+            Role::Manager,
+            Some("correct horse battery"),
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (bob.role, bob.position, generated),
+        (Role::Manager, None, None)
+    );
+    assert!(matches!(
+        auth.add_user_with_profile("bob", Role::Rep, None, None, None),
+        Err(AuthError::Exists(_))
+    ));
+}

@@ -367,24 +367,22 @@ pub async fn submit_new_user(
     let (name, password) = (form.name.trim().to_owned(), form.password.clone());
     let (position, region) = (form.position.clone(), form.region.clone());
     let added = blocking(move || {
-        Ok::<_, AppError>((|| {
-            let generated = auth.add_user(
-                &name,
-                role,
-                Some(password.as_str()).filter(|p| !p.is_empty()),
-            )?;
-            if !position.trim().is_empty() || !region.trim().is_empty() {
-                auth.set_profile(&name, Some(position.as_str()), Some(region.as_str()))?;
-            }
-            Ok::<_, AuthError>(generated)
-        })())
+        let given = |v: &str| Some(v.to_owned()).filter(|v| !v.trim().is_empty());
+        // The refusal is the page's to show: only a failure of the pool itself is an error here.
+        Ok::<_, AppError>(auth.add_user_with_profile(
+            &name,
+            role,
+            given(&password).as_deref(),
+            given(&position).as_deref(),
+            given(&region).as_deref(),
+        ))
     })
     .await
     .or_page(lang)?;
     let mut page = users_page(&req, &state, lang, &principal).await?;
     match added {
-        Ok(generated) => {
-            let name = form.name.trim().to_owned();
+        Ok((user, generated)) => {
+            let name = user.name;
             let label = role_label(role, lang);
             page.done = Some(match (lang, generated.is_some()) {
                 (Lang::Zh, true) => format!("已添加用户 {name}（{label}）。"),
