@@ -43,6 +43,7 @@ error_codes! {
     INVALID_USER "invalid_user" 400 "a bad user name or password (the message names the field)";
     INVALID_ROLE "invalid_role" 400 "an unknown role";
     CANNOT_DEMOTE_SELF "cannot_demote_self" 400 "an admin disabling themselves or taking away their own admin role";
+    LAST_ADMIN "last_admin" 400 "disabling or demoting the last enabled admin";
     INVALID_FORM "invalid_form" 400 "a page form that does not parse";
     INVALID_QUERY "invalid_query" 400 "a query parameter that is unknown or has the wrong type";
     INVALID_PATH "invalid_path" 400 "a malformed path segment: a number that is not one, or an id that cannot be one (item ids are letters, digits, `-` and `_`, at most 128; account ids one line of at most 64 characters)";

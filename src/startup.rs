@@ -82,7 +82,10 @@ impl Application {
             finder: crate::app::briefing::CustomerFinder::default(),
             today: crate::app::today::Today::default(),
             session_max_age_secs: config.session.absolute.as_secs() as i64,
-            backup_dir: config.backup_dir(),
+            backup_dir: std::path::absolute(config.backup_dir())
+                .unwrap_or_else(|_| config.backup_dir()),
+            data_dir: std::path::absolute(&config.data_dir)
+                .unwrap_or_else(|_| config.data_dir.clone()),
             import_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 crate::web::MAX_CONCURRENT_IMPORTS,
             )),

@@ -224,6 +224,95 @@ impl Store {
     }
 }
 
+/// One subdirectory of a backup directory, as [`list_backups`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct BackupEntry {
+    /// The subdirectory's name (`backup-YYYYMMDDTHHMMSSZ` for the ones the server writes).
+    pub name: String,
+    /// Its full path on the server, for `playbook restore`.
+    pub dir: String,
+    /// What it holds; absent when it is no usable backup (see `problem`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Manifest>,
+    /// Why it is no usable backup: no manifest (an interrupted backup has none), a manifest
+    /// that does not parse, or one newer than this build reads. The data file is not checked
+    /// here (that reads it whole); `playbook restore` checks it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The backups in `root`, newest first (by the manifest's time, else by name; the names the
+/// server gives sort by time). Every subdirectory is listed, a broken one with its problem;
+/// files beside them are ignored. A `root` that does not exist holds no backups.
+pub fn list_backups(root: &Path) -> Result<Vec<BackupEntry>, BackupError> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error(root)(e)),
+    };
+    let mut backups = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io_error(root))?;
+        if !entry.file_type().map_err(io_error(root))?.is_dir() {
+            continue;
+        }
+        let dir = entry.path();
+        let (manifest, problem) = match read_manifest(&dir) {
+            Ok(manifest) => (Some(manifest), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        backups.push(BackupEntry {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            dir: dir.display().to_string(),
+            manifest,
+            problem,
+        });
+    }
+    // RFC 3339 times in UTC sort as text.
+    backups.sort_by(|a, b| {
+        let time = |e: &BackupEntry| e.manifest.as_ref().map(|m| m.created_at.clone());
+        time(b).cmp(&time(a)).then_with(|| b.name.cmp(&a.name))
+    });
+    Ok(backups)
+}
+
+/// Creates `root/backup-YYYYMMDDTHHMMSSZ` (with `-2`, `-3`, … when taken), never reusing a
+/// directory that exists; returns its name and path.
+pub fn new_backup_dir(root: &Path) -> Result<(String, PathBuf), BackupError> {
+    std::fs::create_dir_all(root).map_err(io_error(root))?;
+    let stamp = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .map_err(|e| BackupError::Invalid(format!("formatting the time: {e}")))?;
+    for n in 1..1000 {
+        let name = match n {
+            1 => format!("backup-{stamp}"),
+            n => format!("backup-{stamp}-{n}"),
+        };
+        let dir = root.join(&name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((name, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&dir)(e)),
+        }
+    }
+    Err(BackupError::Invalid(format!(
+        "too many backups in one second in {}",
+        root.display()
+    )))
+}
+
+impl Store {
+    /// A backup in a new subdirectory of `root` (see [`new_backup_dir`]), as the running
+    /// server's backup endpoint and page make it: the subdirectory's name, path and manifest.
+    pub fn backup_into(&self, root: &Path) -> Result<(String, PathBuf, Manifest), BackupError> {
+        let (name, dir) = new_backup_dir(root)?;
+        let manifest = self.backup_to(&dir)?;
+        Ok((name, dir, manifest))
+    }
+}
+
 fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), BackupError> {
     let temp = dir.join(format!("{MANIFEST_FILE}.tmp"));
     let json = serde_json::to_vec_pretty(manifest)
@@ -551,5 +640,40 @@ mod tests {
             n += 1;
         }
         writer.join().unwrap();
+    }
+
+    #[test]
+    fn backups_are_listed_newest_first_with_broken_ones_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        store.put_content(&item("a")).unwrap();
+        let root = dir.path().join("backups");
+        assert_eq!(list_backups(&root).unwrap(), Vec::new(), "no directory yet");
+        let (first, _, _) = store.backup_into(&root).unwrap();
+        store.put_content(&item("b")).unwrap();
+        // Two backups never share a directory, even within one second.
+        let (second, second_dir, second_manifest) = store.backup_into(&root).unwrap();
+        assert_ne!(first, second);
+        assert!(first.starts_with("backup-"), "{first}");
+        std::fs::create_dir(root.join("interrupted")).unwrap();
+        std::fs::write(root.join("notes.txt"), "not a backup").unwrap();
+
+        let listed = list_backups(&root).unwrap();
+        let names: Vec<&str> = listed.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, [second.as_str(), first.as_str(), "interrupted"]);
+        assert_eq!(listed[0].manifest.as_ref().unwrap().trees["content"], 2);
+        assert_eq!(listed[1].manifest.as_ref().unwrap().trees["content"], 1);
+        assert_eq!(listed[0].manifest.as_ref(), Some(&second_manifest));
+        assert_eq!(listed[0].dir, second_dir.display().to_string());
+        let broken = &listed[2];
+        assert!(broken.manifest.is_none());
+        assert!(
+            broken
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("no manifest.json"),
+            "{broken:?}"
+        );
     }
 }

@@ -199,6 +199,7 @@ impl From<crate::app::users::AuthError> for AppError {
             },
             AuthError::Invalid { .. } => AppError::bad_request(code::INVALID_USER, message),
             AuthError::DemoteSelf => AppError::bad_request(code::CANNOT_DEMOTE_SELF, message),
+            AuthError::LastAdmin(_) => AppError::bad_request(code::LAST_ADMIN, message),
             AuthError::Exists(_) => AppError::Conflict {
                 code: code::USER_EXISTS,
                 message,

@@ -15,6 +15,7 @@ pub mod page;
 pub mod redirect;
 pub mod routes;
 pub mod tier_words;
+pub mod timestamps;
 pub mod upload;
 pub mod view;
 
@@ -45,8 +46,11 @@ pub struct AppState {
     pub today: crate::app::today::Today,
     /// Lifetime of the session cookie (the absolute session timeout), in seconds.
     pub session_max_age_secs: i64,
-    /// Where `POST /api/v1/backup` writes (`Config::backup_dir`).
+    /// Where `POST /api/v1/backup` writes (`Config::backup_dir`), made absolute.
     pub backup_dir: std::path::PathBuf,
+    /// The data directory (`Config::data_dir`), made absolute: the backups page shows the
+    /// exact `playbook restore` command.
+    pub data_dir: std::path::PathBuf,
     /// Imports running at once; one more is refused with 429 rather than queued, since each
     /// holds the accounts writer and a parse buffer (see [`MAX_CONCURRENT_IMPORTS`]).
     pub import_slots: Arc<tokio::sync::Semaphore>,
@@ -168,6 +172,7 @@ route_table! {
     get "/api/v1/tiers.csv" => routes::accounts::analytics::export_tiers_csv;
     // Operations
     post "/api/v1/backup" => routes::backup::create_backup;
+    get "/api/v1/backups" => routes::backup::list_backups;
     get "/api/v1/openapi.json" => openapi::get_openapi;
     // Pages
     get "/" => routes::home::show_home;
@@ -213,6 +218,15 @@ route_table! {
     post "/tier-model" => routes::accounts::tier_model_page::submit_tier_model;
     get "/tier-changes" => routes::accounts::tier_changes::show_tier_changes;
     get "/lang/{lang}" => routes::home::switch_lang;
+    // Administration
+    get "/users" => routes::users::page::show_users;
+    post "/users" => routes::users::page::submit_new_user;
+    post "/users/{name}/role" => routes::users::page::submit_role;
+    post "/users/{name}/disable" => routes::users::page::submit_disable;
+    post "/users/{name}/enable" => routes::users::page::submit_enable;
+    post "/users/{name}/password" => routes::users::page::submit_password_reset;
+    get "/backups" => routes::backup::show_backups;
+    post "/backups" => routes::backup::submit_backup;
 }
 
 /// An extractor's error (bad query, path, JSON or form): JSON under `/api/`, a page elsewhere.

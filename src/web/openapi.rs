@@ -57,6 +57,7 @@ use crate::web::routes;
         routes::accounts::analytics::get_pareto,
         routes::accounts::analytics::export_tiers_csv,
         routes::backup::create_backup,
+        routes::backup::list_backups,
         get_openapi,
         routes::content::write::create_content,
         routes::content::write::save_content,

@@ -2,6 +2,7 @@
 //! temporary data directory (see `helpers::spawn_app`).
 
 mod accounts;
+mod admin_pages;
 mod backup;
 mod briefing;
 mod browser;

@@ -167,6 +167,7 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("get", "/api/v1/pareto", [401, 403, 403, 200, 200]),
     ("get", "/api/v1/tiers.csv", [401, 403, 403, 200, 200]),
     ("post", "/api/v1/backup", [401, 403, 403, 403, 201]),
+    ("get", "/api/v1/backups", [401, 403, 403, 403, 200]),
     ("get", "/api/v1/openapi.json", [401, 200, 200, 200, 200]),
     ("get", "/", [303, 200, 200, 200, 200]),
     ("get", "/today", [303, 200, 200, 200, 200]),
@@ -235,6 +236,14 @@ const EXPECTED: &[(&str, &str, [u16; 5])] = &[
     ("post", "/tier-model", [303, 403, 403, 403, 200]),
     ("get", "/tier-changes", [303, 403, 403, 200, 200]),
     ("get", "/lang/{lang}", [303, 303, 303, 303, 303]),
+    ("get", "/users", [303, 403, 403, 403, 200]),
+    ("post", "/users", [303, 403, 403, 403, 200]),
+    ("post", "/users/{name}/role", [303, 403, 403, 403, 303]),
+    ("post", "/users/{name}/disable", [303, 403, 403, 403, 303]),
+    ("post", "/users/{name}/enable", [303, 403, 403, 403, 303]),
+    ("post", "/users/{name}/password", [303, 403, 403, 403, 200]),
+    ("get", "/backups", [303, 403, 403, 403, 200]),
+    ("post", "/backups", [303, 403, 403, 403, 303]),
 ];
 
 const CSV: &str = "id,name,owner,revenue\nA,甲公司,rep,1000\nB,乙公司,li.na,500\n";
@@ -294,6 +303,11 @@ fn request_for(method: &str, route: &str, who: &str, password: &str) -> (String,
             json!({ "name": format!("new-{who}"), "role": "rep" }),
         )),
         ("put", "/api/v1/users/{name}") => Some(Body::Json(json!({ "role": "trainer" }))),
+        ("post", "/users") => Some(Body::Form(vec![
+            ("name", format!("page-{who}")),
+            ("role", "rep".to_owned()),
+        ])),
+        ("post", "/users/{name}/role") => Some(Body::Form(vec![("role", "trainer".to_owned())])),
         ("post", "/api/v1/accounts/import" | "/api/v1/accounts/import/preview") => {
             Some(Body::Csv(CSV))
         }

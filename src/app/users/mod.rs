@@ -90,6 +90,9 @@ pub enum AuthError {
     /// An admin disabling themselves or taking away their own admin role.
     #[error("you cannot disable yourself or take away your own admin role: ask another admin")]
     DemoteSelf,
+    /// A change that would leave no enabled admin (two admins demoting each other at once).
+    #[error("{0:?} is the last enabled admin: make another user an admin first")]
+    LastAdmin(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]

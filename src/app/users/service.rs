@@ -10,6 +10,9 @@ pub struct Auth {
     pub(super) clock: Clock,
     pub(super) failures: Mutex<HashMap<String, Failures>>,
     pub(super) passwords: PasswordGate,
+    /// Held by [`Auth::change_user`] from its checks to its writes, so two admins demoting
+    /// each other at once cannot both pass the last-admin check.
+    pub(super) user_changes: Mutex<()>,
 }
 
 /// Most remembered failure counters; beyond it, expired ones are dropped first and then the
@@ -32,6 +35,7 @@ impl Auth {
                 password_slots() * WAITING_PER_SLOT,
                 MAX_PASSWORD_WAIT,
             ),
+            user_changes: Mutex::new(()),
         }
     }
 
@@ -74,6 +78,28 @@ impl Auth {
             return Err(AuthError::Exists(name.to_owned()));
         }
         Ok(generated)
+    }
+
+    /// Adds a user as [`Auth::add_user`] does, with their position and region (`None` or
+    /// empty: not set); answers the user as stored and the generated password, if any.
+    pub fn add_user_with_profile(
+        &self,
+        name: &str,
+        role: Role,
+        password: Option<&str>,
+        position: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<(UserView, Option<String>), AuthError> {
+        let generated = self.add_user(name, role, password)?;
+        let name = name.trim();
+        let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+        if given(position) || given(region) {
+            self.set_profile(name, position, region)?;
+        }
+        let user = self
+            .user(name)?
+            .ok_or_else(|| AuthError::NoSuchUser(name.to_owned()))?;
+        Ok((user, generated))
     }
 
     pub fn user(&self, name: &str) -> Result<Option<UserView>, AuthError> {
@@ -157,7 +183,8 @@ impl Auth {
     /// Applies an admin's `change` to user `name`, setting by setting (each write ends the
     /// user's sessions as its own method says); answers the user as changed and the generated
     /// password, if one was asked for. `by` may not disable themselves or drop their own admin
-    /// role, so there is always an admin to undo a change.
+    /// role, and the last enabled admin stays one, so there is always an admin to undo a
+    /// change.
     pub fn change_user(
         &self,
         by: &str,
@@ -168,6 +195,16 @@ impl Auth {
             change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin);
         if by == name && demotes {
             return Err(AuthError::DemoteSelf);
+        }
+        let _serial = self.user_changes.lock().unwrap_or_else(|p| p.into_inner());
+        if demotes {
+            let users = self.store.list_users()?;
+            let enabled_admin = |u: &&UserRecord| u.role == Role::Admin && !u.disabled;
+            let target_is_admin = users.iter().filter(enabled_admin).any(|u| u.name == name);
+            let admins = users.iter().filter(enabled_admin).count();
+            if target_is_admin && admins <= 1 {
+                return Err(AuthError::LastAdmin(name.to_owned()));
+            }
         }
         if let Some(role) = change.role {
             self.set_role(name, role)?;

@@ -494,3 +494,88 @@ fn an_admin_may_change_others_but_never_lock_themselves_out() {
         Err(AuthError::NoSuchUser(_))
     ));
 }
+
+#[test]
+fn the_last_enabled_admin_can_be_neither_disabled_nor_demoted() {
+    let (_dir, auth) = auth_at(clock());
+    for (name, role) in [
+        ("root", Role::Admin),
+        ("ops", Role::Admin),
+        ("ann", Role::Rep),
+    ] {
+        auth.add_user(name, role, Some("correct horse battery"))
+            .unwrap();
+    }
+    let disable = || UserChange {
+        disabled: Some(true),
+        ..UserChange::default()
+    };
+    let demote = || UserChange {
+        role: Some(Role::Manager),
+        ..UserChange::default()
+    };
+    // Two admins: one may disable the other.
+    auth.change_user("root", "ops", disable()).unwrap();
+    // Now root is the last enabled admin; acting as ops (say, a request that was already on
+    // its way), neither change goes through.
+    for change in [disable(), demote()] {
+        assert!(
+            matches!(auth.change_user("ops", "root", change), Err(AuthError::LastAdmin(ref n)) if n == "root")
+        );
+    }
+    let root = auth.user("root").unwrap().unwrap();
+    assert_eq!((root.role, root.disabled), (Role::Admin, false));
+    // Changes that leave an admin are fine: another user's role, root's profile.
+    auth.change_user("root", "ann", demote()).unwrap();
+    auth.change_user(
+        "ops",
+        "root",
+        UserChange {
+            region: Some("华北".into()),
+            ..UserChange::default()
+        },
+    )
+    .unwrap();
+    // With ops enabled again, root may be demoted by ops.
+    auth.change_user(
+        "root",
+        "ops",
+        UserChange {
+            disabled: Some(false),
+            ..UserChange::default()
+        },
+    )
+    .unwrap();
+    auth.change_user("ops", "root", demote()).unwrap();
+    assert_eq!(auth.user("root").unwrap().unwrap().role, Role::Manager);
+}
+
+#[test]
+fn a_user_added_with_a_profile_has_it_and_empty_fields_stay_unset() {
+    let (_dir, auth) = auth_at(clock());
+    let (ann, generated) = auth
+        .add_user_with_profile(" ann ", Role::Rep, None, Some("销售代表 L1"), Some(" "))
+        .unwrap();
+    assert_eq!(ann.name, "ann");
+    assert_eq!(ann.position.as_deref(), Some("销售代表 L1"));
+    assert_eq!(ann.region, None);
+    let password = generated.expect("no password given: one is generated");
+    assert!(auth.login("ann", &password, "c", None).is_ok());
+    let (bob, generated) = auth
+        .add_user_with_profile(
+            "bob",
+            Role::Manager,
+            Some("correct horse battery"),
+            None,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (bob.role, bob.position, generated),
+        (Role::Manager, None, None)
+    );
+    assert!(matches!(
+        auth.add_user_with_profile("bob", Role::Rep, None, None, None),
+        Err(AuthError::Exists(_))
+    ));
+}

@@ -1,4 +1,7 @@
-//! User administration (`/api/v1/users`): admins list, create and change users.
+//! User administration: admins list, create and change users over `/api/v1/users` (here) and
+//! on the `/users` page (`page`).
+
+pub mod page;
 
 use crate::error_codes::code;
 use actix_web::{web, HttpResponse};
@@ -98,15 +101,14 @@ pub async fn create_user(
     } = body.into_inner();
     let role = parse_role(&role)?;
     let auth = state.auth.clone();
-    let (user, password) = blocking(move || -> Result<_, crate::app::users::AuthError> {
-        let generated = auth.add_user(&name, role, password.as_deref())?;
-        if position.is_some() || region.is_some() {
-            auth.set_profile(name.trim(), position.as_deref(), region.as_deref())?;
-        }
-        let user = auth
-            .user(name.trim())?
-            .ok_or_else(|| crate::app::users::AuthError::NoSuchUser(name.clone()))?;
-        Ok((user, generated))
+    let (user, password) = blocking(move || {
+        auth.add_user_with_profile(
+            &name,
+            role,
+            password.as_deref(),
+            position.as_deref(),
+            region.as_deref(),
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(NewUserView { user, password }))
