@@ -28,8 +28,6 @@ pub struct PageContext {
     pub can_curate: bool,
     /// Users and backups (administrators).
     pub can_administer: bool,
-    /// The tier model may be edited (its page is linked for those who may change it).
-    pub can_change_model: bool,
 }
 
 impl PageContext {
@@ -44,7 +42,6 @@ impl PageContext {
             can_analytics: false,
             can_curate: false,
             can_administer: false,
-            can_change_model: false,
         }
     }
 
@@ -59,7 +56,6 @@ impl PageContext {
             ctx.can_analytics = policy::can_see_analytics(p);
             ctx.can_curate = policy::can_curate_content(p);
             ctx.can_administer = policy::can_manage_users(p) || policy::can_operate(p);
-            ctx.can_change_model = policy::can_change_tier_model(p);
             ctx.user = Some(p.user.clone());
             ctx.csrf = identity.csrf.unwrap_or_default();
         }
