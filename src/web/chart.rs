@@ -5,7 +5,8 @@ use crate::domain::pareto::{CurvePoint, TierBand};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 400.0;
-const LEFT: f64 = 64.0;
+/// Room for the y ticks and the rotated axis label, also at the larger font a phone gets.
+const LEFT: f64 = 84.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 56.0;
