@@ -162,9 +162,9 @@ mod tests {
             (band("small", 50.0, 100.0), "small".to_owned()),
         ];
         let chart = LorenzChart::new(&curve, &bands, Some(40.0));
-        assert_eq!(chart.curve, "64.0,344.0 344.0,59.6 624.0,28.0");
-        assert_eq!(chart.cuts, ["344.0"]);
-        assert_eq!(chart.bands[1].x, "344.0");
+        assert_eq!(chart.curve, "84.0,344.0 354.0,59.6 624.0,28.0");
+        assert_eq!(chart.cuts, ["354.0"]);
+        assert_eq!(chart.bands[1].x, "354.0");
         assert_eq!(chart.y_ticks.len(), 6);
     }
 }
