@@ -16,6 +16,17 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# The accessibility checker (axe-core) the browser tests inject, from npm into the project.
+if [ ! -f tests/browser-tools/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    echo "==> installing npm (for axe-core)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  echo "==> installing axe-core into tests/browser-tools"
+  bash scripts/install-browser-tools.sh
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --check
 

@@ -623,8 +623,13 @@ impl Library {
         Ok(self.store().lessons_done(user)?)
     }
 
-    /// Everyone's progress through a published course.
-    pub fn completion(&self, course: &str) -> Result<Completion, LibraryError> {
+    /// Everyone's progress through a published course, and which of `learners` (the users)
+    /// it is assigned to without their having started it.
+    pub fn completion(
+        &self,
+        course: &str,
+        learners: &[Learner<'_>],
+    ) -> Result<Completion, LibraryError> {
         let item = self.published(course)?;
         if item.kind != Kind::Course {
             return Err(LibraryError::NotFound(course.to_owned()));
@@ -632,11 +637,13 @@ impl Library {
         let catalog = self.catalog();
         let lessons = enablement::lessons_of(&catalog, course);
         let progress = self.store().all_progress()?;
-        Ok(enablement::completion(
+        let mut completion = enablement::completion(
             course,
             &lessons,
             progress.iter().map(|(u, d)| (u.as_str(), d)),
-        ))
+        );
+        enablement::add_not_started(&mut completion, &catalog, &item, learners, &today());
+        Ok(completion)
     }
 }
 

@@ -148,6 +148,9 @@ pub struct Completion {
     pub learners: Vec<LearnerProgress>,
     /// Learners who finished every lesson.
     pub completed: usize,
+    /// Learners the course is assigned to (by its audience or a running campaign for them)
+    /// who have not marked any lesson done yet, by name.
+    pub not_started: Vec<String>,
 }
 
 /// `progress`: for each user, the ids of the lessons they marked done.
@@ -177,7 +180,42 @@ pub fn completion<'a>(
             .filter(|p| !lessons.is_empty() && p.done == lessons.len())
             .count(),
         learners,
+        not_started: Vec::new(),
     }
+}
+
+/// Whether `course` is on `learner`'s list on `today`: its audience names them, or a running
+/// campaign for them pushes it (the same reasons as [`my_courses`]).
+pub fn is_assigned(
+    catalog: &[ContentItem],
+    course: &ContentItem,
+    learner: &Learner<'_>,
+    today: &str,
+) -> bool {
+    audience_includes(&course.audience, learner)
+        || catalog.iter().any(|c| {
+            is_running(c, today) && campaign_targets(c, learner) && c.courses.contains(&course.id)
+        })
+}
+
+/// Fills `completion.not_started`: the `learners` the course is assigned to who are not among
+/// those who started it, sorted by name.
+pub fn add_not_started(
+    completion: &mut Completion,
+    catalog: &[ContentItem],
+    course: &ContentItem,
+    learners: &[Learner<'_>],
+    today: &str,
+) {
+    let mut missing: Vec<String> = learners
+        .iter()
+        .filter(|l| is_assigned(catalog, course, l, today))
+        .filter(|l| !completion.learners.iter().any(|p| p.user == l.user))
+        .map(|l| l.user.to_owned())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    completion.not_started = missing;
 }
 
 #[cfg(test)]
@@ -247,5 +285,35 @@ mod tests {
         assert_eq!(result.completed, 1);
         assert_eq!(result.learners.len(), 2);
         assert_eq!(result.learners[0].percent, 100);
+    }
+
+    #[test]
+    fn assigned_learners_who_have_not_started_are_listed_by_name() {
+        let catalog = catalog();
+        let lessons = lessons_of(&catalog, "core");
+        let started: HashSet<String> = ["l1".into()].into();
+        let mut result = completion("core", &lessons, [("ann", &started)]);
+        let learner = |user, role, position| Learner {
+            user,
+            role,
+            position,
+            region: Some("华东"),
+        };
+        let learners = [
+            learner("ann", "rep", Some("销售代表 L1")),
+            learner("zoe", "rep", Some("销售代表 L1")),
+            learner("bob", "rep", Some("销售代表 L1")),
+            learner("max", "manager", None),
+        ];
+        let core = &catalog[0];
+        add_not_started(&mut result, &catalog, core, &learners, "2026-01-01");
+        assert_eq!(result.not_started, ["bob", "zoe"]);
+        // A running campaign assigns its courses to the reps of its region.
+        let mgmt = &catalog[3];
+        let mut result = completion("mgmt", &lessons_of(&catalog, "mgmt"), []);
+        add_not_started(&mut result, &catalog, mgmt, &learners, "2026-03-15");
+        assert_eq!(result.not_started, ["ann", "bob", "max", "zoe"]);
+        add_not_started(&mut result, &catalog, mgmt, &learners, "2026-06-01");
+        assert_eq!(result.not_started, ["max"]);
     }
 }

@@ -5,7 +5,8 @@ use crate::domain::pareto::{CurvePoint, TierBand};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 400.0;
-const LEFT: f64 = 64.0;
+/// Room for the y ticks and the rotated axis label, also at the larger font a phone gets.
+const LEFT: f64 = 84.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 56.0;
@@ -161,9 +162,9 @@ mod tests {
             (band("small", 50.0, 100.0), "small".to_owned()),
         ];
         let chart = LorenzChart::new(&curve, &bands, Some(40.0));
-        assert_eq!(chart.curve, "64.0,344.0 344.0,59.6 624.0,28.0");
-        assert_eq!(chart.cuts, ["344.0"]);
-        assert_eq!(chart.bands[1].x, "344.0");
+        assert_eq!(chart.curve, "84.0,344.0 354.0,59.6 624.0,28.0");
+        assert_eq!(chart.cuts, ["354.0"]);
+        assert_eq!(chart.bands[1].x, "354.0");
         assert_eq!(chart.y_ticks.len(), 6);
     }
 }

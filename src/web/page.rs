@@ -84,6 +84,37 @@ impl PageContext {
         }
     }
 
+    /// The message after an action, from the `done` parameter a redirect added to this page's
+    /// address (`?done=submitted`): shown once at the top of the page, in the UI language.
+    pub fn flash(&self) -> Option<&'static str> {
+        let (_, query) = self.path.split_once('?')?;
+        let done = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("done="))?;
+        let message = match done {
+            "created" | "saved" => self.t("草稿已保存。", "Draft saved."),
+            "submitted" => self.t(
+                "已提交审核，审核人会收到它。",
+                "Submitted for review: it is in the reviewers' queue.",
+            ),
+            "approved" => self.t("已批准并发布。", "Approved and published."),
+            "sent_back" => self.t("已退回作者修改。", "Sent back to the author for changes."),
+            "archived" => self.t("已归档。", "Archived."),
+            "restored" => self.t(
+                "已恢复这个版本（为草稿）。",
+                "That version is back (as a draft).",
+            ),
+            "lesson_done" => self.t("这一课已标记为完成。", "Lesson marked as done."),
+            "lesson_undone" => self.t("这一课已标记为未完成。", "Lesson marked as not done."),
+            "curated" => self.t("最佳实践标记已更新。", "Best-practice mark updated."),
+            "attached" => self.t("附件已上传。", "Attachments uploaded."),
+            "override" => self.t("层级调整已更新。", "Tier override updated."),
+            "review" => self.t("复盘已保存为草稿。", "Review saved as a draft."),
+            _ => return None,
+        };
+        Some(message)
+    }
+
     /// The other UI language, for the switch.
     pub fn other_lang(&self) -> &'static str {
         match self.lang {

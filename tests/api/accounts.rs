@@ -534,7 +534,7 @@ async fn the_account_page_explains_the_tier_and_its_form_sets_an_override() {
         .unwrap();
 
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(response.headers()["location"], "/accounts/B");
+    assert_eq!(response.headers()["location"], "/accounts/B?done=override");
     let (_, b) = app.get_account("B").await;
     assert_eq!(tier_of(&b), ("major", "ordinary"));
     let (_, html) = app.get_html("/accounts/B").await;

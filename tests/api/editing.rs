@@ -677,7 +677,10 @@ async fn the_editor_form_shows_errors_by_their_fields_and_takes_a_pasted_file() 
         response.text().await.unwrap_or_default()
     );
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let id = location.trim_start_matches("/content/");
+    assert!(location.ends_with("?done=created"), "{location}");
+    let id = location
+        .trim_start_matches("/content/")
+        .trim_end_matches("?done=created");
     let id = &url::form_urlencoded::parse(format!("x={id}").as_bytes())
         .next()
         .unwrap()

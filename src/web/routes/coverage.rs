@@ -3,7 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::domain::content::Kind;
 use crate::domain::coverage::Coverage;
+use crate::domain::policy::{self, Principal};
 use crate::domain::taxonomy::Taxonomy;
 use crate::domain::Lang;
 use crate::web::error::responses::Unauthenticated;
@@ -27,6 +29,9 @@ pub async fn get_coverage(
 
 pub struct CoverageCellView {
     pub playbooks: Vec<(String, String, bool)>,
+    /// For a gap, when the viewer may write playbooks: the editor with this cell's tier and
+    /// scenario filled in.
+    pub new_href: Option<String>,
 }
 
 pub struct CoverageRowView {
@@ -45,7 +50,12 @@ pub struct CoveragePage {
     pub gaps: usize,
 }
 
-fn coverage_page(ctx: PageContext, coverage: Coverage, taxonomy: &Taxonomy) -> CoveragePage {
+fn coverage_page(
+    ctx: PageContext,
+    coverage: Coverage,
+    taxonomy: &Taxonomy,
+    can_write: bool,
+) -> CoveragePage {
     let lang = ctx.lang;
     CoveragePage {
         scenario_labels: coverage
@@ -63,6 +73,15 @@ fn coverage_page(ctx: PageContext, coverage: Coverage, taxonomy: &Taxonomy) -> C
                 cells: cells
                     .into_iter()
                     .map(|cell| CoverageCellView {
+                        new_href: (can_write && cell.playbooks.is_empty()).then(|| {
+                            let query = serde_urlencoded::to_string([
+                                ("kind", "playbook"),
+                                ("tier", cell.tier.as_str()),
+                                ("scenario", cell.scenario.as_str()),
+                            ])
+                            .unwrap_or_default();
+                            format!("/new?{query}")
+                        }),
                         playbooks: cell
                             .playbooks
                             .into_iter()
@@ -82,8 +101,16 @@ pub async fn show_coverage(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let coverage = state.library.coverage().or_page(lang)?;
-    html(&coverage_page(ctx, coverage, state.library.taxonomy())).or_page(lang)
+    let can_write = policy::can_write_content(&principal, Kind::Playbook);
+    html(&coverage_page(
+        ctx,
+        coverage,
+        state.library.taxonomy(),
+        can_write,
+    ))
+    .or_page(lang)
 }

@@ -148,6 +148,8 @@ fn facet_groups(
 ) -> Vec<FacetGroup> {
     let ui = Ui::for_lang(lang);
     let taxonomy = state.library.taxonomy();
+    let accounts = state.accounts.state();
+    let tiers_in_force = accounts.tiers();
     let label = |facet: &str, value: &str| -> String {
         match facet {
             "kind" => Kind::parse(value)
@@ -175,6 +177,14 @@ fn facet_groups(
         let counts = results.facets.get(facet)?;
         let values: Vec<FacetValue> = counts
             .iter()
+            // Items for every tier are filed under the tiers of every preset (so a filter by
+            // any tier finds them); the facet offers only the tiers the accounts are cut into
+            // now (`VIP客户` of the unused vip preset showed here and nowhere else).
+            .filter(|c| {
+                facet != "tiers"
+                    || tiers_in_force.iter().any(|t| t.id == c.value)
+                    || base.iter().any(|(n, v)| *n == "tier" && *v == c.value)
+            })
             .map(|c| {
                 let (href, selected) = toggle(base, param, &c.value);
                 FacetValue {
@@ -218,6 +228,15 @@ fn hit_view(hit: Hit, state: &AppState, lang: Lang) -> HitView {
 }
 
 impl SearchPage {
+    /// How many filters are set (shown on the filter button).
+    pub fn active_count(&self) -> usize {
+        self.facets
+            .iter()
+            .flat_map(|g| g.values.iter())
+            .filter(|v| v.selected)
+            .count()
+    }
+
     /// The page of `results` for `query`: facets, filters kept in the links, paging.
     fn new(
         state: &AppState,

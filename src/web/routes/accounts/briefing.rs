@@ -110,6 +110,15 @@ pub async fn find_accounts(
     let ctx = PageContext::for_request(&req, &state, lang);
     let q = lookup_query(&query.q).or_page(lang)?;
     let hits = state.finder.lookup(&state.accounts, q, lang);
+    // One customer found: the rep wanted that one, so open its briefing at once.
+    if let [only] = hits.as_slice() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/accounts/{}", crate::web::page::path_segment(&only.id)),
+            ))
+            .finish());
+    }
     html(&FindPage {
         ctx,
         q: q.to_owned(),

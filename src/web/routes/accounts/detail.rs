@@ -360,7 +360,10 @@ pub struct OverrideForm {
 
 fn back_to_account(id: &str) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/accounts/{}", path_segment(id))))
+        .insert_header((
+            header::LOCATION,
+            format!("/accounts/{}?done=override", path_segment(id)),
+        ))
         .finish()
 }
 

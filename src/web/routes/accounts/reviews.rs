@@ -13,7 +13,7 @@ use crate::web::error::responses::{
 };
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
-use crate::web::routes::content::{to_item, Saved};
+use crate::web::routes::content::{to_item_done, Saved};
 use crate::web::AppState;
 
 /// `POST /api/v1/accounts/{id}/reviews`: a case review from the template (managers, admins).
@@ -96,5 +96,5 @@ pub async fn submit_case_review(
     let version = attach_review(&state, &principal, &id, form)
         .await
         .or_page(lang)?;
-    Ok(to_item(&version.item.id))
+    Ok(to_item_done(&version.item.id, "review"))
 }

@@ -13,7 +13,6 @@ use crate::web::error::responses::{Forbidden, InvalidContent, NotFound, Unauthen
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::routes::content::to_item;
 use crate::web::AppState;
 
 /// The learner behind a principal (position and region from their user record).
@@ -27,6 +26,26 @@ fn learner_courses(state: &AppState, principal: &Principal) -> Result<Vec<MyCour
         region: region.as_deref(),
     };
     Ok(state.library.my_courses(&learner)?)
+}
+
+/// A course's completion, with the enabled users it is assigned to who have not started it.
+fn completion_of(state: &AppState, course: &str) -> Result<Completion, AppError> {
+    let users: Vec<_> = state
+        .auth
+        .list_users()?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .collect();
+    let learners: Vec<Learner<'_>> = users
+        .iter()
+        .map(|u| Learner {
+            user: &u.name,
+            role: u.role.as_str(),
+            position: u.position.as_deref(),
+            region: u.region.as_deref(),
+        })
+        .collect();
+    Ok(state.library.completion(course, &learners)?)
 }
 
 /// `GET /api/v1/my/courses`: the caller's courses (audience and running campaigns), with
@@ -116,7 +135,7 @@ pub async fn course_completion(
         "course completion",
         "trainers, managers and admins",
     )?;
-    Ok(web::Json(state.library.completion(&id)?))
+    Ok(web::Json(completion_of(&state, &id)?))
 }
 
 #[derive(Template)]
@@ -160,7 +179,21 @@ pub async fn submit_lesson_done(
     blocking(move || library.set_lesson_done(&principal.user, &lesson, done))
         .await
         .or_page(lang)?;
-    Ok(to_item(&id))
+    // Back to the lesson's "done" line, where the next lesson is offered.
+    let done = if form.done == "1" {
+        "lesson_done"
+    } else {
+        "lesson_undone"
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!(
+                "/content/{}?done={done}#lesson-done",
+                crate::web::page::path_segment(&id)
+            ),
+        ))
+        .finish())
 }
 
 #[derive(Template)]
@@ -190,7 +223,7 @@ pub async fn show_completion(
     html(&CompletionPage {
         ctx: PageContext::for_request(&req, &state, lang),
         title: course.title,
-        completion: state.library.completion(&id).or_page(lang)?,
+        completion: completion_of(&state, &id).or_page(lang)?,
     })
     .or_page(lang)
 }

@@ -15,7 +15,7 @@ use crate::web::blocking::blocking;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::routes::content::{editable, to_item, Pick};
+use crate::web::routes::content::{editable, to_item_done, Pick};
 use crate::web::AppState;
 
 /// The editor: front-matter fields as form fields, the Markdown body, a live preview.
@@ -102,6 +102,12 @@ impl EditorPage {
         let taxonomy = state.library.taxonomy();
         let join = |v: &[String]| v.join(", ");
         let kind = item.map_or("playbook", |i| i.kind.as_str()).to_owned();
+        // The tiers the accounts are cut into now, and any other the item already names.
+        let accounts = state.accounts.state();
+        let offered = |t: &str| {
+            accounts.tiers().iter().any(|d| d.id == t)
+                || item.is_some_and(|i| i.tiers.iter().any(|x| x == t))
+        };
         EditorPage {
             id: item.map(|i| i.id.clone()),
             base,
@@ -118,9 +124,10 @@ impl EditorPage {
             summary: item.and_then(|i| i.summary.clone()).unwrap_or_default(),
             tiers: taxonomy
                 .all_tier_ids()
-                .iter()
+                .into_iter()
+                .filter(|t| offered(t))
                 .map(|t| Pick {
-                    value: (*t).to_owned(),
+                    value: t.to_owned(),
                     label: taxonomy.tier_label(t, lang).to_owned(),
                     checked: item.is_some_and(|i| i.tiers.iter().any(|x| x == t)),
                 })
@@ -394,6 +401,9 @@ impl EditorForm {
 #[derive(Deserialize)]
 pub struct NewQuery {
     kind: Option<String>,
+    /// Pre-checked tier and scenario (the coverage matrix links its gaps so).
+    tier: Option<String>,
+    scenario: Option<String>,
 }
 
 /// `GET /new?kind=`: an empty editor.
@@ -422,6 +432,14 @@ pub async fn show_new(
     });
     for k in page.kinds.iter_mut() {
         k.checked = k.value == page.kind;
+    }
+    for (picks, wanted) in [
+        (&mut page.tiers, &query.tier),
+        (&mut page.scenarios, &query.scenario),
+    ] {
+        for p in picks.iter_mut() {
+            p.checked = wanted.as_deref() == Some(p.value.as_str());
+        }
     }
     html(&page).or_page(lang)
 }
@@ -478,7 +496,7 @@ fn after_save(
 ) -> Result<HttpResponse, PageError> {
     let lang = page.ctx.lang;
     page.errors = match result {
-        Ok(version) => return Ok(to_item(&version.item.id)),
+        Ok(version) => return Ok(to_item_done(&version.item.id, version.action.as_str())),
         Err(AppError::Rejected(errors)) => errors,
         Err(AppError::Conflict { message, .. }) => vec![FieldError {
             field: String::new(),

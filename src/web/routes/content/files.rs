@@ -369,7 +369,7 @@ pub async fn submit_attachments(
     attach(&req, &state, &principal, &id, payload)
         .await
         .or_page(lang)?;
-    Ok(super::to_item(&id))
+    Ok(super::to_item_done(&id, "attached"))
 }
 
 /// One attachment's bytes, for whoever may read the item. Pictures are shown inline (a note's

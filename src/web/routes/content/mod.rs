@@ -156,6 +156,24 @@ impl QueueEntry {
     }
 }
 
+/// Who sent `item` back and their note (empty without one), when it is a draft whose last
+/// step was a send-back (saves since then keep it sent back; a new submission ends it).
+pub fn last_send_back(
+    state: &AppState,
+    item: &ContentItem,
+) -> Result<Option<(String, String)>, AppError> {
+    if item.status != Status::Draft {
+        return Ok(None);
+    }
+    Ok(state
+        .library
+        .versions(&item.id)?
+        .into_iter()
+        .take_while(|v| v.action != Action::Submitted)
+        .find(|v| v.action == Action::SentBack)
+        .map(|v| (v.by, v.comment.unwrap_or_default())))
+}
+
 /// A move of a case as its page shows it.
 pub struct MoveView {
     pub n: usize,
@@ -174,7 +192,8 @@ pub struct WorkPanel {
     pub can_approve: bool,
     pub can_archive: bool,
     pub can_history: bool,
-    /// The comment of the last send-back, while the item is a draft.
+    /// Who sent the item back and their note (empty when none was given), while it is a
+    /// draft that was not submitted again since.
     pub sent_back: Option<(String, String)>,
     pub evidence: Vec<Evidence>,
     pub cited_by: Vec<ItemRef>,
@@ -198,14 +217,8 @@ impl WorkPanel {
         let viewing_working_copy = record.item == *item;
         let can_edit = viewing_working_copy && policy::can_edit_content(p, facts);
         let catalog = state.library.indexed_catalog();
-        let sent_back = if item.status == Status::Draft && can_edit {
-            state
-                .library
-                .versions(&item.id)?
-                .into_iter()
-                .take_while(|v| v.action != Action::Submitted)
-                .find(|v| v.action == Action::SentBack)
-                .and_then(|v| v.comment.map(|c| (v.by, c)))
+        let sent_back = if can_edit {
+            last_send_back(state, item)?
         } else {
             None
         };
@@ -262,6 +275,15 @@ fn see_other(location: &str) -> HttpResponse {
 /// Back to an item's page (ids may be Chinese: the header carries them percent-encoded).
 pub fn to_item(id: &str) -> HttpResponse {
     see_other(&format!("/content/{}", crate::web::page::path_segment(id)))
+}
+
+/// Back to an item's page with the message of what was just done (`?done=…`, shown by
+/// `PageContext::flash`).
+pub fn to_item_done(id: &str, done: &str) -> HttpResponse {
+    see_other(&format!(
+        "/content/{}?done={done}",
+        crate::web::page::path_segment(id)
+    ))
 }
 
 /// A choice in a picker (checkbox or option).

@@ -16,7 +16,7 @@ use crate::web::error::responses::{
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::routes::content::{to_item, Pick, Saved};
+use crate::web::routes::content::{to_item_done, Pick, Saved};
 use crate::web::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -177,5 +177,5 @@ pub async fn submit_move(
     mark_best(&state, &principal, &id, n, form.best == "1")
         .await
         .or_page(lang)?;
-    Ok(to_item(&id))
+    Ok(to_item_done(&id, "curated"))
 }

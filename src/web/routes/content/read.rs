@@ -154,6 +154,30 @@ pub struct ContentPage {
     pub work: WorkPanel,
     /// Attached files: name, link, size as shown.
     pub attachments: Vec<(String, String, String)>,
+    /// A case's account as a link: its page and its name (the id when the account is unknown).
+    pub account_link: Option<(String, String)>,
+}
+
+/// The headings under which a case review lists its moves (`domain::capture` writes them).
+const MOVES_HEADINGS: [&str; 4] = ["有效的做法", "有效的招法", "Moves that worked", "Moves"];
+
+/// A case's body without its list of moves when the page shows the moves itself (with their
+/// best-practice marks), so they are listed once.
+fn body_without_moves(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut skipping = false;
+    for line in body.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            skipping = MOVES_HEADINGS.contains(&heading.trim());
+        } else if line.starts_with("# ") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 impl ContentPage {
@@ -201,6 +225,17 @@ impl ContentPage {
             .map(|t| (t.id, t.title, t.lang.as_str()))
             .collect();
         let work = WorkPanel::new(state, access, &item)?;
+        let account_link = item.account.as_ref().map(|id| {
+            let name = state
+                .accounts
+                .account(id, |_| false)
+                .map(|detail| detail.account.name)
+                .unwrap_or_else(|_| id.clone());
+            (
+                format!("/accounts/{}", crate::web::page::path_segment(id)),
+                name,
+            )
+        });
         let attachments = library
             .attachments_of_read_item(&item)?
             .into_iter()
@@ -224,7 +259,12 @@ impl ContentPage {
                 .unwrap_or(""),
             badges,
             tags: item.tags.clone(),
-            body_html: render_html(&item.body),
+            body_html: if item.kind == Kind::Case && !item.moves.is_empty() {
+                render_html(&body_without_moves(&item.body))
+            } else {
+                render_html(&item.body)
+            },
+            account_link,
             item,
             lessons,
             course,

@@ -17,7 +17,7 @@ use crate::web::error::responses::{
 };
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::page::{html, PageContext};
-use crate::web::routes::content::{editable, require_history, to_item, Saved};
+use crate::web::routes::content::{editable, require_history, to_item_done, Saved};
 use crate::web::AppState;
 
 /// `GET /api/v1/content/{id}/versions`: newest first.
@@ -248,5 +248,5 @@ pub async fn submit_restore(
     blocking(move || library.restore_version(&item_id, n, &principal.user))
         .await
         .or_page(lang)?;
-    Ok(to_item(&id))
+    Ok(to_item_done(&id, "restored"))
 }

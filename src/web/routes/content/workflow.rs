@@ -17,7 +17,7 @@ use crate::web::error::responses::{
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::page::{html, PageContext};
-use crate::web::routes::content::{require_step, to_item, QueueEntry, Saved};
+use crate::web::routes::content::{last_send_back, require_step, to_item_done, QueueEntry, Saved};
 use crate::web::AppState;
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -305,7 +305,14 @@ pub async fn submit_workflow(
     blocking(move || library.workflow_step(&item_id, action, &principal.user, comment))
         .await
         .or_page(lang)?;
-    Ok(to_item(&id))
+    Ok(to_item_done(&id, action.as_str()))
+}
+
+/// One row of a work list: the item, and for its author whether (and why) it was sent back.
+pub struct WorkRow {
+    pub entry: QueueEntry,
+    /// Who sent it back and their note (empty without one).
+    pub sent_back: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -313,7 +320,7 @@ pub async fn submit_workflow(
 pub struct WorklistPage {
     pub ctx: PageContext,
     pub heading: &'static str,
-    pub entries: Vec<QueueEntry>,
+    pub entries: Vec<WorkRow>,
     pub empty: &'static str,
 }
 
@@ -338,7 +345,10 @@ pub async fn show_review_queue(
         .review_queue()
         .or_page(lang)?
         .iter()
-        .map(|r| QueueEntry::of(r, &today))
+        .map(|r| WorkRow {
+            entry: QueueEntry::of(r, &today),
+            sent_back: None,
+        })
         .collect();
     html(&WorklistPage {
         heading: ctx.t("待审核", "Waiting for review"),
@@ -358,14 +368,20 @@ pub async fn show_my_content(
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let today = crate::app::authoring::today();
-    let mut entries: Vec<QueueEntry> = state
+    let mut entries = Vec::new();
+    for record in state
         .library
         .owned_by(Some(&principal.user))
         .or_page(lang)?
         .iter()
-        .map(|r| QueueEntry::of(r, &today))
-        .collect();
-    entries.sort_by_key(|e| !e.stale);
+    {
+        entries.push(WorkRow {
+            entry: QueueEntry::of(record, &today),
+            sent_back: last_send_back(&state, &record.item).or_page(lang)?,
+        });
+    }
+    // What needs the author first: sent back, then stale.
+    entries.sort_by_key(|row| (row.sent_back.is_none(), !row.entry.stale));
     html(&WorklistPage {
         heading: ctx.t("我的内容", "My content"),
         empty: ctx.t("你还没有写过内容。", "You have not written anything yet."),
