@@ -199,17 +199,17 @@ async fn an_admin_adds_a_user_from_the_console_in_both_languages_and_widths() {
             wait_for_path(c, "/users").await;
             fits(c, width, "the users page").await;
             let name = format!("new.rep.{n}{m}");
-            c.find(Locator::Css("form.add-user input[name=name]"))
+            c.find(Locator::Css("form[action='/users'] input[name=name]"))
                 .await
                 .expect("the add-user form")
                 .send_keys(&name)
                 .await
                 .unwrap();
-            click(c, "form.add-user button[type=submit]").await;
+            click(c, "form[action='/users'] button[type=submit]").await;
             let shown = c
                 .wait()
                 .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css(".new-password"))
+                .for_element(Locator::Css("#new-password"))
                 .await
                 .expect("the generated password is shown once")
                 .text()
