@@ -5,6 +5,7 @@ mod accounts;
 mod backup;
 mod briefing;
 mod browser;
+mod browser_crawl;
 mod browser_import;
 mod cli;
 mod content;

@@ -3,12 +3,16 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::domain::coverage::Coverage;
-use crate::domain::taxonomy::Taxonomy;
+use crate::app::access::Access;
+use crate::app::languages::one_per_translation;
+use crate::app::library::Library;
+use crate::domain::coverage::{CellEntry, Coverage};
+use crate::domain::policy::Principal;
 use crate::domain::Lang;
 use crate::web::error::responses::Unauthenticated;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::page::{html, PageContext};
+use crate::web::view::LanguageBadge;
 use crate::web::AppState;
 
 #[utoipa::path(
@@ -26,7 +30,8 @@ pub async fn get_coverage(
 }
 
 pub struct CoverageCellView {
-    pub playbooks: Vec<(String, String, bool)>,
+    /// Id, title, whether it serves every tier, its language badge.
+    pub playbooks: Vec<(String, String, bool, Option<LanguageBadge>)>,
 }
 
 pub struct CoverageRowView {
@@ -45,8 +50,31 @@ pub struct CoveragePage {
     pub gaps: usize,
 }
 
-fn coverage_page(ctx: PageContext, coverage: Coverage, taxonomy: &Taxonomy) -> CoveragePage {
+fn coverage_page(
+    ctx: PageContext,
+    coverage: Coverage,
+    library: &Library,
+    access: &Access,
+) -> CoveragePage {
     let lang = ctx.lang;
+    let taxonomy = library.taxonomy();
+    // Each playbook and its translations once per cell, in the reader's language.
+    let in_language = |entries: Vec<CellEntry>| {
+        one_per_translation(
+            entries,
+            lang,
+            |entry| library.group_and_language_of(&entry.id, lang),
+            |group| {
+                library
+                    .translation_in(access, group, lang)
+                    .map(|item| CellEntry {
+                        all_tiers: item.tiers.is_empty(),
+                        id: item.id,
+                        title: item.title,
+                    })
+            },
+        )
+    };
     CoveragePage {
         scenario_labels: coverage
             .scenarios
@@ -63,10 +91,12 @@ fn coverage_page(ctx: PageContext, coverage: Coverage, taxonomy: &Taxonomy) -> C
                 cells: cells
                     .into_iter()
                     .map(|cell| CoverageCellView {
-                        playbooks: cell
-                            .playbooks
+                        playbooks: in_language(cell.playbooks)
                             .into_iter()
-                            .map(|p| (p.id, p.title, p.all_tiers))
+                            .map(|e| {
+                                let badge = LanguageBadge::for_lang(e.other_language);
+                                (e.item.id, e.item.title, e.item.all_tiers, badge)
+                            })
                             .collect(),
                     })
                     .collect(),
@@ -82,8 +112,10 @@ pub async fn show_coverage(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
+    principal: Principal,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
+    let access = state.access(principal);
     let coverage = state.library.coverage().or_page(lang)?;
-    html(&coverage_page(ctx, coverage, state.library.taxonomy())).or_page(lang)
+    html(&coverage_page(ctx, coverage, &state.library, &access)).or_page(lang)
 }

@@ -12,7 +12,7 @@ use crate::domain::Lang;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::i18n::LANG_COOKIE;
 use crate::web::page::{html, PageContext};
-use crate::web::view::{item_link, ItemLink};
+use crate::web::view::{item_link_in, ItemLink};
 use crate::web::AppState;
 
 /// A titled list of items on the home page.
@@ -51,13 +51,15 @@ impl HomePage {
             .collect();
         // The viewer's language first; the other language's items follow.
         items.sort_by_key(|item| item.lang != lang);
+        // Each item and its translations once, in the viewer's language when there is one.
+        let items = state.library.in_language(access, items, lang);
         let total = items.len();
         let ui = ctx.ui;
         let pick = |predicate: &dyn Fn(&ContentItem) -> bool| -> Vec<ItemLink> {
             items
                 .iter()
-                .filter(|item| predicate(item))
-                .map(|item| item_link(item, taxonomy, lang))
+                .filter(|entry| predicate(&entry.item))
+                .map(|entry| item_link_in(entry, taxonomy, lang))
                 .collect()
         };
         let sections = vec![
