@@ -171,7 +171,11 @@ mod tests {
         // The English reader sees the translation in the place of the original.
         let other = item("pricing", Lang::Zh, None);
         assert_eq!(
-            pair(vec![zh.clone(), other.clone()], &[en.clone()], Lang::En),
+            pair(
+                vec![zh.clone(), other.clone()],
+                std::slice::from_ref(&en),
+                Lang::En
+            ),
             [
                 ("visit-en".into(), None),
                 ("pricing".into(), Some(Lang::Zh))

@@ -60,6 +60,16 @@ fn one_per_item<T>(
 }
 
 impl BriefingSection {
+    /// The language badge of the `i`th recommended playbook.
+    pub fn playbook_badge(&self, i: &usize) -> Option<&LanguageBadge> {
+        self.playbook_badges.get(*i).and_then(Option::as_ref)
+    }
+
+    /// The language badge of the `i`th related case.
+    pub fn case_badge(&self, i: &usize) -> Option<&LanguageBadge> {
+        self.case_badges.get(*i).and_then(Option::as_ref)
+    }
+
     pub fn new(mut briefing: Briefing, state: &AppState, lang: Lang) -> BriefingSection {
         let ui = Ui::for_lang(lang);
         let (playbooks, playbook_badges) = one_per_item(
