@@ -10,7 +10,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use fantoccini::cookies::Cookie;
 use fantoccini::Client;
 
 use crate::browser::browser;
@@ -35,7 +34,8 @@ const PHONE_WIDTH: i64 = 390;
 const CONTENT: &str = "script, style, template, noscript, .markdown, .content-body, .snippet, \
     .summary, .lead, pre, code, textarea, .error-detail, [lang]:not(html), .user, .lookup-meta, \
     .lookup-name, a[href^='/content/'], article.content > h1, .badge.tag, .sent-back, \
-    .practices strong, .moves li, .hit-title, .did-you-mean a, .left-out, .missing, .alert";
+    .practices strong, .moves li, .hit-title, .did-you-mean a, .left-out, .missing, .alert, \
+    .item-title, .synonym";
 
 /// Reads the page: visible text outside content, attributes people read, links, the width.
 const PROBE: &str = r#"
@@ -522,15 +522,13 @@ async fn every_page_each_role_reaches_in_each_language_reads_as_words_in_that_la
     for role in &ROLES {
         let password = app.add_user(role.user, role.role).await;
         for lang in ["zh", "en"] {
-            let (http, cookie) = session(&app, role.user, &password, lang).await;
+            let (http, _) = session(&app, role.user, &password, lang).await;
             c.goto(&app.url("/login")).await.expect("the login page");
             c.delete_all_cookies().await.expect("cookies cleared");
-            c.add_cookie(Cookie::new("pb_session", cookie))
+            crate::browser::sign_in(c, &app, role.user, &password, "/").await;
+            c.goto(&app.url(&format!("/lang/{lang}?next=/")))
                 .await
-                .expect("session cookie");
-            c.add_cookie(Cookie::new("lang", lang))
-                .await
-                .expect("lang cookie");
+                .expect("the language switch");
             let mut crawl = Crawl {
                 app: &app,
                 browser: c,
