@@ -266,6 +266,9 @@ struct ServeArgs {
     /// believed: IP addresses or CIDR blocks, comma-separated (default: none).
     #[arg(long, env = "PLAYBOOK_TRUSTED_PROXIES")]
     trusted_proxies: Option<crate::config::IpBlocks>,
+    /// The time zone pages show times in, as an offset from UTC (+08:00, -05:30, 0).
+    #[arg(long, env = "PLAYBOOK_TIMEZONE_OFFSET", default_value = "+08:00", value_parser = crate::config::parse_utc_offset)]
+    timezone_offset: time::UtcOffset,
 }
 
 impl ServeArgs {
@@ -284,6 +287,7 @@ impl ServeArgs {
             },
             backup_dir: self.backup_dir,
             trusted_proxies: self.trusted_proxies.unwrap_or_default().0,
+            utc_offset: self.timezone_offset,
         }
     }
 }

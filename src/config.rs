@@ -51,6 +51,41 @@ pub struct Config {
     /// `X-Forwarded-For`, `-Host`, `-Proto`) are believed only from a TCP peer in this list:
     /// anyone else could forge them.
     pub trusted_proxies: Vec<IpBlock>,
+    /// The time zone pages show times in, as an offset from UTC (`PLAYBOOK_TIMEZONE_OFFSET`,
+    /// `+08:00`, `-05:30`, `0`; default `+08:00`, China Standard Time). The API and the store
+    /// keep UTC.
+    pub utc_offset: time::UtcOffset,
+}
+
+/// Default of `utc_offset`: China Standard Time (Asia/Shanghai has no daylight saving time).
+pub const DEFAULT_UTC_OFFSET: time::UtcOffset = time::macros::offset!(+8);
+
+/// Reads a UTC offset as `--timezone-offset` takes it: `+08:00`, `-05:30`, `+8`, `0`, `UTC`.
+pub fn parse_utc_offset(text: &str) -> Result<time::UtcOffset, String> {
+    let text = text.trim();
+    let bad = || format!("{text:?} is no UTC offset (expected e.g. +08:00, -05:30 or 0)");
+    if text.eq_ignore_ascii_case("utc") || text.eq_ignore_ascii_case("z") {
+        return Ok(time::UtcOffset::UTC);
+    }
+    let text_without_utc = text
+        .strip_prefix("UTC")
+        .or_else(|| text.strip_prefix("utc"))
+        .unwrap_or(text);
+    let (sign, rest) = match text_without_utc.as_bytes().first() {
+        Some(b'-') => (-1, &text_without_utc[1..]),
+        Some(b'+') => (1, &text_without_utc[1..]),
+        _ => (1, text_without_utc),
+    };
+    let (hours, minutes) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None => (rest, "0"),
+    };
+    let hours: i8 = hours.parse().map_err(|_| bad())?;
+    let minutes: i8 = minutes.parse().map_err(|_| bad())?;
+    if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
+        return Err(bad());
+    }
+    time::UtcOffset::from_hms(sign * hours, sign * minutes, 0).map_err(|_| bad())
 }
 
 impl Default for Config {
@@ -66,6 +101,7 @@ impl Default for Config {
             session: crate::app::users::AuthSettings::default(),
             backup_dir: None,
             trusted_proxies: Vec::new(),
+            utc_offset: DEFAULT_UTC_OFFSET,
         }
     }
 }
@@ -85,6 +121,7 @@ impl Config {
             session: crate::app::users::AuthSettings::default(),
             backup_dir: None,
             trusted_proxies: Vec::new(),
+            utc_offset: DEFAULT_UTC_OFFSET,
         }
     }
 
@@ -198,6 +235,22 @@ impl std::fmt::Display for IpBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_utc_offset_is_read_as_people_write_it() {
+        let east8 = time::UtcOffset::from_hms(8, 0, 0).unwrap();
+        assert_eq!(parse_utc_offset("+08:00"), Ok(east8));
+        assert_eq!(parse_utc_offset("8"), Ok(east8));
+        assert_eq!(parse_utc_offset("UTC+8"), Ok(east8));
+        assert_eq!(
+            parse_utc_offset("-05:30"),
+            Ok(time::UtcOffset::from_hms(-5, -30, 0).unwrap())
+        );
+        assert_eq!(parse_utc_offset("0"), Ok(time::UtcOffset::UTC));
+        assert_eq!(parse_utc_offset("utc"), Ok(time::UtcOffset::UTC));
+        assert!(parse_utc_offset("Asia/Shanghai").is_err());
+        assert!(parse_utc_offset("+25:00").is_err());
+    }
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()

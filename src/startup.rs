@@ -90,6 +90,7 @@ impl Application {
                 crate::web::MAX_CONCURRENT_IMPORTS,
             )),
             trusted_proxies: config.trusted_proxies.clone(),
+            utc_offset: config.utc_offset,
             staging: crate::app::staging::Staging::open(&config.uploads_dir())
                 .with_context(|| format!("cannot create {}", config.uploads_dir().display()))?,
         });

@@ -29,6 +29,7 @@ pub mod content_import;
 pub mod content_loader;
 pub mod demo;
 pub mod indexer;
+pub mod languages;
 pub mod library;
 pub mod recent;
 pub mod relevance;

@@ -13,7 +13,6 @@ use serde::Serialize;
 use crate::app::account_book::AccountsError;
 use crate::app::library::LibraryError;
 use crate::domain::Lang;
-use crate::web::i18n::Ui;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -297,7 +296,7 @@ pub fn error_response_for(req: &actix_web::HttpRequest, error: AppError) -> Http
             error,
             lang: crate::web::i18n::request_lang(req),
         }
-        .error_response()
+        .page_response(Some(req))
     }
 }
 
@@ -328,6 +327,19 @@ pub async fn shape_errors(
             });
         }
     };
+    if !api {
+        // A handler's page error was rendered without the request: render it again in the
+        // frame of this request, so the header still shows who is signed in.
+        let framed = response
+            .response()
+            .error()
+            .and_then(|error| error.as_error::<PageError>())
+            .map(|page_error| page_error.render_page(Some(response.request())));
+        if let Some(framed) = framed {
+            let (request, _) = response.into_parts();
+            return Ok(ServiceResponse::new(request, framed).map_into_right_body());
+        }
+    }
     let foreign = response.response().error().filter(|error| {
         error.as_error::<AppError>().is_none() && error.as_error::<PageError>().is_none()
     });
@@ -376,31 +388,100 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage<'a> {
+struct ErrorPage {
     ctx: crate::web::page::PageContext,
-    title: &'a str,
+    title: &'static str,
     status: u16,
     message: String,
+    /// The API's message (English, naming the field), for errors the reader can correct.
+    detail: Option<String>,
 }
 
-impl ResponseError for PageError {
-    fn status_code(&self) -> StatusCode {
-        self.error.status_code()
+/// The title and the sentence an error page shows for `error`, in `lang`: what happened and
+/// what to do. The English page says the API's own message (it names the field); the Chinese
+/// page says it in Chinese, with the API's message kept as a detail for input errors.
+fn page_words(error: &AppError, lang: Lang) -> (&'static str, String, Option<String>) {
+    let zh = lang == Lang::Zh;
+    let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
+    let title = match error {
+        AppError::NotFound(_) => t("找不到页面", "Not found"),
+        AppError::Unauthorized(_) => t("需要登录", "Please sign in"),
+        AppError::Forbidden(_) => t("没有权限", "Not allowed"),
+        AppError::CsrfRejected(_) => t("请求已过期", "Please reload the page"),
+        AppError::TooManyRequests { .. } => t("请稍后再试", "Too many requests"),
+        AppError::Unavailable { .. } => t("服务器正忙", "The server is busy"),
+        AppError::Conflict { .. } => t("内容已被修改", "Changed meanwhile"),
+        AppError::BadRequest { .. } | AppError::Rejected(_) => {
+            t("请求无法处理", "The request cannot be used")
+        }
+        AppError::PayloadTooLarge(_) => t("文件太大", "Too large"),
+        AppError::MethodNotAllowed(_) => t("不支持的操作", "Not supported here"),
+        AppError::UnsupportedMediaType(_) => t("不支持的文件类型", "Unsupported type"),
+        AppError::Internal(_) => t("出错了", "Something went wrong"),
+    };
+    if !zh {
+        return (title, error.public_message(), None);
+    }
+    let message = match error {
+        AppError::NotFound(_) => {
+            "这个地址没有页面，或者这条内容不存在、你无权查看。请检查链接，或从首页重新查找。"
+        }
+        AppError::Unauthorized(_) => "请先登录，再打开这个页面。",
+        AppError::Forbidden(_) => {
+            "你的角色不能打开这个页面或执行这个操作。如需权限，请联系管理员。"
+        }
+        AppError::CsrfRejected(_) => "为了安全，这次提交没有被接受。请刷新页面后重新提交。",
+        AppError::TooManyRequests { .. } => "操作太频繁，请稍等片刻再试。",
+        AppError::Unavailable { .. } => "服务器正忙，请几秒钟后再试。",
+        AppError::Conflict { .. } => {
+            "有人同时修改了这条内容，或者名称已被占用。请刷新页面，在最新版本上重新修改。"
+        }
+        AppError::BadRequest { .. } | AppError::Rejected(_) => {
+            "请求中有无法使用的内容。请返回检查填写的内容或链接。"
+        }
+        AppError::PayloadTooLarge(_) => {
+            "上传的内容超过了服务器允许的大小。请拆分文件或联系管理员。"
+        }
+        AppError::MethodNotAllowed(_) => "这个地址不支持这种操作。请从页面上的链接或按钮进入。",
+        AppError::UnsupportedMediaType(_) => "服务器不接受这种文件或数据类型。",
+        AppError::Internal(_) => "服务器内部出错，详细信息已记录。请重试，或告诉管理员。",
+    };
+    let detail = match error {
+        AppError::BadRequest { .. }
+        | AppError::Rejected(_)
+        | AppError::Conflict { .. }
+        | AppError::PayloadTooLarge(_) => Some(error.public_message()),
+        _ => None,
+    };
+    (title, message.to_owned(), detail)
+}
+
+impl PageError {
+    /// The error page, with the frame of `req` (the signed-in header, the role's menu) when
+    /// the request is at hand; without it, the frame of a signed-out page.
+    pub fn page_response(&self, req: Option<&actix_web::HttpRequest>) -> HttpResponse {
+        self.error.log();
+        self.render_page(req)
     }
 
-    fn error_response(&self) -> HttpResponse {
-        self.error.log();
-        let ui = Ui::for_lang(self.lang);
+    /// [`PageError::page_response`] without logging (for an error logged already).
+    fn render_page(&self, req: Option<&actix_web::HttpRequest>) -> HttpResponse {
         let status = self.status_code();
+        let ctx = req
+            .and_then(|req| {
+                let state = req.app_data::<actix_web::web::Data<crate::web::AppState>>()?;
+                Some(crate::web::page::PageContext::for_request(
+                    req, state, self.lang,
+                ))
+            })
+            .unwrap_or_else(|| crate::web::page::PageContext::new(self.lang, "/", 0));
+        let (title, message, detail) = page_words(&self.error, self.lang);
         let page = ErrorPage {
-            ctx: crate::web::page::PageContext::new(self.lang, "/", 0),
-            title: if status == StatusCode::NOT_FOUND {
-                ui.not_found_title
-            } else {
-                ui.error_title
-            },
+            ctx,
+            title,
             status: status.as_u16(),
-            message: self.error.public_message(),
+            message,
+            detail,
         };
         let mut response = HttpResponse::build(status);
         if let Some(secs) = self.error.retry_after_secs() {
@@ -415,6 +496,16 @@ impl ResponseError for PageError {
                     .body(self.error.public_message())
             }
         }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.error.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.page_response(None)
     }
 }
 

@@ -700,6 +700,8 @@ impl Ui {
 
     /// "Showing 1–50 of 2,012 accounts".
     pub fn showing(&self, from: usize, to: usize, total: usize) -> String {
+        use crate::web::labels::count;
+        let (from, to, total) = (count(from), count(to), count(total));
         if self.zh() {
             format!("共 {total} 个客户，当前第 {from}–{to} 个")
         } else {
@@ -731,6 +733,7 @@ impl Ui {
 
     /// The key figures of a Pareto analysis in words. Amounts are already formatted.
     pub fn pareto_sentences(&self, figures: &ParetoFigures) -> Vec<String> {
+        use crate::web::labels::count;
         let ind = self.indicator(figures.indicator);
         let mut out = Vec::new();
         let zh = self.zh();
@@ -738,25 +741,26 @@ impl Ui {
             out.push(if zh {
                 format!(
                     "前 20% 的客户（{} 家）贡献了 {share:.1}% 的{ind}。",
-                    figures.top20_count
+                    count(figures.top20_count)
                 )
             } else {
                 format!(
                     "The top 20% of accounts ({}) hold {share:.1}% of {}.",
-                    figures.top20_count,
+                    count(figures.top20_count),
                     ind.to_lowercase()
                 )
             });
         }
-        if let Some(count) = figures.accounts_for_80pct {
+        if let Some(n) = figures.accounts_for_80pct {
+            let n = count(n);
             out.push(if zh {
                 format!(
-                    "只需 {count} 家客户（占 {:.1}%）即达到{ind}总额的 80%。",
+                    "只需 {n} 家客户（占 {:.1}%）即达到{ind}总额的 80%。",
                     figures.accounts_for_80pct_share
                 )
             } else {
                 format!(
-                    "{count} accounts ({:.1}% of all) make up 80% of the total.",
+                    "{n} accounts ({:.1}% of all) make up 80% of the total.",
                     figures.accounts_for_80pct_share
                 )
             });
@@ -771,12 +775,16 @@ impl Ui {
         out.push(if zh {
             format!(
                 "{ind}总额 {}；最末 10% 的客户（{} 家）合计 {}。",
-                figures.total, figures.bottom10_count, figures.bottom10_sum
+                figures.total,
+                count(figures.bottom10_count),
+                figures.bottom10_sum
             )
         } else {
             format!(
                 "Total {}; the bottom 10% of accounts ({}) add up to {}.",
-                figures.total, figures.bottom10_count, figures.bottom10_sum
+                figures.total,
+                count(figures.bottom10_count),
+                figures.bottom10_sum
             )
         });
         out

@@ -10,6 +10,7 @@ pub mod error;
 pub mod forwarded;
 pub mod guard;
 pub mod i18n;
+pub mod labels;
 pub mod openapi;
 pub mod page;
 pub mod redirect;
@@ -59,6 +60,8 @@ pub struct AppState {
     /// Peers whose forwarding headers are believed (`Config::trusted_proxies`; see
     /// [`forwarded`]).
     pub trusted_proxies: Vec<crate::config::IpBlock>,
+    /// The time zone pages show times in (`Config::utc_offset`).
+    pub utc_offset: time::UtcOffset,
 }
 
 /// Most `POST /api/v1/accounts/import` requests running at once.

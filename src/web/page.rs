@@ -9,6 +9,7 @@ use askama::Template;
 use crate::domain::{policy, Lang};
 use crate::web::error::{AppError, PageError};
 use crate::web::i18n::Ui;
+use crate::web::labels;
 use crate::web::AppState;
 
 /// What every page needs for the frame in `base.html`.
@@ -28,6 +29,8 @@ pub struct PageContext {
     pub can_curate: bool,
     /// Users and backups (administrators).
     pub can_administer: bool,
+    /// The time zone times are shown in (`Config::utc_offset`).
+    pub utc_offset: time::UtcOffset,
 }
 
 impl PageContext {
@@ -42,6 +45,7 @@ impl PageContext {
             can_analytics: false,
             can_curate: false,
             can_administer: false,
+            utc_offset: crate::config::DEFAULT_UTC_OFFSET,
         }
     }
 
@@ -51,6 +55,7 @@ impl PageContext {
             query => format!("{}?{}", req.path(), query),
         };
         let mut ctx = PageContext::new(lang, &path, state.library.problems().len());
+        ctx.utc_offset = state.utc_offset;
         if let Some(identity) = crate::web::guard::identity_of(req) {
             let p = &identity.principal;
             ctx.can_analytics = policy::can_see_analytics(p);
@@ -75,13 +80,27 @@ impl PageContext {
 
     /// A workflow status in the UI language.
     pub fn status_label(&self, status: &str) -> &'static str {
-        match status {
-            "draft" => self.t("草稿", "Draft"),
-            "in_review" => self.t("审核中", "In review"),
-            "published" => self.t("已发布", "Published"),
-            "archived" => self.t("已归档", "Archived"),
-            _ => "",
-        }
+        labels::status_id(status, self.lang)
+    }
+
+    /// A workflow action (what a version records) in the UI language.
+    pub fn action_label(&self, action: &crate::domain::workflow::Action) -> &'static str {
+        labels::action(*action, self.lang)
+    }
+
+    /// A role id (`rep`, …) in the UI language.
+    pub fn role_label(&self, role: &str) -> String {
+        labels::role_id(role, self.lang)
+    }
+
+    /// A time (RFC 3339) or date in words, for `macros.html`'s `time` macro.
+    pub fn when(&self, value: &str) -> labels::HumanTime {
+        labels::human_time(value, self.lang, self.utc_offset)
+    }
+
+    /// A count with thousands separators.
+    pub fn num(&self, n: impl std::borrow::Borrow<usize>) -> String {
+        labels::count(*n.borrow())
     }
 
     /// The message after an action, from the `done` parameter a redirect added to this page's

@@ -19,6 +19,36 @@ pub struct ItemLink {
     pub title: String,
     pub summary: String,
     pub badges: Vec<Badge>,
+    /// The item's language ("中文", "EN") when it is not the page's and it has no
+    /// translation in the page's language.
+    pub language_badge: Option<LanguageBadge>,
+}
+
+/// The small badge of an item written in the other language.
+pub struct LanguageBadge {
+    /// `zh` or `en`, for the `lang` attribute.
+    pub lang: &'static str,
+    pub label: &'static str,
+}
+
+impl LanguageBadge {
+    pub fn for_lang(other: Option<Lang>) -> Option<LanguageBadge> {
+        other.map(|lang| LanguageBadge {
+            lang: lang.as_str(),
+            label: crate::web::labels::language_badge(lang),
+        })
+    }
+}
+
+/// An entry of a list in the reader's language (see `app::languages`), as a list entry.
+pub fn item_link_in(
+    entry: &crate::app::languages::InLanguage<ContentItem>,
+    taxonomy: &Taxonomy,
+    lang: Lang,
+) -> ItemLink {
+    let mut link = item_link(&entry.item, taxonomy, lang);
+    link.language_badge = LanguageBadge::for_lang(entry.other_language);
+    link
 }
 
 pub fn tier_badges(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> Vec<Badge> {
@@ -65,6 +95,7 @@ pub fn item_link(item: &ContentItem, taxonomy: &Taxonomy, lang: Lang) -> ItemLin
         title: item.title.clone(),
         summary: item.summary.clone().unwrap_or_default(),
         badges,
+        language_badge: None,
     }
 }
 

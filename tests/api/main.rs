@@ -6,6 +6,7 @@ mod admin_pages;
 mod backup;
 mod briefing;
 mod browser;
+mod browser_crawl;
 mod browser_import;
 mod browser_phone;
 mod browser_roles;

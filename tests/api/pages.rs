@@ -76,7 +76,12 @@ async fn a_playbook_page_renders_markdown_with_tier_and_scenario_badges() {
     assert_eq!(select(&doc, ".markdown .footnote-definition").len(), 1);
     // The English translation is linked.
     let other: Vec<String> = select(&doc, ".translations a").iter().map(text).collect();
-    assert_eq!(other, ["Routine visits to strategic accounts (en)"]);
+    assert_eq!(other, ["Routine visits to strategic accounts"]);
+    let line = text(&select(&doc, ".translations")[0]);
+    assert!(
+        line.contains("（英文）") || line.contains("(英文)"),
+        "the language by its name: {line}"
+    );
 }
 
 #[tokio::test]

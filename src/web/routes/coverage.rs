@@ -3,14 +3,17 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::access::Access;
+use crate::app::languages::one_per_translation;
+use crate::app::library::Library;
 use crate::domain::content::Kind;
-use crate::domain::coverage::Coverage;
+use crate::domain::coverage::{CellEntry, Coverage};
 use crate::domain::policy::{self, Principal};
-use crate::domain::taxonomy::Taxonomy;
 use crate::domain::Lang;
 use crate::web::error::responses::Unauthenticated;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::page::{html, PageContext};
+use crate::web::view::LanguageBadge;
 use crate::web::AppState;
 
 #[utoipa::path(
@@ -28,7 +31,8 @@ pub async fn get_coverage(
 }
 
 pub struct CoverageCellView {
-    pub playbooks: Vec<(String, String, bool)>,
+    /// Id, title, whether it serves every tier, its language badge.
+    pub playbooks: Vec<(String, String, bool, Option<LanguageBadge>)>,
     /// For a gap, when the viewer may write playbooks: the editor with this cell's tier and
     /// scenario filled in.
     pub new_href: Option<String>,
@@ -53,10 +57,29 @@ pub struct CoveragePage {
 fn coverage_page(
     ctx: PageContext,
     coverage: Coverage,
-    taxonomy: &Taxonomy,
+    library: &Library,
+    access: &Access,
     can_write: bool,
 ) -> CoveragePage {
     let lang = ctx.lang;
+    let taxonomy = library.taxonomy();
+    // Each playbook and its translations once per cell, in the reader's language.
+    let in_language = |entries: Vec<CellEntry>| {
+        one_per_translation(
+            entries,
+            lang,
+            |entry| library.group_and_language_of(&entry.id, lang),
+            |group| {
+                library
+                    .translation_in(access, group, lang)
+                    .map(|item| CellEntry {
+                        all_tiers: item.tiers.is_empty(),
+                        id: item.id,
+                        title: item.title,
+                    })
+            },
+        )
+    };
     CoveragePage {
         scenario_labels: coverage
             .scenarios
@@ -82,10 +105,12 @@ fn coverage_page(
                             .unwrap_or_default();
                             format!("/new?{query}")
                         }),
-                        playbooks: cell
-                            .playbooks
+                        playbooks: in_language(cell.playbooks)
                             .into_iter()
-                            .map(|p| (p.id, p.title, p.all_tiers))
+                            .map(|e| {
+                                let badge = LanguageBadge::for_lang(e.other_language);
+                                (e.item.id, e.item.title, e.item.all_tiers, badge)
+                            })
                             .collect(),
                     })
                     .collect(),
@@ -104,12 +129,14 @@ pub async fn show_coverage(
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
+    let access = state.access(principal);
     let coverage = state.library.coverage().or_page(lang)?;
-    let can_write = policy::can_write_content(&principal, Kind::Playbook);
+    let can_write = policy::can_write_content(&access.principal, Kind::Playbook);
     html(&coverage_page(
         ctx,
         coverage,
-        state.library.taxonomy(),
+        &state.library,
+        &access,
         can_write,
     ))
     .or_page(lang)

@@ -10,7 +10,7 @@ use crate::domain::policy::Principal;
 use crate::domain::Lang;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::page::{html, PageContext};
-use crate::web::view::{item_link, ItemLink};
+use crate::web::view::{item_link_in, ItemLink};
 use crate::web::AppState;
 
 /// A titled list of items of the library page.
@@ -49,13 +49,15 @@ impl LibraryPage {
             .collect();
         // The viewer's language first; the other language's items follow.
         items.sort_by_key(|item| item.lang != lang);
+        // Each item and its translations once, in the viewer's language when there is one.
+        let items = state.library.in_language(access, items, lang);
         let total = items.len();
         let ui = ctx.ui;
         let pick = |predicate: &dyn Fn(&ContentItem) -> bool| -> Vec<ItemLink> {
             items
                 .iter()
-                .filter(|item| predicate(item))
-                .map(|item| item_link(item, taxonomy, lang))
+                .filter(|entry| predicate(&entry.item))
+                .map(|entry| item_link_in(entry, taxonomy, lang))
                 .collect()
         };
         let sections = vec![

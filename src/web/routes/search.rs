@@ -4,8 +4,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::access::Access;
+use crate::app::languages::{one_per_translation, InLanguage};
 use crate::app::library::MISS_WINDOW;
 use crate::app::library::{MissSummary, SearchParams, DEFAULT_LIMIT};
+use crate::domain::content::ContentItem;
 use crate::domain::content::Kind;
 use crate::domain::policy::Principal;
 use crate::domain::Lang;
@@ -15,7 +18,7 @@ use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require_curator;
 use crate::web::i18n::Ui;
 use crate::web::page::{html, PageContext};
-use crate::web::view::Badge;
+use crate::web::view::{Badge, LanguageBadge};
 use crate::web::AppState;
 
 #[utoipa::path(
@@ -78,6 +81,63 @@ pub struct HitView {
     pub badges: Vec<Badge>,
     /// Words of the query this item lacks.
     pub missing: String,
+    /// The item's language when it is not the page's and has no translation in it.
+    pub language_badge: Option<LanguageBadge>,
+}
+
+/// A published item as a hit (the translation shown in place of a hit in the other language):
+/// its summary stands in for the snippet.
+fn hit_of(item: ContentItem) -> Hit {
+    Hit {
+        url: format!("/content/{}", item.id),
+        kind: item.kind.as_str().to_owned(),
+        snippet: askama::filters::escape(
+            item.summary.as_deref().unwrap_or_default(),
+            askama::filters::Html,
+        )
+        .map(|escaped| escaped.to_string())
+        .unwrap_or_default(),
+        lang: item.lang.as_str().to_owned(),
+        id: item.id,
+        title: item.title,
+        tiers: item.tiers,
+        scenarios: item.scenarios,
+        tags: item.tags,
+        missing: Vec::new(),
+        score: 0.0,
+    }
+}
+
+/// The hits with each item and its translations once, in the reader's language when there
+/// is a version in it (unless the reader asked for one language with the facet).
+fn hits_in_language(
+    state: &AppState,
+    access: &Access,
+    params: &SearchParams,
+    hits: Vec<Hit>,
+    lang: Lang,
+) -> Vec<InLanguage<Hit>> {
+    if params.lang.as_deref().is_some_and(|l| !l.is_empty()) {
+        return hits
+            .into_iter()
+            .map(|item| InLanguage {
+                item,
+                other_language: None,
+            })
+            .collect();
+    }
+    let library = &state.library;
+    one_per_translation(
+        hits,
+        lang,
+        |hit| {
+            (
+                library.translation_group_of(&hit.id),
+                Lang::parse(&hit.lang).unwrap_or(lang),
+            )
+        },
+        |group| library.translation_in(access, group, lang).map(hit_of),
+    )
 }
 
 #[derive(Template)]
@@ -200,7 +260,8 @@ fn facet_groups(
     .collect()
 }
 
-fn hit_view(hit: Hit, state: &AppState, lang: Lang) -> HitView {
+fn hit_view(entry: InLanguage<Hit>, state: &AppState, lang: Lang) -> HitView {
+    let hit = entry.item;
     let ui = Ui::for_lang(lang);
     let taxonomy = state.library.taxonomy();
     let mut badges: Vec<Badge> = hit
@@ -224,6 +285,7 @@ fn hit_view(hit: Hit, state: &AppState, lang: Lang) -> HitView {
         snippet: hit.snippet,
         badges,
         missing: hit.missing.join(" · "),
+        language_badge: LanguageBadge::for_lang(entry.other_language),
     }
 }
 
@@ -240,6 +302,7 @@ impl SearchPage {
     /// The page of `results` for `query`: facets, filters kept in the links, paging.
     fn new(
         state: &AppState,
+        access: &Access,
         query: &SearchParams,
         results: SearchResults,
         ctx: PageContext,
@@ -296,8 +359,7 @@ impl SearchPage {
             searched: !base.is_empty(),
             has_filters,
             total: results.total,
-            hits: results
-                .hits
+            hits: hits_in_language(state, access, query, results.hits, lang)
                 .into_iter()
                 .map(|h| hit_view(h, state, lang))
                 .collect(),
@@ -325,7 +387,7 @@ pub async fn show_search(
         .library
         .search(&params, access.visibility())
         .or_page(lang)?;
-    html(&SearchPage::new(&state, &params, results, ctx)).or_page(lang)
+    html(&SearchPage::new(&state, &access, &params, results, ctx)).or_page(lang)
 }
 
 #[derive(Template)]

@@ -39,6 +39,18 @@ pub struct ImportResult {
     pub errors: Vec<RowError>,
     pub errors_total: usize,
     pub rejected_href: Option<String>,
+    /// Every tier id of the model with its label in the page's language.
+    pub tier_names: Vec<(String, String)>,
+}
+
+impl ImportResult {
+    /// A tier id's label (the id itself if the model no longer has it).
+    pub fn tier_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.tier_names
+            .iter()
+            .find(|(tier, _)| tier == id)
+            .map_or(id, |(_, label)| label.as_str())
+    }
 }
 
 #[derive(Template)]
@@ -263,11 +275,20 @@ async fn run_step(
                     Some(format!("/accounts/import/{}/rejected.csv", upload.id))
                 });
                 page.warnings = without_listed_columns(&report.warnings, &page.columns);
+                let lang = page.ctx.lang;
+                let tier_names = state
+                    .accounts
+                    .state()
+                    .tiers()
+                    .iter()
+                    .map(|def| (def.id.clone(), crate::web::view::tier_label(def, lang)))
+                    .collect();
                 page.result = Some(ImportResult {
                     report,
                     errors,
                     errors_total: total,
                     rejected_href,
+                    tier_names,
                 });
             }
         }

@@ -15,10 +15,11 @@ pub mod tier_model_page;
 use serde::Deserialize;
 
 use crate::app::briefing::Briefing;
+use crate::app::languages::one_per_translation;
 use crate::domain::recommend::MatchKind;
 use crate::domain::Lang;
 use crate::web::i18n::Ui;
-use crate::web::view::Choice;
+use crate::web::view::{Choice, LanguageBadge};
 use crate::web::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -34,12 +35,61 @@ pub struct BriefingSection {
     pub briefing: Briefing,
     /// Per recommended playbook, the label of why it is recommended.
     pub match_labels: Vec<String>,
+    /// Per recommended playbook, its language badge (an item in the other language only).
+    pub playbook_badges: Vec<Option<LanguageBadge>>,
+    /// Per related case, its language badge.
+    pub case_badges: Vec<Option<LanguageBadge>>,
     pub figures_hidden: bool,
 }
 
+/// `items` with each item and its translations once, the version in `lang` first; with each
+/// entry's language badge. `id_of` tells an entry's item id.
+fn one_per_item<T>(
+    items: Vec<T>,
+    state: &AppState,
+    lang: Lang,
+    id_of: impl Fn(&T) -> &str,
+) -> (Vec<T>, Vec<Option<LanguageBadge>>) {
+    one_per_translation(
+        items,
+        lang,
+        |entry| state.library.group_and_language_of(id_of(entry), lang),
+        |_| None,
+    )
+    .into_iter()
+    .map(|entry| (entry.item, LanguageBadge::for_lang(entry.other_language)))
+    .unzip()
+}
+
 impl BriefingSection {
-    pub fn new(briefing: Briefing, state: &AppState, lang: Lang) -> BriefingSection {
+    /// The language badge of the `i`th recommended playbook.
+    pub fn playbook_badge(&self, i: &usize) -> Option<&LanguageBadge> {
+        self.playbook_badges.get(*i).and_then(Option::as_ref)
+    }
+
+    /// The language badge of the `i`th related case.
+    pub fn case_badge(&self, i: &usize) -> Option<&LanguageBadge> {
+        self.case_badges.get(*i).and_then(Option::as_ref)
+    }
+
+    pub fn new(mut briefing: Briefing, state: &AppState, lang: Lang) -> BriefingSection {
         let ui = Ui::for_lang(lang);
+        let (playbooks, playbook_badges) = one_per_item(
+            std::mem::take(&mut briefing.playbooks.items),
+            state,
+            lang,
+            |p| p.id.as_str(),
+        );
+        briefing.playbooks.items = playbooks;
+        let (cases, case_badges) =
+            one_per_item(std::mem::take(&mut briefing.cases), state, lang, |c| {
+                c.id.as_str()
+            });
+        briefing.cases = cases;
+        let (courses, _) = one_per_item(std::mem::take(&mut briefing.courses), state, lang, |c| {
+            c.id.as_str()
+        });
+        briefing.courses = courses;
         let taxonomy = state.library.taxonomy();
         let selected = briefing.scenario.clone().unwrap_or_default();
         let mut scenario_choices = vec![Choice {
@@ -73,6 +123,8 @@ impl BriefingSection {
         BriefingSection {
             scenario_choices,
             match_labels,
+            playbook_badges,
+            case_badges,
             figures_hidden: briefing.account.figures.is_none(),
             briefing,
         }

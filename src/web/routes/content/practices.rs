@@ -112,7 +112,14 @@ pub struct PracticesPage {
     pub scenario: String,
     pub tiers: Vec<Pick>,
     pub scenarios: Vec<Pick>,
-    pub practices: Vec<Practice>,
+    pub practices: Vec<PracticeView>,
+}
+
+/// A best practice with its tiers (id, label) and scenarios named in the UI language.
+pub struct PracticeView {
+    pub p: Practice,
+    pub tiers: Vec<(String, String)>,
+    pub scenarios: Vec<String>,
 }
 
 /// `GET /practices?tier=&scenario=`: best practices to cite.
@@ -153,7 +160,22 @@ pub async fn show_practices(
             .collect(),
         tier,
         scenario,
-        practices,
+        practices: practices
+            .into_iter()
+            .map(|p| PracticeView {
+                tiers: p
+                    .tiers
+                    .iter()
+                    .map(|t| (t.clone(), taxonomy.tier_label(t, lang).to_owned()))
+                    .collect(),
+                scenarios: p
+                    .scenarios
+                    .iter()
+                    .map(|s| taxonomy.scenario_label(s, lang).to_owned())
+                    .collect(),
+                p,
+            })
+            .collect(),
     })
     .or_page(lang)
 }

@@ -16,7 +16,7 @@ use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::i18n::Ui;
 use crate::web::page::{html, PageContext};
 use crate::web::routes::content::{evidence_links, ItemRef, WorkPanel};
-use crate::web::view::{item_link, scenario_badges, tier_badges, Badge, ItemLink};
+use crate::web::view::{item_link, item_link_in, scenario_badges, tier_badges, Badge, ItemLink};
 use crate::web::AppState;
 
 /// A content item as the API returns it: the stored fields plus rendered HTML, its page URL,
@@ -150,7 +150,8 @@ pub struct ContentPage {
     pub course: Option<ItemLink>,
     pub previous: Option<ItemLink>,
     pub next: Option<ItemLink>,
-    pub translations: Vec<(String, String, &'static str)>,
+    /// Id, title, language code and language name of each translation.
+    pub translations: Vec<(String, String, &'static str, &'static str)>,
     pub work: WorkPanel,
     /// Attached files: name, link, size as shown.
     pub attachments: Vec<(String, String, String)>,
@@ -198,9 +199,9 @@ impl ContentPage {
         match item.kind {
             Kind::Course => {
                 lessons = library
-                    .lessons_of(&item.id)?
+                    .in_language(access, library.lessons_of(&item.id)?, lang)
                     .iter()
-                    .map(|l| item_link(l, taxonomy, lang))
+                    .map(|l| item_link_in(l, taxonomy, lang))
                     .collect();
             }
             Kind::Lesson => {
@@ -208,7 +209,8 @@ impl ContentPage {
                     course = library
                         .published(course_id)
                         .ok()
-                        .map(|c| item_link(&c, taxonomy, lang));
+                        .and_then(|c| library.in_language(access, vec![c], lang).pop())
+                        .map(|c| item_link_in(&c, taxonomy, lang));
                     let siblings = library.lessons_of(course_id)?;
                     if let Some(at) = siblings.iter().position(|l| l.id == item.id) {
                         previous = at
@@ -222,7 +224,14 @@ impl ContentPage {
         }
         let translations = access
             .readable(library.translations_of(&item)?)
-            .map(|t| (t.id, t.title, t.lang.as_str()))
+            .map(|t| {
+                let ui = Ui::for_lang(lang);
+                let name = match t.lang {
+                    Lang::Zh => ui.lang_zh,
+                    Lang::En => ui.lang_en,
+                };
+                (t.id, t.title, t.lang.as_str(), name)
+            })
             .collect();
         let work = WorkPanel::new(state, access, &item)?;
         let account_link = item.account.as_ref().map(|id| {
