@@ -349,6 +349,23 @@ impl Library {
         Ok(version)
     }
 
+    /// Who sent `item` back and why, while it is a draft that has not been submitted again
+    /// since (the author's "sent back" state).
+    pub fn last_send_back(
+        &self,
+        item: &ContentItem,
+    ) -> Result<Option<(String, String)>, LibraryError> {
+        if item.status != Status::Draft {
+            return Ok(None);
+        }
+        Ok(self
+            .versions(&item.id)?
+            .into_iter()
+            .take_while(|v| v.action != Action::Submitted)
+            .find(|v| v.action == Action::SentBack)
+            .map(|v| (v.by, v.comment.unwrap_or_default())))
+    }
+
     pub fn versions(&self, id: &str) -> Result<Vec<VersionSummary>, LibraryError> {
         Ok(self.store().versions(id)?)
     }

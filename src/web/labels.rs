@@ -98,9 +98,6 @@ pub fn count(n: usize) -> String {
     group_digits(i128::try_from(n).unwrap_or(i128::MAX))
 }
 
-/// The time zone pages show times in: `Config::utc_offset` (`PLAYBOOK_TIMEZONE_OFFSET`).
-pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 8 * 60;
-
 /// A moment as a page shows it: the words, the machine-readable value and the exact local time
 /// for the hover title (`<time datetime="…" title="…">…</time>`, see `macros.html`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,6 @@ pub mod page;
 pub mod redirect;
 pub mod routes;
 pub mod tier_words;
-pub mod timestamps;
 pub mod upload;
 pub mod view;
 

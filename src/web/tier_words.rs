@@ -4,9 +4,6 @@
 //! model's validation errors, recompute triggers, times and grouped numbers. Shared by the tier
 //! model and tier change pages; no handler here.
 
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
-
 use crate::domain::tiering::{
     CutMethod, Direction, Group, Indicator, ModelError, Normalisation, Preset, ResolvedCut,
     ScoreMethod, TierDef,
@@ -29,18 +26,8 @@ pub fn tier_name(def: &TierDef, lang: Lang) -> String {
     }
 }
 
-/// `2012` → `2,012`.
-pub fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `2012` → `2,012` (the pages' one number format).
+pub use crate::web::labels::count as grouped;
 
 /// A cut point or weight as typed: `1`, `12.5`.
 pub fn number(v: f64) -> String {
@@ -431,27 +418,6 @@ pub fn direction_class(direction: Direction) -> &'static str {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// An RFC 3339 time as people read it (UTC): "12月6日 20:20" / "Dec 6, 20:20", with the year
-/// when it is not `now`'s. `None` when `at` is not a time.
-pub fn human_time(at: &str, now: OffsetDateTime, lang: Lang) -> Option<String> {
-    let at = OffsetDateTime::parse(at, &Rfc3339)
-        .ok()?
-        .to_offset(UtcOffset::UTC);
-    let (y, m, d) = (at.year(), u8::from(at.month()), at.day());
-    let (hh, mm) = (at.hour(), at.minute());
-    let same_year = y == now.to_offset(UtcOffset::UTC).year();
-    Some(match (lang, same_year) {
-        (Lang::Zh, true) => format!("{m}月{d}日 {hh:02}:{mm:02}"),
-        (Lang::Zh, false) => format!("{y}年{m}月{d}日 {hh:02}:{mm:02}"),
-        (Lang::En, true) => format!("{} {d}, {hh:02}:{mm:02}", MONTHS[usize::from(m - 1)]),
-        (Lang::En, false) => format!("{} {d}, {y}, {hh:02}:{mm:02}", MONTHS[usize::from(m - 1)]),
-    })
-}
-
 /// The name of a model field (a JSON path of [`ModelError::field`]) on the form; tier labels
 /// name the cut points.
 pub fn field_label(field: &str, tiers: &[TierDef], lang: Lang) -> String {
@@ -698,16 +664,7 @@ mod tests {
     }
 
     #[test]
-    fn times_read_as_people_write_them() {
-        let now = OffsetDateTime::parse("2026-12-07T08:00:00Z", &Rfc3339).unwrap();
-        let at = "2026-12-06T20:20:04.801932743Z";
-        assert_eq!(human_time(at, now, Lang::Zh).unwrap(), "12月6日 20:20");
-        assert_eq!(human_time(at, now, Lang::En).unwrap(), "Dec 6, 20:20");
-        assert_eq!(
-            human_time("2025-01-02T03:04:05Z", now, Lang::Zh).unwrap(),
-            "2025年1月2日 03:04"
-        );
-        assert!(human_time("", now, Lang::En).is_none());
+    fn counts_are_grouped_by_thousands() {
         assert_eq!(grouped(2012), "2,012");
         assert_eq!(grouped(86_400_000), "86,400,000");
     }

@@ -185,29 +185,3 @@ pub fn pareto_figures(
         bottom10_sum: amount(p.bottom10_sum),
     }
 }
-
-/// An RFC 3339 time as a short date and time: "12月6日 20:20" / "Dec 6, 20:20" (UTC); the text
-/// itself when it is not a time.
-pub fn short_time(at: &str, lang: Lang) -> String {
-    use time::format_description::well_known::Rfc3339;
-    let Ok(t) = time::OffsetDateTime::parse(at, &Rfc3339) else {
-        return at.to_owned();
-    };
-    let t = t.to_offset(time::UtcOffset::UTC);
-    match lang {
-        Lang::Zh => format!(
-            "{}月{}日 {:02}:{:02}",
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-        Lang::En => format!(
-            "{} {}, {:02}:{:02}",
-            &t.month().to_string()[..3],
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-    }
-}

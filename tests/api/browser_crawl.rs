@@ -17,7 +17,7 @@ use crate::helpers::TestApp;
 
 /// Pages whose layout the phone work (issue 19, item 3) rebuilds: their overflow at 390 px is
 /// known and reported, not failed. Remove entries once that work is merged.
-const KNOWN_PHONE_OVERFLOW: &[&str] = &["/search", "/accounts", "/pareto", "/accounts/find"];
+const KNOWN_PHONE_OVERFLOW: &[&str] = &[];
 
 /// Most pages loaded per route pattern (`/content/*`, `/accounts/*/…`), and per path with the
 /// same set of query parameters.
@@ -35,7 +35,7 @@ const CONTENT: &str = "script, style, template, noscript, .markdown, .content-bo
     .summary, .lead, pre, code, textarea, .error-detail, [lang]:not(html), .user, .lookup-meta, \
     .lookup-name, a[href^='/content/'], article.content > h1, .badge.tag, .sent-back, \
     .practices strong, .moves li, .hit-title, .did-you-mean a, .left-out, .missing, .alert, \
-    .item-title, .synonym";
+    .item-title, .synonym, .admin-name";
 
 /// Reads the page: visible text outside content, attributes people read, links, the width.
 const PROBE: &str = r#"
@@ -206,7 +206,12 @@ fn ui_strings() -> (HashSet<String>, HashSet<String>) {
     let shared: HashSet<String> = zh.intersection(&en).cloned().collect();
     let keep = |set: HashSet<String>| -> HashSet<String> {
         set.into_iter()
-            .filter(|s| !shared.contains(s) && s.chars().count() >= 2)
+            .filter(|s| {
+                // Punctuation (a colon in one typography or the other) names no language.
+                !shared.contains(s)
+                    && s.chars().count() >= 2
+                    && s.chars().any(char::is_alphanumeric)
+            })
             .collect()
     };
     (keep(zh), keep(en))

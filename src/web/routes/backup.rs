@@ -15,8 +15,8 @@ use crate::web::blocking::blocking;
 use crate::web::error::responses::{Forbidden, Unauthenticated};
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
+use crate::web::labels::{group_digits, human_time, HumanTime};
 use crate::web::page::{html, PageContext};
-use crate::web::timestamps::{grouped, human_time, HumanTime};
 use crate::web::AppState;
 
 fn require_operator(p: &Principal) -> Result<(), AppError> {
@@ -113,11 +113,13 @@ pub struct BackupRow {
 }
 
 impl BackupRow {
-    fn of(entry: BackupEntry, lang: Lang) -> BackupRow {
+    fn of(entry: BackupEntry, lang: Lang, offset: time::UtcOffset) -> BackupRow {
         let manifest = entry.manifest.as_ref();
         BackupRow {
-            taken: manifest.map(|m| human_time(&m.created_at, lang)),
-            records: manifest.map(|m| grouped(m.records)).unwrap_or_default(),
+            taken: manifest.map(|m| human_time(&m.created_at, lang, offset)),
+            records: manifest
+                .map(|m| group_digits(m.records))
+                .unwrap_or_default(),
             size: manifest
                 .map(|m| crate::extract::human_bytes(m.bytes))
                 .unwrap_or_default(),
@@ -201,7 +203,7 @@ pub async fn show_backups(
         ctx: PageContext::for_request(&req, &state, lang),
         backups: backups
             .into_iter()
-            .map(|b| BackupRow::of(b, lang))
+            .map(|b| BackupRow::of(b, lang, state.utc_offset))
             .collect(),
         root: state.backup_dir.display().to_string(),
         data_dir: state.data_dir.display().to_string(),

@@ -12,10 +12,8 @@ use serde::Deserialize;
 
 use crate::app::recent::RecentLink;
 use crate::app::today::{OwnerToday, Scope, TodayList};
-use crate::domain::content::Status;
 use crate::domain::enablement::MyCourse;
 use crate::domain::policy::{self, Principal, Role};
-use crate::domain::workflow::Action;
 use crate::domain::Lang;
 use crate::store::recent::ViewedKind;
 use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
@@ -250,13 +248,16 @@ fn trainer_panel(
     let mine = library.owned_by(Some(&principal.user))?;
     // Items sent back to me: a draft whose latest version is a send-back.
     let mut feedback = Vec::new();
-    for record in mine.iter().filter(|r| r.item.status == Status::Draft) {
-        let versions = library.versions(&record.item.id)?;
-        if let Some(latest) = versions.first().filter(|v| v.action == Action::SentBack) {
+    for record in &mine {
+        if let Some((by, note)) = library.last_send_back(&record.item)? {
             feedback.push(ItemEntry {
                 title: record.item.title.clone(),
                 url: format!("/content/{}/edit", path_segment(&record.item.id)),
-                note: latest.comment.clone().unwrap_or_default(),
+                note: if note.is_empty() {
+                    by
+                } else {
+                    format!("{by}: {note}")
+                },
             });
         }
     }
@@ -375,7 +376,11 @@ fn manager_panel(
         changes_total,
         changes_when: latest
             .map(|(_, at, trigger)| {
-                format!("{} · {}", crate::web::view::short_time(&at, lang), trigger)
+                format!(
+                    "{} · {}",
+                    crate::web::labels::human_time(&at, lang, state.utc_offset).text,
+                    crate::web::tier_words::trigger_name(&trigger, lang)
+                )
             })
             .unwrap_or_default(),
         pareto,

@@ -89,7 +89,7 @@ pub struct HitView {
 /// its summary stands in for the snippet.
 fn hit_of(item: ContentItem) -> Hit {
     Hit {
-        url: format!("/content/{}", item.id),
+        url: format!("/content/{}", crate::web::page::path_segment(&item.id)),
         kind: item.kind.as_str().to_owned(),
         snippet: askama::filters::escape(
             item.summary.as_deref().unwrap_or_default(),

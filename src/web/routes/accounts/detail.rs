@@ -15,7 +15,7 @@ use crate::web::error::responses::{BadInput, Forbidden, NotFound, TooLarge, Unau
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require_override;
 use crate::web::page::{html, path_segment, PageContext};
-use crate::web::routes::accounts::{BriefingQuery, BriefingSection};
+use crate::web::routes::accounts::BriefingSection;
 use crate::web::view::{format_score, format_yuan, tier_label, Choice};
 use crate::web::AppState;
 
@@ -312,13 +312,23 @@ fn account_page(
 
 /// The account page is the customer briefing: alerts, what to do in the chosen scenario,
 /// related cases, then the figures and the tier's explanation.
+/// The account page's query: the briefing's scenario, and the message of what was just done
+/// (`done`, read by `PageContext::flash`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPageQuery {
+    pub scenario: Option<String>,
+    #[serde(default, rename = "done")]
+    _done: Option<String>,
+}
+
 pub async fn show_account(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
     principal: Principal,
     id: web::Path<AccountId>,
-    query: web::Query<BriefingQuery>,
+    query: web::Query<AccountPageQuery>,
 ) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let access = state.access(principal);

@@ -18,8 +18,9 @@ use crate::web::error::responses::{BadInput, Forbidden, Unauthenticated};
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require_analytics;
 use crate::web::i18n::Ui;
+use crate::web::labels::{human_time, HumanTime};
 use crate::web::page::{html, path_segment, PageContext};
-use crate::web::tier_words::{direction_class, grouped, human_time, tier_name, trigger_name};
+use crate::web::tier_words::{direction_class, grouped, tier_name, trigger_name};
 use crate::web::view::Choice;
 use crate::web::AppState;
 
@@ -132,8 +133,7 @@ pub struct ChangeCard {
 
 /// The changes of one recompute.
 pub struct ChangeRun {
-    pub when: String,
-    pub iso: String,
+    pub when: HumanTime,
     pub trigger: &'static str,
     pub cards: Vec<ChangeCard>,
 }
@@ -150,9 +150,8 @@ pub struct TierChangesPage {
     pub more: Option<String>,
 }
 
-fn runs_of(entries: Vec<ChangeEntry>, lang: Lang) -> Vec<ChangeRun> {
+fn runs_of(entries: Vec<ChangeEntry>, lang: Lang, offset: time::UtcOffset) -> Vec<ChangeRun> {
     let ui = Ui::for_lang(lang);
-    let now = OffsetDateTime::now_utc();
     let mut runs: Vec<(u64, ChangeRun)> = Vec::new();
     for entry in entries {
         let change = &entry.change;
@@ -160,14 +159,19 @@ fn runs_of(entries: Vec<ChangeEntry>, lang: Lang) -> Vec<ChangeRun> {
             runs.push((
                 change.seq,
                 ChangeRun {
-                    when: human_time(&change.at, now, lang).unwrap_or_else(|| {
-                        match lang {
-                            Lang::Zh => "时间未记录",
-                            Lang::En => "time not recorded",
+                    when: if change.at.is_empty() {
+                        HumanTime {
+                            iso: String::new(),
+                            title: String::new(),
+                            text: match lang {
+                                Lang::Zh => "时间未记录",
+                                Lang::En => "time not recorded",
+                            }
+                            .to_owned(),
                         }
-                        .to_owned()
-                    }),
-                    iso: change.at.clone(),
+                    } else {
+                        human_time(&change.at, lang, offset)
+                    },
                     trigger: trigger_name(&change.trigger, lang),
                     cards: Vec::new(),
                 },
@@ -219,6 +223,9 @@ pub async fn show_tier_changes(
         if !owner.is_empty() {
             params.push(("owner", owner.to_owned()));
         }
+        if let Some(since) = query.since.as_deref().filter(|s| !s.is_empty()) {
+            params.push(("since", since.to_owned()));
+        }
         format!(
             "/tier-changes?{}",
             serde_urlencoded::to_string(&params).unwrap_or_default()
@@ -244,7 +251,7 @@ pub async fn show_tier_changes(
                 selected: o == owner,
             })
             .collect(),
-        runs: runs_of(entries, lang),
+        runs: runs_of(entries, lang, state.utc_offset),
         shown: match lang {
             Lang::Zh => format!("显示最近 {} 条分级变化", grouped(count)),
             Lang::En => format!("The latest {} tier changes", grouped(count)),

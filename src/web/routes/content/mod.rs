@@ -162,16 +162,7 @@ pub fn last_send_back(
     state: &AppState,
     item: &ContentItem,
 ) -> Result<Option<(String, String)>, AppError> {
-    if item.status != Status::Draft {
-        return Ok(None);
-    }
-    Ok(state
-        .library
-        .versions(&item.id)?
-        .into_iter()
-        .take_while(|v| v.action != Action::Submitted)
-        .find(|v| v.action == Action::SentBack)
-        .map(|v| (v.by, v.comment.unwrap_or_default())))
+    Ok(state.library.last_send_back(item)?)
 }
 
 /// A move of a case as its page shows it.

@@ -17,26 +17,25 @@ use crate::web::blocking::blocking;
 use crate::web::error::{AppError, OrPage, PageError};
 use crate::web::guard::require;
 use crate::web::i18n::Ui;
+use crate::web::labels::{human_time, HumanTime};
 use crate::web::page::{html, page_with_status, path_segment, PageContext};
-use crate::web::timestamps::{human_time, HumanTime};
 use crate::web::AppState;
 
 fn require_user_admin(p: &Principal) -> Result<(), AppError> {
     require(policy::can_manage_users(p), p, "managing users", "admins")
 }
 
-/// A role in the UI language.
-pub fn role_label(role: Role, lang: Lang) -> &'static str {
-    match (role, lang) {
-        (Role::Rep, Lang::Zh) => "销售",
-        (Role::Trainer, Lang::Zh) => "培训师",
-        (Role::Manager, Lang::Zh) => "经理",
-        (Role::Admin, Lang::Zh) => "管理员",
-        (Role::Rep, Lang::En) => "Rep",
-        (Role::Trainer, Lang::En) => "Trainer",
-        (Role::Manager, Lang::En) => "Manager",
-        (Role::Admin, Lang::En) => "Admin",
-    }
+/// A role in the UI language (the pages' one wording).
+pub use crate::web::labels::role as role_label;
+
+/// A page that shows a password once: never kept by the browser's cache or history.
+fn secret_page(page: &UsersPage, lang: Lang) -> Result<HttpResponse, PageError> {
+    let mut response = html(page).or_page(lang)?;
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 fn t(lang: Lang, zh: &str, en: &str) -> String {
@@ -146,14 +145,14 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    fn of(user: UserView, me: &str, lang: Lang) -> UserRow {
+    fn of(user: UserView, me: &str, lang: Lang, offset: time::UtcOffset) -> UserRow {
         UserRow {
             is_me: user.name == me,
             role: user.role.as_str(),
             role_label: role_label(user.role, lang),
             disabled: user.disabled,
-            created: human_time(&user.created_at, lang),
-            updated: human_time(&user.updated_at, lang),
+            created: human_time(&user.created_at, lang, offset),
+            updated: human_time(&user.updated_at, lang, offset),
             position: user.position,
             region: user.region,
             name: user.name,
@@ -243,7 +242,7 @@ async fn users_page(
         ctx: PageContext::for_request(req, state, lang),
         users: users
             .into_iter()
-            .map(|u| UserRow::of(u, &principal.user, lang))
+            .map(|u| UserRow::of(u, &principal.user, lang, state.utc_offset))
             .collect(),
         roles: Role::ALL
             .iter()
@@ -398,7 +397,7 @@ pub async fn submit_new_user(
                 user: name,
                 password,
             });
-            html(&page).or_page(lang)
+            secret_page(&page, lang)
         }
         Err(error) => match refusal(&error, lang) {
             Some((field, message)) => refuse(&mut page, field, message, &error.into()),
@@ -456,7 +455,7 @@ async fn change(
                 user: name,
                 password,
             });
-            html(&page).or_page(lang)
+            secret_page(&page, lang)
         }
         Ok((_, None)) => Ok(HttpResponse::SeeOther()
             .insert_header((

@@ -22,8 +22,8 @@ use crate::web::i18n::Ui;
 use crate::web::page::{html, page_with_status, path_segment, PageContext};
 use crate::web::tier_words::{
     custom_layout_name, cut_method_help, cut_method_name, cut_rule, direction_class, grouped,
-    human_time, normalisation_help, normalisation_name, preset_name, resolved_cut_method,
-    score_method_name, score_method_of, score_sentence, tier_name,
+    normalisation_help, normalisation_name, preset_name, resolved_cut_method, score_method_name,
+    score_method_of, score_sentence, tier_name,
 };
 use crate::web::AppState;
 use form::{
@@ -50,10 +50,10 @@ pub struct Explained {
     /// The scaling of a weighted or scorecard score, with what it does.
     pub scaling: Option<(&'static str, &'static str)>,
     pub accounts: String,
-    pub computed_at: Option<(String, String)>,
+    pub computed_at: Option<crate::web::labels::HumanTime>,
 }
 
-fn explain(state: &TierState, lang: Lang) -> Explained {
+fn explain(state: &TierState, lang: Lang, offset: time::UtcOffset) -> Explained {
     let model = state.model();
     let summary = state.summary();
     let resolved = model.resolve().ok();
@@ -97,8 +97,8 @@ fn explain(state: &TierState, lang: Lang) -> Explained {
             )),
         },
         accounts: grouped(state.len()),
-        computed_at: human_time(&summary.computed_at, time::OffsetDateTime::now_utc(), lang)
-            .map(|human| (human, summary.computed_at.clone())),
+        computed_at: (!summary.computed_at.is_empty())
+            .then(|| crate::web::labels::human_time(&summary.computed_at, lang, offset)),
     }
 }
 
@@ -208,7 +208,7 @@ impl TierModelPage {
     fn new(req: &HttpRequest, state: &AppState, lang: Lang) -> TierModelPage {
         TierModelPage {
             ctx: PageContext::for_request(req, state, lang),
-            explained: explain(&state.accounts.state(), lang),
+            explained: explain(&state.accounts.state(), lang, state.utc_offset),
             form: None,
             preview: None,
             notice: None,
