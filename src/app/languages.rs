@@ -100,13 +100,10 @@ impl Library {
     /// The translation group and the language of the published item `id` (`id` itself and
     /// `fallback` when it is not published).
     pub fn group_and_language_of(&self, id: &str, fallback: Lang) -> (String, Lang) {
-        self.catalog()
-            .iter()
-            .find(|item| item.id == id)
-            .map_or_else(
-                || (id.to_owned(), fallback),
-                |item| (translation_group(item).to_owned(), item.lang),
-            )
+        self.indexed_catalog().get(id).map_or_else(
+            || (id.to_owned(), fallback),
+            |item| (translation_group(item).to_owned(), item.lang),
+        )
     }
 
     /// `items` as a reader of `lang` sees them listed: each item and its translations once,
@@ -117,11 +114,24 @@ impl Library {
         items: Vec<ContentItem>,
         lang: Lang,
     ) -> Vec<InLanguage<ContentItem>> {
+        // The catalog's items in `lang` by translation group, read once for the whole list.
+        let catalog = self.catalog();
+        let mut in_lang: std::collections::HashMap<&str, &ContentItem> =
+            std::collections::HashMap::new();
+        for item in catalog.iter().filter(|item| item.lang == lang) {
+            // The first in catalog order, as `translation_in` finds it.
+            in_lang.entry(translation_group(item)).or_insert(item);
+        }
         one_per_translation(
             items,
             lang,
             |item| (translation_group(item).to_owned(), item.lang),
-            |group| self.translation_in(access, group, lang),
+            |group| {
+                in_lang
+                    .get(group)
+                    .filter(|item| access.can_read(item))
+                    .map(|item| (*item).clone())
+            },
         )
     }
 }

@@ -111,7 +111,7 @@ async fn an_admin_adds_a_user_on_the_page_and_the_password_shown_once_signs_in()
     .await;
 
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("已添加用户 li.na（销售）"), "{html}");
+    assert!(html.contains("已添加用户 li.na（销售代表）"), "{html}");
     assert!(
         html.contains("只显示这一次") && html.contains("请现在复制"),
         "{html}"
@@ -128,7 +128,7 @@ async fn an_admin_adds_a_user_on_the_page_and_the_password_shown_once_signs_in()
     let (_, list) = html_of(&admin, &app, "/users").await;
     let card = &list[list.find(r#"id="user-li.na""#).expect("li.na is listed")..];
     let card = &card[..card.find("</li>").unwrap()];
-    assert!(card.contains(">销售<") && card.contains("华东"), "{card}");
+    assert!(card.contains(">销售代表<") && card.contains("华东"), "{card}");
     assert!(card.contains("刚刚"), "a human date: {card}");
     assert!(!card.contains(">rep<"), "no raw role: {card}");
     // Shown once: never again.
@@ -158,7 +158,7 @@ async fn a_role_change_and_disabling_take_effect_and_are_confirmed() {
     assert_eq!(status, 303);
     assert_eq!(location, "/users?done=role&user=bob#user-bob");
     let (_, html) = html_of(&admin, &app, &location).await;
-    assert!(html.contains("已把 bob 的角色改为“经理”"), "{html}");
+    assert!(html.contains("已把 bob 的角色改为“销售经理”"), "{html}");
     // The old session ended; signed in again, bob is a manager.
     assert_eq!(
         html_of(&bob, &app, "/review").await.0,
@@ -269,7 +269,7 @@ async fn bad_input_is_refused_on_the_page_in_the_ui_language_naming_the_field() 
             vec![("name", "erin"), ("role", "boss")],
             400,
             "role",
-            "角色：请选择销售、培训师、经理、管理员之一",
+            "角色：请选择销售代表、培训师、销售经理、管理员之一",
         ),
     ];
     for (client, form, status, field, says) in cases {

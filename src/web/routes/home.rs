@@ -24,7 +24,7 @@ use crate::web::page::{html, path_segment, PageContext};
 use crate::web::AppState;
 
 /// Accounts the rep's list shows before "show all".
-const MINE_SHOWN: usize = 20;
+const MINE_SHOWN: usize = 10;
 /// Accounts `/today` lists.
 const ALL_SHOWN: usize = 1_000;
 /// Accounts shown per rep in the team view.
@@ -341,7 +341,16 @@ fn manager_panel(
         .into_iter()
         .filter(|c| Some(c.seq) == latest.as_ref().map(|l| l.0) && c.from.is_some())
         .collect();
-    let changes_total = in_latest.len();
+    // The run's record counts every change, however many the list above read.
+    let changes_total = match latest.as_ref() {
+        Some((seq, _, _)) => state
+            .accounts
+            .store()
+            .recompute(*seq)
+            .map_err(AppError::internal)?
+            .map_or(in_latest.len(), |run| run.up + run.down + run.changed),
+        None => 0,
+    };
     let changes = in_latest
         .into_iter()
         .take(SHORT_LIST)

@@ -635,9 +635,12 @@ mod tests {
     #[test]
     fn an_unknown_role_is_refused_listing_the_roles_in_the_ui_language() {
         let (_, zh) = form_role("boss", Lang::Zh).unwrap_err();
-        assert!(zh.contains("销售、培训师、经理、管理员"), "{zh}");
+        assert!(zh.contains("销售代表、培训师、销售经理、管理员"), "{zh}");
         let (_, en) = form_role("", Lang::En).unwrap_err();
-        assert!(en.contains("Rep, Trainer, Manager, Admin"), "{en}");
+        assert!(
+            en.contains("Sales rep, Trainer, Manager, Administrator"),
+            "{en}"
+        );
         assert_eq!(form_role("Trainer", Lang::En).unwrap(), Role::Trainer);
     }
 }
