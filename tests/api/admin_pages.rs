@@ -128,7 +128,10 @@ async fn an_admin_adds_a_user_on_the_page_and_the_password_shown_once_signs_in()
     let (_, list) = html_of(&admin, &app, "/users").await;
     let card = &list[list.find(r#"id="user-li.na""#).expect("li.na is listed")..];
     let card = &card[..card.find("</li>").unwrap()];
-    assert!(card.contains(">销售代表<") && card.contains("华东"), "{card}");
+    assert!(
+        card.contains(">销售代表<") && card.contains("华东"),
+        "{card}"
+    );
     assert!(card.contains("刚刚"), "a human date: {card}");
     assert!(!card.contains(">rep<"), "no raw role: {card}");
     // Shown once: never again.
