@@ -496,12 +496,7 @@ pub async fn show_home(
     lang: Lang,
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
-    let ctx = PageContext::for_request(&req, &state, lang);
-    let state = state.into_inner();
-    let page = crate::web::blocking::blocking(move || HomePage::new(&state, principal, ctx, false))
-        .await
-        .or_page(lang)?;
-    html(&page).or_page(lang)
+    home_page(req, state, lang, principal, false).await
 }
 
 /// `GET /today`: every one of my accounts that needs action.
@@ -511,9 +506,19 @@ pub async fn show_today(
     lang: Lang,
     principal: Principal,
 ) -> Result<HttpResponse, PageError> {
+    home_page(req, state, lang, principal, true).await
+}
+
+async fn home_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    principal: Principal,
+    all: bool,
+) -> Result<HttpResponse, PageError> {
     let ctx = PageContext::for_request(&req, &state, lang);
     let state = state.into_inner();
-    let page = crate::web::blocking::blocking(move || HomePage::new(&state, principal, ctx, true))
+    let page = crate::web::blocking::blocking(move || HomePage::new(&state, principal, ctx, all))
         .await
         .or_page(lang)?;
     html(&page).or_page(lang)

@@ -70,12 +70,7 @@ pub async fn put_tier_model(
         "changing the tier model",
         "admins",
     )?;
-    let body = String::from_utf8(body.to_vec()).map_err(|e| {
-        AppError::bad_request(
-            code::INVALID_JSON,
-            format!("body: the tier model must be UTF-8 JSON ({e})"),
-        )
-    })?;
+    let body = model_text(&body)?;
     let book = state.accounts.clone();
     let tiers = blocking(move || book.set_model_json(&body, &principal.user)).await?;
     Ok(web::Json(TierModelView::of(&tiers)))
@@ -104,13 +99,18 @@ pub async fn preview_tier_model(
         "previewing a tier model",
         "admins",
     )?;
-    let body = String::from_utf8(body.to_vec()).map_err(|e| {
+    let body = model_text(&body)?;
+    let book = state.accounts.clone();
+    let preview = blocking(move || book.preview_model_json(&body)).await?;
+    Ok(web::Json(preview))
+}
+
+/// The request body as the text of a tier model.
+fn model_text(body: &[u8]) -> Result<String, AppError> {
+    String::from_utf8(body.to_vec()).map_err(|e| {
         AppError::bad_request(
             code::INVALID_JSON,
             format!("body: the tier model must be UTF-8 JSON ({e})"),
         )
-    })?;
-    let book = state.accounts.clone();
-    let preview = blocking(move || book.preview_model_json(&body)).await?;
-    Ok(web::Json(preview))
+    })
 }
