@@ -272,9 +272,17 @@ impl ResolvedModel {
                         bounds.get(j).copied().unwrap_or(0),
                         ps.get(j).copied().unwrap_or(0.0),
                     );
-                    let op = if is_last { ">" } else { "≤" };
-                    tier_en.push(format!(" of {n} {op} ceil({n} × {p}%) = {b} → {}", tier.id));
-                    tier_zh.push(format!("/{n} {op} ceil({n}×{p}%)={b} → {}", tier.label_zh));
+                    let (en, zh) = if is_last {
+                        ("below", "之外")
+                    } else {
+                        ("within", "之内")
+                    };
+                    let accounts = if b == 1 { "account" } else { "accounts" };
+                    tier_en.push(format!(
+                        " of {n}, {en} the top {p}% ({b} {accounts}) → {}",
+                        tier.label_en
+                    ));
+                    tier_zh.push(format!("/{n}，在前 {p}%（{b} 家）{zh} → {}", tier.label_zh));
                 }
                 (CutInfo::Share { bounds }, ResolvedCut::Share(ps)) => {
                     let (b, p) = (
@@ -284,7 +292,7 @@ impl ResolvedModel {
                     let op = if is_last { ">" } else { "≤" };
                     tier_en.push(format!(
                         " of {n} {op} {b} = fewest top accounts holding ≥ {p}% of total value → {}",
-                        tier.id
+                        tier.label_en
                     ));
                     tier_zh.push(format!(
                         "/{n} {op} {b}（累计占总价值 {p}% 所需的最少头部客户数） → {}",
@@ -293,7 +301,7 @@ impl ResolvedModel {
                 }
                 (_, ResolvedCut::Threshold(ts)) => {
                     threshold.push(ts.get(j).copied().unwrap_or(0.0));
-                    tier_en.push(format!(" → {}; rank ", tier.id));
+                    tier_en.push(format!(" → {}; rank ", tier.label_en));
                     tier_zh.push(format!(" → {}；排名 ", tier.label_zh));
                 }
                 _ => {
@@ -315,7 +323,7 @@ impl ResolvedModel {
                 .flat_map(|(g, _)| g.members().iter().copied())
                 .collect(),
         };
-        let en_names: Vec<&str> = names.iter().map(|i| i.name()).collect();
+        let en_names: Vec<&str> = names.iter().map(|i| i.label_en()).collect();
         let zh_names: Vec<&str> = names.iter().map(|i| i.label_zh()).collect();
         let r = scored + 1;
         let last_tier = &self.tiers[last];
@@ -325,7 +333,7 @@ impl ResolvedModel {
                     "no score ({} not recorded); rank {r} of {n} → {} (accounts without a score \
                      go to the last tier)",
                     en_names.join(", "),
-                    last_tier.id
+                    last_tier.label_en
                 ),
                 zh: format!(
                     "无得分（未记录{}）；排名 {r}/{n} → {}（无得分客户归入最后一级）",

@@ -79,12 +79,12 @@ impl ResolvedModel {
                 };
                 if indicator.lower_is_better() {
                     Rule {
-                        en: format!("score = −{}, fewer is better", indicator.name()),
+                        en: format!("score = −{}, fewer is better", indicator.label_en()),
                         zh: format!("得分 = −{}（越少越好）", indicator.label_zh()),
                     }
                 } else {
                     Rule {
-                        en: format!("score = {}{unit}, not normalised", indicator.name()),
+                        en: format!("score = {}{unit}, not normalised", indicator.label_en()),
                         zh: format!("得分 = {}{unit_zh}，不归一化", indicator.label_zh()),
                     }
                 }
@@ -100,31 +100,30 @@ impl ResolvedModel {
                     .map(|(i, w)| {
                         let w = fmt_num(w / sum, 4);
                         (
-                            format!("{w} × {}", i.name()),
+                            format!("{w} × {}", i.label_en()),
                             format!("{w}×{}", i.label_zh()),
                         )
                     })
                     .collect();
                 Rule {
                     en: format!(
-                        "score = {} on 0–100, each indicator normalised by {} over the accounts \
+                        "score = {} on 0–100, each indicator scaled by {} over the accounts \
                          that have it; a missing indicator counts 0",
                         terms
                             .iter()
                             .map(|t| t.0.as_str())
                             .collect::<Vec<_>>()
                             .join(" + "),
-                        normalisation.name()
+                        normalisation.label_en()
                     ),
                     zh: format!(
-                        "得分 = {}（0–100），各指标按{}归一化（{}），缺失指标计 0 分",
+                        "得分 = {}（0–100），各指标按{}归一化，缺失指标计 0 分",
                         terms
                             .iter()
                             .map(|t| t.1.as_str())
                             .collect::<Vec<_>>()
                             .join(" + "),
-                        normalisation.label_zh(),
-                        normalisation.name()
+                        normalisation.label_zh()
                     ),
                 }
             }
@@ -133,29 +132,41 @@ impl ResolvedModel {
                 normalisation,
             } => {
                 let sum: f64 = groups.values().sum();
-                let terms: Vec<String> = groups
+                let terms: Vec<(String, String)> = groups
                     .iter()
                     .filter(|(_, w)| **w > 0.0)
-                    .map(|(g, w)| format!("{} × {}", fmt_num(w / sum, 4), g.name()))
+                    .map(|(g, w)| {
+                        let w = fmt_num(w / sum, 4);
+                        (
+                            format!("{w} × {}", g.name()),
+                            format!("{w}×{}", g.label_zh()),
+                        )
+                    })
                     .collect();
+                let join = |zh: bool| {
+                    terms
+                        .iter()
+                        .map(|t| if zh { t.1.as_str() } else { t.0.as_str() })
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                };
                 Rule {
                     en: format!(
-                        "scorecard = {} on 0–100; financial = mean(revenue, profit, collected), \
-                         sales = mean(transactions, product_lines), customer = \
-                         mean(potential_customer, cooperation_years, referral), service = \
-                         potential_service; measured indicators normalised by {}, people's marks \
-                         used as is; a missing indicator counts 0",
-                        terms.join(" + "),
-                        normalisation.name()
+                        "scorecard = {} on 0–100; financial = the mean of revenue, profit and \
+                         collected payments, sales = of transactions and product lines, customer \
+                         = of the customer score, years of cooperation and referral, service = \
+                         the service score; measured indicators scaled by {}, people's marks used \
+                         as is; a missing indicator counts 0",
+                        join(false),
+                        normalisation.label_en()
                     ),
                     zh: format!(
                         "价值计分卡 = {}（0–100）；财务 = 销售额、利润、回款金额的平均，销售 = \
                          交易次数、产品线数的平均，客户 = 客户指标评分、合作年限、转介绍的平均，\
-                         服务 = 服务指标评分；测量指标按{}归一化（{}），人工评分直接使用；\
+                         服务 = 服务指标评分；测量指标按{}归一化，人工评分直接使用；\
                          缺失指标计 0 分",
-                        terms.join(" + "),
-                        normalisation.label_zh(),
-                        normalisation.name()
+                        join(true),
+                        normalisation.label_zh()
                     ),
                 }
             }
@@ -165,15 +176,15 @@ impl ResolvedModel {
     pub(super) fn score_tag(&self) -> (String, String) {
         match &self.score {
             ScoreMethod::Single { indicator } => (
-                indicator.name().to_string(),
+                indicator.label_en().to_string(),
                 indicator.label_zh().to_string(),
             ),
             ScoreMethod::Weighted { normalisation, .. } => (
-                format!("weighted, {}", normalisation.name()),
+                format!("weighted, {} scaling", normalisation.label_en()),
                 format!("加权，{}归一化", normalisation.label_zh()),
             ),
             ScoreMethod::Scorecard { normalisation, .. } => (
-                format!("scorecard, {}", normalisation.name()),
+                format!("scorecard, {} scaling", normalisation.label_en()),
                 format!("计分卡，{}归一化", normalisation.label_zh()),
             ),
         }

@@ -129,7 +129,7 @@ fn the_default_model_is_pyramid_weighted_log_min_max() {
     let ids: Vec<&str> = r.tiers.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["strategic", "major", "ordinary", "small"]);
     assert_eq!(r.cut, ResolvedCut::Percent(vec![1.0, 20.0, 50.0]));
-    assert!(r.explain_score().en.contains("log_min_max"));
+    assert!(r.explain_score().en.contains("log min–max"));
     assert!(r.explain_score().zh.contains("对数"));
 }
 
@@ -276,9 +276,12 @@ fn an_explanation_without_the_figures_keeps_rank_and_cut_and_drops_every_number_
     assert_eq!(hidden.rank, 1);
     assert_eq!(
         hidden.rule.en,
-        "rank 1 of 10 ≤ ceil(10 × 1%) = 1 → strategic"
+        "rank 1 of 10, within the top 1% (1 account) → Strategic"
     );
-    assert_eq!(hidden.rule.zh, "排名 1/10 ≤ ceil(10×1%)=1 → 重要(战略)客户");
+    assert_eq!(
+        hidden.rule.zh,
+        "排名 1/10，在前 1%（1 家）之内 → 重要(战略)客户"
+    );
     let tied = run.assignment(1, &HashMap::new(), Figures::Hidden);
     assert!(
         tied.rule.en.contains("tied with 1 other account(s)"),
@@ -330,15 +333,15 @@ fn ten_accounts_in_pyramid_give_exactly_one_strategic_account() {
     assert_eq!(out[9].percentile, 0.0);
     assert_eq!(
         out[0].rule.en,
-        "score 10 (revenue); rank 1 of 10 ≤ ceil(10 × 1%) = 1 → strategic"
+        "score 10 (revenue); rank 1 of 10, within the top 1% (1 account) → Strategic"
     );
     assert_eq!(
         out[0].rule.zh,
-        "得分 10（销售额）；排名 1/10 ≤ ceil(10×1%)=1 → 重要(战略)客户"
+        "得分 10（销售额）；排名 1/10，在前 1%（1 家）之内 → 重要(战略)客户"
     );
     assert_eq!(
         out[9].rule.en,
-        "score 1 (revenue); rank 10 of 10 > ceil(10 × 50%) = 5 → small"
+        "score 1 (revenue); rank 10 of 10, below the top 50% (5 accounts) → Small"
     );
 }
 
@@ -349,7 +352,7 @@ fn rank_three_of_250_is_strategic_because_ceil_of_2_5_is_3() {
     assert_eq!(out.iter().filter(|a| a.tier == "strategic").count(), 3);
     assert_eq!(
         out[2].rule.en,
-        "score 248 (revenue); rank 3 of 250 ≤ ceil(250 × 1%) = 3 → strategic"
+        "score 248 (revenue); rank 3 of 250, within the top 1% (3 accounts) → Strategic"
     );
     assert_eq!(out.iter().filter(|a| a.tier == "major").count(), 47);
     // 247 accounts score lower: 100 × 247 / 250
@@ -568,7 +571,7 @@ fn weighted_min_max_score_is_the_weighted_sum_and_contributions_add_up() {
     assert!(out[1]
         .rule
         .en
-        .starts_with("score 62.5 (weighted, min_max); rank 2 of 3"));
+        .starts_with("score 62.5 (weighted, min–max scaling); rank 2 of 3"));
 }
 
 #[test]
@@ -602,7 +605,10 @@ fn weighted_rank_percentile_and_missing_indicators_count_zero() {
     // ranks: c 1, a/d tie 2, b 4, e unscored 5
     let ranks: Vec<usize> = out.iter().map(|a| a.rank).collect();
     assert_eq!(ranks, [2, 4, 1, 2, 5]);
-    assert!(out[4].rule.en.contains("revenue, collected not recorded"));
+    assert!(out[4]
+        .rule
+        .en
+        .contains("revenue, collected payments not recorded"));
 }
 
 #[test]
@@ -720,7 +726,7 @@ fn share_of_value_takes_the_fewest_top_accounts_reaching_each_share() {
     );
     assert!(
         out[1].rule.en.contains(
-            "rank 2 of 10 ≤ 3 = fewest top accounts holding ≥ 80% of total value → major"
+            "rank 2 of 10 ≤ 3 = fewest top accounts holding ≥ 80% of total value → Major"
         ),
         "{}",
         out[1].rule.en
@@ -805,11 +811,11 @@ fn thresholds_put_each_score_in_the_first_tier_it_reaches() {
     );
     assert_eq!(
         out[2].rule.en,
-        "score 89 (weighted, min_max) ≥ 60 → major; rank 3 of 8"
+        "score 89 (weighted, min–max scaling) ≥ 60 → Major; rank 3 of 8"
     );
     assert_eq!(
         out[6].rule.en,
-        "score 29 (weighted, min_max) < 30 → small; rank 7 of 8"
+        "score 29 (weighted, min–max scaling) < 30 → Small; rank 7 of 8"
     );
     assert_eq!(
         out[6].rule.zh,
@@ -964,7 +970,7 @@ fn serialised_assignment_uses_the_documented_field_names() {
     }
     assert_eq!(
         v["rule"]["zh"],
-        "得分 1（销售额）；排名 1/1 ≤ ceil(1×1%)=1 → 重要(战略)客户"
+        "得分 1（销售额）；排名 1/1，在前 1%（1 家）之内 → 重要(战略)客户"
     );
 }
 
@@ -991,14 +997,15 @@ fn the_score_explanation_states_weights_and_normalisation() {
     let r = TierModel::default().resolve().expect("valid");
     assert_eq!(
         r.explain_score().en,
-        "score = 0.5 × revenue + 0.3 × profit + 0.2 × collected on 0–100, each indicator \
-         normalised by log_min_max over the accounts that have it; a missing indicator counts 0"
+        "score = 0.5 × revenue + 0.3 × profit + 0.2 × collected payments on 0–100, each \
+         indicator scaled by log min–max over the accounts that have it; a missing indicator \
+         counts 0"
     );
     let out = run(&TierModel::default(), &revenues(&[5, 1]));
     assert!(out[0]
         .rule
         .en
-        .starts_with("score 50 (weighted, log_min_max); rank 1 of 2"));
+        .starts_with("score 50 (weighted, log min–max scaling); rank 1 of 2"));
 }
 
 #[test]
@@ -1012,8 +1019,8 @@ fn an_account_with_no_weighted_indicator_is_unscored_and_last() {
     );
     assert_eq!(
         out[2].rule.en,
-        "no score (revenue, profit, collected not recorded); rank 3 of 3 → small (accounts \
-         without a score go to the last tier)"
+        "no score (revenue, profit, collected payments not recorded); rank 3 of 3 → Small \
+         (accounts without a score go to the last tier)"
     );
 }
 

@@ -105,6 +105,22 @@ impl Indicator {
         }
     }
 
+    /// The English words for it, as explanations read.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Indicator::Revenue => "revenue",
+            Indicator::Profit => "profit",
+            Indicator::Collected => "collected payments",
+            Indicator::Transactions => "transactions",
+            Indicator::CooperationYears => "years of cooperation",
+            Indicator::OverdueDays => "overdue days",
+            Indicator::ProductLines => "product lines",
+            Indicator::PotentialCustomer => "customer score",
+            Indicator::PotentialService => "service score",
+            Indicator::Referral => "referral",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Indicator> {
         Indicator::ALL.into_iter().find(|i| i.name() == name)
     }
@@ -200,6 +216,14 @@ impl Normalisation {
         }
     }
 
+    pub(super) fn label_en(self) -> &'static str {
+        match self {
+            Normalisation::RankPercentile => "rank percentile",
+            Normalisation::MinMax => "min–max",
+            Normalisation::LogMinMax => "log min–max",
+        }
+    }
+
     pub(super) fn label_zh(self) -> &'static str {
         match self {
             Normalisation::RankPercentile => "排名百分位",
@@ -255,6 +279,15 @@ impl Group {
             Group::Sales => "sales",
             Group::Customer => "customer",
             Group::Service => "service",
+        }
+    }
+
+    pub(super) fn label_zh(self) -> &'static str {
+        match self {
+            Group::Financial => "财务",
+            Group::Sales => "销售",
+            Group::Customer => "客户",
+            Group::Service => "服务",
         }
     }
 
