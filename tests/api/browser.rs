@@ -133,7 +133,7 @@ pub async fn sign_in(c: &Client, app: &TestApp, name: &str, password: &str, path
     panic!("not back on {wanted} after signing in; the page says:\n{source}");
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await
@@ -548,13 +548,31 @@ async fn switch_user(c: &Client, app: &TestApp, name: &str, password: &str, next
     panic!("{name} did not land on {next}");
 }
 
-async fn click(c: &Client, css: &str) {
+pub async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("no element {css}: {e}"))
         .click()
         .await
         .unwrap();
+}
+
+/// Waits until the browser is on `path` and the page has loaded.
+pub async fn wait_for_path(c: &Client, path: &str) {
+    for _ in 0..100 {
+        let url = c.current_url().await.unwrap();
+        let ready = c
+            .execute("return document.readyState;", vec![])
+            .await
+            .map(|s| s == "complete")
+            .unwrap_or(false);
+        if url.path() == path && ready {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let now = c.current_url().await.unwrap();
+    panic!("never reached {path}; at {now}");
 }
 
 #[tokio::test]

@@ -7,29 +7,12 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use crate::briefing::app_with_accounts;
-use crate::browser::{browser, sign_in};
+use crate::browser::{browser, sign_in, wait_for_path};
 use crate::helpers::spawn_app;
 
 const ENTER: &str = "\u{E007}";
 const ARROW_DOWN: &str = "\u{E015}";
 const ESCAPE: &str = "\u{E00C}";
-
-async fn wait_for_path(c: &Client, path: &str) {
-    for _ in 0..100 {
-        let url = c.current_url().await.unwrap();
-        let ready = c
-            .execute("return document.readyState;", vec![])
-            .await
-            .map(|s| s == "complete")
-            .unwrap_or(false);
-        if url.path() == path && ready {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let now = c.current_url().await.unwrap();
-    panic!("never reached {path}; at {now}");
-}
 
 async fn wait_for_query(c: &Client, part: &str) {
     for _ in 0..100 {

@@ -5,19 +5,10 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{browser, sign_in};
+use crate::browser::{browser, click, sign_in, text_of, wait_for_path};
 use crate::helpers::{TestApp, ADMIN};
 
 const WIDTHS: [(u32, u32); 2] = [(1366, 900), (390, 844)];
-
-async fn text_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
 
 /// Switches the UI language with the visible switch's route and comes back to `path`.
 async fn use_language(c: &Client, app: &TestApp, lang: &str, path: &str) {
@@ -46,25 +37,6 @@ async fn fits(c: &Client, width: u32, what: &str) {
         scroll <= u64::from(width),
         "{what} at {width} px is {scroll} px wide"
     );
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
-async fn wait_for_path(c: &Client, wanted: &str) {
-    for _ in 0..100 {
-        if c.current_url().await.unwrap().path() == wanted {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not on {wanted}, but on {}", c.current_url().await.unwrap());
 }
 
 #[tokio::test]
