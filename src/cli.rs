@@ -215,6 +215,22 @@ struct DataDirArg {
     /// Directory of the store and the search index.
     #[arg(long, env = "PLAYBOOK_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
+    /// The store, when not sled in the data directory: a PostgreSQL URL
+    /// (postgres://user:password@host:5432/playbook). The data directory then holds this
+    /// node's search index, uploads and backups.
+    #[arg(long, env = "PLAYBOOK_STORE")]
+    store: Option<String>,
+}
+
+impl DataDirArg {
+    /// The default configuration with these places.
+    fn config(&self) -> Config {
+        Config {
+            data_dir: self.data_dir.clone(),
+            store: self.store.clone(),
+            ..Config::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -276,6 +292,7 @@ impl ServeArgs {
         Config {
             addr: self.addr,
             data_dir: self.data_dir.data_dir,
+            store: self.data_dir.store,
             content_dir: self.content_dir.content_dir,
             workers: self.workers,
             demo: self.demo,
@@ -304,9 +321,9 @@ pub fn run() -> ExitCode {
         Some(Command::Import(ImportCommand::Accounts(args))) => import_accounts(&args),
         Some(Command::Import(ImportCommand::Content(args))) => import_content(&args),
         Some(Command::User(command)) => user(command),
-        Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir.data_dir),
-        Some(Command::Export(args)) => export(&args.dir, &args.data_dir.data_dir),
-        Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir.data_dir, args.force),
+        Some(Command::Backup(args)) => backup(&args.dir, &args.data_dir),
+        Some(Command::Export(args)) => export(&args.dir, &args.data_dir),
+        Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir, args.force),
         Some(Command::EvalSearch(args)) => eval_search(&args),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
             print!("{}", crate::app::demo::accounts_csv(args.count, args.seed));
@@ -315,20 +332,17 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Opens the store of `data_dir` for a command, or explains why not (a running server holds it).
+/// Opens the store for a command, or explains why not (a running server holds it).
 fn open_store_for_command(
-    data_dir: &std::path::Path,
+    place: &DataDirArg,
     server_alternative: &str,
 ) -> Result<crate::store::Store, ExitCode> {
-    let config = Config {
-        data_dir: data_dir.to_owned(),
-        ..Config::default()
-    };
+    let config = place.config();
     if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
         eprintln!("error: cannot create {}: {e}", config.data_dir.display());
         return Err(ExitCode::from(2));
     }
-    match crate::store::Store::open(&config.store_dir()) {
+    match crate::store::Store::open_at(&config.store_location()) {
         Ok(store) => Ok(store),
         Err(crate::store::StoreError::Open { path, .. }) => {
             eprintln!(
@@ -344,13 +358,11 @@ fn open_store_for_command(
     }
 }
 
-/// Fails (exit 2, with the reason) when `data_dir` holds no store.
-fn require_store(data_dir: &std::path::Path) -> Result<(), ExitCode> {
-    let config = Config {
-        data_dir: data_dir.to_owned(),
-        ..Config::default()
-    };
-    if config.store_dir().exists() {
+/// Fails (exit 2, with the reason) when `data_dir` holds no store (a database is checked when
+/// opened).
+fn require_store(place: &DataDirArg) -> Result<(), ExitCode> {
+    let config = place.config();
+    if config.store.is_some() || config.store_dir().exists() {
         return Ok(());
     }
     eprintln!(
@@ -361,12 +373,12 @@ fn require_store(data_dir: &std::path::Path) -> Result<(), ExitCode> {
 }
 
 /// `playbook export DIR`: every item as Markdown with front matter.
-fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
-    if let Err(code) = require_store(data_dir) {
+fn export(dir: &std::path::Path, place: &DataDirArg) -> ExitCode {
+    if let Err(code) = require_store(place) {
         return code;
     }
     let store = match open_store_for_command(
-        data_dir,
+        place,
         "stop the server first, then run playbook export again",
     ) {
         Ok(store) => store,
@@ -392,8 +404,8 @@ fn export(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
 }
 
 /// `playbook backup DIR`: a consistent copy of a stopped server's store.
-fn backup(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
-    if let Err(code) = require_store(data_dir) {
+fn backup(dir: &std::path::Path, place: &DataDirArg) -> ExitCode {
+    if let Err(code) = require_store(place) {
         return code;
     }
     match crate::store::backup::is_missing_or_empty(dir) {
@@ -411,7 +423,7 @@ fn backup(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
         }
     }
     let store = match open_store_for_command(
-        data_dir,
+        place,
         "ask the running server for a backup: POST /api/v1/backup as an admin (it writes into \
          its --backup-dir, default DATA_DIR/backups)",
     ) {
@@ -445,11 +457,18 @@ fn backup(dir: &std::path::Path, data_dir: &std::path::Path) -> ExitCode {
 /// `playbook restore DIR [--force]`: the store of a stopped server from a backup. An existing
 /// store is replaced only with `--force`, and then moved aside, never deleted; the derived
 /// search index is removed so the next start rebuilds it.
-fn restore(dir: &std::path::Path, data_dir: &std::path::Path, force: bool) -> ExitCode {
-    let config = Config {
-        data_dir: data_dir.to_owned(),
-        ..Config::default()
-    };
+fn restore(dir: &std::path::Path, place: &DataDirArg, force: bool) -> ExitCode {
+    if let Some(url) = &place.store {
+        eprintln!(
+            "error: restore writes a sled store into a data directory; for {}, restore into an \
+             empty directory and copy it over with `playbook migrate --from DIR --to URL`, or \
+             restore the database's own dump (pg_restore); nothing was changed",
+            crate::store::StoreLocation::parse(url).describe()
+        );
+        return ExitCode::from(2);
+    }
+    let data_dir = place.data_dir.as_path();
+    let config = place.config();
     let store_dir = config.store_dir();
     // Check the backup before touching anything.
     if let Err(e) = crate::store::backup::read_manifest(dir) {
@@ -566,14 +585,12 @@ fn user(command: UserCommand) -> ExitCode {
     use crate::app::users::{Auth, AuthSettings};
     use crate::domain::policy::Role;
 
-    let data_dir = match &command {
-        UserCommand::Add(a) => &a.data_dir.data_dir,
-        UserCommand::Passwd(a) | UserCommand::Disable(a) | UserCommand::Enable(a) => {
-            &a.data_dir.data_dir
-        }
-        UserCommand::List(a) => &a.data_dir,
+    let place = match &command {
+        UserCommand::Add(a) => &a.data_dir,
+        UserCommand::Passwd(a) | UserCommand::Disable(a) | UserCommand::Enable(a) => &a.data_dir,
+        UserCommand::List(a) => a,
     };
-    let store = match open_store_for_command(data_dir, "use the API as an admin (/api/v1/users)") {
+    let store = match open_store_for_command(place, "use the API as an admin (/api/v1/users)") {
         Ok(store) => store,
         Err(code) => return code,
     };
@@ -643,7 +660,7 @@ fn import_accounts(args: &ImportAccountsArgs) -> ExitCode {
     use crate::domain::import::SheetFormat;
     use indicatif::{ProgressBar, ProgressStyle};
 
-    let (file, data_dir) = (args.file.as_path(), args.data_dir.data_dir.as_path());
+    let file = args.file.as_path();
     let nothing_imported = ExitCode::from(2);
     let mut options = ImportOptions {
         source: args.source.clone(),
@@ -664,15 +681,12 @@ fn import_accounts(args: &ImportAccountsArgs) -> ExitCode {
             return nothing_imported;
         }
     };
-    let config = Config {
-        data_dir: data_dir.to_owned(),
-        ..Config::default()
-    };
+    let config = args.data_dir.config();
     if let Err(e) = std::fs::create_dir_all(&config.data_dir) {
         eprintln!("error: cannot create {}: {e}", config.data_dir.display());
         return nothing_imported;
     }
-    let store = match crate::store::Store::open(&config.store_dir()) {
+    let store = match crate::store::Store::open_at(&config.store_location()) {
         Ok(store) => store,
         Err(crate::store::StoreError::Open { path, .. }) => {
             eprintln!(
@@ -789,18 +803,18 @@ fn import_content(args: &ImportContentArgs) -> ExitCode {
         let files = read_path(&args.path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.path.display()))?;
         let config = Config {
-            data_dir: args.dirs.data_dir.data_dir.clone(),
             content_dir: args.dirs.content_dir.content_dir.clone(),
-            ..Config::default()
+            ..args.dirs.data_dir.config()
         };
         std::fs::create_dir_all(&config.data_dir)?;
-        let store = crate::store::Store::open(&config.store_dir()).map_err(|e| match e {
-            crate::store::StoreError::Open { path, .. } => anyhow::anyhow!(
+        let store =
+            crate::store::Store::open_at(&config.store_location()).map_err(|e| match e {
+                crate::store::StoreError::Open { path, .. } => anyhow::anyhow!(
                 "the store in {path} is in use, probably by a running playbook server: stop the \
                  server or use POST /api/v1/content/import"
             ),
-            other => other.into(),
-        })?;
+                other => other.into(),
+            })?;
         let owner = store.get_user(&args.owner)?.ok_or_else(|| {
             anyhow::anyhow!(
                 "--owner {:?}: no such user (see `playbook user list`)",
@@ -872,9 +886,8 @@ fn serve(config: Config) -> ExitCode {
 
 fn reindex(args: DirsArgs) -> ExitCode {
     let config = Config {
-        data_dir: args.data_dir.data_dir,
         content_dir: args.content_dir.content_dir,
-        ..Config::default()
+        ..args.data_dir.config()
     };
     let started = std::time::Instant::now();
     match crate::startup::reindex(&config) {

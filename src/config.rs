@@ -24,7 +24,12 @@ pub struct Config {
     /// Port 0 asks the OS for a free port; `Application::port` tells which.
     pub addr: String,
     /// Directory of the sled store and the search index (`PLAYBOOK_DATA_DIR`, default `./data`).
+    /// With `store` set to a database, it still holds this node's search index, uploads and
+    /// backups.
     pub data_dir: PathBuf,
+    /// The store when it is not sled in `data_dir`: a PostgreSQL URL (`--store` /
+    /// `PLAYBOOK_STORE`, `postgres://user:password@host:5432/playbook`). `None`: sled.
+    pub store: Option<String>,
     /// Directory of the Markdown content and the optional `tiers.yaml` / `scenarios.yaml`
     /// (`PLAYBOOK_CONTENT_DIR`, default `./playbooks`).
     pub content_dir: PathBuf,
@@ -93,6 +98,7 @@ impl Default for Config {
         Config {
             addr: DEFAULT_ADDR.to_owned(),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            store: None,
             content_dir: PathBuf::from(DEFAULT_CONTENT_DIR),
             workers: 0,
             demo: false,
@@ -113,6 +119,7 @@ impl Config {
         Config {
             addr: "127.0.0.1:0".to_owned(),
             data_dir: data_dir.into(),
+            store: None,
             content_dir: content_dir.into(),
             workers: 1,
             demo: false,
@@ -135,6 +142,14 @@ impl Config {
     /// Where sled keeps its files, below the data directory.
     pub fn store_dir(&self) -> PathBuf {
         self.data_dir.join("store")
+    }
+
+    /// The store to open: the database of `store`, else sled in [`Config::store_dir`].
+    pub fn store_location(&self) -> crate::store::StoreLocation {
+        match &self.store {
+            Some(url) => crate::store::StoreLocation::parse(url),
+            None => crate::store::StoreLocation::Sled(self.store_dir()),
+        }
     }
 
     /// Where uploads wait between the steps of an import page, below the data directory (not

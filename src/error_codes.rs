@@ -37,6 +37,7 @@ error_codes! {
     CSRF_REJECTED "csrf_rejected" 403 "a cookie-signed change without our `Origin`/`Referer` or without the CSRF token";
     TOO_MANY_ATTEMPTS "too_many_attempts" 429 "too many failed sign-ins (`Retry-After` in seconds)";
     TOO_MANY_IMPORTS "too_many_imports" 429 "more account imports at once than the server runs (`Retry-After` in seconds)";
+    DATABASE_UNAVAILABLE "database_unavailable" 503 "the store's database cannot be reached (PostgreSQL down or unreachable); nothing was changed by this request, and the node recovers by itself when the database is back: try again after `Retry-After`";
     SERVER_BUSY "server_busy" 503 "too many password checks at once (sign-in, password change, a user given a password); try again after `Retry-After`";
     USER_EXISTS "user_exists" 409 "`POST /api/v1/users` with a name that exists";
     EDIT_CONFLICT "edit_conflict" 409 "a save or step made from a version that is no longer the latest, or an id that is taken (reload and apply the change again)";

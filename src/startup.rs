@@ -45,7 +45,7 @@ impl Application {
             )
         })?;
         let started = std::time::Instant::now();
-        let store = Store::open(&config.store_dir())?;
+        let store = Store::open_at(&config.store_location())?;
         tracing::info!("store opened in {:?}", started.elapsed());
         let auth = Arc::new(Auth::new(store.clone(), config.session));
         // The accounts (their tiers computed) and the library (content synced, index caught up,
@@ -356,7 +356,7 @@ fn sync_content_dir(
 
 /// Rebuilds the search index from the store (`playbook reindex`).
 pub fn reindex(config: &Config) -> anyhow::Result<usize> {
-    let store = Store::open(&config.store_dir())?;
+    let store = Store::open_at(&config.store_location())?;
     let taxonomy = load_dir(&config.content_dir)
         .map(|report| report.taxonomy)
         .unwrap_or_default();

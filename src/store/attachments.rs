@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
-use super::{decode, now_rfc3339, Store, StoreError};
+use super::kv::IVec;
+use super::{decode, now_rfc3339, Store, StoreError, TransactionError, TxError};
 
 /// Tree `attachments`: key = item id, value = JSON `Vec<Attachment>`.
 pub const ATTACHMENTS_TREE: &str = "attachments";
@@ -67,12 +67,12 @@ impl Store {
 
     /// Whether files are recorded under `id` (an id with files is not given to a new item).
     pub fn has_attachments(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.attachments.contains_key(id.as_bytes())?)
+        self.attachments.contains_key(id.as_bytes())
     }
 
     /// The bytes of an attachment.
-    pub fn attachment_bytes(&self, sha256: &str) -> Result<Option<sled::IVec>, StoreError> {
-        Ok(self.attachment_blobs.get(sha256.as_bytes())?)
+    pub fn attachment_bytes(&self, sha256: &str) -> Result<Option<IVec>, StoreError> {
+        self.attachment_blobs.get(sha256.as_bytes())
     }
 
     /// The searchable text of an item's attachments, joined.
@@ -122,40 +122,42 @@ impl Store {
             source,
         };
         let _gate = self.write_gate();
-        let seq = self.db.generate_id()? + 1;
         // The list is read and written inside the transaction: two uploads to one item at once
-        // never lose a file (sled retries a transaction that conflicts).
+        // never lose a file (a transaction that conflicts is run again).
         let list = std::cell::RefCell::new(Vec::new());
-        let result = (
-            &self.attachments,
-            &self.attachment_blobs,
-            &self.attachment_texts,
-            &self.outbox,
-        )
-            .transaction(|(attachments, stored_blobs, texts, outbox)| {
+        let result = self.kv.transaction(
+            &[
+                &self.attachments,
+                &self.attachment_blobs,
+                &self.attachment_texts,
+                &self.outbox,
+            ],
+            |tx| {
+                let seq = tx.generate_id()? + 1;
                 for (sha256, bytes, text) in &blobs {
-                    stored_blobs.insert(sha256.as_bytes(), bytes.as_slice())?;
+                    tx.insert(&self.attachment_blobs, sha256, bytes)?;
                     if !text.trim().is_empty() {
-                        texts.insert(sha256.as_bytes(), text.as_bytes())?;
+                        tx.insert(&self.attachment_texts, sha256, text)?;
                     }
                 }
-                let mut current: Vec<Attachment> = match attachments.get(id.as_bytes())? {
-                    Some(bytes) => serde_json::from_slice(&bytes)
-                        .map_err(|e| ConflictableTransactionError::Abort(corrupt(e)))?,
+                let mut current: Vec<Attachment> = match tx.get(&self.attachments, id)? {
+                    Some(bytes) => {
+                        serde_json::from_slice(&bytes).map_err(|e| TxError::Abort(corrupt(e)))?
+                    }
                     None => Vec::new(),
                 };
                 current.retain(|a| !added.iter().any(|n| n.name == a.name));
                 current.extend(added.iter().cloned());
-                let bytes = serde_json::to_vec(&current)
-                    .map_err(|e| ConflictableTransactionError::Abort(corrupt(e)))?;
-                attachments.insert(id.as_bytes(), bytes)?;
-                outbox.insert(&seq.to_be_bytes(), id.as_bytes())?;
+                let bytes = serde_json::to_vec(&current).map_err(|e| TxError::Abort(corrupt(e)))?;
+                tx.insert(&self.attachments, id, bytes)?;
+                tx.insert(&self.outbox, seq.to_be_bytes(), id)?;
                 *list.borrow_mut() = current;
                 Ok(())
-            });
+            },
+        );
         match result {
             Ok(()) => {}
-            Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e)),
+            Err(TransactionError::Storage(e)) => return Err(e),
             Err(TransactionError::Abort(e)) => return Err(e),
         }
         self.flush()?;

@@ -172,13 +172,13 @@ impl Store {
             };
             write(&mut out, &[MAGIC, &BACKUP_FORMAT.to_le_bytes()])
                 .map_err(io_error(&data_path))?;
-            for name in self.db.tree_names() {
-                let tree_name = String::from_utf8_lossy(&name).into_owned();
+            for tree_name in self.kv.tree_names()? {
                 if SKIPPED_TREES.contains(&tree_name.as_str()) {
                     continue;
                 }
-                let tree = self.db.open_tree(&name)?;
-                write(&mut out, &[b"T", &(name.len() as u32).to_le_bytes(), &name])
+                let tree = self.kv.open_tree(&tree_name)?;
+                let name = tree_name.as_bytes();
+                write(&mut out, &[b"T", &(name.len() as u32).to_le_bytes(), name])
                     .map_err(io_error(&data_path))?;
                 let mut count = 0u64;
                 for entry in tree.iter() {
@@ -329,7 +329,7 @@ fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), BackupError> {
 /// Fails with [`StoreError::Open`] when another process (a running server) holds the store in
 /// `dir`; waits briefly for one that is closing. Opens sled only, changing nothing.
 pub fn ensure_unused(dir: &Path) -> Result<(), StoreError> {
-    let db = super::open_with_retry(dir).map_err(|source| StoreError::Open {
+    let db = super::kv::open_sled_with_retry(dir).map_err(|source| StoreError::Open {
         path: dir.display().to_string(),
         source,
     })?;

@@ -13,8 +13,8 @@ mod accounts;
 mod attachments;
 pub mod backup;
 pub mod codec;
-mod durable;
 mod editing;
+pub mod kv;
 pub mod recent;
 mod users;
 
@@ -39,7 +39,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+pub use kv::{is_postgres_url, StoreLocation, PG_SCHEMA_VERSION};
+use kv::{Batch, Kv, TransactionError, Tree, TxError};
 
 use crate::domain::content::{same_content, ContentError, ContentItem, Source};
 use crate::domain::workflow::{Action, Version};
@@ -77,6 +79,12 @@ pub enum StoreError {
     Open { path: String, source: sled::Error },
     #[error("store I/O failed: {0}")]
     Sled(#[from] sled::Error),
+    /// The database cannot be reached (PostgreSQL down, the network, no free connection in
+    /// time). Answered 503; the node recovers by itself when the database is back.
+    #[error("the database is unreachable: {0}")]
+    Unavailable(String),
+    #[error("the database failed: {0}")]
+    Database(String),
     #[error("stored record {key:?} in tree {tree} is unreadable: {source}")]
     Corrupt {
         tree: &'static str,
@@ -95,7 +103,7 @@ pub enum StoreError {
         key: String,
         message: String,
     },
-    #[error("the store in {path} has layout version {found}, newer than this build understands ({SCHEMA_VERSION}); upgrade playbook")]
+    #[error("the store in {path} has layout version {found}, newer than this build understands; upgrade playbook")]
     TooNew { path: String, found: u32 },
     /// An edit based on a version that is no longer the latest: someone saved meanwhile.
     #[error(
@@ -181,32 +189,30 @@ pub struct SearchMiss {
 
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
-    /// Makes flushes reach the disk (see [`durable`]).
-    disk: std::sync::Arc<durable::DiskSync>,
+    kv: Kv,
     /// Writers of records that must be consistent with each other hold it shared; a backup
     /// holds it exclusively while it copies every tree, so it sees no write half-done.
     gate: std::sync::Arc<std::sync::RwLock<()>>,
-    meta: sled::Tree,
-    content: sled::Tree,
-    catalog: sled::Tree,
-    outbox: sled::Tree,
-    versions: sled::Tree,
-    progress: sled::Tree,
-    misses: sled::Tree,
-    account_chunks: sled::Tree,
-    overrides: sled::Tree,
-    import_mappings: sled::Tree,
-    attachments: sled::Tree,
-    attachment_blobs: sled::Tree,
-    attachment_texts: sled::Tree,
-    tier_snapshot: sled::Tree,
-    tier_runs: sled::Tree,
-    tier_change_log: sled::Tree,
-    users: sled::Tree,
-    sessions: sled::Tree,
-    api_tokens: sled::Tree,
-    recent_views: sled::Tree,
+    meta: Tree,
+    content: Tree,
+    catalog: Tree,
+    outbox: Tree,
+    versions: Tree,
+    progress: Tree,
+    misses: Tree,
+    account_chunks: Tree,
+    overrides: Tree,
+    import_mappings: Tree,
+    attachments: Tree,
+    attachment_blobs: Tree,
+    attachment_texts: Tree,
+    tier_snapshot: Tree,
+    tier_runs: Tree,
+    tier_change_log: Tree,
+    users: Tree,
+    sessions: Tree,
+    api_tokens: Tree,
+    recent_views: Tree,
 }
 
 /// The current time as RFC 3339 (UTC), as stored in records.
@@ -217,48 +223,52 @@ pub fn now_rfc3339() -> String {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the sled store in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let path = dir.display().to_string();
-        let db = open_with_retry(dir).map_err(|source| StoreError::Open {
-            path: path.clone(),
-            source,
-        })?;
-        let meta = db.open_tree(META_TREE)?;
+        Store::open_at(&StoreLocation::Sled(dir.to_path_buf()))
+    }
+
+    /// Opens (or creates) the store at `location`: sled in a directory, or a PostgreSQL
+    /// database (its tables migrated to this build's layout first).
+    pub fn open_at(location: &StoreLocation) -> Result<Store, StoreError> {
+        let kv = Kv::open(location)?;
+        let meta = kv.open_tree(META_TREE)?;
         // `None`: a new store.
         let found: Option<u32> = match meta.get(SCHEMA_VERSION_KEY)? {
             Some(found) => {
                 let found: u32 = String::from_utf8_lossy(&found).parse().unwrap_or(u32::MAX);
                 if found > SCHEMA_VERSION {
-                    return Err(StoreError::TooNew { path, found });
+                    return Err(StoreError::TooNew {
+                        path: location.describe(),
+                        found,
+                    });
                 }
                 Some(found)
             }
             None => None,
         };
         let store = Store {
-            content: db.open_tree(CONTENT_TREE)?,
-            catalog: db.open_tree(CONTENT_CATALOG_TREE)?,
-            outbox: db.open_tree(OUTBOX_TREE)?,
-            versions: db.open_tree(CONTENT_VERSIONS_TREE)?,
-            progress: db.open_tree(PROGRESS_TREE)?,
-            misses: db.open_tree(SEARCH_MISSES_TREE)?,
-            account_chunks: db.open_tree(ACCOUNT_CHUNKS_TREE)?,
-            overrides: db.open_tree(OVERRIDES_TREE)?,
-            import_mappings: db.open_tree(IMPORT_MAPPINGS_TREE)?,
-            attachments: db.open_tree(ATTACHMENTS_TREE)?,
-            attachment_blobs: db.open_tree(ATTACHMENT_BLOBS_TREE)?,
-            attachment_texts: db.open_tree(ATTACHMENT_TEXTS_TREE)?,
-            tier_snapshot: db.open_tree(TIER_SNAPSHOT_TREE)?,
-            tier_runs: db.open_tree(TIER_RUNS_TREE)?,
-            tier_change_log: db.open_tree(TIER_CHANGE_LOG_TREE)?,
-            users: db.open_tree(USERS_TREE)?,
-            sessions: db.open_tree(SESSIONS_TREE)?,
-            api_tokens: db.open_tree(API_TOKENS_TREE)?,
-            recent_views: db.open_tree(recent::RECENT_VIEWS_TREE)?,
+            content: kv.open_tree(CONTENT_TREE)?,
+            catalog: kv.open_tree(CONTENT_CATALOG_TREE)?,
+            outbox: kv.open_tree(OUTBOX_TREE)?,
+            versions: kv.open_tree(CONTENT_VERSIONS_TREE)?,
+            progress: kv.open_tree(PROGRESS_TREE)?,
+            misses: kv.open_tree(SEARCH_MISSES_TREE)?,
+            account_chunks: kv.open_tree(ACCOUNT_CHUNKS_TREE)?,
+            overrides: kv.open_tree(OVERRIDES_TREE)?,
+            import_mappings: kv.open_tree(IMPORT_MAPPINGS_TREE)?,
+            attachments: kv.open_tree(ATTACHMENTS_TREE)?,
+            attachment_blobs: kv.open_tree(ATTACHMENT_BLOBS_TREE)?,
+            attachment_texts: kv.open_tree(ATTACHMENT_TEXTS_TREE)?,
+            tier_snapshot: kv.open_tree(TIER_SNAPSHOT_TREE)?,
+            tier_runs: kv.open_tree(TIER_RUNS_TREE)?,
+            tier_change_log: kv.open_tree(TIER_CHANGE_LOG_TREE)?,
+            users: kv.open_tree(USERS_TREE)?,
+            sessions: kv.open_tree(SESSIONS_TREE)?,
+            api_tokens: kv.open_tree(API_TOKENS_TREE)?,
+            recent_views: kv.open_tree(recent::RECENT_VIEWS_TREE)?,
             meta,
-            db,
-            disk: std::sync::Arc::new(durable::DiskSync::new(dir)),
+            kv,
             gate: std::sync::Arc::new(std::sync::RwLock::new(())),
         };
         if found.is_some_and(|v| v < 2) {
@@ -284,16 +294,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Writes everything buffered to disk and waits until the disk has it: sled's flush
-    /// (its log written and, on Linux, `sync_file_range`d), then an `fsync` of the log file and
-    /// of any new blob files (sled writes values over ~128 KiB, such as account chunks, to
-    /// files of their own without syncing them). See [`durable`].
+    /// Makes every write so far survive a crash: sled's log and blob files synced (see
+    /// `kv::durable`); on PostgreSQL every write is already a committed transaction.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        self.disk
-            .sync()
-            .map_err(|e| StoreError::Sled(sled::Error::Io(e)))?;
-        Ok(())
+        self.kv.flush()
+    }
+
+    /// Whether this store is a PostgreSQL database (shared with other nodes).
+    pub fn is_shared(&self) -> bool {
+        self.kv.is_postgres()
     }
 
     /// Taken (shared) by every method that writes records a reader must see together; never
@@ -359,7 +368,7 @@ impl Store {
 
     /// Fills the `content_catalog` tree from `content` (upgrading a version 2 store), durably.
     fn build_content_catalog(&self) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let mut count = 0;
         for record in self.list_records()? {
             let entry = catalog_entry(&record).map_err(|source| StoreError::Corrupt {
@@ -441,38 +450,40 @@ impl Store {
             .transpose()
             .map_err(corrupt(CONTENT_VERSIONS_TREE))?;
         let _gate = self.write_gate();
-        let seq = self.db.generate_id()? + 1;
-        let result = (&self.content, &self.outbox, &self.versions, &self.catalog).transaction(
-            |(content, outbox, versions, catalog)| {
+        let result = self.kv.transaction(
+            &[&self.content, &self.outbox, &self.versions, &self.catalog],
+            |tx| {
+                // First: on PostgreSQL it orders this commit among the outbox writers.
+                let seq = tx.generate_id()? + 1;
                 if let Some(expected) = expect {
-                    let found = match content.get(id.as_bytes())? {
+                    let found = match tx.get(&self.content, id)? {
                         Some(bytes) => serde_json::from_slice::<ContentRecord>(&bytes)
                             .map(|r| r.version)
                             .unwrap_or(u64::MAX),
                         None => 0,
                     };
                     if found != expected {
-                        return Err(ConflictableTransactionError::Abort(found));
+                        return Err(TxError::Abort(found));
                     }
                 }
                 match &record_bytes {
-                    Some(bytes) => content.insert(id.as_bytes(), bytes.as_slice())?,
-                    None => content.remove(id.as_bytes())?,
+                    Some(bytes) => tx.insert(&self.content, id, bytes)?,
+                    None => tx.remove(&self.content, id)?,
                 };
                 match &catalog_bytes {
-                    Some(bytes) => catalog.insert(id.as_bytes(), bytes.as_slice())?,
-                    None => catalog.remove(id.as_bytes())?,
+                    Some(bytes) => tx.insert(&self.catalog, id, bytes)?,
+                    None => tx.remove(&self.catalog, id)?,
                 };
                 if let Some((key, bytes)) = &version_bytes {
-                    versions.insert(key.as_slice(), bytes.as_slice())?;
+                    tx.insert(&self.versions, key, bytes)?;
                 }
-                outbox.insert(&seq.to_be_bytes(), id.as_bytes())?;
+                tx.insert(&self.outbox, seq.to_be_bytes(), id)?;
                 Ok(())
             },
         );
         match result {
             Ok(()) => Ok(()),
-            Err(TransactionError::Storage(e)) => Err(StoreError::Sled(e)),
+            Err(TransactionError::Storage(e)) => Err(e),
             Err(TransactionError::Abort(found)) => Err(StoreError::EditConflict {
                 id: id.to_owned(),
                 expected: expect.unwrap_or(0),
@@ -520,7 +531,7 @@ impl Store {
 
     /// Drops outbox entries up to and including `seq`: the index has committed them.
     pub fn prune_outbox(&self, seq: u64) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         for entry in self.outbox.range(..=seq.to_be_bytes()) {
             let (key, _) = entry?;
             batch.remove(key);
@@ -532,7 +543,7 @@ impl Store {
     /// Records a query that found nothing. Not flushed on its own: losing the last half second
     /// of misses in a crash costs nothing that matters.
     pub fn record_search_miss(&self, query: &str) -> Result<(), StoreError> {
-        let seq = self.db.generate_id()?;
+        let seq = self.kv.generate_id()?;
         let miss = SearchMiss {
             query: query.to_owned(),
             at: now_rfc3339(),
@@ -661,50 +672,6 @@ impl Store {
             .insert(CONTENT_LOAD_KEY, encode(META_TREE, CONTENT_LOAD_KEY, load)?)?;
         self.flush()
     }
-}
-
-/// The error of a transaction whose closure never aborts.
-fn transaction_error(e: TransactionError<()>) -> StoreError {
-    match e {
-        TransactionError::Storage(e) => StoreError::Sled(e),
-        TransactionError::Abort(()) => {
-            StoreError::Sled(sled::Error::Unsupported("transaction aborted".into()))
-        }
-    }
-}
-
-/// sled's page cache. Its default (1 GiB) made a server's memory grow with everything it ever
-/// read; accounts and the catalog are held in memory anyway, so the cache serves content pages,
-/// versions and users, for which this is plenty.
-const SLED_CACHE_BYTES: u64 = 128 * 1024 * 1024;
-
-/// Opens sled, waiting up to two seconds for its file lock: a store closed a moment ago (a
-/// restart, a test reopening its data directory) may still hold it briefly. A store held by a
-/// running server still fails after the wait, with the lock error.
-fn open_with_retry(dir: &Path) -> Result<sled::Db, sled::Error> {
-    let mut attempts = 0;
-    loop {
-        match sled::Config::new()
-            .path(dir)
-            .cache_capacity(SLED_CACHE_BYTES)
-            .open()
-        {
-            Err(sled::Error::Io(e)) if is_lock_contention(&e) && attempts < 40 => {
-                attempts += 1;
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            other => return other,
-        }
-    }
-}
-
-/// sled reports a held file lock as `ErrorKind::Other` with the message "could not acquire lock
-/// on …" (sled 0.34, `config.rs`), wrapping the `WouldBlock` from `flock`; a previous handle in
-/// this process releases it when its flusher thread has stopped, a moment after the drop.
-fn is_lock_contention(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::WouldBlock
-        || (e.kind() == std::io::ErrorKind::Other
-            && e.to_string().starts_with("could not acquire lock"))
 }
 
 fn decode_seq(key: &[u8]) -> u64 {

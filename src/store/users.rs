@@ -95,13 +95,11 @@ impl Store {
     pub fn insert_new_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
         let _gate = self.write_gate();
         let bytes = encode(USERS_TREE, &user.name, user)?;
-        let swapped = self.users.compare_and_swap(
-            user.name.as_bytes(),
-            None as Option<&[u8]>,
-            Some(bytes),
-        )?;
+        let swapped = self
+            .users
+            .compare_and_swap(user.name.as_bytes(), None, Some(bytes))?;
         self.flush()?;
-        Ok(swapped.is_ok())
+        Ok(swapped)
     }
 
     /// Replaces a user and, in the same sled transaction, ends every session of theirs (and
@@ -114,7 +112,6 @@ impl Store {
         revoke_tokens: bool,
         new_session: Option<(&[u8], &SessionRecord)>,
     ) -> Result<(), StoreError> {
-        use sled::transaction::{ConflictableTransactionError, Transactional};
         let _gate = self.write_gate();
         let bytes = encode(USERS_TREE, &user.name, user)?;
         let mut sessions = Vec::new();
@@ -140,21 +137,22 @@ impl Store {
                 }
             }
         }
-        (&self.users, &self.sessions, &self.api_tokens)
-            .transaction(|(users, sessions_tree, tokens_tree)| {
-                users.insert(user.name.as_bytes(), bytes.as_slice())?;
+        let written = self
+            .kv
+            .transaction(&[&self.users, &self.sessions, &self.api_tokens], |tx| {
+                tx.insert(&self.users, user.name.as_bytes(), &bytes)?;
                 for key in &sessions {
-                    sessions_tree.remove(key)?;
+                    tx.remove(&self.sessions, key)?;
                 }
                 if let Some((hash, bytes)) = &new_session {
-                    sessions_tree.insert(*hash, bytes.as_slice())?;
+                    tx.insert(&self.sessions, hash, bytes)?;
                 }
                 for key in &tokens {
-                    tokens_tree.remove(key)?;
+                    tx.remove(&self.api_tokens, key)?;
                 }
-                Ok::<(), ConflictableTransactionError<()>>(())
-            })
-            .map_err(super::transaction_error)?;
+                Ok::<(), super::TxError<()>>(())
+            });
+        super::kv::transaction_result(written)?;
         self.flush()
     }
 
@@ -185,18 +183,16 @@ impl Store {
         hash: &[u8],
         session: &SessionRecord,
     ) -> Result<(), StoreError> {
-        use sled::transaction::ConflictableTransactionError;
         let _gate = self.write_gate();
         let bytes = encode(SESSIONS_TREE, &hex_key(hash), session)?;
-        self.sessions
-            .transaction(|sessions| {
-                if let Some(previous) = previous {
-                    sessions.remove(previous)?;
-                }
-                sessions.insert(hash, bytes.as_slice())?;
-                Ok::<(), ConflictableTransactionError<()>>(())
-            })
-            .map_err(super::transaction_error)?;
+        let written = self.kv.transaction(&[&self.sessions], |tx| {
+            if let Some(previous) = previous {
+                tx.remove(&self.sessions, previous)?;
+            }
+            tx.insert(&self.sessions, hash, &bytes)?;
+            Ok::<(), super::TxError<()>>(())
+        });
+        super::kv::transaction_result(written)?;
         self.flush()
     }
 

@@ -68,6 +68,9 @@ pub enum AppError {
     Internal(#[source] anyhow::Error),
 }
 
+/// `Retry-After` of a `database_unavailable` answer.
+const DATABASE_RETRY_SECS: u64 = 5;
+
 impl AppError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> AppError {
         AppError::BadRequest {
@@ -78,6 +81,20 @@ impl AppError {
 
     pub fn internal(error: impl Into<anyhow::Error>) -> AppError {
         AppError::Internal(error.into())
+    }
+
+    /// An internal error caused by the database being out of reach: answered 503
+    /// `database_unavailable` (with `Retry-After`), not 500 — the node recovers by itself.
+    fn database_down(&self) -> bool {
+        let AppError::Internal(cause) = self else {
+            return false;
+        };
+        cause.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<crate::store::StoreError>(),
+                Some(crate::store::StoreError::Unavailable(_))
+            )
+        })
     }
 
     /// The stable machine-readable code.
@@ -95,6 +112,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed(_) => code::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType(_) => code::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Internal(_) if self.database_down() => code::DATABASE_UNAVAILABLE,
             AppError::Internal(_) => code::INTERNAL,
         }
     }
@@ -102,6 +120,9 @@ impl AppError {
     /// What the user is told; never an internal cause.
     pub fn public_message(&self) -> String {
         match self {
+            AppError::Internal(_) if self.database_down() => {
+                "the database cannot be reached just now; nothing was changed: please try again in a few seconds".to_owned()
+            }
             AppError::Internal(_) => {
                 "internal error: the server logged the details; please try again or tell an administrator".to_owned()
             }
@@ -118,6 +139,7 @@ impl AppError {
             | AppError::Unavailable {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            AppError::Internal(_) if self.database_down() => Some(DATABASE_RETRY_SECS),
             _ => None,
         }
     }
@@ -246,6 +268,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Internal(_) if self.database_down() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -63,12 +63,12 @@ impl Store {
         if fresh.is_empty() {
             return Ok(counts);
         }
-        let starts: Vec<sled::IVec> = self
+        let starts: Vec<IVec> = self
             .account_chunks
             .iter()
             .keys()
             .collect::<Result<_, _>>()?;
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let mut rest: &[&Account] = &fresh;
         // The chunk an id falls into: the last one whose key is ≤ the id (the first chunk for
         // ids before every key).
@@ -169,7 +169,7 @@ impl Store {
         value: &SavedMapping,
     ) -> Result<(), StoreError> {
         let _gate = self.write_gate();
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         for key in keys {
             batch.insert(key.as_bytes(), encode(IMPORT_MAPPINGS_TREE, key, value)?);
         }
@@ -241,7 +241,7 @@ impl Store {
         let seq = write.record.seq;
         let id = |p: usize| write.accounts[p].id.as_str();
 
-        let mut changes = sled::Batch::default();
+        let mut changes = Batch::default();
         for (chunk_no, chunk) in write.changed.chunks(CHANGE_CHUNK).enumerate() {
             let entries = chunk
                 .iter()
@@ -252,7 +252,7 @@ impl Store {
             );
         }
 
-        let mut snapshot = sled::Batch::default();
+        let mut snapshot = Batch::default();
         let chunk_count = write.accounts.len().div_ceil(SNAPSHOT_CHUNK);
         let chunks: Vec<usize> = match write.snapshot {
             SnapshotScope::Keep => Vec::new(),
@@ -288,14 +288,16 @@ impl Store {
         }
 
         let record = encode(TIER_RUNS_TREE, &seq.to_string(), write.record)?;
-        (&self.tier_runs, &self.tier_change_log, &self.tier_snapshot)
-            .transaction(|(runs, log, snap)| {
-                log.apply_batch(&changes)?;
-                snap.apply_batch(&snapshot)?;
-                runs.insert(&seq_key(seq), record.as_slice())?;
-                Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(crate::store::transaction_error)?;
+        let written = self.kv.transaction(
+            &[&self.tier_runs, &self.tier_change_log, &self.tier_snapshot],
+            |tx| {
+                tx.apply_batch(&self.tier_change_log, &changes)?;
+                tx.apply_batch(&self.tier_snapshot, &snapshot)?;
+                tx.insert(&self.tier_runs, seq_key(seq), &record)?;
+                Ok::<(), TxError<()>>(())
+            },
+        );
+        crate::store::kv::transaction_result(written)?;
         self.flush()
     }
 
@@ -363,7 +365,7 @@ impl Store {
     /// in [`Money`] units (ten-thousandths of a yuan), in one batch, durably. Chunks already
     /// rewritten are left alone, so an interrupted upgrade is finished by the next open.
     pub(in crate::store) fn upgrade_money_units(&self) -> Result<usize, StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let mut converted = 0;
         for entry in self.account_chunks.iter() {
             let (key, value) = entry?;
@@ -387,22 +389,18 @@ impl Store {
     /// only raised by the caller once this returns).
     pub(in crate::store) fn upgrade_accounts_from_v1(&self) -> Result<(), StoreError> {
         // 1. Accounts: one JSON record per id → chunks (in one batch), then drop the old tree.
-        let has_tree = |name: &str| {
-            self.db
-                .tree_names()
-                .iter()
-                .any(|n| n.as_ref() == name.as_bytes())
-        };
+        let names = self.kv.tree_names()?;
+        let has_tree = |name: &str| names.iter().any(|n| n == name);
         let mut converted = 0usize;
         if has_tree(V1_ACCOUNTS_TREE) {
-            let old = self.db.open_tree(V1_ACCOUNTS_TREE)?;
-            let mut accounts: Vec<Account> = Vec::with_capacity(old.len());
+            let old = self.kv.open_tree(V1_ACCOUNTS_TREE)?;
+            let mut accounts: Vec<Account> = Vec::new();
             for entry in old.iter() {
                 let (key, value) = entry?;
                 accounts.push(decode_v1_account(&key, &value)?);
             }
             converted = accounts.len();
-            let mut batch = sled::Batch::default();
+            let mut batch = Batch::default();
             for key in self.account_chunks.iter().keys() {
                 batch.remove(key?);
             }
@@ -412,7 +410,7 @@ impl Store {
             self.account_chunks.apply_batch(batch)?;
             self.flush()?;
             drop(old);
-            self.db.drop_tree(V1_ACCOUNTS_TREE)?;
+            self.kv.drop_tree(V1_ACCOUNTS_TREE)?;
         }
 
         // 2. Changes: one JSON record per (seq, account) → chunks per seq; remember each
@@ -422,16 +420,16 @@ impl Store {
         let had_v1_changes = has_tree(V1_TIER_CHANGES_TREE);
         let mut changes_converted = 0usize;
         if had_v1_changes {
-            let old = self.db.open_tree(V1_TIER_CHANGES_TREE)?;
+            let old = self.kv.open_tree(V1_TIER_CHANGES_TREE)?;
             let mut pending: Vec<(String, LastChange)> = Vec::new();
             let mut pending_seq = 0;
             let mut chunk_no = 0u32;
-            let mut batch = sled::Batch::default();
+            let mut batch = Batch::default();
             let flush_chunk = |pending: &mut Vec<(String, LastChange)>,
                                seq: u64,
                                chunk_no: &mut u32,
                                names: &[String],
-                               batch: &mut sled::Batch| {
+                               batch: &mut Batch| {
                 if !pending.is_empty() {
                     let entries = pending.iter().map(|(id, c)| (id.as_str(), *c));
                     batch.insert(
@@ -478,7 +476,7 @@ impl Store {
             let tiers: Vec<String> = decode(TIER_SNAPSHOT_TREE, b"tiers", &tiers)?;
             let tier_names: Vec<u16> = tiers.iter().map(|t| intern(&mut names, t)).collect();
             let mut entries: Vec<(String, u16, LastChange)> = Vec::new();
-            let mut batch = sled::Batch::default();
+            let mut batch = Batch::default();
             batch.remove(b"tiers".as_slice());
             for entry in self.tier_snapshot.scan_prefix(b"c") {
                 let (key, chunk) = entry?;
@@ -520,7 +518,7 @@ impl Store {
 
         // 4. The version-1 trees are no longer needed.
         for tree in [V1_TIER_CHANGES_TREE, V1_TIER_CHANGES_BY_ACCOUNT_TREE] {
-            self.db.drop_tree(tree)?;
+            self.kv.drop_tree(tree)?;
         }
         self.flush()?;
         tracing::info!(

@@ -26,9 +26,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use sled::transaction::Transactional;
-
 use super::codec::{CodecError, Reader, Writer};
+use super::kv::{Batch, IVec, TxError};
 use super::{decode, encode, Store, StoreError};
 use crate::domain::account::{Account, CreditRating, Indicators, Money};
 use crate::domain::tiering::{Direction, TierModel, TierOverride};
