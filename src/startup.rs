@@ -106,6 +106,9 @@ impl Application {
             );
         }
         keep_name_index_warm(std::sync::Arc::downgrade(&state.clone().into_inner()));
+        if library.store().is_shared() {
+            follow_shared_store(std::sync::Arc::downgrade(&state.clone().into_inner()));
+        }
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -168,6 +171,45 @@ impl Application {
 /// at start and after each recompute, so a rep's first lookup or home page does not wait for
 /// them (a million accounts take seconds). Ends with the
 /// server (when `state` is gone).
+/// On a shared store (PostgreSQL), follows what other nodes write: woken by their
+/// announcements (and at least every second, should one be missed), it refreshes the catalog
+/// and wakes the indexer when content changed, and loads the tiers of a recompute another node
+/// recorded. A database out of reach is logged once and retried until it is back.
+fn follow_shared_store(state: std::sync::Weak<AppState>) {
+    let spawned = std::thread::Builder::new()
+        .name("follower".into())
+        .spawn(move || {
+            let mut seen = 0;
+            let mut failing = false;
+            loop {
+                let Some(state) = state.upgrade() else { return };
+                let store = state.library.store().clone();
+                let followed = state
+                    .library
+                    .follow_store()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|_| state.accounts.catch_up().map_err(anyhow::Error::from));
+                match followed {
+                    Ok(_) if failing => {
+                        tracing::info!("following the shared store again");
+                        failing = false;
+                    }
+                    Ok(_) => {}
+                    Err(e) if !failing => {
+                        tracing::warn!(error = %e, "cannot follow the shared store; retrying");
+                        failing = true;
+                    }
+                    Err(_) => {}
+                }
+                drop(state);
+                seen = store.wait_for_change(seen, std::time::Duration::from_secs(1));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the thread following the shared store ({e})");
+    }
+}
+
 fn keep_name_index_warm(state: std::sync::Weak<AppState>) {
     let spawned = std::thread::Builder::new()
         .name("name-index".into())

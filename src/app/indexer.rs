@@ -5,6 +5,11 @@
 //! applied sequence number in the commit payload, then prunes the outbox up to it. After a crash
 //! at any point, the next start finds the entries the index has not committed and applies them:
 //! replaying an entry is harmless, since it indexes the item's *current* stored state.
+//!
+//! On a shared store (PostgreSQL) every node keeps its own index and follows the same outbox:
+//! no node prunes it; it is trimmed to its newest entries instead
+//! ([`Store::trim_shared_outbox`]), and a node whose index fell further behind than that
+//! rebuilds it.
 
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -32,6 +37,14 @@ pub fn catch_up(
     tier_ids: &[String],
 ) -> Result<usize, IndexerError> {
     let mut applied = 0;
+    if store.is_shared() && index.applied_seq() < store.outbox_trimmed_through()? {
+        // Entries this index never applied are gone from the shared outbox: start afresh.
+        tracing::warn!(
+            applied = index.applied_seq(),
+            "this node's index is older than the shared outbox keeps; rebuilding it"
+        );
+        return rebuild(store, index, tier_ids);
+    }
     loop {
         let entries = store.outbox_after(index.applied_seq(), BATCH)?;
         let Some(&(last_seq, _)) = entries.last() else {
@@ -50,7 +63,10 @@ pub fn catch_up(
             }
         }
         index.apply(&upserts, &deletes, last_seq, tier_ids)?;
-        store.prune_outbox(last_seq)?;
+        if !store.is_shared() {
+            // A shared outbox feeds every node's index; it is trimmed by age instead.
+            store.prune_outbox(last_seq)?;
+        }
     }
 }
 
@@ -77,7 +93,9 @@ pub fn rebuild(
         .map(|item| with_attachments(store, item))
         .collect::<Result<Vec<_>, _>>()?;
     let count = index.rebuild(&items, head, tier_ids)?;
-    store.prune_outbox(head)?;
+    if !store.is_shared() {
+        store.prune_outbox(head)?;
+    }
     catch_up(store, index, tier_ids)?;
     Ok(count)
 }

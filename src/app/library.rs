@@ -136,6 +136,9 @@ pub struct Library {
     /// Items in the store, any status, as of the last catalog refresh (which follows every
     /// content write): `/healthz` reads it, and counting a sled tree means reading all of it.
     stored_items: std::sync::atomic::AtomicUsize,
+    /// The outbox head as of the last catalog refresh: on a shared store, a higher head means
+    /// another node changed content ([`Library::follow_store`]).
+    seen_head: std::sync::atomic::AtomicU64,
 }
 
 impl Library {
@@ -150,6 +153,7 @@ impl Library {
     ) -> Library {
         let indexer = Indexer::spawn(store.clone(), index.clone(), tier_ids(&taxonomy));
         let started = std::time::Instant::now();
+        let seen_head = store.outbox_head().unwrap_or(0);
         let (catalog, stored_items) = published_catalog(&store).unwrap_or_else(|e| {
             tracing::error!(error = %e, "cannot list the stored content");
             (Vec::new(), 0)
@@ -171,6 +175,7 @@ impl Library {
             synonyms,
             catalog: RwLock::new(Arc::new(IndexedCatalog::new(Arc::new(catalog)))),
             stored_items: stored_items.into(),
+            seen_head: seen_head.into(),
         }
     }
 
@@ -220,9 +225,31 @@ impl Library {
         &self.index
     }
 
+    /// On a shared store: when another node changed content since the last refresh (the
+    /// outbox head moved), refreshes the catalog and wakes the indexer, as after a write here.
+    /// Returns whether it did.
+    pub fn follow_store(&self) -> Result<bool, LibraryError> {
+        let head = self.store.outbox_head()?;
+        if head == self.seen_head.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(false);
+        }
+        self.content_changed()?;
+        Ok(true)
+    }
+
+    /// Outbox entries this node's index has not applied yet (0 when it is up to date).
+    pub fn index_lag(&self) -> Result<u64, LibraryError> {
+        let head = self.store.outbox_head()?;
+        Ok(head.saturating_sub(self.index.applied_seq()))
+    }
+
     /// Refreshes the catalog and wakes the indexer after a write to content.
     pub fn content_changed(&self) -> Result<(), LibraryError> {
+        // Read before the catalog: a change committed meanwhile is seen again next time.
+        let head = self.store.outbox_head()?;
         let (items, stored_items) = published_catalog(&self.store)?;
+        self.seen_head
+            .store(head, std::sync::atomic::Ordering::SeqCst);
         let vocabulary = Arc::new(query_vocabulary(&self.synonyms, &self.taxonomy, &items));
         let catalog = Arc::new(IndexedCatalog::new(Arc::new(items)));
         self.stored_items

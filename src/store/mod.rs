@@ -40,7 +40,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use kv::{is_postgres_url, StoreLocation, PG_SCHEMA_VERSION};
+pub use kv::{is_postgres_url, LockKey, StoreLocation, PG_SCHEMA_VERSION};
 use kv::{Batch, Kv, TransactionError, Tree, TxError};
 
 use crate::domain::content::{same_content, ContentError, ContentItem, Source};
@@ -66,6 +66,8 @@ pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 /// Key in [`META_TREE`]: the fingerprint of the content directory at the last sync and the
 /// problems that load found (JSON, [`ContentLoad`]).
 const CONTENT_LOAD_KEY: &str = "content_load";
+/// Key in [`META_TREE`]: the highest outbox sequence number trimmed from a shared store.
+const OUTBOX_TRIMMED_KEY: &str = "outbox_trimmed_through";
 /// Bump when a stored layout changes incompatibly; `open` refuses newer stores and upgrades
 /// older ones. Version 2: accounts in binary chunks, the tier history as chunks per recompute
 /// (version 1: one JSON record per account and per tier change). Version 3: the
@@ -305,6 +307,19 @@ impl Store {
         self.kv.is_postgres()
     }
 
+    /// Waits up to `timeout` for a change another node announced (a content write, a
+    /// recompute) after the `seen`-th; returns the count to pass next time. On sled it only
+    /// waits: no other process writes.
+    pub fn wait_for_change(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        self.kv.wait_for_change(seen, timeout)
+    }
+
+    /// A lock every node on this store respects, held until the guard is dropped (nothing on
+    /// sled, where callers' own mutexes suffice).
+    pub fn lock(&self, key: LockKey) -> Result<kv::KvLock<'_>, StoreError> {
+        self.kv.lock(key)
+    }
+
     /// Taken (shared) by every method that writes records a reader must see together; never
     /// held while calling another method that takes it (a waiting backup would deadlock it).
     fn write_gate(&self) -> std::sync::RwLockReadGuard<'_, ()> {
@@ -538,6 +553,29 @@ impl Store {
         }
         self.outbox.apply_batch(batch)?;
         Ok(())
+    }
+
+    /// On a shared store, where every node's index follows the one outbox and no node may prune
+    /// it for the others: drops entries more than `keep` behind the head and remembers how far
+    /// (a node whose index is older than that rebuilds it; see `app::indexer`).
+    pub fn trim_shared_outbox(&self, keep: u64) -> Result<(), StoreError> {
+        let head = self.outbox_head()?;
+        let through = head.saturating_sub(keep);
+        if through == 0 || through <= self.outbox_trimmed_through()? {
+            return Ok(());
+        }
+        self.meta
+            .insert(OUTBOX_TRIMMED_KEY, through.to_string().into_bytes())?;
+        self.prune_outbox(through)
+    }
+
+    /// The highest sequence number [`Store::trim_shared_outbox`] dropped (0: none).
+    pub fn outbox_trimmed_through(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .meta
+            .get(OUTBOX_TRIMMED_KEY)?
+            .and_then(|v| String::from_utf8_lossy(&v).parse().ok())
+            .unwrap_or(0))
     }
 
     /// Records a query that found nothing. Not flushed on its own: losing the last half second

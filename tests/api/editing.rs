@@ -564,6 +564,7 @@ async fn export_then_load_loses_nothing_and_a_file_never_overwrites_a_browser_ed
             "--data-dir",
             data.path().to_str().unwrap(),
         ])
+        .args(crate::helpers::store_args(data.path()))
         .status()
         .unwrap();
     assert!(status.success());

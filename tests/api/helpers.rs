@@ -52,14 +52,92 @@ pub async fn spawn_app_with_config(change: impl FnOnce(&mut Config)) -> TestApp 
     app
 }
 
-/// Starts the server with its store in `data_dir` and a changed configuration.
+/// Which store a test server keeps its data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// sled in the data directory (the embedded default).
+    Sled,
+    /// A database of its own on the test PostgreSQL server (`PLAYBOOK_TEST_POSTGRES`).
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of this run: `PLAYBOOK_TEST_BACKEND=postgres` runs the suite on PostgreSQL
+    /// (scripts/test.sh runs it on both).
+    pub fn of_this_run() -> Backend {
+        match std::env::var("PLAYBOOK_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            _ => Backend::Sled,
+        }
+    }
+
+    /// The store setting for a server whose data directory is `data_dir`: for PostgreSQL one
+    /// database per data directory, created on first use and kept for restarts on the same
+    /// directory (its URL is remembered in the directory).
+    pub fn store_for(self, data_dir: &Path) -> Option<String> {
+        if self == Backend::Sled {
+            return None;
+        }
+        let marker = data_dir.join("test-database-url");
+        if let Ok(url) = std::fs::read_to_string(&marker) {
+            return Some(url);
+        }
+        let server = std::env::var("PLAYBOOK_TEST_POSTGRES").expect(
+            "PLAYBOOK_TEST_POSTGRES: the PostgreSQL server for the tests (scripts/test.sh starts one)",
+        );
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            NEXT_DATABASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let url = playbook::store::kv::create_database(&server, &name).expect("test database");
+        std::fs::create_dir_all(data_dir).expect("data dir");
+        std::fs::write(&marker, &url).expect("database marker");
+        Some(url)
+    }
+}
+
+/// `--store URL` for a command run on the data of a test server on `data_dir`, when this
+/// run's backend is PostgreSQL (sled needs nothing: the store is in the data directory).
+pub fn store_args(data_dir: &Path) -> Vec<String> {
+    match Backend::of_this_run().store_for(data_dir) {
+        Some(url) => vec!["--store".to_owned(), url],
+        None => Vec::new(),
+    }
+}
+
+/// Opens the store a test server on `data_dir` uses (this run's backend), e.g. to write behind
+/// a stopped server's back.
+pub fn open_store(data_dir: &Path) -> playbook::store::Store {
+    let config = Config {
+        store: Backend::of_this_run().store_for(data_dir),
+        ..Config::for_tests(data_dir, data_dir)
+    };
+    playbook::store::Store::open_at(&config.store_location()).expect("store opens")
+}
+
+static NEXT_DATABASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Starts the server with its store in `data_dir` and a changed configuration, on this run's
+/// backend.
 pub async fn spawn_app_configured(
+    data_dir: &Path,
+    content_dir: &Path,
+    change: impl FnOnce(&mut Config),
+) -> TestApp {
+    spawn_app_on(Backend::of_this_run(), data_dir, content_dir, change).await
+}
+
+/// Starts the server on `backend` with its data in `data_dir` and a changed configuration.
+pub async fn spawn_app_on(
+    backend: Backend,
     data_dir: &Path,
     content_dir: &Path,
     change: impl FnOnce(&mut Config),
 ) -> TestApp {
     playbook::telemetry::init("warn");
     let mut config = Config::for_tests(data_dir, content_dir);
+    config.store = backend.store_for(data_dir);
     change(&mut config);
     let admin_password = ensure_admin(&config);
     let application = Application::build(config)
@@ -85,7 +163,7 @@ pub async fn spawn_app_configured(
 /// it; returns the password.
 fn ensure_admin(config: &Config) -> String {
     std::fs::create_dir_all(config.store_dir()).expect("store dir");
-    let store = playbook::store::Store::open(&config.store_dir()).expect("store opens");
+    let store = playbook::store::Store::open_at(&config.store_location()).expect("store opens");
     let auth =
         playbook::app::users::Auth::new(store, playbook::app::users::AuthSettings::default());
     let password = playbook::app::users::generate_password();

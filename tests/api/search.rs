@@ -4,9 +4,8 @@
 
 use playbook::domain::content::parse_content;
 use playbook::domain::taxonomy::Taxonomy;
-use playbook::store::Store;
 
-use crate::helpers::{copy_fixture_content, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{copy_fixture_content, open_store, spawn_app, spawn_app_with, TestApp};
 
 fn ids(body: &serde_json::Value) -> Vec<String> {
     body["hits"]
@@ -314,7 +313,7 @@ async fn a_document_stored_just_before_a_crash_is_searchable_after_restart() {
     // Simulate a crash between the store write and the index commit: the item reaches the
     // store (with its outbox entry) and the process dies before the indexer runs.
     {
-        let store = Store::open(&data.path().join("store")).unwrap();
+        let store = open_store(data.path());
         let text = "---\nid: written-before-crash\nkind: case\ntitle: 断电前写入的复盘\noutcome: lost\n---\n样板点参观之后客户改变了主意。\n";
         std::fs::write(content.path().join("cases/crash.md"), text).unwrap();
         let item = parse_content("x", "cases/crash.md", text, &Taxonomy::default()).unwrap();

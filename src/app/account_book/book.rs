@@ -3,6 +3,13 @@
 
 use super::*;
 
+/// The writer's place, held while importing, changing the model or an override (see
+/// [`AccountBook::lock_writer`]).
+pub(super) struct Writer<'a> {
+    _node: std::sync::MutexGuard<'a, ()>,
+    _shared: crate::store::kv::KvLock<'a>,
+}
+
 /// Accounts, the tier model and overrides, with tiers derived in memory.
 pub struct AccountBook {
     pub(super) store: Store,
@@ -101,8 +108,79 @@ impl AccountBook {
         Ok(state)
     }
 
-    pub(super) fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Takes the writer's place: this node's mutex and, on a shared store, the lock every
+    /// node's account book takes; then brings the state up to what other nodes recorded, so
+    /// the write builds on the latest accounts.
+    pub(super) fn lock_writer(&self) -> Result<Writer<'_>, AccountsError> {
+        let node = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let shared = self.store.lock(LockKey::AccountsWriter)?;
+        self.load_newer_state()?;
+        Ok(Writer {
+            _node: node,
+            _shared: shared,
+        })
+    }
+
+    /// On a shared store: when another node recorded a recompute after this node's state,
+    /// loads what it left (waiting for a write in progress there) and swaps it in. Returns
+    /// whether it did. Nothing to do on sled: this process makes every change.
+    pub fn catch_up(&self) -> Result<bool, AccountsError> {
+        if !self.store.is_shared() {
+            return Ok(false);
+        }
+        let behind = self
+            .store
+            .last_recompute()?
+            .is_some_and(|last| last.seq > self.state().seq());
+        if behind {
+            drop(self.lock_writer()?);
+        }
+        Ok(behind)
+    }
+
+    /// Loads the accounts, model and overrides when the store holds a later recompute than
+    /// the current state (another node's), with each account's last change from the snapshot
+    /// that recompute wrote; records nothing. Called with the writer's locks held.
+    fn load_newer_state(&self) -> Result<(), AccountsError> {
+        let Some(last) = self.store.last_recompute()? else {
+            return Ok(());
+        };
+        if last.seq <= self.state().seq() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let model = self.store.tier_model()?.unwrap_or_default();
+        let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
+        let accounts = Arc::new(self.store.list_accounts()?);
+        let overrides = Arc::new(self.store.overrides()?);
+        let mut state = TierState::build(
+            accounts,
+            Arc::new(model),
+            Arc::new(resolved),
+            overrides,
+            None,
+            None,
+        );
+        let snapshot = self.store.tier_snapshot()?;
+        let prior = snapshot.as_ref().map(|s| Prior {
+            ids: PriorIds::Snapshot(s),
+            names: &s.names,
+            tiers: &s.tiers,
+            last: &s.last,
+        });
+        compare(&mut state, prior, last.seq);
+        drop(snapshot);
+        state.seq = last.seq;
+        state.computed_at = last.at.clone();
+        state.millis = last.millis;
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(state);
+        tracing::info!(
+            seq = last.seq,
+            trigger = last.trigger,
+            "tiers loaded from the shared store in {:?} (a recompute of another node)",
+            started.elapsed()
+        );
+        Ok(())
     }
 
     /// Replaces the tier model (JSON text, see docs/tier-model.md), stores it durably and
@@ -111,7 +189,7 @@ impl AccountBook {
     pub fn set_model_json(&self, json: &str, by: &str) -> Result<Arc<TierState>, AccountsError> {
         let model = TierModel::from_json(json).map_err(AccountsError::InvalidModel)?;
         let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
-        let _writer = self.lock_writer();
+        let _writer = self.lock_writer()?;
         self.store.put_tier_model(&model)?;
         tracing::info!(by, "tier model changed");
         self.recompute("tier_model", None, Some((model, resolved)), None)
@@ -124,7 +202,7 @@ impl AccountBook {
         request: OverrideRequest,
         by: &str,
     ) -> Result<AccountDetail, AccountsError> {
-        let _writer = self.lock_writer();
+        let _writer = self.lock_writer()?;
         let state = self.state();
         state
             .position(account_id)
@@ -169,7 +247,7 @@ impl AccountBook {
         account_id: &str,
         by: &str,
     ) -> Result<AccountDetail, AccountsError> {
-        let _writer = self.lock_writer();
+        let _writer = self.lock_writer()?;
         let state = self.state();
         state
             .position(account_id)

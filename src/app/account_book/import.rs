@@ -187,7 +187,7 @@ impl AccountBook {
         trigger: &str,
         on_error: &mut dyn FnMut(&RowError),
     ) -> Result<ImportReport, AccountsError> {
-        let _writer = self.lock_writer();
+        let _writer = self.lock_writer()?;
         let chosen = ChosenMapping::new(self, options);
         let mut rows = read_accounts_mapped(input, &|headers| chosen.for_headers(headers))
             .map_err(|e| AccountsError::InvalidCsv(in_sheet(e, sheet)))?;

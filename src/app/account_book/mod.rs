@@ -27,6 +27,7 @@ use crate::domain::tiering::{
     TierModel, TierOverride, TierTable,
 };
 use crate::store::{
+    LockKey,
     now_rfc3339, LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, Store,
     StoreError, TierSnapshot, NO_TIER,
 };

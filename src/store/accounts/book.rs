@@ -294,6 +294,8 @@ impl Store {
                 tx.apply_batch(&self.tier_change_log, &changes)?;
                 tx.apply_batch(&self.tier_snapshot, &snapshot)?;
                 tx.insert(&self.tier_runs, seq_key(seq), &record)?;
+                // Other nodes on a shared store load the new tiers.
+                tx.announce()?;
                 Ok::<(), TxError<()>>(())
             },
         );

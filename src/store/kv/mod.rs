@@ -189,6 +189,15 @@ impl Tx<'_> {
         }
     }
 
+    /// Tells the nodes following a shared store, once this commits, that something changed
+    /// (PostgreSQL `NOTIFY`; nothing on sled, which one process owns).
+    pub fn announce(&self) -> Result<(), TxOpError> {
+        match &self.backend {
+            TxBackend::Sled { .. } => Ok(()),
+            TxBackend::Postgres(tx) => tx.announce(),
+        }
+    }
+
     /// A sequence number, increasing in the order transactions commit.
     pub fn generate_id(&self) -> Result<u64, TxOpError> {
         match &self.backend {
@@ -199,6 +208,17 @@ impl Tx<'_> {
         }
     }
 }
+
+/// The locks nodes on one store share (advisory lock keys on PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
+pub enum LockKey {
+    /// The account book's writer: imports, model changes, overrides and their recomputes.
+    AccountsWriter = 0x504c_424b_0000_0010,
+}
+
+/// A held [`Kv::lock`].
+pub struct KvLock<'a>(#[allow(dead_code)] Option<postgres::PgLock<'a>>);
 
 /// Which store a process opens: sled in a data directory or a PostgreSQL database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +306,28 @@ impl Kv {
         match self {
             Kv::Sled(db) => Ok(db.db.generate_id()?),
             Kv::Postgres(pg) => pg.generate_id(),
+        }
+    }
+
+    /// Waits up to `timeout` for a change another node announced after the `seen`-th one;
+    /// returns the number of announcements so far (pass it back as `seen`). On sled, which one
+    /// process owns, it only waits.
+    pub fn wait_for_change(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        match self {
+            Kv::Sled(_) => {
+                std::thread::sleep(timeout);
+                seen
+            }
+            Kv::Postgres(pg) => pg.wait_for_change(seen, timeout),
+        }
+    }
+
+    /// Holds a lock shared by every node on the store until the guard is dropped: on sled
+    /// nothing (one process; callers keep their own mutex), on PostgreSQL an advisory lock.
+    pub fn lock(&self, key: LockKey) -> Result<KvLock<'_>, StoreError> {
+        match self {
+            Kv::Sled(_) => Ok(KvLock(None)),
+            Kv::Postgres(pg) => Ok(KvLock(Some(pg.lock(key as i64)?))),
         }
     }
 

@@ -131,6 +131,27 @@ pub struct Pg {
     pool: Pool,
     /// The URL without its password, for messages.
     describe: String,
+    /// For the listening connection, which lives outside the pool.
+    config: tokio_postgres::Config,
+    /// Notifications on [`OUTBOX_CHANNEL`] counted by the listener (started by the first
+    /// [`Pg::wait_for_change`]).
+    changes: Arc<Changes>,
+    listening: std::sync::Once,
+}
+
+/// A counter of notifications, and a condition to wait for the next one.
+#[derive(Default)]
+struct Changes {
+    count: std::sync::Mutex<u64>,
+    bumped: std::sync::Condvar,
+}
+
+impl Changes {
+    fn bump(&self) {
+        let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        *count += 1;
+        self.bumped.notify_all();
+    }
 }
 
 impl Drop for Pg {
@@ -172,7 +193,7 @@ impl Pg {
             .build()
             .map_err(|e| StoreError::Database(format!("cannot start the database runtime: {e}")))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -190,6 +211,9 @@ impl Pg {
             runtime: Some(runtime),
             pool,
             describe,
+            config,
+            changes: Arc::default(),
+            listening: std::sync::Once::new(),
         };
         pg.migrate()?;
         Ok(pg)
@@ -205,9 +229,14 @@ impl Pg {
 
     /// Runs `future` to completion on the calling thread, inside this backend's runtime context
     /// (new connections and timers register with it; its threads drive them).
+    ///
+    /// `unconstrained`: the calling thread may be a tokio worker in the middle of a task; tokio
+    /// counts that task's operations and, once its budget is spent, parks further ones until the
+    /// task yields to its scheduler — which it never does while it waits here. Unbudgeted, the
+    /// driver's futures always proceed.
     fn wait<F: std::future::Future>(&self, future: F) -> F::Output {
         let _context = self.runtime().enter();
-        block_on(future)
+        block_on(tokio::task::unconstrained(future))
     }
 
     fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
@@ -260,6 +289,76 @@ impl Pg {
             Ok::<_, tokio_postgres::Error>(Ok(()))
         })
         .map_err(|e| PgError::from_db(e).into_store())?
+    }
+
+    /// Waits until a change is announced on [`OUTBOX_CHANNEL`] after the `seen`-th (or
+    /// `timeout` passes); returns the count of announcements so far. The first call starts a
+    /// listening connection, which reconnects by itself after losing the database and then
+    /// counts one announcement (changes may have been missed meanwhile).
+    pub fn wait_for_change(&self, seen: u64, timeout: Duration) -> u64 {
+        self.listening.call_once(|| self.spawn_listener());
+        let count = self.changes.count.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, _) = self
+            .changes
+            .bumped
+            .wait_timeout_while(count, timeout, |count| *count == seen)
+            .unwrap_or_else(|e| e.into_inner());
+        *count
+    }
+
+    fn spawn_listener(&self) {
+        let config = self.config.clone();
+        let changes = self.changes.clone();
+        let describe = self.describe.clone();
+        self.runtime().spawn(async move {
+            use futures_util::StreamExt;
+            let mut lost = false;
+            loop {
+                match config.connect(NoTls).await {
+                    Ok((client, mut connection)) => {
+                        let counter = changes.clone();
+                        let mut messages =
+                            futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                        let driver = tokio::spawn(async move {
+                            while let Some(Ok(message)) = messages.next().await {
+                                if let tokio_postgres::AsyncMessage::Notification(_) = message {
+                                    counter.bump();
+                                }
+                            }
+                        });
+                        let listen = format!("LISTEN {OUTBOX_CHANNEL}");
+                        if client.batch_execute(&listen).await.is_ok() {
+                            if lost {
+                                tracing::info!("{describe}: listening for changes again");
+                            }
+                            changes.bump();
+                            let _ = driver.await;
+                            tracing::warn!("{describe}: lost the connection listening for changes; reconnecting");
+                        }
+                    }
+                    Err(e) => {
+                        if !lost {
+                            tracing::warn!("{describe}: cannot listen for changes ({e}); retrying");
+                        }
+                    }
+                }
+                lost = true;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+    }
+
+    /// Holds `pg_advisory_lock(key)` on a connection of its own until the guard is dropped
+    /// (or the node dies: the database then ends the session and the lock with it).
+    pub fn lock(&self, key: i64) -> Result<PgLock<'_>, StoreError> {
+        let client = self.client()?;
+        self.wait(client.execute("SELECT pg_advisory_lock($1)", &[&key]))
+            .map_err(PgError::from_db)?;
+        Ok(PgLock {
+            pg: self,
+            client: Some(client),
+            key,
+        })
     }
 
     pub fn tree_names(&self) -> Result<Vec<String>, StoreError> {
@@ -501,6 +600,17 @@ impl PgTx<'_> {
             .map_err(|e| TxOpError::Postgres(PgError::from_db(e)))
     }
 
+    /// Tells the nodes following the store, at commit, that something changed.
+    pub fn announce(&self) -> Result<(), TxOpError> {
+        self.pg
+            .wait(
+                self.tx
+                    .execute("SELECT pg_notify($1, '')", &[&OUTBOX_CHANNEL]),
+            )
+            .map(drop)
+            .map_err(|e| TxOpError::Postgres(PgError::from_db(e)))
+    }
+
     /// The next sequence number; from here to commit, no other transaction draws one, so
     /// numbers are committed in order. Nodes following the outbox are told at commit.
     pub fn generate_id(&self) -> Result<u64, TxOpError> {
@@ -519,6 +629,27 @@ impl PgTx<'_> {
             })
             .map_err(|e| TxOpError::Postgres(PgError::from_db(e)))?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+}
+
+/// A held advisory lock (see [`Pg::lock`]).
+pub struct PgLock<'a> {
+    pg: &'a Pg,
+    client: Option<deadpool_postgres::Object>,
+    key: i64,
+}
+
+impl Drop for PgLock<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let unlocked = self
+                .pg
+                .wait(client.execute("SELECT pg_advisory_unlock($1)", &[&self.key]));
+            if unlocked.is_err() {
+                // The session may still hold the lock: never hand this connection out again.
+                let _ = deadpool_postgres::Object::take(client);
+            }
+        }
     }
 }
 

@@ -190,3 +190,22 @@ fn store_locations_tell_a_database_from_a_directory_and_hide_passwords() {
         "postgres://u@h:1/t1"
     );
 }
+
+#[test]
+fn calls_from_inside_an_async_runtime_do_not_block_it_forever() {
+    // The web server's workers are tokio threads; store calls made there must complete.
+    on_both("kv_in_runtime", |kv| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let tree = kv.open_tree("t").unwrap();
+            for i in 0u32..300 {
+                tree.insert(i.to_be_bytes(), b"v".to_vec()).unwrap();
+                assert!(tree.get(i.to_be_bytes()).unwrap().is_some());
+            }
+            assert_eq!(tree.iter().count(), 300);
+        });
+    });
+}
