@@ -46,9 +46,17 @@ case "${1:-}" in
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     as_owner "$bin/initdb" -D "$data/cluster" -U playbook --auth=trust -E UTF8 --locale=C.UTF-8 >"$data/initdb.log" 2>&1 \
       || { cat "$data/initdb.log" >&2; exit 1; }
-    as_owner "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -w -t 60 \
-      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=64MB" \
-      start >&2 || { cat "$data/server.log" >&2; exit 1; }
+    # In the configuration file, so a plain `pg_ctl start` (a test restarting the server) finds
+    # the same port and socket.
+    cat >>"$data/cluster/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$data'
+max_connections = 400
+shared_buffers = 64MB
+CONF
+    as_owner "$bin/pg_ctl" -D "$data/cluster" -l "$data/server.log" -w -t 60 start >&2 \
+      || { cat "$data/server.log" >&2; exit 1; }
     echo "export PLAYBOOK_TEST_POSTGRES=postgres://playbook@127.0.0.1:$port/postgres"
     echo "export PLAYBOOK_TEST_PGDATA=$data"
     echo "export PLAYBOOK_TEST_PGBIN=$bin"

@@ -27,6 +27,14 @@ if [ ! -f tests/browser-tools/node_modules/axe-core/axe.min.js ]; then
   bash scripts/install-browser-tools.sh
 fi
 
+# A throwaway PostgreSQL server for the store's second backend (Debian's PostgreSQL, installed
+# when missing; initdb in a temporary directory, a free port), stopped when this script ends.
+echo "==> starting a throwaway PostgreSQL server"
+eval "$(bash scripts/postgres-for-tests.sh start)"
+trap 'bash scripts/postgres-for-tests.sh stop "$PLAYBOOK_TEST_PGDATA"' EXIT
+# Tests that need it fail (rather than skip) when it is missing.
+export PLAYBOOK_REQUIRE_POSTGRES=1
+
 echo "==> cargo fmt --check"
 cargo fmt --check
 
@@ -41,6 +49,9 @@ cargo test --bench '*'
 
 echo "==> cargo test (unit, integration and browser tests; property tests at PLAYBOOK_FUZZ_CASES or their small default)"
 cargo test --lib --bins --tests
+
+echo "==> the API suite again, every server on PostgreSQL (a database per test)"
+PLAYBOOK_TEST_BACKEND=postgres cargo test --test api
 
 echo "==> schemathesis against the live server (20 examples per operation)"
 bash scripts/schemathesis.sh

@@ -62,6 +62,21 @@ enum Command {
     /// Measure search relevance: run a judged query set against the content directory (in a
     /// throwaway store) and print success@3, MRR@10 and the zero-hit rate.
     EvalSearch(EvalSearchArgs),
+    /// Copy the whole store to another backend — a data directory's sled store into a
+    /// PostgreSQL database, or back — and verify every tree (record counts and checksums).
+    /// Stop the servers using either store first.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    /// The store to copy: a data directory (its sled store) or a postgres:// URL.
+    #[arg(long)]
+    from: String,
+    /// Where to copy it: an empty PostgreSQL database (postgres://…) or a data directory
+    /// holding no store yet.
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +340,7 @@ pub fn run() -> ExitCode {
         Some(Command::Export(args)) => export(&args.dir, &args.data_dir),
         Some(Command::Restore(args)) => restore(&args.dir, &args.data_dir, args.force),
         Some(Command::EvalSearch(args)) => eval_search(&args),
+        Some(Command::Migrate(args)) => migrate(&args),
         Some(Command::Demo(DemoCommand::Accounts(args))) => {
             print!("{}", crate::app::demo::accounts_csv(args.count, args.seed));
             ExitCode::SUCCESS
@@ -902,6 +918,70 @@ fn reindex(args: DirsArgs) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A data directory (its sled store) or a database URL, as `--from` and `--to` take them.
+fn migrate_location(text: &str) -> crate::store::StoreLocation {
+    if crate::store::is_postgres_url(text) {
+        crate::store::StoreLocation::Postgres(text.to_owned())
+    } else {
+        crate::store::StoreLocation::Sled(
+            Config {
+                data_dir: PathBuf::from(text),
+                ..Config::default()
+            }
+            .store_dir(),
+        )
+    }
+}
+
+/// `playbook migrate --from A --to B`.
+fn migrate(args: &MigrateArgs) -> ExitCode {
+    let (from, to) = (migrate_location(&args.from), migrate_location(&args.to));
+    if let crate::store::StoreLocation::Sled(dir) = &from {
+        if !dir.exists() {
+            eprintln!("error: there is no store in {}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    println!("copying {} → {}", from.describe(), to.describe());
+    let started = std::time::Instant::now();
+    let checks = match crate::store::migrate::migrate(&from, &to, |tree, n| {
+        println!("  {tree}: {n} records");
+    }) {
+        Ok(checks) => checks,
+        Err(crate::store::migrate::MigrateError::Store(crate::store::StoreError::Open {
+            path,
+            ..
+        })) => {
+            eprintln!(
+                "error: the store in {path} is in use, probably by a running playbook server: \
+                 stop it first; nothing was copied"
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", crate::store::migrate::report(&checks));
+    let records: u64 = checks.iter().map(|c| c.records).sum();
+    if checks.iter().all(crate::store::migrate::TreeCheck::matches) {
+        println!(
+            "copied and verified {records} records in {} trees in {:.1?}; each node rebuilds \
+             its search index from the new store at its first start",
+            checks.len(),
+            started.elapsed()
+        );
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "error: the copy differs from the source (see the trees marked NO above); do not \
+             use it"
+        );
+        ExitCode::FAILURE
     }
 }
 

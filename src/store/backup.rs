@@ -42,7 +42,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 
 const MAGIC: &[u8] = b"PLAYBOOK-BACKUP\n";
 /// Trees not copied: the outbox (search-index bookkeeping) and sessions.
-const SKIPPED_TREES: [&str; 2] = [OUTBOX_TREE, SESSIONS_TREE];
+const SKIPPED_TREES: [&str; 3] = [OUTBOX_TREE, SESSIONS_TREE, super::THROTTLE_TREE];
 /// Records inserted per sled batch when restoring.
 const RESTORE_BATCH: usize = 1_000;
 

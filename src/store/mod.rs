@@ -15,7 +15,9 @@ pub mod backup;
 pub mod codec;
 mod editing;
 pub mod kv;
+pub mod migrate;
 pub mod recent;
+mod throttle;
 mod users;
 
 pub use attachments::{
@@ -31,6 +33,7 @@ pub use accounts::{
     TIER_CHANGE_LOG_TREE, TIER_MODEL_KEY, TIER_RUNS_TREE, TIER_SNAPSHOT_TREE,
 };
 
+pub use throttle::THROTTLE_TREE;
 pub use users::{
     ApiTokenRecord, SessionRecord, UserRecord, API_TOKENS_TREE, SESSIONS_TREE, USERS_TREE,
 };
@@ -215,6 +218,7 @@ pub struct Store {
     sessions: Tree,
     api_tokens: Tree,
     recent_views: Tree,
+    throttle: Tree,
 }
 
 /// The current time as RFC 3339 (UTC), as stored in records.
@@ -269,6 +273,7 @@ impl Store {
             sessions: kv.open_tree(SESSIONS_TREE)?,
             api_tokens: kv.open_tree(API_TOKENS_TREE)?,
             recent_views: kv.open_tree(recent::RECENT_VIEWS_TREE)?,
+            throttle: kv.open_tree(throttle::THROTTLE_TREE)?,
             meta,
             kv,
             gate: std::sync::Arc::new(std::sync::RwLock::new(())),

@@ -145,8 +145,17 @@ impl AppError {
     }
 
     fn log(&self) {
-        if let AppError::Internal(cause) = self {
+        if self.database_down() {
+            tracing::warn!(error = %self.source_text(), "answered 503: the database is out of reach");
+        } else if let AppError::Internal(cause) = self {
             tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+    }
+
+    fn source_text(&self) -> String {
+        match self {
+            AppError::Internal(cause) => format!("{cause:#}"),
+            other => other.to_string(),
         }
     }
 }

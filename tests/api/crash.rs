@@ -62,11 +62,17 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
+        Server::start_on(data, None)
+    }
+
+    /// A node on the PostgreSQL database `store` (its data directory holds its index).
+    fn start_on(data: &Path, store: Option<&str>) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_playbook"))
             .arg("serve")
             .args(["--addr", "127.0.0.1:0", "--workers", "2"])
             .arg("--data-dir")
             .arg(data)
+            .args(store.map(|url| ["--store", url]).into_iter().flatten())
             .arg("--content-dir")
             .arg(fixture_content())
             .args(["--log-level", "warn,playbook::startup=info"])
@@ -113,10 +119,11 @@ impl Server {
 }
 
 /// `playbook user add admin --role admin`, the password on standard input.
-fn add_admin(data: &Path) {
+fn add_admin(data: &Path, store: Option<&str>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_playbook"))
         .args(["user", "add", "admin", "--role", "admin", "--data-dir"])
         .arg(data)
+        .args(store.map(|url| ["--store", url]).into_iter().flatten())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -646,17 +653,14 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
     let seed = env_u64("PLAYBOOK_CRASH_SEED", 0x5EED_CAFE).max(1);
     let mut rng = Rng(seed);
     let data = tempfile::tempdir().unwrap();
-    add_admin(data.path());
+    add_admin(data.path(), None);
 
     let server = Server::start(data.path());
     let token = admin_token(&server.address).await;
     let mut server = Some(server);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let batch_no = Arc::new(AtomicU64::new(0));
-    // Each problem once, with the kill after which it was first seen.
-    let mut lost: BTreeMap<String, u64> = BTreeMap::new();
-    let mut half_applied: BTreeMap<String, u64> = BTreeMap::new();
-    let mut wrong: BTreeMap<String, u64> = BTreeMap::new();
+    let mut problems = Problems::default();
 
     for round in 0..kills {
         let running = server.take().expect("a running server");
@@ -687,58 +691,147 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
         // The writers are done; check against a copy of the ledger (no lock across awaits).
         let snapshot = ledger.lock().unwrap().copy();
         let findings = verify(&restarted.address, &token, &snapshot).await;
-        for (found, seen) in [
-            (findings.lost, &mut lost),
-            (findings.half_applied, &mut half_applied),
-            (findings.wrong, &mut wrong),
-        ] {
-            for line in found {
-                seen.entry(line).or_insert(round + 1);
-            }
-        }
+        problems.add(findings, round + 1);
         server = Some(restarted);
     }
     if let Some(server) = server {
         server.kill();
     }
+    problems.conclude(&format!("crash test (seed {seed}): {kills} kills"), &ledger);
+}
 
-    let l = ledger.lock().unwrap();
-    let rows: u64 = l
-        .batches
-        .iter()
-        .filter(|(_, ack)| *ack)
-        .map(|(b, _)| b.rows)
-        .sum();
-    println!(
-        "crash test (seed {seed}): {kills} kills, {} acknowledged writes ({} imports with {rows} rows, \
+/// Problems found after the kills, each once, with the kill after which it was first seen.
+#[derive(Default)]
+struct Problems {
+    lost: BTreeMap<String, u64>,
+    half_applied: BTreeMap<String, u64>,
+    wrong: BTreeMap<String, u64>,
+}
+
+impl Problems {
+    fn add(&mut self, findings: Findings, kill: u64) {
+        for (found, seen) in [
+            (findings.lost, &mut self.lost),
+            (findings.half_applied, &mut self.half_applied),
+            (findings.wrong, &mut self.wrong),
+        ] {
+            for line in found {
+                seen.entry(line).or_insert(kill);
+            }
+        }
+    }
+
+    /// Prints what was written and found, and fails on any problem.
+    fn conclude(&self, what: &str, ledger: &Mutex<Ledger>) {
+        let (lost, half_applied, wrong) = (&self.lost, &self.half_applied, &self.wrong);
+
+        let l = ledger.lock().unwrap();
+        let rows: u64 = l
+            .batches
+            .iter()
+            .filter(|(_, ack)| *ack)
+            .map(|(b, _)| b.rows)
+            .sum();
+        println!(
+            "{what}, {} acknowledged writes ({} imports with {rows} rows, \
          {} overrides, {} users, {} content items created and saved, {} case reviews; {} writes \
          unanswered), lost {}, half-applied {}, wrong {}",
-        l.acknowledged(),
-        l.batches.iter().filter(|(_, a)| *a).count(),
-        l.overrides.values().filter(|o| o.2).count(),
-        l.users.values().filter(|a| **a).count(),
-        l.content.values().filter(|c| c.0.is_some()).count(),
-        l.reviews.len(),
-        l.batches.iter().filter(|(_, a)| !*a).count()
-            + l.overrides.values().filter(|o| !o.2).count()
-            + l.users.values().filter(|a| !**a).count()
-            + l.content.values().filter(|c| c.1.is_some()).count()
-            + (l.reviews_sent - l.reviews.len()),
-        lost.len(),
-        half_applied.len(),
-        wrong.len(),
+            l.acknowledged(),
+            l.batches.iter().filter(|(_, a)| *a).count(),
+            l.overrides.values().filter(|o| o.2).count(),
+            l.users.values().filter(|a| **a).count(),
+            l.content.values().filter(|c| c.0.is_some()).count(),
+            l.reviews.len(),
+            l.batches.iter().filter(|(_, a)| !*a).count()
+                + l.overrides.values().filter(|o| !o.2).count()
+                + l.users.values().filter(|a| !**a).count()
+                + l.content.values().filter(|c| c.1.is_some()).count()
+                + (l.reviews_sent - l.reviews.len()),
+            lost.len(),
+            half_applied.len(),
+            wrong.len(),
+        );
+        let reports: Vec<String> = lost
+            .iter()
+            .chain(half_applied.iter())
+            .chain(wrong.iter())
+            .map(|(line, kill)| format!("after kill {kill}: {line}"))
+            .collect();
+        assert!(
+            reports.is_empty(),
+            "{} problems:\n{}",
+            reports.len(),
+            reports.join("\n")
+        );
+        assert!(l.acknowledged() > 0, "some writes were acknowledged");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_during_writes_loses_nothing_acknowledged_and_the_other_keeps_serving() {
+    // Two nodes on one PostgreSQL database: writes go to A, A is killed (-9) at random points,
+    // and B — never restarted — must hold every write A acknowledged, whole, in its store, its
+    // tiers and its index. A then starts again and the writes go on.
+    let Some(server) = crate::helpers::postgres_server() else {
+        return;
+    };
+    let kills = env_u64("PLAYBOOK_CRASH_NODE_KILLS", 3);
+    let seed = env_u64("PLAYBOOK_CRASH_SEED", 0x5EED_CAFE).max(1);
+    let mut rng = Rng(seed ^ 0x2_0DE5);
+    let url = playbook::store::kv::create_database(&server, "crash_two_nodes").unwrap();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    add_admin(dir_a.path(), Some(&url));
+    let b = Server::start_on(dir_b.path(), Some(&url));
+    let token = admin_token(&b.address).await;
+    let mut a = Some(Server::start_on(dir_a.path(), Some(&url)));
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let batch_no = Arc::new(AtomicU64::new(0));
+    let mut problems = Problems::default();
+    let probe = bearer_client(&token);
+    for round in 0..kills {
+        let running = a.take().expect("node A runs");
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers = tokio::spawn(drive(
+            running.address.clone(),
+            token.clone(),
+            round,
+            ledger.clone(),
+            stop.clone(),
+            batch_no.clone(),
+        ));
+        tokio::time::sleep(Duration::from_millis(300 + rng.below(1_500))).await;
+        tokio::task::spawn_blocking(move || running.kill())
+            .await
+            .unwrap();
+        stop.store(true, Ordering::SeqCst);
+        writers.await.expect("writers");
+
+        // B follows the store by itself: wait until its index and tiers show all of it.
+        let started = Instant::now();
+        loop {
+            let health: Value = match probe.get(format!("{}/healthz", b.address)).send().await {
+                Ok(r) => r.json().await.unwrap_or_default(),
+                Err(_) => Value::Null,
+            };
+            if health["index_lag"] == 0 && health["tiers_lag"] == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "node B did not catch up: {health}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let snapshot = ledger.lock().unwrap().copy();
+        problems.add(verify(&b.address, &token, &snapshot).await, round + 1);
+        a = Some(Server::start_on(dir_a.path(), Some(&url)));
+    }
+    if let Some(a) = a {
+        a.kill();
+    }
+    b.kill();
+    problems.conclude(
+        &format!("two nodes on PostgreSQL (seed {seed}): node A killed {kills} times"),
+        &ledger,
     );
-    let reports: Vec<String> = lost
-        .iter()
-        .chain(&half_applied)
-        .chain(&wrong)
-        .map(|(line, kill)| format!("after kill {kill}: {line}"))
-        .collect();
-    assert!(
-        reports.is_empty(),
-        "{} problems:\n{}",
-        reports.len(),
-        reports.join("\n")
-    );
-    assert!(l.acknowledged() > 0, "some writes were acknowledged");
 }

@@ -116,6 +116,36 @@ pub fn open_store(data_dir: &Path) -> playbook::store::Store {
     playbook::store::Store::open_at(&config.store_location()).expect("store opens")
 }
 
+/// The test PostgreSQL server's URL, or `None` when none is configured: the calling test then
+/// skips itself with a note, unless `PLAYBOOK_REQUIRE_POSTGRES=1` (scripts/test.sh sets it),
+/// which makes a missing server a failure.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var("PLAYBOOK_TEST_POSTGRES") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var("PLAYBOOK_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+            panic!("PLAYBOOK_TEST_POSTGRES is not set: run the suite with scripts/test.sh")
+        }
+        Err(_) => {
+            eprintln!("skipped: no PostgreSQL server for the tests (PLAYBOOK_TEST_POSTGRES)");
+            None
+        }
+    }
+}
+
+/// Makes a second node of `app`: a server started on `data_dir` with
+/// [`Backend::Postgres`] uses `app`'s database and its admin password (instead of a database
+/// and an admin of its own).
+pub fn share_database(app_data_dir: &Path, app: &TestApp, data_dir: &Path) {
+    std::fs::create_dir_all(data_dir).expect("data dir");
+    std::fs::copy(
+        app_data_dir.join("test-database-url"),
+        data_dir.join("test-database-url"),
+    )
+    .expect("the first node's database");
+    std::fs::write(data_dir.join("test-admin-password"), &app.admin_password)
+        .expect("admin password");
+}
+
 static NEXT_DATABASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Starts the server with its store in `data_dir` and a changed configuration, on this run's
@@ -162,6 +192,10 @@ pub async fn spawn_app_on(
 /// Creates (or resets) the test administrator directly in the store, before the server opens
 /// it; returns the password.
 fn ensure_admin(config: &Config) -> String {
+    // A second node on a shared database: the admin exists, with this password.
+    if let Ok(password) = std::fs::read_to_string(config.data_dir.join("test-admin-password")) {
+        return password;
+    }
     std::fs::create_dir_all(config.store_dir()).expect("store dir");
     let store = playbook::store::Store::open_at(&config.store_location()).expect("store opens");
     let auth =

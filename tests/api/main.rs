@@ -21,6 +21,7 @@ mod import_accounts;
 mod import_content;
 mod library;
 mod limits;
+mod nodes;
 mod openapi;
 mod pages;
 mod privacy;

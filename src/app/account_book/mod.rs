@@ -27,9 +27,8 @@ use crate::domain::tiering::{
     TierModel, TierOverride, TierTable,
 };
 use crate::store::{
-    LockKey,
-    now_rfc3339, LastChange, RecomputeRecord, RecomputeWrite, RecordedChange, SnapshotScope, Store,
-    StoreError, TierSnapshot, NO_TIER,
+    now_rfc3339, LastChange, LockKey, RecomputeRecord, RecomputeWrite, RecordedChange,
+    SnapshotScope, Store, StoreError, TierSnapshot, NO_TIER,
 };
 
 mod book;

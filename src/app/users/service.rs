@@ -402,6 +402,13 @@ impl Auth {
         now: i64,
     ) -> Result<[i64; N], AuthError> {
         let window = THROTTLE_WINDOW.as_secs() as i64;
+        if self.store.is_shared() {
+            // Nodes sharing the store share the counters: the limits hold across them.
+            return match self.store.count_attempt(&keys, now, window)? {
+                Ok(starts) => Ok(std::array::from_fn(|i| starts[i])),
+                Err(retry_after_secs) => Err(AuthError::Throttled { retry_after_secs }),
+            };
+        }
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         for (key, limit) in keys {
             if let Some(f) = failures.get(key) {
@@ -418,6 +425,12 @@ impl Auth {
     /// Takes back one failure counted for `key` in the window that started at `since` (a
     /// window that has been restarted since keeps its count).
     pub(super) fn give_back(&self, key: &str, since: i64) {
+        if self.store.is_shared() {
+            if let Err(e) = self.store.give_back_attempt(key, since) {
+                tracing::warn!(error = %e, "cannot give back a counted sign-in attempt");
+            }
+            return;
+        }
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(f) = failures.get_mut(key).filter(|f| f.since == since) {
             f.count = f.count.saturating_sub(1);
@@ -428,6 +441,12 @@ impl Auth {
     }
 
     pub(super) fn clear_failures(&self, key: &str) {
+        if self.store.is_shared() {
+            if let Err(e) = self.store.clear_attempts(key) {
+                tracing::warn!(error = %e, "cannot clear the sign-in failures of {key}");
+            }
+            return;
+        }
         self.failures
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -331,6 +331,19 @@ impl Kv {
         }
     }
 
+    /// Moves the id counter so the next id is above `at_least` (a store copied from another).
+    pub fn advance_ids(&self, at_least: u64) -> Result<(), StoreError> {
+        match self {
+            Kv::Sled(db) => {
+                // sled has no setter; its counter is an in-memory increment, persisted now and
+                // then, so counting up is cheap.
+                while db.db.generate_id()? < at_least {}
+                Ok(())
+            }
+            Kv::Postgres(pg) => pg.advance_ids(at_least),
+        }
+    }
+
     /// Makes every write so far survive a crash (see the module docs).
     pub fn flush(&self) -> Result<(), StoreError> {
         match self {

@@ -186,6 +186,8 @@ impl Pg {
         })?;
         config.connect_timeout(options.timeout);
         config.application_name("playbook");
+        // Not "relation already exists, skipping" at every start.
+        config.options("-c client_min_messages=warning");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("playbook-pg")
@@ -240,14 +242,20 @@ impl Pg {
     }
 
     fn client(&self) -> Result<deadpool_postgres::Object, PgError> {
-        self.wait(self.pool.get()).map_err(|e| {
-            let unreachable =
-                !matches!(e, deadpool_postgres::PoolError::Backend(ref b) if b.code().is_some());
-            PgError {
-                message: format!("{}: {e}", self.describe),
-                unreachable,
-                retry: false,
+        self.wait(self.pool.get()).map_err(|e| match e {
+            // The server answered: its state decides (starting up, shutting down: unreachable;
+            // a wrong password or database name: a failure to fix).
+            deadpool_postgres::PoolError::Backend(e) => {
+                let mut error = PgError::from_db(e);
+                error.message = format!("{}: {}", self.describe, error.message);
+                error
             }
+            // No connection in time, or none could be made.
+            other => PgError {
+                message: format!("{}: {other}", self.describe),
+                unreachable: true,
+                retry: false,
+            },
         })
     }
 
@@ -359,6 +367,17 @@ impl Pg {
             client: Some(client),
             key,
         })
+    }
+
+    pub fn advance_ids(&self, at_least: u64) -> Result<(), StoreError> {
+        let client = self.client()?;
+        let at_least = i64::try_from(at_least).unwrap_or(i64::MAX);
+        self.wait(client.execute(
+            "SELECT setval('playbook_ids', GREATEST($1, (SELECT last_value FROM playbook_ids)))",
+            &[&at_least],
+        ))
+        .map_err(PgError::from_db)?;
+        Ok(())
     }
 
     pub fn tree_names(&self) -> Result<Vec<String>, StoreError> {
