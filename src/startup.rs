@@ -171,6 +171,10 @@ impl Application {
 /// at start and after each recompute, so a rep's first lookup or home page does not wait for
 /// them (a million accounts take seconds). Ends with the
 /// server (when `state` is gone).
+/// Outbox entries a shared store keeps for nodes that fall behind; one further behind rebuilds
+/// its index (`app::indexer`).
+const SHARED_OUTBOX_KEPT: u64 = 100_000;
+
 /// On a shared store (PostgreSQL), follows what other nodes write: woken by their
 /// announcements (and at least every second, should one be missed), it refreshes the catalog
 /// and wakes the indexer when content changed, and loads the tiers of a recompute another node
@@ -181,9 +185,22 @@ fn follow_shared_store(state: std::sync::Weak<AppState>) {
         .spawn(move || {
             let mut seen = 0;
             let mut failing = false;
+            let mut rounds = 0u64;
             loop {
                 let Some(state) = state.upgrade() else { return };
                 let store = state.library.store().clone();
+                rounds += 1;
+                if rounds % 60 == 0 {
+                    // About a minute: keep the shared outbox and the throttle counters small.
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    let window = crate::app::users::THROTTLE_WINDOW.as_secs() as i64;
+                    let kept = store
+                        .trim_shared_outbox(SHARED_OUTBOX_KEPT)
+                        .and_then(|_| store.prune_attempts(now, window));
+                    if let Err(e) = kept {
+                        tracing::debug!(error = %e, "cannot trim the shared outbox yet");
+                    }
+                }
                 let followed = state
                     .library
                     .follow_store()

@@ -321,8 +321,14 @@ impl Store {
 
     /// A lock every node on this store respects, held until the guard is dropped (nothing on
     /// sled, where callers' own mutexes suffice).
-    pub fn lock(&self, key: LockKey) -> Result<kv::KvLock<'_>, StoreError> {
+    pub fn lock(&self, key: LockKey) -> Result<kv::KvLock, StoreError> {
         self.kv.lock(key)
+    }
+
+    /// One of `slots` places every node on this store shares (`None` when all are taken); on
+    /// sled always granted (the caller's own per-process limit applies).
+    pub fn try_shared_slot(&self, slots: usize) -> Result<Option<kv::KvLock>, StoreError> {
+        self.kv.try_slot(slots)
     }
 
     /// Taken (shared) by every method that writes records a reader must see together; never

@@ -106,14 +106,7 @@ pub async fn receive_upload(
     principal: &crate::domain::policy::Principal,
     payload: web::Payload,
     max_files: usize,
-) -> Result<
-    (
-        crate::app::staging::StagedUpload,
-        Form,
-        tokio::sync::OwnedSemaphorePermit,
-    ),
-    AppError,
-> {
+) -> Result<(crate::app::staging::StagedUpload, Form, ImportSlot), AppError> {
     refuse_oversized(req, state.max_import_bytes)?;
     let slot = import_slot(state)?;
     let upload = state
@@ -171,24 +164,40 @@ pub struct UploadedFile {
 /// `Retry-After` of an import refused because others are running.
 const IMPORT_RETRY_AFTER_SECS: u64 = 5;
 
+/// A held import slot: this node's, and on a shared store one of the slots all nodes share.
+pub struct ImportSlot {
+    _node: tokio::sync::OwnedSemaphorePermit,
+    _shared: crate::store::kv::KvLock,
+}
+
 /// One of the import slots (account imports and previews, content imports, attachments): each
 /// holds an upload and a parse, so one more than [`crate::web::MAX_CONCURRENT_IMPORTS`] at once
-/// is refused with 429 rather than queued.
-pub fn import_slot(
-    state: &crate::web::AppState,
-) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-    state
+/// is refused with 429 rather than queued — on one node, and on a shared store across all
+/// nodes together.
+pub fn import_slot(state: &crate::web::AppState) -> Result<ImportSlot, AppError> {
+    let busy = || AppError::TooManyRequests {
+        code: crate::error_codes::code::TOO_MANY_IMPORTS,
+        message: format!(
+            "{} imports are already running; try again when one has finished",
+            crate::web::MAX_CONCURRENT_IMPORTS
+        ),
+        retry_after_secs: IMPORT_RETRY_AFTER_SECS,
+    };
+    let node = state
         .import_slots
         .clone()
         .try_acquire_owned()
-        .map_err(|_| AppError::TooManyRequests {
-            code: crate::error_codes::code::TOO_MANY_IMPORTS,
-            message: format!(
-                "{} imports are already running; try again when one has finished",
-                crate::web::MAX_CONCURRENT_IMPORTS
-            ),
-            retry_after_secs: IMPORT_RETRY_AFTER_SECS,
-        })
+        .map_err(|_| busy())?;
+    let shared = state
+        .library
+        .store()
+        .try_shared_slot(crate::web::MAX_CONCURRENT_IMPORTS)
+        .map_err(AppError::internal)?
+        .ok_or_else(busy)?;
+    Ok(ImportSlot {
+        _node: node,
+        _shared: shared,
+    })
 }
 
 /// A body whose `Content-Length` is over `limit` is refused before it is read.

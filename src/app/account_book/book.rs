@@ -7,7 +7,7 @@ use super::*;
 /// [`AccountBook::lock_writer`]).
 pub(super) struct Writer<'a> {
     _node: std::sync::MutexGuard<'a, ()>,
-    _shared: crate::store::kv::KvLock<'a>,
+    _shared: crate::store::kv::KvLock,
 }
 
 /// Accounts, the tier model and overrides, with tiers derived in memory.

@@ -215,10 +215,12 @@ impl Tx<'_> {
 pub enum LockKey {
     /// The account book's writer: imports, model changes, overrides and their recomputes.
     AccountsWriter = 0x504c_424b_0000_0010,
+    /// The first of the import slots (`+ 0`, `+ 1`, …).
+    ImportSlots = 0x504c_424b_0000_0100,
 }
 
-/// A held [`Kv::lock`].
-pub struct KvLock<'a>(#[allow(dead_code)] Option<postgres::PgLock<'a>>);
+/// A held [`Kv::lock`] or [`Kv::try_slot`].
+pub struct KvLock(#[allow(dead_code)] Option<postgres::PgLock>);
 
 /// Which store a process opens: sled in a data directory or a PostgreSQL database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,11 +326,25 @@ impl Kv {
 
     /// Holds a lock shared by every node on the store until the guard is dropped: on sled
     /// nothing (one process; callers keep their own mutex), on PostgreSQL an advisory lock.
-    pub fn lock(&self, key: LockKey) -> Result<KvLock<'_>, StoreError> {
+    pub fn lock(&self, key: LockKey) -> Result<KvLock, StoreError> {
         match self {
             Kv::Sled(_) => Ok(KvLock(None)),
             Kv::Postgres(pg) => Ok(KvLock(Some(pg.lock(key as i64)?))),
         }
+    }
+
+    /// One of `slots` places shared by every node (`None`: all taken), held until the guard is
+    /// dropped; on sled always one (the caller's own limit applies).
+    pub fn try_slot(&self, slots: usize) -> Result<Option<KvLock>, StoreError> {
+        let Kv::Postgres(pg) = self else {
+            return Ok(Some(KvLock(None)));
+        };
+        for slot in 0..slots as i64 {
+            if let Some(lock) = pg.try_lock(LockKey::ImportSlots as i64 + slot)? {
+                return Ok(Some(KvLock(Some(lock))));
+            }
+        }
+        Ok(None)
     }
 
     /// Moves the id counter so the next id is above `at_least` (a store copied from another).

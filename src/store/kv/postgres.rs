@@ -358,15 +358,28 @@ impl Pg {
 
     /// Holds `pg_advisory_lock(key)` on a connection of its own until the guard is dropped
     /// (or the node dies: the database then ends the session and the lock with it).
-    pub fn lock(&self, key: i64) -> Result<PgLock<'_>, StoreError> {
+    pub fn lock(self: &Arc<Pg>, key: i64) -> Result<PgLock, StoreError> {
         let client = self.client()?;
         self.wait(client.execute("SELECT pg_advisory_lock($1)", &[&key]))
             .map_err(PgError::from_db)?;
         Ok(PgLock {
-            pg: self,
+            pg: self.clone(),
             client: Some(client),
             key,
         })
+    }
+
+    /// Takes `pg_advisory_lock(key)` if no session holds it; `None` when one does.
+    pub fn try_lock(self: &Arc<Pg>, key: i64) -> Result<Option<PgLock>, StoreError> {
+        let client = self.client()?;
+        let row = self
+            .wait(client.query_one("SELECT pg_try_advisory_lock($1)", &[&key]))
+            .map_err(PgError::from_db)?;
+        Ok(row.get::<_, bool>(0).then(|| PgLock {
+            pg: self.clone(),
+            client: Some(client),
+            key,
+        }))
     }
 
     pub fn advance_ids(&self, at_least: u64) -> Result<(), StoreError> {
@@ -652,13 +665,13 @@ impl PgTx<'_> {
 }
 
 /// A held advisory lock (see [`Pg::lock`]).
-pub struct PgLock<'a> {
-    pg: &'a Pg,
+pub struct PgLock {
+    pg: Arc<Pg>,
     client: Option<deadpool_postgres::Object>,
     key: i64,
 }
 
-impl Drop for PgLock<'_> {
+impl Drop for PgLock {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
             let unlocked = self

@@ -209,3 +209,34 @@ fn calls_from_inside_an_async_runtime_do_not_block_it_forever() {
         });
     });
 }
+
+#[test]
+fn locks_and_slots_hold_across_nodes_of_one_database() {
+    let Some(url) = fresh_postgres_database("kv_locks") else {
+        return;
+    };
+    let node_a = Kv::open(&StoreLocation::Postgres(url.clone())).unwrap();
+    let node_b = Kv::open(&StoreLocation::Postgres(url)).unwrap();
+    let first = node_a.try_slot(2).unwrap().expect("a slot");
+    let second = node_b.try_slot(2).unwrap().expect("the other slot");
+    assert!(node_a.try_slot(2).unwrap().is_none(), "both slots taken");
+    assert!(node_b.try_slot(2).unwrap().is_none(), "both slots taken");
+    drop(first);
+    assert!(node_b.try_slot(2).unwrap().is_some(), "a slot given back");
+    drop(second);
+
+    // The writer's lock: node B waits until node A lets go.
+    let held = node_a.lock(LockKey::AccountsWriter).unwrap();
+    let (done, waited) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _lock = node_b.lock(LockKey::AccountsWriter).unwrap();
+        done.send(()).unwrap();
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(waited.try_recv().is_err(), "B waits while A holds the lock");
+    drop(held);
+    waited
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("B gets the lock once A lets go");
+    waiter.join().unwrap();
+}
