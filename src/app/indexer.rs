@@ -37,13 +37,25 @@ pub fn catch_up(
     tier_ids: &[String],
 ) -> Result<usize, IndexerError> {
     let mut applied = 0;
-    if store.is_shared() && index.applied_seq() < store.outbox_trimmed_through()? {
-        // Entries this index never applied are gone from the shared outbox: start afresh.
-        tracing::warn!(
-            applied = index.applied_seq(),
-            "this node's index is older than the shared outbox keeps; rebuilding it"
-        );
-        return rebuild(store, index, tier_ids);
+    if store.is_shared() {
+        let applied = index.applied_seq();
+        if applied < store.outbox_trimmed_through()? {
+            // Entries this index never applied are gone from the shared outbox: start afresh.
+            tracing::warn!(
+                applied,
+                "this node's index is older than the shared outbox keeps; rebuilding it"
+            );
+            return rebuild(store, index, tier_ids);
+        }
+        if applied > store.outbox_head()? {
+            // A shared outbox is never emptied: an index beyond it was built from another
+            // store (a database restored from a dump, a node pointed elsewhere).
+            tracing::warn!(
+                applied,
+                "this node's index is ahead of the shared store; rebuilding it"
+            );
+            return rebuild(store, index, tier_ids);
+        }
     }
     loop {
         let entries = store.outbox_after(index.applied_seq(), BATCH)?;
