@@ -16,6 +16,10 @@
 //!    concurrency 1, 32 and 256 with an in-repo async client (Bearer token), compared with the
 //!    bare engine's throughput on the same cores, the server's peak RSS, and on-disk sizes.
 //!
+//! With `PLAYBOOK_STORE=postgres://…` in the environment the store is that PostgreSQL database
+//! (empty at the start; the server child inherits the setting) instead of sled in the work
+//! directory: the same suite, the other backend (`scripts/bench-postgres.sh` adds two nodes).
+//!
 //! Without `--bench` (as `cargo test --bench '*'` runs it in CI) it runs everything on 600
 //! documents and 2,000 accounts at concurrency 1 and 8, checking hit counts (in-process and over
 //! HTTP), never times, and only prints the report.
@@ -206,11 +210,13 @@ fn main() {
         ),
         None,
     );
-    report.figure(
-        "on-disk size: store (documents + accounts)",
-        format!("{:.1} MB", store_bytes as f64 / 1e6),
-        None,
-    );
+    if backend() == "sled" {
+        report.figure(
+            "on-disk size: store (documents + accounts)",
+            format!("{:.1} MB", store_bytes as f64 / 1e6),
+            None,
+        );
+    }
     report.figure(
         "peak RSS of this benchmark process (corpus, both indexes, accounts)",
         format!(
@@ -276,13 +282,13 @@ fn measure_in_process(
         format!("{:.2} s", started.elapsed().as_secs_f64()),
         None,
     );
-    let store = Store::open(&data_dir.join("store")).expect("store opens");
+    let store = open_store(data_dir);
     let started = Instant::now();
     store
         .sync_files(&loaded.items, &loaded.failed_paths)
         .expect("documents stored");
     report.figure(
-        "store the documents (sled, one outbox entry each)",
+        &format!("store the documents ({}, one outbox entry each)", backend()),
         format!("{:.2} s", started.elapsed().as_secs_f64()),
         None,
     );
@@ -412,7 +418,7 @@ fn probe_search(settings: &Settings, dir: &Path) {
     let classes = query_classes(&docs);
     drop(docs);
     let data_dir = dir.join("data");
-    let store = Store::open(&data_dir.join("store")).expect("store opens");
+    let store = open_store(&data_dir);
     let (taxonomy, _, synonyms) =
         playbook::app::content_loader::load_settings(&dir.join("content"));
     let (index, fresh) = SearchIndex::open(&data_dir.join("index")).expect("index opens");
@@ -805,7 +811,7 @@ fn measure_server(
     // A rep (who, like most searchers, sees published items only) and their API token, created
     // in the store before the server opens it.
     let token = {
-        let store = Store::open(&data_dir.join("store")).expect("store opens");
+        let store = open_store(data_dir);
         let auth = Auth::new(store.clone(), AuthSettings::default());
         let password = playbook::app::users::generate_password();
         auth.add_user("bench-rep", Role::Rep, Some(&password))
@@ -1064,6 +1070,24 @@ fn peak_rss_kib(pid: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The store of this run: the PostgreSQL database of `PLAYBOOK_STORE`, else sled in `data_dir`.
+fn open_store(data_dir: &Path) -> Store {
+    match std::env::var("PLAYBOOK_STORE") {
+        Ok(url) => Store::open_at(&playbook::store::StoreLocation::parse(&url)),
+        Err(_) => Store::open(&data_dir.join("store")),
+    }
+    .expect("store opens")
+}
+
+/// The backend of this run, for the report.
+fn backend() -> &'static str {
+    if std::env::var("PLAYBOOK_STORE").is_ok() {
+        "PostgreSQL"
+    } else {
+        "sled"
+    }
+}
+
 fn dir_size(dir: &Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -1100,10 +1124,11 @@ fn render(
     let drafts = docs.iter().filter(|d| d.facts.draft).count();
     let _ = writeln!(
         out,
-        "## Benchmark results\n\n{} documents ({:.1} MB of Markdown, {drafts} drafts), {} accounts; {} cores ({cpu}); {} mode; whole run {:.0} s.\n",
+        "## Benchmark results\n\n{} documents ({:.1} MB of Markdown, {drafts} drafts), {} accounts; store: {}; {} cores ({cpu}); {} mode; whole run {:.0} s.\n",
         settings.docs,
         corpus_bytes as f64 / 1e6,
         settings.accounts,
+        backend(),
         in_process.cores,
         if settings.full { "full" } else { "smoke" },
         took.as_secs_f64()

@@ -190,7 +190,7 @@ fn follow_shared_store(state: std::sync::Weak<AppState>) {
                 let Some(state) = state.upgrade() else { return };
                 let store = state.library.store().clone();
                 rounds += 1;
-                if rounds % 60 == 0 {
+                if rounds.is_multiple_of(60) {
                     // About a minute: keep the shared outbox and the throttle counters small.
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();
                     let window = crate::app::users::THROTTLE_WINDOW.as_secs() as i64;

@@ -664,15 +664,7 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
 
     for round in 0..kills {
         let running = server.take().expect("a running server");
-        let stop = Arc::new(AtomicBool::new(false));
-        let writers = tokio::spawn(drive(
-            running.address.clone(),
-            token.clone(),
-            round,
-            ledger.clone(),
-            stop.clone(),
-            batch_no.clone(),
-        ));
+        let (writers, stop) = start_writers(&running, &token, round, &ledger, &batch_no);
         // A random point: early (during the first import) or later; a round that starts with
         // the 10,000-row import runs longer, so that import is sometimes answered, sometimes cut.
         let wait = if round.is_multiple_of(10) {
@@ -698,6 +690,26 @@ async fn acknowledged_writes_survive_kill_9_and_imports_are_all_or_nothing() {
         server.kill();
     }
     problems.conclude(&format!("crash test (seed {seed}): {kills} kills"), &ledger);
+}
+
+/// Starts a round of writers against `server`; they run until the returned flag is set.
+fn start_writers(
+    server: &Server,
+    token: &str,
+    round: u64,
+    ledger: &Arc<Mutex<Ledger>>,
+    batch_no: &Arc<AtomicU64>,
+) -> (tokio::task::JoinHandle<()>, Arc<AtomicBool>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = tokio::spawn(drive(
+        server.address.clone(),
+        token.to_owned(),
+        round,
+        ledger.clone(),
+        stop.clone(),
+        batch_no.clone(),
+    ));
+    (writers, stop)
 }
 
 /// Problems found after the kills, each once, with the kill after which it was first seen.
@@ -790,15 +802,7 @@ async fn a_node_killed_during_writes_loses_nothing_acknowledged_and_the_other_ke
     let probe = bearer_client(&token);
     for round in 0..kills {
         let running = a.take().expect("node A runs");
-        let stop = Arc::new(AtomicBool::new(false));
-        let writers = tokio::spawn(drive(
-            running.address.clone(),
-            token.clone(),
-            round,
-            ledger.clone(),
-            stop.clone(),
-            batch_no.clone(),
-        ));
+        let (writers, stop) = start_writers(&running, &token, round, &ledger, &batch_no);
         tokio::time::sleep(Duration::from_millis(300 + rng.below(1_500))).await;
         tokio::task::spawn_blocking(move || running.kill())
             .await

@@ -3,6 +3,31 @@
 
 use super::*;
 
+/// The tiers of what the store holds (accounts, model, overrides), before any comparison with
+/// the past; and the moment the inputs were read (a recompute's time starts there).
+fn state_from_store(store: &Store) -> Result<(TierState, Instant), AccountsError> {
+    let model = store.tier_model()?.unwrap_or_default();
+    let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
+    let read = Instant::now();
+    let accounts = Arc::new(store.list_accounts()?);
+    let overrides = Arc::new(store.overrides()?);
+    tracing::info!(
+        accounts = accounts.len(),
+        "accounts read from the store in {:?}",
+        read.elapsed()
+    );
+    let started = Instant::now();
+    let state = TierState::build(
+        accounts,
+        Arc::new(model),
+        Arc::new(resolved),
+        overrides,
+        None,
+        None,
+    );
+    Ok((state, started))
+}
+
 /// The writer's place, held while importing, changing the model or an override (see
 /// [`AccountBook::lock_writer`]).
 pub(super) struct Writer<'a> {
@@ -22,25 +47,7 @@ impl AccountBook {
     /// changes against the snapshot of the last run (e.g. after an import from the command
     /// line while the server was stopped). Each account's last change comes from the snapshot.
     pub fn open(store: Store) -> Result<AccountBook, AccountsError> {
-        let model = store.tier_model()?.unwrap_or_default();
-        let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
-        let read = Instant::now();
-        let accounts = Arc::new(store.list_accounts()?);
-        let overrides = Arc::new(store.overrides()?);
-        tracing::info!(
-            accounts = accounts.len(),
-            "accounts read from the store in {:?}",
-            read.elapsed()
-        );
-        let started = Instant::now();
-        let mut state = TierState::build(
-            accounts,
-            Arc::new(model),
-            Arc::new(resolved),
-            overrides,
-            None,
-            None,
-        );
+        let (mut state, started) = state_from_store(&store)?;
         let snapshot = store.tier_snapshot()?;
         if snapshot.is_some() || !state.is_empty() {
             let seq = store.next_recompute_seq()?;
@@ -148,19 +155,7 @@ impl AccountBook {
         if last.seq <= self.state().seq() {
             return Ok(());
         }
-        let started = Instant::now();
-        let model = self.store.tier_model()?.unwrap_or_default();
-        let resolved = model.resolve().map_err(AccountsError::InvalidModel)?;
-        let accounts = Arc::new(self.store.list_accounts()?);
-        let overrides = Arc::new(self.store.overrides()?);
-        let mut state = TierState::build(
-            accounts,
-            Arc::new(model),
-            Arc::new(resolved),
-            overrides,
-            None,
-            None,
-        );
+        let (mut state, _) = state_from_store(&self.store)?;
         let snapshot = self.store.tier_snapshot()?;
         let prior = snapshot.as_ref().map(|s| Prior {
             ids: PriorIds::Snapshot(s),
@@ -177,8 +172,7 @@ impl AccountBook {
         tracing::info!(
             seq = last.seq,
             trigger = last.trigger,
-            "tiers loaded from the shared store in {:?} (a recompute of another node)",
-            started.elapsed()
+            "tiers loaded from the shared store (a recompute of another node)"
         );
         Ok(())
     }

@@ -186,6 +186,8 @@ impl Pg {
         })?;
         config.connect_timeout(options.timeout);
         config.application_name("playbook");
+        // A connection silently cut (no reset) is noticed in about a minute, not two hours.
+        config.keepalives_idle(Duration::from_secs(30));
         // Not "relation already exists, skipping" at every start.
         config.options("-c client_min_messages=warning");
         let runtime = tokio::runtime::Builder::new_multi_thread()

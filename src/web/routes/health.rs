@@ -29,9 +29,8 @@ struct Health {
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let lags = web::block({
         let state = state.clone();
-        move || -> Result<(u64, u64), crate::store::StoreError> {
-            let head = state.library.store().outbox_head()?;
-            let index_lag = head.saturating_sub(state.library.index().applied_seq());
+        move || -> anyhow::Result<(u64, u64)> {
+            let index_lag = state.library.index_lag()?;
             let recorded = state.library.store().last_recompute()?.map_or(0, |r| r.seq);
             Ok((
                 index_lag,
@@ -40,7 +39,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }
     })
     .await
-    .unwrap_or_else(|e| Err(crate::store::StoreError::Database(e.to_string())));
+    .unwrap_or_else(|e| Err(anyhow::anyhow!(e.to_string())));
     let mut health = Health {
         status: "ok",
         store: if state.library.store().is_shared() {
@@ -63,7 +62,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }
         Err(e) => {
             health.status = "unavailable";
-            health.error = Some(e.to_string());
+            health.error = Some(format!("{e:#}"));
             HttpResponse::ServiceUnavailable()
                 .insert_header(("Retry-After", "5"))
                 .json(health)
