@@ -18,7 +18,7 @@ BIN="$PWD/target/release/playbook"
 work="$(mktemp -d /tmp/playbook-bench-pg.XXXXXX)"
 eval "$(bash scripts/postgres-for-tests.sh start)"
 cleanup() {
-  pkill -f "$work" 2>/dev/null || true
+  pkill -9 -f "serve --addr 127.0.0.1:.* --data-dir $work" 2>/dev/null || true
   bash scripts/postgres-for-tests.sh stop "$PLAYBOOK_TEST_PGDATA"
   rm -rf "$work"
 }
@@ -37,10 +37,21 @@ start_node() {
   t0=$(ms)
   "$BIN" serve --addr "127.0.0.1:$port" --data-dir "$data" ${store:+--store "$store"} \
     --content-dir playbooks >"$data.log.$port" 2>&1 &
-  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.02; done
+  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+    if ! pgrep -f "127.0.0.1:$port" >/dev/null; then
+      echo "the node on port $port stopped:" >&2
+      tail -5 "$data.log.$port" >&2
+      exit 1
+    fi
+    sleep 0.02
+  done
   echo $(( $(ms) - t0 ))
 }
-stop_nodes() { pkill -f "$work" 2>/dev/null || true; sleep 1; }
+# Stops every node and waits until they are gone (a sled store is free again).
+stop_nodes() {
+  pkill -f "serve --addr 127.0.0.1:.* --data-dir $work" 2>/dev/null || true
+  while pgrep -f "serve --addr 127.0.0.1:.* --data-dir $work" >/dev/null; do sleep 0.1; done
+}
 token() {
   local base="http://127.0.0.1:$1" jar="$work/jar.$1" csrf
   csrf=$(curl -s -c "$jar" -H "Origin: $base" -H 'Content-Type: application/json' \
@@ -85,8 +96,9 @@ for backend in sled postgres; do
     port2=$(free_port)
     start_node "$work/postgres-node2" "$store" "$port2" >/dev/null
     (wrk_run "$port" "/api/v1/search?q=%E5%9B%9E%E6%AC%BE" "$tok" >"$work/pair1") &
+    first=$!
     (wrk_run "$port2" "/api/v1/search?q=%E5%9B%9E%E6%AC%BE" "$tok" >"$work/pair2") &
-    wait
+    wait "$first" "$!"   # not the nodes, which are children too
     result[pair,search]="$(awk '{s+=$1} END {print s}' "$work/pair1" "$work/pair2")"
   fi
   stop_nodes
