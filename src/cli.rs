@@ -923,17 +923,12 @@ fn reindex(args: DirsArgs) -> ExitCode {
 
 /// A data directory (its sled store) or a database URL, as `--from` and `--to` take them.
 fn migrate_location(text: &str) -> crate::store::StoreLocation {
-    if crate::store::is_postgres_url(text) {
-        crate::store::StoreLocation::Postgres(text.to_owned())
-    } else {
-        crate::store::StoreLocation::Sled(
-            Config {
-                data_dir: PathBuf::from(text),
-                ..Config::default()
-            }
-            .store_dir(),
-        )
+    Config {
+        data_dir: PathBuf::from(text),
+        store: crate::store::is_postgres_url(text).then(|| text.to_owned()),
+        ..Config::default()
     }
+    .store_location()
 }
 
 /// `playbook migrate --from A --to B`.

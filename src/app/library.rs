@@ -233,7 +233,7 @@ impl Library {
         if head == self.seen_head.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(false);
         }
-        self.content_changed()?;
+        self.refresh(head)?;
         Ok(true)
     }
 
@@ -246,7 +246,12 @@ impl Library {
     /// Refreshes the catalog and wakes the indexer after a write to content.
     pub fn content_changed(&self) -> Result<(), LibraryError> {
         // Read before the catalog: a change committed meanwhile is seen again next time.
-        let head = self.store.outbox_head()?;
+        self.refresh(self.store.outbox_head()?)
+    }
+
+    /// Reads the catalog again (its state at least as new as outbox entry `head`) and wakes
+    /// the indexer.
+    fn refresh(&self, head: u64) -> Result<(), LibraryError> {
         let (items, stored_items) = published_catalog(&self.store)?;
         self.seen_head
             .store(head, std::sync::atomic::Ordering::SeqCst);

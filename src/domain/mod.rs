@@ -18,6 +18,7 @@ pub mod policy;
 pub mod recommend;
 pub mod synonyms;
 pub mod taxonomy;
+pub mod throttle;
 pub mod tiering;
 pub mod workflow;
 

@@ -43,7 +43,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use kv::{is_postgres_url, LockKey, StoreLocation, PG_SCHEMA_VERSION};
+pub use kv::{is_postgres_url, LockKey, StoreLocation};
 use kv::{Batch, Kv, TransactionError, Tree, TxError};
 
 use crate::domain::content::{same_content, ContentError, ContentItem, Source};

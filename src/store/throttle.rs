@@ -8,18 +8,19 @@
 
 use super::kv::{TransactionError, TxError};
 use super::{Store, StoreError};
+use crate::domain::throttle::Failures;
 
 pub const THROTTLE_TREE: &str = "throttle";
 
-fn decode(bytes: &[u8]) -> Option<(u32, i64)> {
+fn decode(bytes: &[u8]) -> Option<Failures> {
     let count = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?);
     let since = i64::from_be_bytes(bytes.get(4..12)?.try_into().ok()?);
-    Some((count, since))
+    Some(Failures { count, since })
 }
 
-fn encode(count: u32, since: i64) -> Vec<u8> {
-    let mut out = count.to_be_bytes().to_vec();
-    out.extend_from_slice(&since.to_be_bytes());
+fn encode(f: Failures) -> Vec<u8> {
+    let mut out = f.count.to_be_bytes().to_vec();
+    out.extend_from_slice(&f.since.to_be_bytes());
     out
 }
 
@@ -37,21 +38,16 @@ impl Store {
             let mut current = Vec::with_capacity(keys.len());
             for (key, limit) in keys {
                 let entry = tx.get(&self.throttle, key)?.and_then(|b| decode(&b));
-                if let Some((count, since)) = entry {
-                    if count >= *limit && now - since < window {
-                        return Err(TxError::Abort((window - (now - since)).max(1) as u64));
-                    }
+                if let Some(wait) = entry.and_then(|f| f.wait(*limit, now, window)) {
+                    return Err(TxError::Abort(wait));
                 }
                 current.push(entry);
             }
             let mut starts = Vec::with_capacity(keys.len());
             for ((key, _), entry) in keys.iter().zip(current) {
-                let (count, since) = match entry {
-                    Some((count, since)) if now - since < window => (count, since),
-                    _ => (0, now),
-                };
-                tx.insert(&self.throttle, key, encode(count + 1, since))?;
-                starts.push(since);
+                let counted = Failures::after_failure(entry, now, window);
+                tx.insert(&self.throttle, key, encode(counted))?;
+                starts.push(counted.since);
             }
             Ok(starts)
         });
@@ -65,13 +61,10 @@ impl Store {
     /// Takes back one failure counted for `key` in the window that started at `since`.
     pub fn give_back_attempt(&self, key: &str, since: i64) -> Result<(), StoreError> {
         let given = self.kv.transaction(&[&self.throttle], |tx| {
-            if let Some((count, start)) = tx.get(&self.throttle, key)?.and_then(|b| decode(&b)) {
-                if start == since {
-                    if count <= 1 {
-                        tx.remove(&self.throttle, key)?;
-                    } else {
-                        tx.insert(&self.throttle, key, encode(count - 1, since))?;
-                    }
+            if let Some(f) = tx.get(&self.throttle, key)?.and_then(|b| decode(&b)) {
+                match f.after_give_back(since) {
+                    Some(left) => tx.insert(&self.throttle, key, encode(left))?,
+                    None => tx.remove(&self.throttle, key)?,
                 }
             }
             Ok::<(), TxError<()>>(())
@@ -91,7 +84,7 @@ impl Store {
         let mut n = 0;
         for entry in self.throttle.iter() {
             let (key, value) = entry?;
-            if decode(&value).is_none_or(|(_, since)| now - since >= window) {
+            if decode(&value).is_none_or(|f| now - f.since >= window) {
                 expired.remove(key);
                 n += 1;
             }

@@ -132,13 +132,11 @@ impl AccountBook {
     /// loads what it left (waiting for a write in progress there) and swaps it in. Returns
     /// whether it did. Nothing to do on sled: this process makes every change.
     pub fn catch_up(&self) -> Result<bool, AccountsError> {
-        if !self.store.is_shared() {
-            return Ok(false);
-        }
-        let behind = self
-            .store
-            .last_recompute()?
-            .is_some_and(|last| last.seq > self.state().seq());
+        let behind = self.store.is_shared()
+            && self
+                .store
+                .last_recompute()?
+                .is_some_and(|last| last.seq > self.state().seq());
         if behind {
             drop(self.lock_writer()?);
         }
@@ -149,6 +147,10 @@ impl AccountBook {
     /// the current state (another node's), with each account's last change from the snapshot
     /// that recompute wrote; records nothing. Called with the writer's locks held.
     fn load_newer_state(&self) -> Result<(), AccountsError> {
+        if !self.store.is_shared() {
+            // One process makes every change: its state is the newest.
+            return Ok(());
+        }
         let Some(last) = self.store.last_recompute()? else {
             return Ok(());
         };

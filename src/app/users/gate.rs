@@ -3,12 +3,7 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Failures {
-    pub(super) count: u32,
-    /// Unix seconds of the first failure of the current window.
-    pub(super) since: i64,
-}
+pub(super) use crate::domain::throttle::Failures;
 
 /// Runs the argon2 work (hashes and checks) on a few threads of its own: at most `slots` at
 /// once, at most `max_waiting` more queued, none started after waiting `max_wait`; past that,

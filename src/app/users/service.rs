@@ -411,12 +411,10 @@ impl Auth {
         }
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         for (key, limit) in keys {
-            if let Some(f) = failures.get(key) {
-                if f.count >= limit && now - f.since < window {
-                    return Err(AuthError::Throttled {
-                        retry_after_secs: (window - (now - f.since)).max(1) as u64,
-                    });
-                }
+            if let Some(retry_after_secs) =
+                failures.get(key).and_then(|f| f.wait(limit, now, window))
+            {
+                return Err(AuthError::Throttled { retry_after_secs });
             }
         }
         Ok(keys.map(|(key, _)| count_failure(&mut failures, key, now)))
@@ -432,11 +430,11 @@ impl Auth {
             return;
         }
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(f) = failures.get_mut(key).filter(|f| f.since == since) {
-            f.count = f.count.saturating_sub(1);
-            if f.count == 0 {
-                failures.remove(key);
-            }
+        if let Some(f) = failures.get(key) {
+            match f.after_give_back(since) {
+                Some(left) => failures.insert(key.to_owned(), left),
+                None => failures.remove(key),
+            };
         }
     }
 
@@ -538,16 +536,7 @@ pub(super) fn count_failure(failures: &mut HashMap<String, Failures>, key: &str,
             }
         }
     }
-    let entry = failures.entry(key.to_owned()).or_insert(Failures {
-        count: 0,
-        since: now,
-    });
-    if now - entry.since >= window {
-        *entry = Failures {
-            count: 0,
-            since: now,
-        };
-    }
-    entry.count += 1;
-    entry.since
+    let counted = Failures::after_failure(failures.get(key).copied(), now, window);
+    failures.insert(key.to_owned(), counted);
+    counted.since
 }

@@ -26,7 +26,7 @@ mod sled_kv;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
-pub use postgres::{create_database, with_database, PgOptions, OUTBOX_CHANNEL, PG_SCHEMA_VERSION};
+pub use postgres::create_database;
 pub use sled::IVec;
 pub(crate) use sled_kv::open_with_retry as open_sled_with_retry;
 
@@ -256,10 +256,7 @@ impl Kv {
     pub fn open(location: &StoreLocation) -> Result<Kv, StoreError> {
         match location {
             StoreLocation::Sled(dir) => Ok(Kv::Sled(sled_kv::SledDb::open(dir)?)),
-            StoreLocation::Postgres(url) => Ok(Kv::Postgres(Arc::new(postgres::Pg::connect(
-                url,
-                &PgOptions::default(),
-            )?))),
+            StoreLocation::Postgres(url) => Ok(Kv::Postgres(Arc::new(postgres::Pg::connect(url)?))),
         }
     }
 

@@ -31,7 +31,7 @@ use super::{IVec, TransactionError, Tx, TxBackend, TxError, TxOpError};
 use crate::store::StoreError;
 
 /// The table layout this build writes. Bump it with a new entry in [`MIGRATIONS`].
-pub const PG_SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+const PG_SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// Step `n` (1-based) brings a database from layout `n - 1` to `n`. Never edit a released step.
 const MIGRATIONS: &[&str] = &[
@@ -52,29 +52,18 @@ const MIGRATION_LOCK: i64 = 0x504c_424b_0000_0001;
 const SEQUENCE_LOCK: i64 = 0x504c_424b_0000_0002;
 
 /// The channel on which a commit that drew a sequence number (an outbox entry) notifies.
-pub const OUTBOX_CHANNEL: &str = "playbook_outbox";
+const OUTBOX_CHANNEL: &str = "playbook_outbox";
 
-/// Records fetched per round trip when iterating.
+/// Records fetched per round trip when iterating: the first page holds one (`first`, `last`,
+/// the chunk before a key want no more), each next one twice as many, up to this.
 const PAGE: i64 = 256;
 /// Times a transaction is run after a serialization failure or a deadlock before giving up.
 const RETRIES: usize = 30;
 
-#[derive(Debug, Clone)]
-pub struct PgOptions {
-    /// Connections per node.
-    pub pool_size: usize,
-    /// How long to wait for a connection (to connect, or for a free one in the pool).
-    pub timeout: Duration,
-}
-
-impl Default for PgOptions {
-    fn default() -> PgOptions {
-        PgOptions {
-            pool_size: 16,
-            timeout: Duration::from_secs(5),
-        }
-    }
-}
+/// Connections per node (the listening connection comes on top).
+const POOL_SIZE: usize = 16;
+/// How long to wait for a connection: to connect, or for a free one in the pool.
+const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A failed PostgreSQL call.
 #[derive(Debug)]
@@ -179,12 +168,12 @@ pub fn redact(url: &str) -> String {
 
 impl Pg {
     /// Connects, applies the migrations this build knows, and refuses a newer layout.
-    pub fn connect(url: &str, options: &PgOptions) -> Result<Pg, StoreError> {
+    pub fn connect(url: &str) -> Result<Pg, StoreError> {
         let describe = redact(url);
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::Database(format!("{describe} is not a PostgreSQL URL: {e}"))
         })?;
-        config.connect_timeout(options.timeout);
+        config.connect_timeout(TIMEOUT);
         config.application_name("playbook");
         // A connection silently cut (no reset) is noticed in about a minute, not two hours.
         config.keepalives_idle(Duration::from_secs(30));
@@ -204,11 +193,11 @@ impl Pg {
             },
         );
         let pool = Pool::builder(manager)
-            .max_size(options.pool_size)
+            .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(options.timeout))
-            .create_timeout(Some(options.timeout))
-            .recycle_timeout(Some(options.timeout))
+            .wait_timeout(Some(TIMEOUT))
+            .create_timeout(Some(TIMEOUT))
+            .recycle_timeout(Some(TIMEOUT))
             .build()
             .map_err(|e| StoreError::Database(format!("cannot set up the pool: {e}")))?;
         let pg = Pg {
@@ -221,10 +210,6 @@ impl Pg {
         };
         pg.migrate()?;
         Ok(pg)
-    }
-
-    pub fn describe(&self) -> &str {
-        &self.describe
     }
 
     fn runtime(&self) -> &tokio::runtime::Runtime {
@@ -412,12 +397,19 @@ impl Pg {
     }
 
     pub fn get(&self, tree: &str, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        self.value_of(
+            "SELECT value FROM kv WHERE tree = $1 AND key = $2",
+            tree,
+            key,
+        )
+    }
+
+    /// Runs `sql` (parameters: tree, key; answering at most one `value`) on a pooled connection.
+    fn value_of(&self, sql: &str, tree: &str, key: &[u8]) -> Result<Option<IVec>, StoreError> {
         let client = self.client()?;
         let row = self
             .wait(async {
-                let statement = client
-                    .prepare_cached("SELECT value FROM kv WHERE tree = $1 AND key = $2")
-                    .await?;
+                let statement = client.prepare_cached(sql).await?;
                 client.query_opt(&statement, &[&tree, &key]).await
             })
             .map_err(PgError::from_db)?;
@@ -433,16 +425,11 @@ impl Pg {
     }
 
     pub fn remove(&self, tree: &str, key: &[u8]) -> Result<Option<IVec>, StoreError> {
-        let client = self.client()?;
-        let row = self
-            .wait(async {
-                let statement = client
-                    .prepare_cached("DELETE FROM kv WHERE tree = $1 AND key = $2 RETURNING value")
-                    .await?;
-                client.query_opt(&statement, &[&tree, &key]).await
-            })
-            .map_err(PgError::from_db)?;
-        Ok(row.map(|row| IVec::from(row.get::<_, &[u8]>(0))))
+        self.value_of(
+            "DELETE FROM kv WHERE tree = $1 AND key = $2 RETURNING value",
+            tree,
+            key,
+        )
     }
 
     pub fn clear(&self, tree: &str) -> Result<(), StoreError> {
@@ -473,49 +460,38 @@ impl Pg {
             hi,
             front: VecDeque::new(),
             back: VecDeque::new(),
+            page: 1,
             failed: false,
         }
     }
 
-    /// One page of `tree` within `(lo, hi)`, ascending or descending.
+    /// Up to `limit` records of `tree` within `(lo, hi)`, ascending or descending.
     fn page(
         &self,
         tree: &str,
         lo: &Bound<Vec<u8>>,
         hi: &Bound<Vec<u8>>,
         descending: bool,
+        limit: i64,
     ) -> Result<Vec<(IVec, IVec)>, StoreError> {
         let mut sql = String::from("SELECT key, value FROM kv WHERE tree = $1");
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&tree];
-        let bound_key = |b: &Bound<Vec<u8>>| match b {
-            Bound::Included(k) | Bound::Excluded(k) => Some(k.clone()),
-            Bound::Unbounded => None,
-        };
-        let (lo_key, hi_key) = (bound_key(lo), bound_key(hi));
-        if let Some(key) = &lo_key {
-            params.push(key);
-            let op = if matches!(lo, Bound::Included(_)) {
-                ">="
-            } else {
-                ">"
+        for (bound, inclusive, exclusive) in [(lo, ">=", ">"), (hi, "<=", "<")] {
+            let (key, op) = match bound {
+                Bound::Included(key) => (key, inclusive),
+                Bound::Excluded(key) => (key, exclusive),
+                Bound::Unbounded => continue,
             };
-            sql.push_str(&format!(" AND key {op} ${}", params.len()));
-        }
-        if let Some(key) = &hi_key {
             params.push(key);
-            let op = if matches!(hi, Bound::Included(_)) {
-                "<="
-            } else {
-                "<"
-            };
             sql.push_str(&format!(" AND key {op} ${}", params.len()));
         }
         sql.push_str(if descending {
-            " ORDER BY key DESC"
+            " ORDER BY key DESC LIMIT $"
         } else {
-            " ORDER BY key"
+            " ORDER BY key LIMIT $"
         });
-        sql.push_str(&format!(" LIMIT {PAGE}"));
+        params.push(&limit);
+        sql.push_str(&params.len().to_string());
         let client = self.client()?;
         let rows = self
             .wait(async {
@@ -698,13 +674,18 @@ pub struct PgIter {
     front: VecDeque<(IVec, IVec)>,
     /// Fetched from the back, descending.
     back: VecDeque<(IVec, IVec)>,
+    /// Records the next round trip asks for.
+    page: i64,
     /// An error was returned: the iteration ends.
     failed: bool,
 }
 
 impl PgIter {
     fn fill(&mut self, descending: bool) -> Result<bool, StoreError> {
-        let page = self.pg.page(&self.tree, &self.lo, &self.hi, descending)?;
+        let page = self
+            .pg
+            .page(&self.tree, &self.lo, &self.hi, descending, self.page)?;
+        self.page = (self.page * 2).min(PAGE);
         let Some((last, _)) = page.last() else {
             return Ok(false);
         };
