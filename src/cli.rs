@@ -300,6 +300,13 @@ struct ServeArgs {
     /// The time zone pages show times in, as an offset from UTC (+08:00, -05:30, 0).
     #[arg(long, env = "PLAYBOOK_TIMEZONE_OFFSET", default_value = "+08:00", value_parser = crate::config::parse_utc_offset)]
     timezone_offset: time::UtcOffset,
+    /// A search matching more items than this counts the facets of this many and estimates
+    /// the rest (marked as estimates; `count=exact` counts all). At least 100.
+    #[arg(long, env = "PLAYBOOK_SEARCH_COUNT_BOUND", default_value_t = crate::search::index::DEFAULT_COUNT_BOUND, value_parser = clap::value_parser!(u32).range(100..))]
+    search_count_bound: u32,
+    /// Answers kept for searches asked again before the content changes (0: none).
+    #[arg(long, env = "PLAYBOOK_SEARCH_CACHE", default_value_t = crate::search::index::DEFAULT_CACHE_ENTRIES)]
+    search_cache: usize,
 }
 
 impl ServeArgs {
@@ -320,6 +327,10 @@ impl ServeArgs {
             backup_dir: self.backup_dir,
             trusted_proxies: self.trusted_proxies.unwrap_or_default().0,
             utc_offset: self.timezone_offset,
+            search: crate::search::index::SearchSettings {
+                count_bound: self.search_count_bound,
+                cache_entries: self.search_cache,
+            },
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct Config {
     /// `+08:00`, `-05:30`, `0`; default `+08:00`, China Standard Time). The API and the store
     /// keep UTC.
     pub utc_offset: time::UtcOffset,
+    /// How searches count facets and keep answers (`PLAYBOOK_SEARCH_COUNT_BOUND`, default
+    /// 10,000 matches; `PLAYBOOK_SEARCH_CACHE`, default 512 answers, 0 for none).
+    pub search: crate::search::index::SearchSettings,
 }
 
 /// Default of `utc_offset`: China Standard Time (Asia/Shanghai has no daylight saving time).
@@ -108,6 +111,7 @@ impl Default for Config {
             backup_dir: None,
             trusted_proxies: Vec::new(),
             utc_offset: DEFAULT_UTC_OFFSET,
+            search: crate::search::index::SearchSettings::default(),
         }
     }
 }
@@ -129,6 +133,7 @@ impl Config {
             backup_dir: None,
             trusted_proxies: Vec::new(),
             utc_offset: DEFAULT_UTC_OFFSET,
+            search: crate::search::index::SearchSettings::default(),
         }
     }
 

@@ -249,6 +249,7 @@ pub fn open_library(config: &Config, store: Store) -> anyhow::Result<Library> {
     let (taxonomy, alert_rules, synonyms, problems) = sync_content_dir(config, &store)?;
     let tiers = tier_ids(&taxonomy);
     let index = open_index(config, &store, &tiers)?;
+    index.configure(config.search);
     Ok(Library::new(
         store,
         taxonomy,

@@ -19,7 +19,7 @@ use crate::domain::recommend::IndexedCatalog;
 use crate::domain::synonyms::Synonyms;
 use crate::domain::taxonomy::Taxonomy;
 use crate::search::index::{
-    Filters, Related, SearchIndex, SearchRequest, SearchResults, Visibility,
+    Counting, Filters, Related, SearchIndex, SearchRequest, SearchResults, Visibility,
 };
 use crate::search::understand::QueryVocabulary;
 use crate::store::{Store, StoreError};
@@ -72,6 +72,20 @@ pub struct SearchParams {
     /// `true`: the answer says how the query was read (`understood`).
     #[serde(default)]
     pub explain: bool,
+    /// `exact`: count the facets of every match, however many (for exports and checks).
+    /// By default a search that matches more than the count bound (10,000) estimates them
+    /// and says so (`facets_exact: false`).
+    pub count: Option<CountParam>,
+}
+
+/// How far a search counts its facets (`count=` of `GET /api/v1/search`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CountParam {
+    /// Up to the count bound, then estimated (the default).
+    Bounded,
+    /// Every match.
+    Exact,
 }
 
 /// The query vocabulary of a catalog: the synonyms, the pinyin of the tags and of the
@@ -525,6 +539,10 @@ impl Library {
             limit,
             offset,
             visibility: Visibility::published(),
+            counting: match params.count {
+                Some(CountParam::Exact) => Counting::Exact,
+                Some(CountParam::Bounded) | None => Counting::Bounded,
+            },
         })
     }
 

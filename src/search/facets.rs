@@ -8,6 +8,14 @@
 //! tantivy's generic terms aggregation (JSON requests, per-bucket maps, JSON results), and even
 //! reading the fast columns per document, were the largest part of a search with many hits
 //! (`cargo bench --bench suite`).
+//!
+//! # Counting up to a bound
+//! A broad query matches most of the library, and counting the facets of every match was the
+//! largest cost left once the engine had scored them. With a bound (`FacetCollector::bound`),
+//! each segment counts the facets of its first matches only — its share of the bound, by
+//! size, and at least [`MIN_SEGMENT_SAMPLE`] — and scales them by its exact number of matches
+//! (which every search knows: scoring visits every match). The counts are then estimates, and
+//! the fruit says so ([`FacetFruit::exact`]); below the bound they are exact.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -106,18 +114,34 @@ impl FacetCache {
     }
 }
 
+/// Fewest matches of a segment whose facets are counted before the counts are scaled.
+pub const MIN_SEGMENT_SAMPLE: u32 = 100;
+
 /// Counts per value of each of the cache's fields over the matches.
 pub struct FacetCollector<'a> {
     pub cache: &'a FacetCache,
+    /// Count the facets of about this many matches, then estimate (`None`: count them all).
+    pub bound: Option<u32>,
+    /// Documents in all segments searched (`Searcher::num_docs`, deleted ones included or
+    /// not: only the segments' shares of the bound depend on it).
+    pub all_docs: u64,
 }
 
 /// Per field, per value, the number of matching documents.
-pub type FacetFruit = Vec<HashMap<String, u64>>;
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FacetFruit {
+    pub fields: Vec<HashMap<String, u64>>,
+    /// Every match was counted; otherwise the counts are estimates.
+    pub exact: bool,
+}
 
 pub struct FacetSegmentCollector {
     values: Arc<SegmentValues>,
     /// Per field, one counter per ordinal.
     counts: Vec<Vec<u32>>,
+    /// Matches seen, and how many of the first ones have their facets counted.
+    seen: u32,
+    sample: u32,
 }
 
 impl Collector for FacetCollector<'_> {
@@ -135,7 +159,19 @@ impl Collector for FacetCollector<'_> {
             .iter()
             .map(|field| vec![0; field.names.len()])
             .collect();
-        Ok(FacetSegmentCollector { values, counts })
+        let sample = match self.bound {
+            None => u32::MAX,
+            Some(bound) => {
+                let share = u64::from(bound) * u64::from(reader.max_doc()) / self.all_docs.max(1);
+                (share as u32).max(MIN_SEGMENT_SAMPLE)
+            }
+        };
+        Ok(FacetSegmentCollector {
+            values,
+            counts,
+            seen: 0,
+            sample,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -143,9 +179,13 @@ impl Collector for FacetCollector<'_> {
     }
 
     fn merge_fruits(&self, segments: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        let mut merged: FacetFruit = vec![HashMap::new(); self.cache.fields.len()];
+        let mut merged = FacetFruit {
+            fields: vec![HashMap::new(); self.cache.fields.len()],
+            exact: true,
+        };
         for segment in segments {
-            for (total, counts) in merged.iter_mut().zip(segment) {
+            merged.exact &= segment.exact;
+            for (total, counts) in merged.fields.iter_mut().zip(segment.fields) {
                 for (value, count) in counts {
                     *total.entry(value).or_insert(0) += count;
                 }
@@ -159,6 +199,10 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        self.seen += 1;
+        if self.seen > self.sample {
+            return;
+        }
         let doc = doc as usize;
         for (field, counts) in self.values.fields.iter().zip(&mut self.counts) {
             let (Some(&from), Some(&to)) = (field.starts.get(doc), field.starts.get(doc + 1))
@@ -178,7 +222,14 @@ impl SegmentCollector for FacetSegmentCollector {
     }
 
     fn harvest(self) -> FacetFruit {
-        self.values
+        let exact = self.seen <= self.sample;
+        // The sample's share of the segment's matches: its counts stand for all of them.
+        let scale = match exact {
+            true => 1.0,
+            false => f64::from(self.seen) / f64::from(self.sample),
+        };
+        let fields = self
+            .values
             .fields
             .iter()
             .zip(self.counts)
@@ -188,11 +239,27 @@ impl SegmentCollector for FacetSegmentCollector {
                     .iter()
                     .zip(counts)
                     .filter(|(_, count)| *count > 0)
-                    .map(|(name, count)| (name.clone(), u64::from(count)))
+                    .map(|(name, count)| {
+                        let count = match exact {
+                            true => u64::from(count),
+                            false => (f64::from(count) * scale).round() as u64,
+                        };
+                        (name.clone(), count)
+                    })
                     .collect()
             })
-            .collect()
+            .collect();
+        FacetFruit { fields, exact }
     }
+}
+
+/// An estimated count as people read one: two significant digits (4,837 → 4,800), never 0.
+pub fn round_estimate(count: u64) -> u64 {
+    let mut unit = 1;
+    while count / unit >= 100 {
+        unit *= 10;
+    }
+    ((count + unit / 2) / unit * unit).max(1)
 }
 
 /// The `size` most frequent values, most frequent first (ties by value).
@@ -212,7 +279,7 @@ pub fn by_field(
     fields
         .iter()
         .copied()
-        .zip(fruit)
+        .zip(fruit.fields)
         .map(|(field, counts)| (field, top_values(counts, size)))
         .collect()
 }

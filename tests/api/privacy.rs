@@ -411,6 +411,31 @@ async fn a_playbook_shows_readers_only_the_shared_moves_of_a_case_they_may_not_r
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
+async fn an_answer_kept_for_one_rep_is_never_given_to_another() {
+    let (app, review) = app_with_private_review().await;
+    let owner = app.client_as("rep.a", "rep").await;
+    let other = app.client_as("rep.b", "rep").await;
+    let search = |client: &Client| {
+        send(
+            client
+                .get(app.url("/api/v1/search"))
+                .query(&[("q", "紫檀木柜")]),
+        )
+    };
+    // The owner's answer is found first (and kept); the other rep asks the same right after,
+    // and the owner again.
+    for round in 0..2 {
+        let (status, body) = search(&owner).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["total"], 1, "round {round}: {body}");
+        assert_eq!(body["hits"][0]["id"], review.as_str());
+        let (status, body) = search(&other).await;
+        assert_eq!((status, body["total"].as_u64()), (200, Some(0)), "{body}");
+        assert_eq!(body["facets_exact"], true);
+    }
+}
+
+#[tokio::test]
 async fn a_word_only_hidden_items_contain_is_recorded_as_a_miss_like_a_made_up_word() {
     let (app, _) = app_with_private_review().await;
     let trainer = app.client_as("teacher", "trainer").await;

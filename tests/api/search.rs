@@ -145,6 +145,21 @@ async fn facet_counts_cover_every_match_and_skip_drafts() {
 }
 
 #[tokio::test]
+async fn facet_counts_say_whether_they_are_exact_and_count_exact_is_accepted() {
+    let app = spawn_app().await;
+    let (status, bounded) = app.search(&[("q", "客户")]).await;
+    assert_eq!(status, 200, "{bounded}");
+    // A library this small is under the count bound: exact without asking.
+    assert_eq!(bounded["facets_exact"], true, "{bounded}");
+    let (status, exact) = app.search(&[("q", "客户"), ("count", "exact")]).await;
+    assert_eq!(status, 200, "{exact}");
+    assert_eq!(exact["facets_exact"], true);
+    assert_eq!(exact["total"], bounded["total"]);
+    assert_eq!(exact["facets"], bounded["facets"]);
+    assert_eq!(ids(&exact), ids(&bounded));
+}
+
+#[tokio::test]
 async fn snippets_mark_the_match_and_escape_html_in_the_text() {
     let app = spawn_app().await;
     let (_, body) = app.search(&[("q", "代码示例")]).await;
@@ -193,6 +208,7 @@ async fn bad_parameters_get_a_400_that_names_them() {
         (vec![("offset", "5000")], "invalid_offset"),
         (vec![("limit", "ten")], "invalid_query"),
         (vec![("colour", "red")], "invalid_query"),
+        (vec![("count", "all")], "invalid_query"),
         (vec![("q", long.as_str())], "query_too_long"),
     ] {
         let (status, body) = app.search(&query).await;

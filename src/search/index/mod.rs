@@ -5,9 +5,11 @@
 //! number up to which the index is complete. That number is how the index catches up after a
 //! crash (see `crate::app::indexer`).
 
+mod cache;
 mod similar;
 mod snippets;
 
+pub use cache::ResultCache;
 pub use similar::SimilarRequest;
 pub use snippets::escape_html;
 use snippets::{leading_chars, Snippets, SNIPPET_CHARS};
@@ -75,7 +77,7 @@ struct CommitPayload {
 /// Which items a searcher may see, as the access policy (`domain::policy`) decided for the
 /// signed-in user: built by the caller, applied inside the query so that totals, facet counts
 /// and snippets only ever come from visible items.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Visibility {
     /// Unpublished items of everyone (those who approve them).
     pub all_statuses: bool,
@@ -102,7 +104,7 @@ impl Visibility {
 }
 
 /// Keyword filters; `None` means "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     pub kind: Option<String>,
     pub tier: Option<String>,
@@ -124,6 +126,43 @@ pub struct SearchRequest {
     pub visibility: Visibility,
     /// Say how the query was understood (`SearchResults::understood`).
     pub explain: bool,
+    /// How far the facets are counted.
+    pub counting: Counting,
+}
+
+/// How far a search counts the facets of its matches. The total is always exact: scoring
+/// visits every match, and counting them costs nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Counting {
+    /// Count the facets of about [`SearchSettings::count_bound`] matches, spread over the
+    /// segments; beyond that, the counts are estimates, and marked so.
+    #[default]
+    Bounded,
+    /// Count the facets of every match (exports, tests).
+    Exact,
+}
+
+/// How an index answers searches (`playbook serve --search-count-bound`, `--search-cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchSettings {
+    /// Matches whose facets a [`Counting::Bounded`] search counts before it estimates.
+    pub count_bound: u32,
+    /// Answers kept for searches asked again on the same index generation (0: none).
+    pub cache_entries: usize,
+}
+
+/// Default of [`SearchSettings::count_bound`].
+pub const DEFAULT_COUNT_BOUND: u32 = 10_000;
+/// Default of [`SearchSettings::cache_entries`].
+pub const DEFAULT_CACHE_ENTRIES: usize = 512;
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        SearchSettings {
+            count_bound: DEFAULT_COUNT_BOUND,
+            cache_entries: DEFAULT_CACHE_ENTRIES,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -179,6 +218,11 @@ pub struct SearchResults {
     pub related: Vec<Related>,
     /// Counts per value of `kind`, `tiers`, `scenarios`, `tags`, `lang` over all matches.
     pub facets: std::collections::BTreeMap<&'static str, Vec<FacetCount>>,
+    /// Whether the facet counts are exact. A search that matches more than the count bound
+    /// (10,000 unless configured) counts the facets of that many matches and scales them to
+    /// the total: the counts are then estimates, rounded to two significant digits. Ask with
+    /// `count=exact` for exact counts.
+    pub facets_exact: bool,
 }
 
 pub struct SearchIndex {
@@ -190,6 +234,9 @@ pub struct SearchIndex {
     dir: PathBuf,
     /// The facet fields' values per live segment (see `crate::search::facets`).
     facet_values: FacetCache,
+    /// Answers of recent searches on the current generation (see [`ResultCache`]).
+    results: ResultCache,
+    count_bound: std::sync::atomic::AtomicU32,
     /// Searches running now, and the thread pool a search runs its segments on when it is the
     /// only one: a lone search (a rep typing) then uses every core; under load each search
     /// takes one thread, which wastes nothing on hand-offs (a fifth more searches a second at
@@ -254,6 +301,8 @@ impl SearchIndex {
                 applied_seq: AtomicU64::new(applied_seq),
                 dir: dir.to_path_buf(),
                 facet_values: FacetCache::new(&FACET_FIELDS),
+                results: ResultCache::new(DEFAULT_CACHE_ENTRIES),
+                count_bound: DEFAULT_COUNT_BOUND.into(),
                 searching: std::sync::atomic::AtomicUsize::new(0),
                 parallel: tantivy::Executor::multi_thread(
                     std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -266,6 +315,13 @@ impl SearchIndex {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Applies `settings` (the defaults hold until then).
+    pub fn configure(&self, settings: SearchSettings) {
+        self.count_bound
+            .store(settings.count_bound.max(1), Ordering::Relaxed);
+        self.results.set_capacity(settings.cache_entries);
     }
 
     /// The store's outbox sequence number up to which this index is complete.
@@ -401,7 +457,32 @@ impl SearchIndex {
     /// must match; when that finds fewer than a page, terms are left out by the matching
     /// strategy (`search::matching`), a Latin word the library does not use also matches words
     /// a typo away, and each hit says which words it lacks.
+    ///
+    /// The answer is kept (see [`ResultCache`]) and given again for the same request until the
+    /// index changes.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        if let Some(kept) = self.results.get(generation, request) {
+            return Ok(SearchResults::clone(&kept));
+        }
+        let results = self.search_afresh(&searcher, request)?;
+        self.results
+            .put(generation, request, std::sync::Arc::new(results.clone()));
+        Ok(results)
+    }
+
+    /// [`SearchIndex::search`] without the kept answers: what it costs to answer a request
+    /// never asked before (benchmarks measure this).
+    pub fn search_uncached(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        self.search_afresh(&self.reader.searcher(), request)
+    }
+
+    fn search_afresh(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+    ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
         let mut analyzer = self.analyzer.clone();
         let understood = understand(&request.text, request.vocabulary.as_deref(), &mut analyzer);
@@ -409,7 +490,6 @@ impl SearchIndex {
         let restrict = |text: Option<Box<dyn Query>>| {
             self.visible_only(with_filters(text, filters.clone()), &request.visibility)
         };
-        let searcher = self.reader.searcher();
         let mut terms: Vec<Box<dyn Query>> = understood
             .terms
             .iter()
@@ -422,20 +502,20 @@ impl SearchIndex {
         };
         let mut at_least = terms.len();
         let query = prefer(restrict(all_of(&terms)));
-        let mut page = self.run(&searcher, &*query, request)?;
+        let mut page = self.run(searcher, &*query, request)?;
         let mut matched_all = page.total;
         let few = page.total < RELAX_BELOW && (terms.len() > 1 || page.total == 0);
         if few {
             // Whether a term matches anything is asked of what this searcher may see (and the
             // filters): a word only hidden items hold must behave like a word found nowhere,
             // or the typo corrections would tell that such an item exists.
-            let visible = |q: &dyn Query| matches_any(&searcher, &*restrict(Some(q.box_clone())));
+            let visible = |q: &dyn Query| matches_any(searcher, &*restrict(Some(q.box_clone())));
             let mut present = terms
                 .iter()
                 .map(|t| visible(&**t))
                 .collect::<tantivy::Result<Vec<bool>>>()?;
             let corrected = self.correct_typos(
-                &searcher,
+                searcher,
                 &understood,
                 request.vocabulary.as_deref(),
                 &mut terms,
@@ -446,7 +526,7 @@ impl SearchIndex {
             let relaxed = relax(&present, !corrected, |k| {
                 let query = prefer(restrict(Some(ranked(&terms, k))));
                 let page = self
-                    .run(&searcher, &*query, request)
+                    .run(searcher, &*query, request)
                     .map_err(tantivy_error)?;
                 if k == terms.len() {
                     // Every word, once its typos were forgiven.
@@ -461,10 +541,11 @@ impl SearchIndex {
             matched_all = with_every_word.unwrap_or(matched_all);
         }
         let (total, top_docs, facet_fruit) = (page.total, page.top_docs, page.facets);
+        let facets_exact = facet_fruit.exact;
         let missing = match at_least < terms.len() || matched_all < total {
             true => {
                 let addresses: Vec<DocAddress> = top_docs.iter().map(|(_, a)| *a).collect();
-                missing_terms(&searcher, &terms, &addresses)?
+                missing_terms(searcher, &terms, &addresses)?
             }
             false => vec![Vec::new(); top_docs.len()],
         };
@@ -478,7 +559,7 @@ impl SearchIndex {
             ))),
         };
         let snippets = match &snippet_query {
-            Some(q) => Some(Snippets::create(&searcher, &**q, f.body)?),
+            Some(q) => Some(Snippets::create(searcher, &**q, f.body)?),
             None => None,
         };
         let mut hits = Vec::with_capacity(top_docs.len());
@@ -504,12 +585,19 @@ impl SearchIndex {
                 false => None,
             },
             related: Vec::new(),
+            facets_exact,
             facets: facets::by_field(&FACET_FIELDS, facet_fruit, FACET_SIZE)
                 .into_iter()
                 .map(|(field, values)| {
                     let counts = values
                         .into_iter()
-                        .map(|(value, count)| FacetCount { value, count })
+                        .map(|(value, count)| FacetCount {
+                            value,
+                            count: match facets_exact {
+                                true => count,
+                                false => facets::round_estimate(count),
+                            },
+                        })
                         .collect();
                     (field, counts)
                 })
@@ -599,6 +687,11 @@ impl SearchIndex {
     ) -> Result<Page, SearchError> {
         let facet_collector = FacetCollector {
             cache: &self.facet_values,
+            bound: match request.counting {
+                Counting::Bounded => Some(self.count_bound.load(Ordering::Relaxed)),
+                Counting::Exact => None,
+            },
+            all_docs: searcher.num_docs(),
         };
         let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let running = Running::start(&self.searching);
@@ -818,18 +911,21 @@ mod tests {
             .expect("test content parses")
     }
 
+    fn request(q: &str) -> SearchRequest {
+        SearchRequest {
+            text: q.to_owned(),
+            vocabulary: None,
+            filters: Filters::default(),
+            limit: 10,
+            offset: 0,
+            visibility: Visibility::published(),
+            explain: false,
+            counting: Counting::Exact,
+        }
+    }
+
     fn search(index: &SearchIndex, q: &str) -> SearchResults {
-        index
-            .search(&SearchRequest {
-                text: q.to_owned(),
-                vocabulary: None,
-                filters: Filters::default(),
-                limit: 10,
-                offset: 0,
-                visibility: Visibility::published(),
-                explain: false,
-            })
-            .expect("search runs")
+        index.search(&request(q)).expect("search runs")
     }
 
     #[test]
@@ -908,5 +1004,79 @@ mod tests {
             .apply(&[item("a", "case", "回款")], &[], 3, &[])
             .expect("third commit");
         assert_eq!(kinds("回款"), [("case".into(), 2), ("playbook".into(), 1)]);
+    }
+
+    #[test]
+    fn beyond_the_bound_facets_are_estimated_and_say_so_and_count_exact_counts_them_all() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (index, _) = SearchIndex::open(dir.path()).expect("index opens");
+        index.configure(SearchSettings {
+            count_bound: 100,
+            cache_entries: 0,
+        });
+        let items: Vec<ContentItem> = (0..1000)
+            .map(|i| {
+                let kind = if i % 4 == 0 { "case" } else { "playbook" };
+                let body = if i < 50 { "回款 拜访" } else { "回款" };
+                item(&format!("i{i:04}"), kind, body)
+            })
+            .collect();
+        index.apply(&items, &[], 1, &[]).expect("commit");
+        let counting = |q: &str, counting: Counting| {
+            index
+                .search(&SearchRequest {
+                    counting,
+                    ..request(q)
+                })
+                .expect("search runs")
+        };
+        let kinds = |results: &SearchResults| -> Vec<(String, u64)> {
+            results.facets[schema::KIND]
+                .iter()
+                .map(|f| (f.value.clone(), f.count))
+                .collect()
+        };
+        let broad = counting("回款", Counting::Bounded);
+        assert_eq!(broad.total, 1000, "the total is always exact");
+        assert!(!broad.facets_exact);
+        let estimated = kinds(&broad);
+        assert_eq!(estimated.len(), 2);
+        for ((kind, count), (_, truth)) in estimated.iter().zip([("playbook", 750), ("case", 250)])
+        {
+            let error = (*count as f64 - truth as f64).abs() / truth as f64;
+            assert!(error < 0.2, "{kind}: estimated {count}, truly {truth}");
+        }
+        let exact = counting("回款", Counting::Exact);
+        assert!(exact.facets_exact);
+        assert_eq!(exact.total, 1000);
+        assert_eq!(
+            kinds(&exact),
+            [("playbook".into(), 750), ("case".into(), 250)]
+        );
+        assert_eq!(exact.hits, broad.hits, "the same page either way");
+        // Under the bound, counts are exact without asking.
+        let narrow = counting("拜访", Counting::Bounded);
+        assert!(narrow.facets_exact);
+        assert_eq!(narrow.total, 50);
+    }
+
+    #[test]
+    fn a_kept_answer_is_never_given_after_the_index_changed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (index, _) = SearchIndex::open(dir.path()).expect("index opens");
+        index
+            .apply(&[item("a", "playbook", "回款")], &[], 1, &[])
+            .expect("first commit");
+        assert_eq!(search(&index, "回款").total, 1);
+        assert_eq!(search(&index, "回款").total, 1, "asked again: kept");
+        assert_eq!(index.results.len(), 1);
+        index
+            .apply(&[item("b", "case", "回款")], &[], 2, &[])
+            .expect("second commit");
+        let after = search(&index, "回款");
+        assert_eq!(after.total, 2);
+        assert_eq!(after.facets[schema::KIND].len(), 2);
+        index.apply(&[], &["a".into()], 3, &[]).expect("delete");
+        assert_eq!(search(&index, "回款").total, 1);
     }
 }

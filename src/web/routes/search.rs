@@ -148,6 +148,8 @@ pub struct SearchPage {
     pub total: usize,
     pub hits: Vec<HitView>,
     pub facets: Vec<FacetGroup>,
+    /// The facet counts are exact (else estimates, shown with ≈).
+    pub facets_exact: bool,
     pub has_filters: bool,
     pub clear_filters_href: String,
     pub previous_href: Option<String>,
@@ -346,6 +348,7 @@ impl SearchPage {
             left_out,
             related: results.related.clone(),
             facets: facet_groups(&results, &base, state, lang),
+            facets_exact: results.facets_exact,
             clear_filters_href: href(
                 &base
                     .iter()
