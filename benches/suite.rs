@@ -1000,18 +1000,26 @@ fn measure_server(
         }
         http
     };
+    // The best concurrency's rate against the bare engine's, as a figure with its target.
+    let versus_bare = |report: &mut Report, label: &str, runs: &[HttpRun]| {
+        let best = runs.iter().map(|h| h.3).fold(0.0, f64::max);
+        let ratio = best / in_process.ceiling_qps;
+        report.figure(
+            label,
+            format!(
+                "{:.0} ÷ {:.0} req/s = {:.0} %",
+                best,
+                in_process.ceiling_qps,
+                ratio * 100.0
+            ),
+            Some(("≥ 50 %", ratio >= 0.5)),
+        );
+    };
     let http = runs("kept answers");
-    let best = http.iter().map(|h| h.3).fold(0.0, f64::max);
-    let ratio = best / in_process.ceiling_qps;
-    report.figure(
+    versus_bare(
+        report,
         "HTTP search throughput with kept answers, best concurrency ÷ bare engine on the same cores",
-        format!(
-            "{:.0} ÷ {:.0} req/s = {:.0} %",
-            best,
-            in_process.ceiling_qps,
-            ratio * 100.0
-        ),
-        Some(("≥ 50 %", ratio >= 0.5)),
+        &http,
     );
     let rss = peak_rss_kib(&server.0.id().to_string()).unwrap_or(0) as f64 / 1024.0;
     report.figure(
@@ -1023,17 +1031,10 @@ fn measure_server(
     // Again on a server that keeps no answers: what a search never asked before costs.
     let (server, _) = start(false);
     let http_uncached = runs("no kept answers");
-    let best_uncached = http_uncached.iter().map(|h| h.3).fold(0.0, f64::max);
-    let ratio = best_uncached / in_process.ceiling_qps;
-    report.figure(
+    versus_bare(
+        report,
         "the same, every request searched afresh (server keeping no answers)",
-        format!(
-            "{:.0} ÷ {:.0} req/s = {:.0} %",
-            best_uncached,
-            in_process.ceiling_qps,
-            ratio * 100.0
-        ),
-        Some(("≥ 50 %", ratio >= 0.5)),
+        &http_uncached,
     );
     drop(server);
     ServerFigures {

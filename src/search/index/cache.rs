@@ -189,16 +189,7 @@ mod tests {
     use super::*;
 
     fn request(text: &str) -> SearchRequest {
-        SearchRequest {
-            text: text.to_owned(),
-            vocabulary: None,
-            filters: Filters::default(),
-            limit: 10,
-            offset: 0,
-            visibility: Visibility::published(),
-            explain: false,
-            counting: Counting::default(),
-        }
+        SearchRequest::plain(text)
     }
 
     fn answer(total: usize) -> Arc<SearchResults> {
@@ -223,9 +214,9 @@ mod tests {
         let mut other = request("价格");
         other.visibility.owner = Some("rep-b".into());
         assert!(cache.get(1, &other).is_none(), "another viewer's answer");
-        let mut exact = request("价格");
-        exact.counting = Counting::Exact;
-        assert!(cache.get(1, &exact).is_none(), "another way of counting");
+        let mut bounded = request("价格");
+        bounded.counting = Counting::Bounded;
+        assert!(cache.get(1, &bounded).is_none(), "another way of counting");
         // The index reloaded: nothing of the old generation is served, and it is dropped.
         assert!(cache.get(2, &request("价格")).is_none());
         assert!(cache.is_empty());

@@ -130,6 +130,23 @@ pub struct SearchRequest {
     pub counting: Counting,
 }
 
+#[cfg(test)]
+impl SearchRequest {
+    /// The first ten published items for `text`, read literally, facets counted exactly.
+    pub(crate) fn plain(text: &str) -> SearchRequest {
+        SearchRequest {
+            text: text.to_owned(),
+            vocabulary: None,
+            filters: Filters::default(),
+            limit: 10,
+            offset: 0,
+            visibility: Visibility::published(),
+            explain: false,
+            counting: Counting::Exact,
+        }
+    }
+}
+
 /// How far a search counts the facets of its matches. The total is always exact: scoring
 /// visits every match, and counting them costs nothing more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -912,16 +929,7 @@ mod tests {
     }
 
     fn request(q: &str) -> SearchRequest {
-        SearchRequest {
-            text: q.to_owned(),
-            vocabulary: None,
-            filters: Filters::default(),
-            limit: 10,
-            offset: 0,
-            visibility: Visibility::published(),
-            explain: false,
-            counting: Counting::Exact,
-        }
+        SearchRequest::plain(q)
     }
 
     fn search(index: &SearchIndex, q: &str) -> SearchResults {
