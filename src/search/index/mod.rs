@@ -489,12 +489,6 @@ impl SearchIndex {
         Ok(results)
     }
 
-    /// [`SearchIndex::search`] without the kept answers: what it costs to answer a request
-    /// never asked before (benchmarks measure this).
-    pub fn search_uncached(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
-        self.search_afresh(&self.reader.searcher(), request)
-    }
-
     fn search_afresh(
         &self,
         searcher: &tantivy::Searcher,

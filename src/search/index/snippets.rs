@@ -94,8 +94,8 @@ impl Snippets {
     /// The snippet as HTML (escaped text, `<mark>` around matches), or `None` without a match.
     /// The index analyser reads the same window first (an English word's stem is found there
     /// literally, `negoti` in `negotiation`, where the bigram analyser does not stem), and the
-    /// whole body only when the window highlights nothing: analysing whole bodies was half of
-    /// a search's time at 10,000 documents (`perf`, `cargo bench --bench suite`).
+    /// whole body only when the window highlights nothing: analysing whole bodies was nearly
+    /// half of a search's time at 10,000 documents (`perf`, `cargo bench --bench suite`).
     pub(super) fn html(&self, body: &str) -> Option<String> {
         let window = self.window(body);
         let mut snippet = self.fast.snippet(window);
