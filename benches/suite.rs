@@ -13,8 +13,10 @@
 //! 3. incremental indexing (store write → index commit) while a thread keeps searching;
 //! 4. CSV import, tier recompute, briefing and customer lookup with the accounts;
 //! 5. the release server as a child process (`playbook serve`): cold start, search over HTTP at
-//!    concurrency 1, 32 and 256 with an in-repo async client (Bearer token), compared with the
-//!    bare engine's throughput on the same cores, the server's peak RSS, and on-disk sizes.
+//!    concurrency 1, 32 and 256 with an in-repo async client (Bearer token), once with the
+//!    server's kept answers and once on a server keeping none (`--search-cache 0`), compared
+//!    with the bare engine's throughput on the same cores, the server's peak RSS, and on-disk
+//!    sizes. In-process searches run without kept answers.
 //!
 //! With `PLAYBOOK_STORE=postgres://…` in the environment the store is that PostgreSQL database
 //! (empty at the start; the server child inherits the setting) instead of sled in the work
