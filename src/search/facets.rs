@@ -122,8 +122,8 @@ pub struct FacetCollector<'a> {
     pub cache: &'a FacetCache,
     /// Count the facets of about this many matches, then estimate (`None`: count them all).
     pub bound: Option<u32>,
-    /// Documents in all segments searched (`Searcher::num_docs`, deleted ones included or
-    /// not: only the segments' shares of the bound depend on it).
+    /// Live documents of the searcher (`Searcher::num_docs`): a segment's share of the bound
+    /// is its size over this.
     pub all_docs: u64,
 }
 

@@ -381,15 +381,17 @@ pub(super) fn joined_postings(
     hashed.shrink_to_fit();
     // Where each run starts writing each list: the first run at the list's start, the second
     // after the first run's share.
-    let layout = |first_counts: &[u32], second_counts: &dyn Fn(usize) -> u32, lists: usize| {
+    // A run's counts may be empty (an empty run has no direct table): zero for every list.
+    let layout = |first_counts: &[u32], second_counts: &[u32], lists: usize| {
+        let count = |counts: &[u32], list: usize| counts.get(list).copied().unwrap_or(0);
         let mut list_start = Vec::with_capacity(lists + 1);
         let mut second_cursor = Vec::with_capacity(lists);
         let mut at = 0u32;
         for list in 0..lists {
-            let mine = first_counts.get(list).copied().unwrap_or(0);
+            let mine = count(first_counts, list);
             list_start.push(at);
             second_cursor.push(at + mine);
-            at += mine + second_counts(list);
+            at += mine + count(second_counts, list);
         }
         list_start.push(at);
         (list_start, second_cursor)
@@ -399,18 +401,10 @@ pub(super) fn joined_postings(
     } else {
         DIRECT_SLOTS
     };
-    let (direct_start, direct_second) = layout(
-        &first.direct,
-        &|list| second.direct.get(list).copied().unwrap_or(0),
-        direct_lists,
-    );
+    let (direct_start, direct_second) = layout(&first.direct, &second.direct, direct_lists);
     drop(first.direct);
     drop(second.direct);
-    let (hashed_start, hashed_second) = layout(
-        &first_hashed,
-        &|list| second_hashed[list],
-        first_hashed.len(),
-    );
+    let (hashed_start, hashed_second) = layout(&first_hashed, &second_hashed, first_hashed.len());
     drop(first_hashed);
     drop(second_hashed);
 

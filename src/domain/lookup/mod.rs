@@ -262,20 +262,19 @@ impl NameIndex {
         } else {
             accounts.len()
         };
-        let (first, second) = accounts.split_at(split);
+        let (first_run, second_run) = accounts.split_at(split);
         let (first, second) = std::thread::scope(|scope| {
-            let worker = parallel.then(|| scope.spawn(|| Part::build(second)));
-            let first = Part::build(first);
+            let worker = parallel.then(|| scope.spawn(|| Part::build(second_run)));
+            let first = Part::build(first_run);
             let second = match worker {
                 Some(worker) => worker
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => Part::build(second),
+                None => Part::build(second_run),
             };
             (first, second)
         });
         let offset = first.field_counts.len() as u32;
-        let (first_run, second_run) = accounts.split_at(split);
         let mut index = NameIndex {
             doc_fields: Vec::with_capacity(accounts.len() + 1),
             field_kind: Vec::new(),

@@ -18,9 +18,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::search::index::{Counting, Filters, SearchRequest, SearchResults, Visibility};
 use crate::search::understand::QueryVocabulary;
 
-/// Everything a search's answer depends on besides the index.
+/// Everything a search's answer depends on besides the index: built once per search, looked
+/// up, then kept with the answer.
 #[derive(Debug, Clone)]
-struct Key {
+pub struct Key {
     text: String,
     filters: Filters,
     limit: usize,
@@ -34,7 +35,7 @@ struct Key {
 }
 
 impl Key {
-    fn of(request: &SearchRequest) -> Key {
+    pub fn of(request: &SearchRequest) -> Key {
         Key {
             text: request.text.clone(),
             filters: request.filters.clone(),
@@ -120,12 +121,11 @@ impl ResultCache {
         self.capacity.load(Ordering::Relaxed)
     }
 
-    /// The answer to `request` found on index `generation`, if it is kept.
-    pub fn get(&self, generation: u64, request: &SearchRequest) -> Option<Arc<SearchResults>> {
+    /// The answer to the request of `key` found on index `generation`, if it is kept.
+    pub fn get(&self, generation: u64, key: &Key) -> Option<Arc<SearchResults>> {
         if self.capacity() == 0 {
             return None;
         }
-        let key = Key::of(request);
         let mut entries = self.lock();
         if entries.generation != generation {
             entries.map.clear();
@@ -134,13 +134,13 @@ impl ResultCache {
         }
         entries.clock += 1;
         let now = entries.clock;
-        let entry = entries.map.get_mut(&key)?;
+        let entry = entries.map.get_mut(key)?;
         entry.last_used = now;
         Some(entry.results.clone())
     }
 
-    /// Keeps `results`, found for `request` on index `generation`.
-    pub fn put(&self, generation: u64, request: &SearchRequest, results: Arc<SearchResults>) {
+    /// Keeps `results`, found for the request of `key` on index `generation`.
+    pub fn put(&self, generation: u64, key: Key, results: Arc<SearchResults>) {
         let capacity = self.capacity();
         if capacity == 0 {
             return;
@@ -164,9 +164,7 @@ impl ResultCache {
         }
         entries.clock += 1;
         let last_used = entries.clock;
-        entries
-            .map
-            .insert(Key::of(request), Entry { results, last_used });
+        entries.map.insert(key, Entry { results, last_used });
     }
 
     /// Answers kept now.
@@ -208,20 +206,29 @@ mod tests {
     #[test]
     fn an_answer_is_given_again_only_for_the_same_request_on_the_same_index() {
         let cache = ResultCache::new(8);
-        cache.put(1, &request("价格"), answer(3));
-        assert_eq!(cache.get(1, &request("价格")).map(|r| r.total), Some(3));
-        assert!(cache.get(1, &request("价格 ")).is_none());
+        cache.put(1, Key::of(&request("价格")), answer(3));
+        assert_eq!(
+            cache.get(1, &Key::of(&request("价格"))).map(|r| r.total),
+            Some(3)
+        );
+        assert!(cache.get(1, &Key::of(&request("价格 "))).is_none());
         let mut other = request("价格");
         other.visibility.owner = Some("rep-b".into());
-        assert!(cache.get(1, &other).is_none(), "another viewer's answer");
+        assert!(
+            cache.get(1, &Key::of(&other)).is_none(),
+            "another viewer's answer"
+        );
         let mut bounded = request("价格");
         bounded.counting = Counting::Bounded;
-        assert!(cache.get(1, &bounded).is_none(), "another way of counting");
+        assert!(
+            cache.get(1, &Key::of(&bounded)).is_none(),
+            "another way of counting"
+        );
         // The index reloaded: nothing of the old generation is served, and it is dropped.
-        assert!(cache.get(2, &request("价格")).is_none());
+        assert!(cache.get(2, &Key::of(&request("价格"))).is_none());
         assert!(cache.is_empty());
         // An answer found on the older index, put late, is not kept.
-        cache.put(1, &request("价格"), answer(3));
+        cache.put(1, Key::of(&request("价格")), answer(3));
         assert!(cache.is_empty());
     }
 
@@ -233,35 +240,35 @@ mod tests {
         let first = vocabulary();
         let mut with_first = request("客户");
         with_first.vocabulary = Some(first.clone());
-        cache.put(1, &with_first, answer(1));
-        assert!(cache.get(1, &with_first).is_some());
+        cache.put(1, Key::of(&with_first), answer(1));
+        assert!(cache.get(1, &Key::of(&with_first)).is_some());
         let mut with_second = request("客户");
         with_second.vocabulary = Some(vocabulary());
-        assert!(cache.get(1, &with_second).is_none());
+        assert!(cache.get(1, &Key::of(&with_second)).is_none());
     }
 
     #[test]
     fn when_full_the_least_recently_used_half_goes() {
         let cache = ResultCache::new(4);
         for (i, text) in ["a", "b", "c", "d"].iter().enumerate() {
-            cache.put(1, &request(text), answer(i));
+            cache.put(1, Key::of(&request(text)), answer(i));
         }
         // "a" and "b" used again: "c" and "d" are the least recent.
-        assert!(cache.get(1, &request("a")).is_some());
-        assert!(cache.get(1, &request("b")).is_some());
-        cache.put(1, &request("e"), answer(9));
+        assert!(cache.get(1, &Key::of(&request("a"))).is_some());
+        assert!(cache.get(1, &Key::of(&request("b"))).is_some());
+        cache.put(1, Key::of(&request("e")), answer(9));
         assert!(cache.len() <= 4);
-        assert!(cache.get(1, &request("a")).is_some());
-        assert!(cache.get(1, &request("b")).is_some());
-        assert!(cache.get(1, &request("e")).is_some());
-        assert!(cache.get(1, &request("c")).is_none());
+        assert!(cache.get(1, &Key::of(&request("a"))).is_some());
+        assert!(cache.get(1, &Key::of(&request("b"))).is_some());
+        assert!(cache.get(1, &Key::of(&request("e"))).is_some());
+        assert!(cache.get(1, &Key::of(&request("c"))).is_none());
     }
 
     #[test]
     fn a_capacity_of_zero_keeps_nothing() {
         let cache = ResultCache::new(0);
-        cache.put(1, &request("a"), answer(1));
-        assert!(cache.get(1, &request("a")).is_none());
+        cache.put(1, Key::of(&request("a")), answer(1));
+        assert!(cache.get(1, &Key::of(&request("a"))).is_none());
         assert!(cache.is_empty());
     }
 }

@@ -480,12 +480,13 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
         let generation = searcher.generation().generation_id();
-        if let Some(kept) = self.results.get(generation, request) {
+        let key = cache::Key::of(request);
+        if let Some(kept) = self.results.get(generation, &key) {
             return Ok(SearchResults::clone(&kept));
         }
         let results = self.search_afresh(&searcher, request)?;
         self.results
-            .put(generation, request, std::sync::Arc::new(results.clone()));
+            .put(generation, key, std::sync::Arc::new(results.clone()));
         Ok(results)
     }
 
