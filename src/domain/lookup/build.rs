@@ -1,8 +1,6 @@
 //! Keys of the posting lists and the index builder: fields, character and bigram keys, pinyin
 //! anchors and pairs, built per half of the accounts.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use super::*;
 
 pub(super) const TAG_UNIGRAM: u64 = 1;
@@ -349,13 +347,13 @@ impl Part {
 }
 
 /// The two shards (direct-table keys, then hashed keys) of two consecutive runs of accounts,
-/// the second numbered from `offset`. The lists are laid out from both runs' counts, then each
-/// run fills its share straight into the joined arrays, on its own thread when `parallel`:
-/// the first run's accounts first in every list, then the second's, so lists stay in rank
-/// order. The keys are computed a second time for this. Holding them from the first pass, as
-/// the index once did, took as much memory as the postings themselves, and each run's lists
-/// were then copied into the joined ones: the build's peak was three times the postings'
-/// size (about 790 MB for 1M accounts, heaptrack), now it is once.
+/// the second numbered from `offset`. The lists are numbered from both runs' counts, then each
+/// run packs its part of every list ([`Writer`]), on its own thread when `parallel`. The keys
+/// are computed a second time for this. Holding them from the first pass, as the index once
+/// did, took as much memory as the postings themselves, and each run's lists were then copied
+/// into the joined ones: the build's peak was three times the plain postings' size (about
+/// 790 MB for 1M accounts, heaptrack). Now the plain numbers are never all held: each list
+/// keeps only the block it is filling.
 pub(super) fn joined_postings(
     runs: [&[Row<'_>]; 2],
     counts: [Counts; 2],
@@ -379,93 +377,82 @@ pub(super) fn joined_postings(
     }
     drop(second.hashed);
     hashed.shrink_to_fit();
-    // Where each run starts writing each list: the first run at the list's start, the second
-    // after the first run's share.
-    // A run's counts may be empty (an empty run has no direct table): zero for every list.
-    let layout = |first_counts: &[u32], second_counts: &[u32], lists: usize| {
-        let count = |counts: &[u32], list: usize| counts.get(list).copied().unwrap_or(0);
-        let mut list_start = Vec::with_capacity(lists + 1);
-        let mut second_cursor = Vec::with_capacity(lists);
-        let mut at = 0u32;
-        for list in 0..lists {
-            let mine = count(first_counts, list);
-            list_start.push(at);
-            second_cursor.push(at + mine);
-            at += mine + count(second_counts, list);
+    // Direct-table slots some account has get list numbers; a run's counts may be empty (an
+    // empty run has no direct table): zero for every slot.
+    let count = |counts: &[u32], slot: usize| counts.get(slot).copied().unwrap_or(0);
+    let (mut first_direct, mut second_direct) = (Vec::new(), Vec::new());
+    let mut slot_list = Vec::new();
+    if !(first.direct.is_empty() && second.direct.is_empty()) {
+        slot_list = vec![NO_LIST; DIRECT_SLOTS];
+        for (slot, number) in slot_list.iter_mut().enumerate() {
+            let (mine, theirs) = (count(&first.direct, slot), count(&second.direct, slot));
+            if mine + theirs > 0 {
+                *number = first_direct.len() as u32;
+                first_direct.push(mine);
+                second_direct.push(theirs);
+            }
         }
-        list_start.push(at);
-        (list_start, second_cursor)
-    };
-    let direct_lists = if first.direct.is_empty() && second.direct.is_empty() {
-        0
-    } else {
-        DIRECT_SLOTS
-    };
-    let (direct_start, direct_second) = layout(&first.direct, &second.direct, direct_lists);
-    drop(first.direct);
-    drop(second.direct);
-    let (hashed_start, hashed_second) = layout(&first_hashed, &second_hashed, first_hashed.len());
-    drop(first_hashed);
-    drop(second_hashed);
+    }
+    drop((first.direct, second.direct));
 
-    let slots = |n: u32| -> Vec<AtomicU32> { (0..n).map(|_| AtomicU32::new(0)).collect() };
-    let direct_postings = slots(*direct_start.last().unwrap_or(&0));
-    let hashed_postings = slots(*hashed_start.last().unwrap_or(&0));
-    let fill = |run: &[Row<'_>],
-                first_doc: u32,
-                mut direct_cursor: Vec<u32>,
-                mut hashed_cursor: Vec<u32>| {
+    let fill = |run: &[Row<'_>], first_doc: u32, mut direct: Writer, mut hashed_lists: Writer| {
         let table = pinyin_table();
         let mut scratch = KeyScratch::new();
         for (doc, (id, name, aliases, _value)) in (first_doc..).zip(run) {
             scratch.account(table, (id, name, aliases), |_, _, _| {});
             for &key in &scratch.keys {
-                let (cursor, postings) = match direct_slot(key) {
-                    Some(slot) => (&mut direct_cursor[slot], &direct_postings),
-                    None => match hashed.get(&key) {
-                        Some(&number) => (&mut hashed_cursor[number as usize], &hashed_postings),
-                        None => continue,
-                    },
-                };
-                postings[*cursor as usize].store(doc, Ordering::Relaxed);
-                *cursor += 1;
+                match direct_slot(key) {
+                    Some(slot) => direct.push(slot_list[slot] as usize, doc),
+                    None => {
+                        if let Some(&number) = hashed.get(&key) {
+                            hashed_lists.push(number as usize, doc);
+                        }
+                    }
+                }
             }
         }
+        (direct.finish(), hashed_lists.finish())
     };
-    let first_cursors = (
-        direct_start[..direct_lists].to_vec(),
-        hashed_start[..hashed_start.len() - 1].to_vec(),
+    // The second run's numbers all come after `offset - 1`.
+    let second_base = offset.checked_sub(1);
+    let first_writers = (
+        Writer::new(first_direct, None),
+        Writer::new(first_hashed, None),
+    );
+    let second_writers = (
+        Writer::new(second_direct, second_base),
+        Writer::new(second_hashed, second_base),
     );
     let [first_run, second_run] = runs;
     let fill = &fill;
-    std::thread::scope(|scope| {
+    let (first_packed, second_packed) = std::thread::scope(|scope| {
         if parallel {
             let worker =
-                scope.spawn(move || fill(second_run, offset, direct_second, hashed_second));
-            fill(first_run, 0, first_cursors.0, first_cursors.1);
+                scope.spawn(move || fill(second_run, offset, second_writers.0, second_writers.1));
+            let first = fill(first_run, 0, first_writers.0, first_writers.1);
             // A panic in the worker is a bug in this module, not an input problem.
-            worker
+            let second = worker
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (first, second)
         } else {
-            fill(first_run, 0, first_cursors.0, first_cursors.1);
-            fill(second_run, offset, direct_second, hashed_second);
+            let first = fill(first_run, 0, first_writers.0, first_writers.1);
+            (
+                first,
+                fill(second_run, offset, second_writers.0, second_writers.1),
+            )
         }
     });
-    // The same memory, read as plain numbers (collected in place).
-    let plain = |postings: Vec<AtomicU32>| -> Vec<u32> {
-        postings.into_iter().map(AtomicU32::into_inner).collect()
-    };
     [
         Postings {
             hashed: HashMap::default(),
-            list_start: direct_start,
-            postings: plain(direct_postings),
+            slot_list,
+            runs: [first_packed.0, second_packed.0],
         },
         Postings {
             hashed,
-            list_start: hashed_start,
-            postings: plain(hashed_postings),
+            slot_list: Vec::new(),
+            runs: [first_packed.1, second_packed.1],
         },
     ]
 }

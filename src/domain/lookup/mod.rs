@@ -86,12 +86,14 @@ mod build;
 mod candidates;
 mod hits;
 mod normalise;
+mod postings;
 mod syllables;
 
 use build::*;
 use candidates::*;
 use hits::*;
 pub use normalise::*;
+use postings::*;
 use syllables::*;
 
 /// The most hits a lookup returns.
@@ -197,42 +199,6 @@ pub struct NameIndex {
     /// Posting lists in two shards, built in parallel: keys of the direct table, then hashed
     /// keys (see [`KeyTable`]).
     shards: [Postings; 2],
-}
-
-/// One shard of posting lists.
-#[derive(Default)]
-struct Postings {
-    /// Key → list number, for keys outside the direct table (whose slot is the list number).
-    hashed: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
-    /// List number → start in `postings`; one extra entry at the end.
-    list_start: Vec<u32>,
-    postings: Vec<u32>,
-}
-
-impl Postings {
-    fn list(&self, key: u64) -> &[u32] {
-        let number = match direct_slot(key) {
-            Some(slot) => slot,
-            None => match self.hashed.get(&key) {
-                Some(&n) => n as usize,
-                None => return &[],
-            },
-        };
-        match (self.list_start.get(number), self.list_start.get(number + 1)) {
-            (Some(&start), Some(&end)) => self
-                .postings
-                .get(start as usize..end as usize)
-                .unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        // A hashbrown table holds key, value and one control byte per bucket.
-        self.hashed.capacity() * (8 + 4 + 1)
-            + self.list_start.capacity() * 4
-            + self.postings.capacity() * 4
-    }
 }
 
 /// The shard holding `key`'s list: 0 for direct-table keys, 1 for hashed keys.
@@ -344,12 +310,8 @@ impl NameIndex {
         IndexStats {
             accounts: self.len(),
             fields: self.field_kind.len(),
-            posting_lists: self
-                .shards
-                .iter()
-                .map(|s| s.list_start.len().saturating_sub(1))
-                .sum(),
-            postings: self.shards.iter().map(|s| s.postings.len()).sum(),
+            posting_lists: self.shards.iter().map(Postings::lists).sum(),
+            postings: self.shards.iter().map(Postings::postings).sum(),
             heap_bytes,
         }
     }
@@ -443,7 +405,7 @@ impl NameIndex {
             .collect();
     }
 
-    fn list(&self, key: u64) -> &[u32] {
+    fn list(&self, key: u64) -> List<'_> {
         self.shards[shard_of(key)].list(key)
     }
 
@@ -673,11 +635,11 @@ impl NameIndex {
         let mut parts: Vec<(usize, Stream<'_>)> = groups
             .iter()
             .map(|group| {
-                let lists: Vec<&[u32]> = group.iter().map(|&k| self.list(k)).collect();
-                let size = lists.iter().map(|l| l.len()).sum();
+                let lists: Vec<List<'_>> = group.iter().map(|&k| self.list(k)).collect();
+                let size = lists.iter().map(List::len).sum();
                 (
                     size,
-                    Stream::union(lists.into_iter().map(Stream::list).collect()),
+                    Stream::union(lists.into_iter().map(List::stream).collect()),
                 )
             })
             .collect();
@@ -693,23 +655,27 @@ impl NameIndex {
     }
 
     fn stream(&self, key: u64) -> Stream<'_> {
-        Stream::list(self.list(key))
+        self.list(key).stream()
     }
 
     /// Candidates holding every key, driven by the rarest lists. A key without a list means
     /// no candidate at all.
     fn intersection(&self, keys: &[u64]) -> Stream<'_> {
-        let mut lists: Vec<&[u32]> = keys.iter().map(|&k| self.list(k)).collect();
-        lists.sort_by_key(|l| l.len());
-        lists.dedup_by(|a, b| std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len());
-        if lists.first().is_none_or(|l| l.is_empty()) {
+        let mut lists: Vec<(usize, List<'_>)> = keys
+            .iter()
+            .map(|&k| self.list(k))
+            .map(|l| (l.len(), l))
+            .collect();
+        lists.sort_by_key(|(len, _)| *len);
+        lists.dedup_by(|(_, a), (_, b)| a.same(b));
+        if lists.first().is_none_or(|(len, _)| *len == 0) {
             return Stream::Empty;
         }
         lists.truncate(MAX_INTERSECTED);
         if lists.len() == 1 {
-            return Stream::list(lists[0]);
+            return lists[0].1.stream();
         }
-        Stream::And(lists.into_iter().map(Stream::list).collect())
+        Stream::And(lists.into_iter().map(|(_, l)| l.stream()).collect())
     }
 }
 
