@@ -87,7 +87,7 @@ fn main() {
     });
 
     let state = book.state();
-    let ids: Vec<String> = state.accounts().iter().map(|a| a.id.clone()).collect();
+    let ids: Vec<String> = state.accounts().iter().map(|a| a.id.to_string()).collect();
     let scenarios = taxonomy.scenario_ids();
     let mut rng = Rng(7);
     let viewer = Viewer::unrestricted();

@@ -351,12 +351,12 @@ pub fn briefing_traced(
     Ok(Briefing {
         scenario: scenario.map(str::to_owned),
         account: AccountView {
-            id: account.id.clone(),
-            name: account.name.clone(),
-            aliases: account.aliases.clone(),
-            industry: account.industry.clone(),
-            region: account.region.clone(),
-            owner: account.owner.clone(),
+            id: account.id.to_string(),
+            name: account.name.to_string(),
+            aliases: account.aliases.iter().map(|a| a.to_string()).collect(),
+            industry: account.industry.as_deref().map(str::to_owned),
+            region: account.region.as_deref().map(str::to_owned),
+            owner: account.owner.as_deref().map(str::to_owned),
             figures: figures_visible.then(|| account.indicators.clone()),
         },
         tier: TierView {
@@ -397,7 +397,7 @@ fn related_cases(
     let own = index.similar(&SimilarRequest {
         filters: Filters {
             kind: Some("case".into()),
-            account: Some(account.id.clone()),
+            account: Some(account.id.to_string()),
             ..Filters::default()
         },
         visibility,
@@ -546,7 +546,7 @@ impl CustomerFinder {
                     .unwrap_or_else(|| tier.clone());
                 Some(LookupView {
                     id: hit.id,
-                    name: account.name.clone(),
+                    name: account.name.to_string(),
                     tier,
                     tier_label,
                     matched: hit.matched,

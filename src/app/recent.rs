@@ -45,7 +45,7 @@ pub fn recently_viewed(library: &Library, book: &AccountBook, access: &Access) -
                         .ok()
                         .map(|i| &state.accounts()[i])?;
                     (
-                        account.name.clone(),
+                        account.name.to_string(),
                         format!(
                             "/accounts/{}",
                             crate::domain::ids::path_segment(&account.id)

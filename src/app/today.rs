@@ -454,9 +454,9 @@ fn view(state: &TierState, library: &Library, entry: &Entry, lang: Lang) -> Toda
         });
     }
     TodayAccount {
-        id: account.id.clone(),
-        name: account.name.clone(),
-        owner: account.owner.clone(),
+        id: account.id.to_string(),
+        name: account.name.to_string(),
+        owner: account.owner.as_deref().map(str::to_owned),
         tier: tier.id.clone(),
         tier_label: label(&tier.id),
         severity: entry.severity,

@@ -465,8 +465,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, v)| Account {
-                id: format!("a{i}"),
-                name: String::new(),
+                id: format!("a{i}").into(),
+                name: Default::default(),
                 aliases: vec![],
                 industry: None,
                 region: None,

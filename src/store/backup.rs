@@ -615,8 +615,8 @@ mod tests {
                     let accounts: Vec<Account> = (0..BATCH)
                         .map(|i| Account {
                             // Interleaved ids: every batch touches every chunk.
-                            id: format!("{i:05}-{b}"),
-                            name: format!("n{b}"),
+                            id: format!("{i:05}-{b}").into(),
+                            name: format!("n{b}").into(),
                             aliases: Vec::new(),
                             industry: None,
                             region: None,

@@ -110,7 +110,12 @@ fn sample_cases_cover_every_outcome_and_link_only_to_demo_accounts_that_exist() 
     let (items, _) = bundled();
     let demo_ids: HashSet<String> = read_accounts(playbook::app::demo::SHOWCASE_CSV.as_bytes())
         .expect("the showcase CSV reads")
-        .map(|row| row.expect("every showcase row is valid").account.id)
+        .map(|row| {
+            row.expect("every showcase row is valid")
+                .account
+                .id
+                .to_string()
+        })
         .collect();
     let cases: Vec<&ContentItem> = items.iter().filter(|i| i.kind == Kind::Case).collect();
     assert!(cases.len() >= 15, "{} cases", cases.len());

@@ -313,7 +313,7 @@ impl AccountBook {
             seq: last.seq,
             at: run.as_ref().map(|r| r.at.clone()).unwrap_or_default(),
             trigger: run.map(|r| r.trigger).unwrap_or_default(),
-            account_id: state.accounts[i].id.clone(),
+            account_id: state.accounts[i].id.to_string(),
             from: name(last.from),
             to: name(last.to).unwrap_or_default(),
             direction: last.direction,

@@ -215,18 +215,18 @@ impl TierState {
         let account = &self.accounts[i];
         let tier = self.tier_def(i);
         AccountRow {
-            id: account.id.clone(),
-            name: account.name.clone(),
-            industry: account.industry.clone(),
-            region: account.region.clone(),
-            owner: account.owner.clone(),
+            id: account.id.to_string(),
+            name: account.name.to_string(),
+            industry: account.industry.as_deref().map(str::to_owned),
+            region: account.region.as_deref().map(str::to_owned),
+            owner: account.owner.as_deref().map(str::to_owned),
             tier: tier.id.clone(),
             tier_zh: tier.label_zh.clone(),
             tier_en: tier.label_en.clone(),
             score: self.table.score(i),
             rank: self.table.rank(i),
             percentile: self.table.percentile(i),
-            overridden: self.overrides.contains_key(&account.id),
+            overridden: self.overrides.contains_key(account.id.as_str()),
             figures_visible: true,
         }
     }

@@ -158,7 +158,7 @@ fn importing_into_the_middle_keeps_every_account_and_its_last_change() {
         .list_accounts()
         .unwrap()
         .into_iter()
-        .map(|a| a.id)
+        .map(|a| a.id.to_string())
         .collect();
     assert_eq!(ids, ["0", "A", "B", "BB", "C", "D"]);
     assert_eq!(book.state().len(), 6);

@@ -150,8 +150,8 @@ impl AccountBook {
                 return true;
             }
             out.push(ChangeEntry {
-                name: account.map_or_else(|| change.account_id.clone(), |a| a.name.clone()),
-                owner: account_owner,
+                name: account.map_or_else(|| change.account_id.clone(), |a| a.name.to_string()),
+                owner: account_owner.as_deref().map(str::to_owned),
                 from: change.from.as_deref().map(|f| state.tier_labels(f)),
                 to: state.tier_labels(&change.to),
                 change,
@@ -200,8 +200,8 @@ pub(super) fn preview(current: &TierState, candidate: &TierState) -> TierPreview
         if group.examples.len() < PREVIEW_EXAMPLES {
             let account = &candidate.accounts[i];
             group.examples.push(MovedAccount {
-                id: account.id.clone(),
-                name: account.name.clone(),
+                id: account.id.to_string(),
+                name: account.name.to_string(),
             });
         }
     }

@@ -206,7 +206,7 @@ proptest! {
         prop_assert!(bad.is_empty(), "{bad:?}");
         let got: Vec<_> = good
             .into_iter()
-            .map(|r| (r.row, r.account.id, r.account.name))
+            .map(|r| (r.row, r.account.id.to_string(), r.account.name.to_string()))
             .collect();
         prop_assert_eq!(got, expected);
     }
@@ -254,8 +254,8 @@ proptest! {
     #[test]
     fn any_cell_text_is_a_value_or_a_message(value in nasty_string(40)) {
         let mut account = Account {
-            id: String::new(),
-            name: String::new(),
+            id: String::new().into(),
+            name: String::new().into(),
             aliases: Vec::new(),
             industry: None,
             region: None,

@@ -2,6 +2,7 @@
 //! into an account or its row errors.
 
 use super::*;
+use crate::domain::account::Text;
 
 /// Reads the header of a CSV export and returns an iterator over its account rows.
 ///
@@ -273,8 +274,8 @@ impl<R> AccountRows<R> {
 
         let mut errors = Vec::new();
         let mut account = Account {
-            id: String::new(),
-            name: String::new(),
+            id: Text::default(),
+            name: Text::default(),
             aliases: Vec::new(),
             industry: None,
             region: None,
@@ -337,7 +338,9 @@ impl<R> AccountRows<R> {
                 continue;
             }
             let result = match slot.field {
-                Field::Id => take_id(&mut self.seen_ids, value, row).map(|id| account.id = id),
+                Field::Id => {
+                    take_id(&mut self.seen_ids, value, row).map(|id| account.id = id.into())
+                }
                 field => apply_value(field, slot, value, &mut account).map(|rounded| {
                     if rounded && !self.rounded_columns.contains(&index) {
                         self.rounded_columns.push(index);
@@ -363,7 +366,7 @@ impl<R> AccountRows<R> {
         }
         if self.id_from_name && errors.is_empty() {
             match take_id(&mut self.seen_ids, &account.name, row) {
-                Ok(id) => account.id = id,
+                Ok(id) => account.id = id.into(),
                 Err(message) => {
                     let index = self
                         .slots
@@ -375,7 +378,7 @@ impl<R> AccountRows<R> {
                         column: self.headers[index].clone(),
                         letter: column_letter(index),
                         sheet: None,
-                        value: account.name.clone(),
+                        value: account.name.to_string(),
                         message: format!(
                             "{message} (the name is the id: the file has no id column)"
                         ),

@@ -1005,7 +1005,7 @@ fn without_an_id_column_the_name_is_the_id_and_a_repeated_name_is_a_duplicate() 
     let ids: Vec<String> = parsed
         .iter()
         .filter_map(|r| r.as_ref().ok())
-        .map(|r| r.account.id.clone())
+        .map(|r| r.account.id.to_string())
         .collect();
     assert_eq!(ids, ["甲公司", "乙公司"]);
     let errors = parsed[2].as_ref().unwrap_err();

@@ -2,7 +2,7 @@
 //! error naming what was expected.
 
 use super::*;
-use crate::domain::account::round_half_even;
+use crate::domain::account::{round_half_even, Text};
 use crate::domain::ids::AccountId;
 
 /// Maps full-width forms to their ASCII counterparts (digits, letters, punctuation, ideographic
@@ -50,8 +50,8 @@ pub(super) fn parse_id(value: &str) -> Result<String, String> {
     AccountId::parse(value).map(String::from)
 }
 
-pub(super) fn optional_text(value: &str) -> Option<String> {
-    (!value.is_empty()).then(|| value.to_string())
+pub(super) fn optional_text(value: &str) -> Option<Text> {
+    (!value.is_empty()).then(|| Text::from(value))
 }
 
 /// Parses one non-id cell into `account`; `Err` carries the message for the user.
@@ -75,7 +75,7 @@ pub(super) fn apply_value(
                         .to_string(),
                 );
             }
-            account.name = value.to_string();
+            account.name = value.into();
         }
         Field::Aliases => account.aliases = split_aliases(value),
         Field::Industry => account.industry = optional_text(value),
@@ -129,12 +129,12 @@ pub(super) fn optional<T>(
     }
 }
 
-pub(super) fn split_aliases(value: &str) -> Vec<String> {
-    let mut aliases: Vec<String> = Vec::new();
+pub(super) fn split_aliases(value: &str) -> Vec<Text> {
+    let mut aliases: Vec<Text> = Vec::new();
     for part in value.split([';', '；', '、', '|', '｜', '/', '／']) {
         let part = part.trim();
         if !part.is_empty() && !aliases.iter().any(|a| a == part) {
-            aliases.push(part.to_string());
+            aliases.push(part.into());
         }
     }
     aliases

@@ -230,7 +230,7 @@ impl KeyScratch {
     pub(super) fn account(
         &mut self,
         table: &'static PinyinTable,
-        (id, name, aliases): (&str, &str, &[String]),
+        (id, name, aliases): (&str, &str, &[Text]),
         mut field: impl FnMut(u8, &str, &str),
     ) {
         self.keys.clear();
@@ -299,7 +299,7 @@ impl Counts {
 }
 
 /// An account as the index reads it: id, name, aliases and order key.
-pub(super) type Row<'a> = (&'a str, &'a str, &'a [String], i64);
+pub(super) type Row<'a> = (&'a str, &'a str, &'a [Text], i64);
 
 /// A run of consecutive accounts read once on its own: their fields, and how many of them
 /// enter each posting list (the lists are filled afterwards, by [`joined_postings`]).

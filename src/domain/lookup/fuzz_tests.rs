@@ -11,10 +11,16 @@ use crate::fuzz_support::{config, nasty_string, pieces_string};
 type Row = (String, String, Vec<String>, i64);
 
 fn build(rows: &[Row]) -> NameIndex {
+    let aliases: Vec<Vec<Text>> = rows
+        .iter()
+        .map(|(_, _, aliases, _)| aliases.iter().map(|a| Text::from(a.as_str())).collect())
+        .collect();
     NameIndex::build(
-        rows.iter().map(|(id, name, aliases, value)| {
-            (id.as_str(), name.as_str(), aliases.as_slice(), *value)
-        }),
+        rows.iter()
+            .zip(&aliases)
+            .map(|((id, name, _, value), aliases)| {
+                (id.as_str(), name.as_str(), aliases.as_slice(), *value)
+            }),
     )
 }
 

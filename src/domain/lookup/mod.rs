@@ -82,6 +82,8 @@ use std::sync::OnceLock;
 use pinyin::ToPinyinMulti;
 use serde::Serialize;
 
+use crate::domain::account::Text;
+
 mod build;
 mod candidates;
 mod hits;
@@ -211,14 +213,14 @@ impl NameIndex {
     /// first among hits of the same quality.
     pub fn build<'a, I>(accounts: I) -> NameIndex
     where
-        I: IntoIterator<Item = (&'a str, &'a str, &'a [String], i64)>,
+        I: IntoIterator<Item = (&'a str, &'a str, &'a [Text], i64)>,
     {
-        let accounts: Vec<(&str, &str, &[String], i64)> = accounts.into_iter().collect();
+        let accounts: Vec<(&str, &str, &[Text], i64)> = accounts.into_iter().collect();
         let parallel = accounts.len() >= PARALLEL_BUILD_FROM;
         NameIndex::build_from(accounts, parallel)
     }
 
-    fn build_from(mut accounts: Vec<(&str, &str, &[String], i64)>, parallel: bool) -> NameIndex {
+    fn build_from(mut accounts: Vec<(&str, &str, &[Text], i64)>, parallel: bool) -> NameIndex {
         accounts.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(b.0)));
         // Each half of the accounts is indexed on its own thread (the target machine has two
         // cores), then the halves are joined. A panic in the worker is a bug in this module,

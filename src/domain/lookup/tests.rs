@@ -3,7 +3,7 @@
 use super::*;
 
 struct Fixture {
-    accounts: Vec<(String, String, Vec<String>, i64)>,
+    accounts: Vec<(String, String, Vec<Text>, i64)>,
 }
 
 impl Fixture {
@@ -15,7 +15,7 @@ impl Fixture {
                     (
                         (*id).to_owned(),
                         (*name).to_owned(),
-                        aliases.iter().map(|a| (*a).to_owned()).collect(),
+                        aliases.iter().map(|&a| Text::from(a)).collect(),
                         *value,
                     )
                 })
@@ -202,7 +202,7 @@ fn equal_quality_and_value_fall_back_to_the_id() {
 
 #[test]
 fn a_lookup_never_returns_more_than_ten_hits() {
-    let names: Vec<(String, String, Vec<String>, i64)> = (0..50)
+    let names: Vec<(String, String, Vec<Text>, i64)> = (0..50)
         .map(|i| {
             (
                 format!("X{i:03}"),

@@ -186,7 +186,7 @@ impl Explainer<'_> {
         } else {
             self.rule_text_without_figures(st, self.table.scores.score[i].is_some())
         };
-        let ov = overrides.get(&acc.id);
+        let ov = overrides.get(acc.id.as_str());
         let applied = ov.and_then(|o| model.tier_index(&o.tier));
         let tier = match (ov, applied) {
             (Some(o), Some(t)) => {
@@ -219,7 +219,7 @@ impl Explainer<'_> {
             (None, _) => computed.id.clone(),
         };
         TierAssignment {
-            account_id: acc.id.clone(),
+            account_id: acc.id.to_string(),
             tier,
             computed_tier: computed.id.clone(),
             score,

@@ -174,8 +174,8 @@ fn accounts() -> Vec<Account> {
             potential_service: Some(0),
         };
         accounts.push(Account {
-            id: format!("a{i}"),
-            name: format!("a{i}"),
+            id: format!("a{i}").into(),
+            name: format!("a{i}").into(),
             aliases: Vec::new(),
             industry: None,
             region: None,

@@ -51,8 +51,8 @@ fn acc(id: &str, f: impl FnOnce(&mut Indicators)) -> Account {
     let mut indicators = Indicators::default();
     f(&mut indicators);
     Account {
-        id: id.to_string(),
-        name: id.to_string(),
+        id: id.into(),
+        name: id.into(),
         aliases: Vec::new(),
         industry: None,
         region: None,

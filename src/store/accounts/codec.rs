@@ -2,6 +2,7 @@
 //! errors, never panic.
 
 use super::*;
+use crate::domain::account::Text;
 
 /// Indicator presence bits of the binary account layout, in field order.
 pub(super) const IND_REVENUE: u16 = 1 << 0;
@@ -19,7 +20,7 @@ pub(super) const IND_POTENTIAL_CUSTOMER: u16 = 1 << 11;
 pub(super) const IND_POTENTIAL_SERVICE: u16 = 1 << 12;
 pub(super) const IND_ALL: u16 = (1 << 13) - 1;
 
-pub(super) fn opt_str(w: &mut Writer, value: &Option<String>) {
+pub(super) fn opt_str(w: &mut Writer, value: &Option<Text>) {
     match value {
         None => w.u8(0),
         Some(s) => {
@@ -29,10 +30,10 @@ pub(super) fn opt_str(w: &mut Writer, value: &Option<String>) {
     }
 }
 
-pub(super) fn read_opt_str(r: &mut Reader<'_>, what: &str) -> Result<Option<String>, CodecError> {
+pub(super) fn read_opt_str(r: &mut Reader<'_>, what: &str) -> Result<Option<Text>, CodecError> {
     match r.u8(what)? {
         0 => Ok(None),
-        1 => Ok(Some(r.str(what)?.to_owned())),
+        1 => Ok(Some(r.str(what)?.into())),
         other => Err(CodecError::new(format!(
             "{what}: bad presence byte {other}"
         ))),
@@ -147,11 +148,11 @@ pub(super) fn decode_account_body(
     id: &str,
     money_factor: i64,
 ) -> Result<Account, CodecError> {
-    let name = r.str("name")?.to_owned();
+    let name = Text::from(r.str("name")?);
     let alias_count = r.count("aliases", 1)?;
     let mut aliases = Vec::with_capacity(alias_count);
     for _ in 0..alias_count {
-        aliases.push(r.str("aliases")?.to_owned());
+        aliases.push(Text::from(r.str("aliases")?));
     }
     let industry = read_opt_str(r, "industry")?;
     let region = read_opt_str(r, "region")?;
@@ -215,7 +216,7 @@ pub(super) fn decode_account_body(
         ind.potential_service = Some(r.u8("potential_service")?);
     }
     Ok(Account {
-        id: id.to_owned(),
+        id: id.into(),
         name,
         aliases,
         industry,

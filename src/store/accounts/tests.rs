@@ -4,8 +4,8 @@ use super::*;
 
 fn account(id: &str, revenue: i64) -> Account {
     Account {
-        id: id.to_owned(),
-        name: format!("{id} 有限公司"),
+        id: id.into(),
+        name: format!("{id} 有限公司").into(),
         aliases: Vec::new(),
         industry: None,
         region: None,
@@ -19,12 +19,12 @@ fn account(id: &str, revenue: i64) -> Account {
 
 fn full_account() -> Account {
     Account {
-        id: "KH-001".to_owned(),
-        name: "华东星海精密有限公司".to_owned(),
-        aliases: vec!["星海精密".to_owned(), "Xinghai".to_owned()],
-        industry: Some("制造".to_owned()),
-        region: Some("华东".to_owned()),
-        owner: Some("zhang.wei".to_owned()),
+        id: "KH-001".into(),
+        name: "华东星海精密有限公司".into(),
+        aliases: vec!["星海精密".into(), "Xinghai".into()],
+        industry: Some("制造".into()),
+        region: Some("华东".into()),
+        owner: Some("zhang.wei".into()),
         indicators: Indicators {
             revenue: Some(Money(12_345_678_901)),
             profit: Some(Money(-300_000)),
@@ -167,7 +167,7 @@ fn upserting_counts_new_and_updated_accounts_and_lists_them_by_id() {
         .list_accounts()
         .unwrap()
         .into_iter()
-        .map(|a| a.id)
+        .map(|a| a.id.to_string())
         .collect();
     assert_eq!(ids, ["a", "b", "c"]);
     let a = store.get_account("a").unwrap().unwrap();
@@ -195,7 +195,7 @@ fn upserts_split_growing_chunks_and_rewrite_only_the_chunks_they_touch() {
     assert_eq!(counts, UpsertCounts { new: 5, updated: 1 });
 
     let all = store.list_accounts().unwrap();
-    let ids: Vec<String> = all.iter().map(|a| a.id.clone()).collect();
+    let ids: Vec<String> = all.iter().map(|a| a.id.to_string()).collect();
     let expected: Vec<String> = [0, 1, 2].into_iter().chain(10..62).map(id).collect();
     assert_eq!(ids, expected);
     assert_eq!(store.count_accounts().unwrap(), expected.len());

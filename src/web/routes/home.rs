@@ -360,7 +360,7 @@ fn manager_panel(
                 .binary_search_by(|a| a.id.as_str().cmp(&c.account_id))
                 .ok()?;
             Some(ChangeEntry {
-                name: tier_state.accounts()[i].name.clone(),
+                name: tier_state.accounts()[i].name.to_string(),
                 url: format!("/accounts/{}", path_segment(&c.account_id)),
                 from: c.from.as_deref().map(&label).unwrap_or_default(),
                 to: label(&c.to),

@@ -253,12 +253,27 @@ fn account_page(
         figures_visible: detail.figures_visible,
         can_override,
         can_review: false,
-        id: detail.account.id.clone(),
-        name: detail.account.name.clone(),
+        id: detail.account.id.to_string(),
+        name: detail.account.name.to_string(),
         aliases: detail.account.aliases.join(" / "),
-        industry: detail.account.industry.clone().unwrap_or_default(),
-        region: detail.account.region.clone().unwrap_or_default(),
-        owner: detail.account.owner.clone().unwrap_or_default(),
+        industry: detail
+            .account
+            .industry
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
+        region: detail
+            .account
+            .region
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
+        owner: detail
+            .account
+            .owner
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
         tier: assignment.tier.clone(),
         tier_label: label_of(&assignment.tier),
         computed_tier_label: label_of(&assignment.computed_tier),

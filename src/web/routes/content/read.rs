@@ -238,7 +238,7 @@ impl ContentPage {
             let name = state
                 .accounts
                 .account(id, |_| false)
-                .map(|detail| detail.account.name)
+                .map(|detail| detail.account.name.to_string())
                 .unwrap_or_else(|_| id.clone());
             (
                 format!("/accounts/{}", crate::web::page::path_segment(id)),
