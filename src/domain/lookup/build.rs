@@ -337,7 +337,10 @@ impl Part {
                 part.text_starts.push(part.text.len() as u32);
                 part.text.push_str(normalised);
                 part.display_starts.push(part.display.len() as u32);
-                part.display.push_str(original.trim());
+                let original = original.trim();
+                if original != normalised {
+                    part.display.push_str(original);
+                }
             });
             part.field_counts.push(count);
             part.counts.add(&scratch.keys);

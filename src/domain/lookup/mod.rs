@@ -191,7 +191,8 @@ pub struct NameIndex {
     /// Per field: start of its normalised text in `text`; one extra entry at the end.
     field_text: Vec<u32>,
     text: String,
-    /// Per field: start of its text as imported in `display`; one extra entry at the end.
+    /// Per field: start of its text as imported in `display`; one extra entry at the end. An
+    /// empty range means the text as imported is the normalised one.
     field_display: Vec<u32>,
     display: String,
     /// Field ids sorted by normalised text (then account rank).
@@ -254,16 +255,21 @@ impl NameIndex {
             by_text_doc: Vec::new(),
             shards: Default::default(),
         };
-        index.append_fields(&first);
-        index.append_fields(&second);
+        let first_counts = index.append_fields(first);
+        let second_counts = index.append_fields(second);
         index.doc_fields.push(index.field_kind.len() as u32);
         index.field_text.push(index.text.len() as u32);
         index.field_display.push(index.display.len() as u32);
-        drop((first.text, first.display, second.text, second.display));
+        // The arrays grew as the accounts were read; large blocks shrink in place.
+        index.field_kind.shrink_to_fit();
+        index.text.shrink_to_fit();
+        index.field_text.shrink_to_fit();
+        index.display.shrink_to_fit();
+        index.field_display.shrink_to_fit();
         index.sort_fields_by_text();
         index.shards = joined_postings(
             [first_run, second_run],
-            [first.counts, second.counts],
+            [first_counts, second_counts],
             offset,
             parallel,
         );
@@ -271,23 +277,32 @@ impl NameIndex {
     }
 
     /// Appends the fields of an indexed run of accounts, which come right after those already
-    /// added.
-    fn append_fields(&mut self, part: &Part) {
-        let text_base = self.text.len() as u32;
-        let display_base = self.display.len() as u32;
-        self.text.push_str(&part.text);
-        self.display.push_str(&part.display);
-        let mut field = 0usize;
+    /// added, and passes on its counts. The first run's arrays are taken over as they are, so
+    /// the fields are never held twice over.
+    fn append_fields(&mut self, part: Part) -> Counts {
+        let mut field = self.field_kind.len() as u32;
         for &field_count in &part.field_counts {
-            self.doc_fields.push(self.field_kind.len() as u32);
-            for _ in 0..field_count {
-                self.field_kind.push(part.kinds[field]);
-                self.field_text.push(text_base + part.text_starts[field]);
-                self.field_display
-                    .push(display_base + part.display_starts[field]);
-                field += 1;
-            }
+            self.doc_fields.push(field);
+            field += u32::from(field_count);
         }
+        if self.field_kind.is_empty() {
+            self.field_kind = part.kinds;
+            self.text = part.text;
+            self.field_text = part.text_starts;
+            self.display = part.display;
+            self.field_display = part.display_starts;
+        } else {
+            let text_base = self.text.len() as u32;
+            let display_base = self.display.len() as u32;
+            self.field_kind.extend_from_slice(&part.kinds);
+            self.text.push_str(&part.text);
+            self.field_text
+                .extend(part.text_starts.iter().map(|&s| text_base + s));
+            self.display.push_str(&part.display);
+            self.field_display
+                .extend(part.display_starts.iter().map(|&s| display_base + s));
+        }
+        part.counts
     }
 
     /// Number of accounts indexed.
@@ -364,9 +379,16 @@ impl NameIndex {
         &self.text[self.field_text[f] as usize..self.field_text[f + 1] as usize]
     }
 
+    /// The field's text as imported (trimmed): kept in `display` only where it differs from
+    /// the normalised text, as ids and Latin names do; most Chinese names do not.
     fn field_original(&self, field: u32) -> &str {
         let f = field as usize;
-        &self.display[self.field_display[f] as usize..self.field_display[f + 1] as usize]
+        let (start, end) = (self.field_display[f], self.field_display[f + 1]);
+        if start == end {
+            self.field_normalised(field)
+        } else {
+            &self.display[start as usize..end as usize]
+        }
     }
 
     fn fields_of(&self, doc: u32) -> std::ops::Range<u32> {
