@@ -513,10 +513,7 @@ impl CustomerFinder {
         for (position, &i) in by_name.iter().enumerate() {
             order_key[i as usize] = -(position as i64);
         }
-        let index =
-            Arc::new(NameIndex::build(accounts.iter().zip(order_key).map(
-                |(a, key)| (a.id.as_str(), a.name.as_str(), a.aliases.as_slice(), key),
-            )));
+        let index = Arc::new(NameIndex::build(accounts.iter().zip(order_key)));
         if let Ok(mut cache) = self.cache.write() {
             *cache = Some((state.seq(), index.clone()));
         }

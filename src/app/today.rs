@@ -106,17 +106,19 @@ pub struct OwnerToday {
     pub accounts: Vec<TodayAccount>,
 }
 
-/// One account's entry in the precomputed list.
+/// One account's entry in the precomputed list. With a million accounts more than half are
+/// listed, so an entry is kept small (20 bytes, its rules in the list's one array).
 #[derive(Debug, Clone)]
 struct Entry {
     /// Position in [`TierState::accounts`].
     pos: u32,
+    /// Where its rules start in [`Worklist::fired`], and how many fired.
+    fired_start: u32,
+    fired_len: u16,
     severity: Severity,
-    /// Indexes into `Rules::rules` of the rules that fired, most urgent first.
-    rules: Vec<u16>,
     /// `Some(days)` since the last case review, `Some(None)` when there is none: only for
     /// accounts of the reviewed tiers past [`REVIEW_STALE_DAYS`].
-    review_age: Option<Option<i64>>,
+    review_age: Option<Option<i32>>,
 }
 
 /// The whole list for one state of the accounts and the library.
@@ -126,6 +128,15 @@ struct Worklist {
     day: Date,
     /// Most urgent first: severity, then alerts before review reminders, tier level, rank.
     entries: Vec<Entry>,
+    /// Indexes into `Rules::rules` of the rules that fired, each entry's most urgent first.
+    fired: Vec<u16>,
+}
+
+impl Worklist {
+    fn fired(&self, entry: &Entry) -> &[u16] {
+        let start = entry.fired_start as usize;
+        &self.fired[start..start + usize::from(entry.fired_len)]
+    }
 }
 
 /// The precomputed list, rebuilt when the accounts, the library or the day change.
@@ -166,7 +177,7 @@ impl Today {
         {
             counts.add(entry.severity);
             if accounts.len() < limit {
-                accounts.push(view(&state, library, entry, lang));
+                accounts.push(view(&state, library, &worklist, entry, lang));
             }
         }
         Ok(TodayList { counts, accounts })
@@ -201,7 +212,7 @@ impl Today {
             let group = &mut groups[at];
             group.counts.add(entry.severity);
             if group.accounts.len() < per_owner {
-                group.accounts.push(view(&state, library, entry, lang));
+                group.accounts.push(view(&state, library, &worklist, entry, lang));
             }
         }
         groups.sort_by(|a, b| {
@@ -316,6 +327,8 @@ fn build(
         }
     }
     let mut entries = Vec::new();
+    let mut all_fired: Vec<u16> = Vec::new();
+    let mut fired: Vec<u16> = Vec::new();
     for &pos in state.rank_order() {
         let i = pos as usize;
         let account = &state.accounts()[i];
@@ -352,17 +365,20 @@ fn build(
             }),
             indicators: &account.indicators,
         };
-        let mut fired: Vec<u16> = rules
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, rule)| rule.when.matches(&ctx))
-            .filter_map(|(n, _)| u16::try_from(n).ok())
-            .collect();
+        fired.clear();
+        fired.extend(
+            rules
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, rule)| rule.when.matches(&ctx))
+                .filter_map(|(n, _)| u16::try_from(n).ok()),
+        );
         fired.sort_by_key(|&n| rules.rules[usize::from(n)].severity);
         let review_age = (level <= REVIEWED_LEVELS)
             .then(|| reviewed.get(account.id.as_str()).copied())
-            .filter(|age| age.is_none_or(|days| days >= REVIEW_STALE_DAYS));
+            .filter(|age| age.is_none_or(|days| days >= REVIEW_STALE_DAYS))
+            .map(|age| age.map(|days| i32::try_from(days).unwrap_or(i32::MAX)));
         let severity = match fired.first() {
             Some(&n) => rules.rules[usize::from(n)].severity,
             None if review_age.is_some() => Severity::Info,
@@ -372,11 +388,13 @@ fn build(
             (severity, fired.is_empty(), level),
             Entry {
                 pos,
+                fired_start: u32::try_from(all_fired.len()).unwrap_or(u32::MAX),
+                fired_len: u16::try_from(fired.len()).unwrap_or(u16::MAX),
                 severity,
-                rules: fired,
                 review_age,
             },
         ));
+        all_fired.extend_from_slice(&fired);
     }
     // Stable: rank order is kept within a key.
     entries.sort_by_key(|(key, _)| *key);
@@ -385,11 +403,18 @@ fn build(
         catalog,
         day,
         entries: entries.into_iter().map(|(_, e)| e).collect(),
+        fired: all_fired,
     })
 }
 
 /// One entry written out in `lang`.
-fn view(state: &TierState, library: &Library, entry: &Entry, lang: Lang) -> TodayAccount {
+fn view(
+    state: &TierState,
+    library: &Library,
+    worklist: &Worklist,
+    entry: &Entry,
+    lang: Lang,
+) -> TodayAccount {
     let i = entry.pos as usize;
     let account = &state.accounts()[i];
     let tier = state.tier_def_of(i);
@@ -416,8 +441,8 @@ fn view(state: &TierState, library: &Library, entry: &Entry, lang: Lang) -> Toda
             url: format!("/content/{}", crate::domain::ids::path_segment(&item.id)),
         })
     };
-    let mut reasons: Vec<TodayReason> = entry
-        .rules
+    let mut reasons: Vec<TodayReason> = worklist
+        .fired(entry)
         .iter()
         .map(|&n| {
             let rule = &rules.rules[usize::from(n)];

@@ -2,6 +2,7 @@
 //! anchors and pairs, built per half of the accounts.
 
 use super::*;
+use crate::domain::account::Account;
 
 pub(super) const TAG_UNIGRAM: u64 = 1;
 pub(super) const TAG_BIGRAM: u64 = 2;
@@ -298,8 +299,49 @@ impl Counts {
     }
 }
 
-/// An account as the index reads it: id, name, aliases and order key.
-pub(super) type Row<'a> = (&'a str, &'a str, &'a [Text], i64);
+/// An account as the index reads it: id, name and aliases.
+pub trait NameRow: Send + Sync {
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+    fn aliases(&self) -> &[Text];
+}
+
+impl NameRow for Account {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn aliases(&self) -> &[Text] {
+        &self.aliases
+    }
+}
+
+/// `(id, name, aliases)`.
+impl NameRow for (&str, &str, &[Text]) {
+    fn id(&self) -> &str {
+        self.0
+    }
+    fn name(&self) -> &str {
+        self.1
+    }
+    fn aliases(&self) -> &[Text] {
+        self.2
+    }
+}
+
+impl<T: NameRow + ?Sized> NameRow for &T {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn aliases(&self) -> &[Text] {
+        (**self).aliases()
+    }
+}
 
 /// A run of consecutive accounts read once on its own: their fields, and how many of them
 /// enter each posting list (the lists are filled afterwards, by [`joined_postings`]).
@@ -315,7 +357,7 @@ pub(super) struct Part {
 }
 
 impl Part {
-    pub(super) fn build(accounts: &[Row<'_>]) -> Part {
+    pub(super) fn build<R: NameRow>(accounts: &[R]) -> Part {
         let table = pinyin_table();
         let mut part = Part {
             field_counts: Vec::with_capacity(accounts.len()),
@@ -329,9 +371,10 @@ impl Part {
             counts: Counts::new(!accounts.is_empty()),
         };
         let mut scratch = KeyScratch::new();
-        for (id, name, aliases, _value) in accounts {
+        for row in accounts {
             let mut count = 0u8;
-            scratch.account(table, (id, name, aliases), |kind, original, normalised| {
+            let fields = (row.id(), row.name(), row.aliases());
+            scratch.account(table, fields, |kind, original, normalised| {
                 count += 1;
                 part.kinds.push(kind);
                 part.text_starts.push(part.text.len() as u32);
@@ -357,8 +400,8 @@ impl Part {
 /// into the joined ones: the build's peak was three times the plain postings' size (about
 /// 790 MB for 1M accounts, heaptrack). Now the plain numbers are never all held: each list
 /// keeps only the block it is filling.
-pub(super) fn joined_postings(
-    runs: [&[Row<'_>]; 2],
+pub(super) fn joined_postings<R: NameRow>(
+    runs: [&[R]; 2],
     counts: [Counts; 2],
     offset: u32,
     parallel: bool,
@@ -398,11 +441,11 @@ pub(super) fn joined_postings(
     }
     drop((first.direct, second.direct));
 
-    let fill = |run: &[Row<'_>], first_doc: u32, mut direct: Writer, mut hashed_lists: Writer| {
+    let fill = |run: &[R], first_doc: u32, mut direct: Writer, mut hashed_lists: Writer| {
         let table = pinyin_table();
         let mut scratch = KeyScratch::new();
-        for (doc, (id, name, aliases, _value)) in (first_doc..).zip(run) {
-            scratch.account(table, (id, name, aliases), |_, _, _| {});
+        for (doc, row) in (first_doc..).zip(run) {
+            scratch.account(table, (row.id(), row.name(), row.aliases()), |_, _, _| {});
             for &key in &scratch.keys {
                 match direct_slot(key) {
                     Some(slot) => direct.push(slot_list[slot] as usize, doc),

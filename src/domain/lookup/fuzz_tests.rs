@@ -19,7 +19,7 @@ fn build(rows: &[Row]) -> NameIndex {
         rows.iter()
             .zip(&aliases)
             .map(|((id, name, _, value), aliases)| {
-                (id.as_str(), name.as_str(), aliases.as_slice(), *value)
+                ((id.as_str(), name.as_str(), aliases.as_slice()), *value)
             }),
     )
 }

@@ -25,7 +25,7 @@ impl Fixture {
 
     fn index(&self) -> NameIndex {
         NameIndex::build(self.accounts.iter().map(|(id, name, aliases, value)| {
-            (id.as_str(), name.as_str(), aliases.as_slice(), *value)
+            ((id.as_str(), name.as_str(), aliases.as_slice()), *value)
         }))
     }
 }
@@ -215,7 +215,7 @@ fn a_lookup_never_returns_more_than_ten_hits() {
     let index = NameIndex::build(
         names
             .iter()
-            .map(|(id, n, a, v)| (id.as_str(), n.as_str(), a.as_slice(), *v)),
+            .map(|(id, n, a, v)| ((id.as_str(), n.as_str(), a.as_slice()), *v)),
     );
     for q in ["中国", "zgcs", "zhongguo", "x0", "公司"] {
         let found = index.search(q, 100);
@@ -239,7 +239,7 @@ fn empty_blank_or_garbage_queries_find_nothing() {
     ] {
         assert_eq!(hits(&index, q), [], "{q:?}");
     }
-    assert!(NameIndex::build(std::iter::empty())
+    assert!(NameIndex::build(std::iter::empty::<(&crate::domain::account::Account, i64)>())
         .search("中国", 10)
         .is_empty());
 }
@@ -304,7 +304,7 @@ fn an_index_built_on_two_threads_answers_like_one_built_on_one() {
             .accounts
             .iter()
             .map(|(id, name, aliases, value)| {
-                (id.as_str(), name.as_str(), aliases.as_slice(), *value)
+                ((id.as_str(), name.as_str(), aliases.as_slice()), *value)
             })
             .collect::<Vec<_>>()
     };
