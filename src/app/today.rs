@@ -212,7 +212,9 @@ impl Today {
             let group = &mut groups[at];
             group.counts.add(entry.severity);
             if group.accounts.len() < per_owner {
-                group.accounts.push(view(&state, library, &worklist, entry, lang));
+                group
+                    .accounts
+                    .push(view(&state, library, &worklist, entry, lang));
             }
         }
         groups.sort_by(|a, b| {

@@ -91,10 +91,10 @@ mod normalise;
 mod postings;
 mod syllables;
 
+pub use build::NameRow;
 use build::*;
 use candidates::*;
 use hits::*;
-pub use build::NameRow;
 pub use normalise::*;
 use postings::*;
 use syllables::*;

@@ -239,9 +239,11 @@ fn empty_blank_or_garbage_queries_find_nothing() {
     ] {
         assert_eq!(hits(&index, q), [], "{q:?}");
     }
-    assert!(NameIndex::build(std::iter::empty::<(&crate::domain::account::Account, i64)>())
-        .search("中国", 10)
-        .is_empty());
+    assert!(
+        NameIndex::build(std::iter::empty::<(&crate::domain::account::Account, i64)>())
+            .search("中国", 10)
+            .is_empty()
+    );
 }
 
 #[test]
