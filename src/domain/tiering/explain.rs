@@ -37,7 +37,7 @@ impl TierTable {
     }
 
     pub fn score(&self, i: usize) -> Option<f64> {
-        self.scores.score[i]
+        self.scores.score.get(i)
     }
 
     pub fn rank(&self, i: usize) -> usize {
@@ -159,7 +159,7 @@ impl Explainer<'_> {
         let st = &self.table.standing[i];
         let model = self.model;
         let shown = figures == Figures::Shown;
-        let score = self.table.scores.score[i].filter(|_| shown);
+        let score = self.table.scores.score.get(i).filter(|_| shown);
         let contributions = if !shown {
             Vec::new()
         } else {
@@ -168,7 +168,7 @@ impl Explainer<'_> {
                 .parts
                 .iter()
                 .map(|p| {
-                    let v = p.normalised[i];
+                    let v = p.normalised.get(i);
                     Contribution {
                         indicator: p.indicator,
                         group: p.group,
@@ -184,7 +184,7 @@ impl Explainer<'_> {
         let mut rule = if shown {
             self.rule_text(st, score)
         } else {
-            self.rule_text_without_figures(st, self.table.scores.score[i].is_some())
+            self.rule_text_without_figures(st, self.table.scores.score.get(i).is_some())
         };
         let ov = overrides.get(acc.id.as_str());
         let applied = ov.and_then(|o| model.tier_index(&o.tier));

@@ -124,12 +124,12 @@ impl ResolvedModel {
             start = end;
         }
         drop(keyed);
-        let mut unscored: Vec<usize> = (0..n).filter(|&i| scores.score[i].is_none()).collect();
+        let mut unscored: Vec<usize> = (0..n).filter(|&i| scores.score.get(i).is_none()).collect();
         unscored.sort_unstable_by(by_id);
         order.extend(unscored);
         let same = |a: usize, b: usize| match &scores.exact {
             Some(ex) => ex[a] == ex[b],
-            None => match (scores.score[a], scores.score[b]) {
+            None => match (scores.score.get(a), scores.score.get(b)) {
                 (Some(x), Some(y)) => x.total_cmp(&y) == Ordering::Equal,
                 (None, None) => true,
                 _ => false,
@@ -183,7 +183,7 @@ impl ResolvedModel {
                     None => {
                         let vals: Vec<f64> = order[..scored]
                             .iter()
-                            .map(|&i| scores.score[i].unwrap_or(0.0))
+                            .map(|&i| scores.score.get(i).unwrap_or(0.0))
                             .collect();
                         share_counts_float(&vals, shares)
                     }
@@ -207,7 +207,7 @@ impl ResolvedModel {
                     .collect();
                 let tiers = order
                     .iter()
-                    .map(|&i| match (&scores.exact, scores.score[i]) {
+                    .map(|&i| match (&scores.exact, scores.score.get(i)) {
                         (_, None) => last,
                         (Some(ex), Some(_)) => match ex[i] {
                             Some(v) => exact_ts.iter().position(|t| v >= *t).unwrap_or(last),

@@ -2,17 +2,40 @@
 
 use super::*;
 
+/// A number or none per account, kept in 8 bytes (an `Option<f64>` takes 16): NaN stands for
+/// none. No indicator value, normalised value or score is NaN. With 1M accounts and a model of
+/// three parts this keeps 32 MB instead of 64.
+#[derive(Clone, Default)]
+pub(super) struct Column(Vec<f64>);
+
+impl Column {
+    pub(super) fn get(&self, i: usize) -> Option<f64> {
+        let v = self.0[i];
+        (!v.is_nan()).then_some(v)
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.0.iter().map(|&v| (!v.is_nan()).then_some(v))
+    }
+}
+
+impl FromIterator<Option<f64>> for Column {
+    fn from_iter<I: IntoIterator<Item = Option<f64>>>(values: I) -> Column {
+        Column(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
+}
+
 /// One scored term: an indicator, its effective weight and its per-account normalised value.
 pub(super) struct Part {
     pub(super) indicator: Indicator,
     pub(super) group: Option<Group>,
     pub(super) weight: f64,
-    pub(super) normalised: Vec<Option<f64>>,
+    pub(super) normalised: Column,
 }
 
 pub(super) struct Scores {
     /// Display score per account.
-    pub(super) score: Vec<Option<f64>>,
+    pub(super) score: Column,
     /// Exact integer score (single integer indicators): money in fen, counts, negated days.
     pub(super) exact: Option<Vec<Option<i128>>>,
     pub(super) parts: Vec<Part>,
@@ -95,7 +118,7 @@ pub(super) fn compute_scores(score: &ScoreMethod, accounts: &[Account]) -> Score
     match score {
         ScoreMethod::Single { indicator } => {
             let ind = *indicator;
-            let values = column(accounts, ind);
+            let values: Column = column(accounts, ind).into_iter().collect();
             let exact = if ind == Indicator::CooperationYears {
                 None
             } else {
@@ -134,7 +157,9 @@ pub(super) fn compute_scores(score: &ScoreMethod, accounts: &[Account]) -> Score
                     indicator: ind,
                     group: None,
                     weight: w,
-                    normalised: normalise(&column(accounts, ind), *normalisation),
+                    normalised: normalise(&column(accounts, ind), *normalisation)
+                        .into_iter()
+                        .collect(),
                 })
                 .collect();
             Scores {
@@ -166,6 +191,8 @@ pub(super) fn compute_scores(score: &ScoreMethod, accounts: &[Account]) -> Score
                             .collect()
                     } else {
                         normalise(&column(accounts, ind), *normalisation)
+                            .into_iter()
+                            .collect()
                     };
                     Part {
                         indicator: ind,
@@ -185,14 +212,14 @@ pub(super) fn compute_scores(score: &ScoreMethod, accounts: &[Account]) -> Score
 }
 
 /// Σ weight × normalised; `None` when no part is recorded.
-pub(super) fn combine(parts: &[Part], n: usize) -> Vec<Option<f64>> {
+pub(super) fn combine(parts: &[Part], n: usize) -> Column {
     let mut out: Vec<Option<f64>> = vec![None; n];
     for p in parts {
-        for (o, v) in out.iter_mut().zip(&p.normalised) {
+        for (o, v) in out.iter_mut().zip(p.normalised.iter()) {
             if let Some(x) = v {
                 *o = Some(o.unwrap_or(0.0) + p.weight * x);
             }
         }
     }
-    out
+    out.into_iter().collect()
 }
