@@ -16,7 +16,7 @@ pub struct TierRun<'a> {
 /// (e.g. in a shared snapshot) and still render explanations on demand with
 /// [`TierTable::assignment`].
 pub struct TierTable {
-    pub(super) standing: Vec<Standing>,
+    pub(super) standing: Vec<StoredStanding>,
     pub(super) scores: Scores,
     pub(super) parts: RuleParts,
 }
@@ -33,7 +33,7 @@ impl TierTable {
 
     /// Position of the computed tier of account `i`, 0 = best. Panics if `i` is out of range.
     pub fn tier_index(&self, i: usize) -> usize {
-        self.standing[i].tier
+        self.standing[i].get().tier
     }
 
     pub fn score(&self, i: usize) -> Option<f64> {
@@ -41,11 +41,11 @@ impl TierTable {
     }
 
     pub fn rank(&self, i: usize) -> usize {
-        self.standing[i].rank
+        self.standing[i].get().rank
     }
 
     pub fn percentile(&self, i: usize) -> f64 {
-        100.0 * self.standing[i].lower as f64 / self.len() as f64
+        100.0 * self.standing[i].get().lower as f64 / self.len() as f64
     }
 
     /// The explained assignment of account `i`, with or without its figures. `model` and
@@ -100,7 +100,7 @@ impl<'a> TierRun<'a> {
 
     /// Computed tier of account `i` (overrides not applied). Panics if `i` is out of range.
     pub fn computed_tier(&self, i: usize) -> &TierDef {
-        &self.model.tiers[self.table.standing[i].tier]
+        &self.model.tiers[self.table.standing[i].get().tier]
     }
 
     /// Position of the computed tier, 0 = best.
@@ -156,7 +156,7 @@ impl Explainer<'_> {
         figures: Figures,
     ) -> TierAssignment {
         let acc = &self.accounts[i];
-        let st = &self.table.standing[i];
+        let st = &self.table.standing[i].get();
         let model = self.model;
         let shown = figures == Figures::Shown;
         let score = self.table.scores.score.get(i).filter(|_| shown);

@@ -11,6 +11,31 @@ pub(super) struct Standing {
     pub(super) tied: usize,
 }
 
+/// A [`Standing`] as the tier table keeps it for every account: four `u32`, 16 bytes instead of
+/// 32 (16 MB less with 1M accounts).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StoredStanding([u32; 4]);
+
+impl From<Standing> for StoredStanding {
+    fn from(s: Standing) -> StoredStanding {
+        StoredStanding(
+            [s.rank, s.tier, s.lower, s.tied].map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+        )
+    }
+}
+
+impl StoredStanding {
+    pub(super) fn get(self) -> Standing {
+        let [rank, tier, lower, tied] = self.0.map(|v| v as usize);
+        Standing {
+            rank,
+            tier,
+            lower,
+            tied,
+        }
+    }
+}
+
 /// A signed integer with the order of `f64::total_cmp`.
 pub(super) fn f64_order_key(x: f64) -> i64 {
     let bits = x.to_bits() as i64;
@@ -221,14 +246,13 @@ impl ResolvedModel {
         };
 
         // Back to input order.
-        let mut standing: Vec<Standing> = (0..n)
-            .map(|_| Standing {
-                rank: 0,
-                tier: last,
-                lower: 0,
-                tied: 0,
-            })
-            .collect();
+        let unranked = StoredStanding::from(Standing {
+            rank: 0,
+            tier: last,
+            lower: 0,
+            tied: 0,
+        });
+        let mut standing: Vec<StoredStanding> = vec![unranked; n];
         for (pos, &i) in order.iter().enumerate() {
             let scored_here = pos < scored;
             standing[i] = Standing {
@@ -240,7 +264,8 @@ impl ResolvedModel {
                     0
                 },
                 tied: tied_at[pos],
-            };
+            }
+            .into();
         }
 
         let parts = self.rule_parts(&info, n, scored);
