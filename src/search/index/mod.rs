@@ -1013,11 +1013,14 @@ mod tests {
     fn beyond_the_bound_facets_are_estimated_and_say_so_and_count_exact_counts_them_all() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (index, _) = SearchIndex::open(dir.path()).expect("index opens");
+        // The index spreads the documents over its writer threads' segments in no fixed order,
+        // so each segment's counted share is a sample: 400 of them keep a quarter's estimate
+        // within 30 % (3.5 standard deviations). With 100, one run in three was off by 20 %.
         index.configure(SearchSettings {
-            count_bound: 100,
+            count_bound: 400,
             cache_entries: 0,
         });
-        let items: Vec<ContentItem> = (0..1000)
+        let items: Vec<ContentItem> = (0..4000)
             .map(|i| {
                 let kind = if i % 4 == 0 { "case" } else { "playbook" };
                 let body = if i < 50 { "回款 拜访" } else { "回款" };
@@ -1040,21 +1043,22 @@ mod tests {
                 .collect()
         };
         let broad = counting("回款", Counting::Bounded);
-        assert_eq!(broad.total, 1000, "the total is always exact");
+        assert_eq!(broad.total, 4000, "the total is always exact");
         assert!(!broad.facets_exact);
         let estimated = kinds(&broad);
         assert_eq!(estimated.len(), 2);
-        for ((kind, count), (_, truth)) in estimated.iter().zip([("playbook", 750), ("case", 250)])
+        for ((kind, count), (_, truth)) in
+            estimated.iter().zip([("playbook", 3000), ("case", 1000)])
         {
             let error = (*count as f64 - truth as f64).abs() / truth as f64;
-            assert!(error < 0.2, "{kind}: estimated {count}, truly {truth}");
+            assert!(error < 0.3, "{kind}: estimated {count}, truly {truth}");
         }
         let exact = counting("回款", Counting::Exact);
         assert!(exact.facets_exact);
-        assert_eq!(exact.total, 1000);
+        assert_eq!(exact.total, 4000);
         assert_eq!(
             kinds(&exact),
-            [("playbook".into(), 750), ("case".into(), 250)]
+            [("playbook".into(), 3000), ("case".into(), 1000)]
         );
         assert_eq!(exact.hits, broad.hits, "the same page either way");
         // Under the bound, counts are exact without asking.
